@@ -1,0 +1,5 @@
+"""zen-materialize."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

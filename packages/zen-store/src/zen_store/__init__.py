@@ -1,0 +1,5 @@
+"""zen-store."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
