@@ -1,0 +1,251 @@
+"""``BaseStepConfig``: the run-time parameters of a step, and their strict structuring from dicts, YAML and CLI.
+
+Seed 000: a step's parameters are bundled in a ``BaseStepConfig`` subclass so zen can tell them apart from data
+artifacts; they are given when a run is created, or from YAML or the command line. A subclass is an attrs class
+(frozen, keyword-only, fields from annotations), recognised by type checkers through ``dataclass_transform``.
+Values are checked against their annotations on construction, and structuring is strict: ``"3"`` is not an int
+unless it came from text (YAML, CLI) where it was written as a bare number, and ``3.7`` never becomes ``3``.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import ClassVar, Final, Self, TypeVar, get_args, get_origin
+
+import attrs
+import cattrs
+from cattrs.errors import ClassValidationError, IterableValidationError
+from typing_extensions import dataclass_transform
+
+from zen_types._assignability import type_name, value_conforms
+from zen_types._json import JSONValue
+from zen_types._yaml import YamlScalar, load_yaml
+from zen_types.errors import ConfigError
+
+__all__ = ["BaseStepConfig", "config_fields", "structure_config", "unstructure_config"]
+
+_C = TypeVar("_C", bound="BaseStepConfig")
+
+_INT_RE: Final = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
+_FLOAT_RE: Final = re.compile(r"[-+]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+_FLOAT_SPECIAL: Final = {".nan": "nan", ".inf": "inf", "+.inf": "inf", "-.inf": "-inf", "nan": "nan", "inf": "inf"}
+_TRUE: Final = frozenset({"true", "True", "TRUE"})
+_FALSE: Final = frozenset({"false", "False", "FALSE"})
+_NULL: Final = frozenset({"null", "Null", "NULL", "~", ""})
+
+
+@dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(attrs.field,))
+class BaseStepConfig:
+    """Base class of step configurations: subclass it and annotate fields, with defaults where sensible.
+
+    >>> class AddConfig(BaseStepConfig):
+    ...     add_amount: int = 1
+    >>> AddConfig(add_amount=3).add_amount
+    3
+    """
+
+    __zen_config__: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        attrs.define(cls, frozen=True, kw_only=True, slots=False, auto_attribs=True, eq=True)
+
+    def __attrs_post_init__(self) -> None:
+        hints = _field_types(type(self))
+        for field in config_fields(type(self)):
+            value = getattr(self, field.name)
+            expected = hints.get(field.name, object)
+            if not value_conforms(value, expected):
+                raise ConfigError(
+                    f"{type(self).__name__}.{field.name}: expected {type_name(expected)}, got {value!r} "
+                    f"({type(value).__name__})."
+                )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object], *, path: str = "config") -> Self:
+        """Build a config from a mapping (JSON-like or parsed YAML); errors start with ``path``."""
+        return structure_config(data, cls, path=path)
+
+    @classmethod
+    def from_yaml(cls, text: str, *, path: str = "config") -> Self:
+        """Build a config from a YAML document (see :mod:`zen_types._yaml` for the pitfalls handled)."""
+        data = load_yaml(text, source=path)
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected a mapping of field names to values, got {type(data).__name__}.")
+        return structure_config(data, cls, path=path)
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """The config as JSON-compatible data, as recorded with every run."""
+        return unstructure_config(self)
+
+
+_FIELD_TYPES: dict[type, dict[str, object]] = {}
+
+
+def _field_types(cls: type) -> dict[str, object]:
+    hints = _FIELD_TYPES.get(cls)
+    if hints is None:
+        hints = _FIELD_TYPES[cls] = typing.get_type_hints(cls)
+    return hints
+
+
+def config_fields(cls: type[BaseStepConfig]) -> tuple[attrs.Attribute[object], ...]:
+    """The attrs fields of a config class."""
+    return tuple(attrs.fields(typing.cast("type[attrs.AttrsInstance]", cls)))
+
+
+def _scalar_text(value: object) -> str | None:
+    """The text of a plain (unquoted) YAML/CLI scalar, or None for anything else."""
+    return str(value) if isinstance(value, YamlScalar) and value.plain else None
+
+
+def _fail(expected: str, value: object) -> typing.NoReturn:
+    shown = str(value) if isinstance(value, YamlScalar) else value
+    raise ValueError(f"expected {expected}, got {shown!r}")
+
+
+def _structure_int(value: object, _: type) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = _scalar_text(value)
+    if text is not None and _INT_RE.fullmatch(text):
+        return int(text.replace("_", ""))
+    _fail("int", value)
+
+
+def _structure_float(value: object, _: type) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    text = _scalar_text(value)
+    if text is not None and (_FLOAT_RE.fullmatch(text) or text.lower() in _FLOAT_SPECIAL):
+        return float(_FLOAT_SPECIAL.get(text.lower(), text.replace("_", "")))
+    _fail("float", value)
+
+
+def _structure_bool(value: object, _: type) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _scalar_text(value)
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    _fail("bool (true or false)", value)
+
+
+def _structure_str(value: object, _: type) -> str:
+    if isinstance(value, str):
+        return str(value)  # a YamlScalar's text, whatever it looked like (so 3.10 and NO stay as written)
+    _fail("str", value)
+
+
+def _is_null(value: object) -> bool:
+    return value is None or _scalar_text(value) in _NULL
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
+    conv.register_structure_hook(int, _structure_int)
+    conv.register_structure_hook(float, _structure_float)
+    conv.register_structure_hook(bool, _structure_bool)
+    conv.register_structure_hook(str, _structure_str)
+
+    def is_union(tp: object) -> bool:
+        return get_origin(tp) in (typing.Union, types.UnionType)
+
+    def union_hook(tp: object) -> Callable[[object, object], object]:
+        members = get_args(tp)
+        non_none = [m for m in members if m is not type(None)]
+
+        def structure(value: object, _: object) -> object:
+            if type(None) in members and _is_null(value):
+                return None
+            errors: list[str] = []
+            for member in non_none:
+                try:
+                    return conv.structure(value, member)
+                except (ValueError, TypeError, cattrs.BaseValidationError) as exc:
+                    errors.append(str(exc))
+            _fail(type_name(tp), value)
+
+        return structure
+
+    conv.register_structure_hook_factory(is_union, union_hook)
+
+    def is_none(tp: object) -> bool:
+        return tp is type(None)
+
+    def none_hook(_: object) -> Callable[[object, object], None]:
+        def structure(value: object, __: object) -> None:
+            if _is_null(value):
+                return
+            _fail("None", value)
+
+        return structure
+
+    conv.register_structure_hook_factory(is_none, none_hook)
+    return conv
+
+
+_CONVERTER: Final = _make_converter()
+
+
+def _render_path(base: str, parts: list[str]) -> str:
+    text = base
+    for part in parts:
+        text += part if part.startswith("[") else f".{part}"
+    return text
+
+
+def _flatten(exc: BaseException, base: str, parts: list[str], out: list[str]) -> None:
+    if isinstance(exc, (ClassValidationError, IterableValidationError)):
+        for inner in exc.exceptions:
+            note = _location(inner)
+            _flatten(inner, base, [*parts, *note], out)
+        return
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        keys = ", ".join(sorted(exc.extra_fields))
+        fields = ", ".join(a.name for a in attrs.fields(exc.cl)) if attrs.has(exc.cl) else "?"
+        out.append(f"{_render_path(base, parts)}: unknown key(s) {keys} (known: {fields})")
+        return
+    if isinstance(exc, KeyError):
+        out.append(f"{_render_path(base, parts)}: required but missing")
+        return
+    message = str(exc)
+    out.append(f"{_render_path(base, parts)}: {message}")
+
+
+def _location(exc: BaseException) -> list[str]:
+    for note in getattr(exc, "__notes__", ()):
+        if isinstance(note, str) and note.startswith("Structuring class ") and " @ attribute " in note:
+            return [note.rsplit(" @ attribute ", 1)[1]]
+        if isinstance(note, str) and " @ index " in note:
+            return [f"[{note.rsplit(' @ index ', 1)[1]}]"]
+        if isinstance(note, str) and " @ key " in note:
+            return [f"[{note.rsplit(' @ key ', 1)[1]}]"]
+    return []
+
+
+def structure_config(data: object, cls: type[_C], *, path: str = "config") -> _C:
+    """Structure ``data`` into ``cls`` strictly; a failure is one ConfigError listing every bad key by path."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{path}: expected a mapping of field names to values, got {type(data).__name__}.")
+    try:
+        return _CONVERTER.structure(dict(data), cls)
+    except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        problems: list[str] = []
+        _flatten(exc, path, [], problems)
+        raise ConfigError("; ".join(problems) or f"{path}: {exc}") from exc
+
+
+def unstructure_config(config: BaseStepConfig) -> dict[str, JSONValue]:
+    """The config as JSON-compatible data (recorded with runs, compared between runs)."""
+    data = _CONVERTER.unstructure(config)
+    if not isinstance(data, dict):  # pragma: no cover - attrs classes unstructure to dicts
+        raise ConfigError(f"cannot record config {config!r}")
+    return typing.cast("dict[str, JSONValue]", data)

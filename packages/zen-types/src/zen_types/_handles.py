@@ -1,0 +1,119 @@
+"""Artifact handles: ``Input[T]`` and ``Output[T]`` given to a running step, ``Handle[T]`` used while wiring.
+
+Seed 001: complex data passes through annotated parameters with a ``.uri``. A step receives an ``Input[T]``
+to read an upstream artifact and an ``Output[T]`` to write one, either through ``read()``/``write()`` (which use
+the artifact's materializer) or by working with the files under ``.uri`` directly. The runner constructs these;
+users only annotate with them. ``Handle[T]`` is the wiring-time stand-in for "output X of step Y": it exists
+only while a pipeline body is traced and carries the output's declared type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Generic, NoReturn, TypeVar
+
+from zen_types import _messages
+from zen_types._json import JSONValue
+from zen_types.errors import WiringError
+
+__all__ = ["Handle", "Input", "OutputHandles", "Output"]
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Input(Generic[T]):
+    """An upstream artifact given to a step: its location (``uri``) and ``read()`` to load it as ``T``."""
+
+    __slots__ = ("_load", "metadata", "name", "uri")
+
+    def __init__(
+        self, *, uri: str, load: Callable[[], T], name: str = "", metadata: dict[str, JSONValue] | None = None
+    ) -> None:
+        self.uri = uri
+        self.name = name
+        self.metadata: dict[str, JSONValue] = dict(metadata or {})
+        self._load = load
+
+    def read(self) -> T:
+        """Load the artifact's value with its materializer (or the view the annotation asks for)."""
+        return self._load()
+
+    def __repr__(self) -> str:
+        return f"Input(name={self.name!r}, uri={self.uri!r})"
+
+
+class Output(Generic[T]):
+    """An artifact a step writes: ``write(value)`` with its materializer, or files under ``uri`` directly.
+
+    ``metadata`` is a dict the step may fill; it is recorded with the artifact.
+    """
+
+    __slots__ = ("_store", "metadata", "name", "uri", "written")
+
+    def __init__(self, *, uri: str, store: Callable[[T], None], name: str = "") -> None:
+        self.uri = uri
+        self.name = name
+        self.metadata: dict[str, JSONValue] = {}
+        self.written = False
+        self._store = store
+
+    def write(self, value: T) -> None:
+        """Write ``value`` with the output's materializer (once; a second write replaces nothing and fails)."""
+        if self.written:
+            raise WiringError(f'Output "{self.name}" was already written; each output is written once per run.')
+        self._store(value)
+        self.written = True
+
+    def __repr__(self) -> str:
+        return f"Output(name={self.name!r}, uri={self.uri!r})"
+
+
+class Handle(Generic[T_co]):
+    """Output ``output_name`` of the step bound to slot ``producer``, while a pipeline body is wired."""
+
+    __slots__ = ("output_name", "producer", "trace_id", "type")
+
+    def __init__(self, *, producer: str, output_name: str, type_: object, trace_id: int) -> None:
+        self.producer = producer
+        self.output_name = output_name
+        self.type = type_
+        self.trace_id = trace_id
+
+    def __repr__(self) -> str:
+        from zen_types._assignability import type_name
+
+        return f"Handle[{type_name(self.type)}]({self.producer}.{self.output_name})"
+
+    def __bool__(self) -> NoReturn:
+        raise WiringError(_messages.handle_used_as_data(f"truth value of {self!r}"))
+
+    def __iter__(self) -> NoReturn:
+        raise WiringError(_messages.handle_used_as_data(f"iterating over {self!r}"))
+
+    def __len__(self) -> NoReturn:
+        raise WiringError(_messages.handle_used_as_data(f"len() of {self!r}"))
+
+    def __getitem__(self, key: object) -> NoReturn:
+        raise WiringError(_messages.handle_used_as_data(f"indexing {self!r}"))
+
+
+class OutputHandles(tuple[Handle[object], ...]):
+    """The handles of a step with several named outputs: unpack them in order or access them by name."""
+
+    __slots__ = ()
+    _names: tuple[str, ...]
+
+    def __new__(cls, handles: tuple[Handle[object], ...]) -> OutputHandles:
+        return super().__new__(cls, handles)
+
+    def __getattr__(self, name: str) -> Handle[object]:
+        for handle in self:
+            if handle.output_name == name:
+                return handle
+        known = ", ".join(h.output_name for h in self)
+        raise AttributeError(f"no output named {name!r} (outputs: {known})")
+
+    def names(self) -> Iterator[str]:
+        """The output names, in declaration order."""
+        return (h.output_name for h in self)

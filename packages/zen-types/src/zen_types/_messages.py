@@ -1,0 +1,65 @@
+"""The wording of definition, wiring and binding errors, shared by the runtime checks and the mypy plugin.
+
+Both sides build their messages here so a user sees the same sentence in the editor (mypy) and at bind time
+(no mypy). Functions take plain strings (names and already formatted types) so the plugin can call them with
+mypy's own type formatting.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "config_class_mismatch",
+    "handle_used_as_data",
+    "input_type_mismatch",
+    "missing_input",
+    "raw_value_for_input",
+    "slot_interface_mismatch",
+    "unknown_input",
+]
+
+
+def input_type_mismatch(step: str, param: str, expected: str, actual: str) -> str:
+    """An upstream output of type ``actual`` is wired into an input that expects ``expected``."""
+    return (
+        f'Input "{param}" of step "{step}" expects {expected}, but the handle passed has type {actual}. '
+        f"Wire an output of a compatible type, or widen the input's annotation."
+    )
+
+
+def raw_value_for_input(step: str, param: str, value_type: str) -> str:
+    """A plain Python value was passed where a handle to an upstream output is expected."""
+    return (
+        f'Input "{param}" of step "{step}" got a plain value of type {value_type}, not a handle. '
+        f"Inside a pipeline body pass the output of another step; put run-time values in the step's config."
+    )
+
+
+def missing_input(step: str, param: str) -> str:
+    """A required input of a step was not wired."""
+    return f'Step "{step}" is called without its input "{param}". Pass a handle from an upstream step.'
+
+
+def unknown_input(step: str, param: str, known: str) -> str:
+    """A keyword that names no input of the step."""
+    return f'Step "{step}" has no input "{param}" (its inputs: {known}).'
+
+
+def handle_used_as_data(what: str) -> str:
+    """A handle was used like the data it refers to while wiring."""
+    return (
+        f"A handle was used as data ({what}). Handles only connect steps inside a pipeline body; "
+        f"the data exists when the pipeline runs. Do the computation inside a step."
+    )
+
+
+def slot_interface_mismatch(pipeline: str, slot: str, expected: str, actual: str, reason: str) -> str:
+    """A step bound to a slot does not have the interface the slot declares."""
+    return (
+        f'Slot "{slot}" of pipeline "{pipeline}" expects a step of interface {expected}, '
+        f"but the bound step has interface {actual}: {reason}."
+    )
+
+
+def config_class_mismatch(step: str, expected: str, actual: str) -> str:
+    """A config of the wrong class was given to a step."""
+    return f'Step "{step}" takes a config of class {expected}, but got {actual}. Pass {expected}(...).'

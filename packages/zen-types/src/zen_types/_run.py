@@ -1,0 +1,69 @@
+"""How ``PipelineInstance.run()`` reaches a runner without zen-types importing one.
+
+zen-types sits below the runner, so it finds it through the ``zen.runner`` entry-point group (zen-run
+registers its reference runner there). The run it returns is described by small read-only protocols, which
+zen-run's post-execution objects satisfy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Protocol
+
+from zen_types.errors import RunnerNotFoundError
+
+if TYPE_CHECKING:
+    from zen_types._pipeline import PipelineInstance
+
+__all__ = ["ArtifactView", "RunView", "StepRunView", "run_pipeline"]
+
+
+class ArtifactView(Protocol):
+    """A stored artifact: where it is and how to read its value back."""
+
+    @property
+    def uri(self) -> str: ...
+
+    def read(self) -> object: ...
+
+
+class StepRunView(Protocol):
+    """One step of a run: its status and outputs by name."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def outputs(self) -> Mapping[str, ArtifactView]: ...
+
+
+class RunView(Protocol):
+    """A pipeline run: its id, status, and steps by slot name."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def steps(self) -> Mapping[str, StepRunView]: ...
+
+
+_Runner = Callable[["PipelineInstance", Mapping[str, object]], RunView]
+_RUNNER: list[_Runner] = []
+
+
+def run_pipeline(instance: PipelineInstance, options: Mapping[str, object]) -> RunView:
+    """Run ``instance`` with the installed runner (found once, then remembered)."""
+    if not _RUNNER:
+        found = sorted(entry_points(group="zen.runner"), key=lambda ep: ep.name != "default")
+        if not found:
+            raise RunnerNotFoundError(
+                "No zen runner is installed, so pipelines cannot run. Install zen-run (pip install zen-run) "
+                "and import your names from zen_run."
+            )
+        runner: _Runner = found[0].load()
+        _RUNNER.append(runner)
+    return _RUNNER[0](instance, options)

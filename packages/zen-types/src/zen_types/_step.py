@@ -1,0 +1,142 @@
+"""``@step``: a plain typed function becomes a reusable step; calling the step gives a configured instance.
+
+Seed 000: ``adds(AddConfig(add_amount=3))`` is a *step instance*: the step's logic plus the parameters of one
+run. Instances are bound to pipeline slots. The undecorated function stays reachable as ``Step.func`` for
+unit tests. The generic parameters carry what the mypy plugin computes: ``_F`` is the function's exact type,
+``_W`` the wiring (call-site) signature used inside pipeline bodies, ``_C`` the config class.
+"""
+
+from __future__ import annotations
+
+import functools
+import typing
+from collections.abc import Callable, Mapping
+from typing import Generic, TypeVar, overload
+
+from zen_types import _messages
+from zen_types._config import BaseStepConfig
+from zen_types._signature import StepSignature, analyze_step
+from zen_types._typing import AnyFunction, Permissive
+from zen_types.errors import BindingError, WiringError
+
+__all__ = ["Step", "StepInstance", "step"]
+
+_F = TypeVar("_F", bound=AnyFunction)
+_W_co = TypeVar("_W_co", covariant=True)
+_C = TypeVar("_C", bound=BaseStepConfig | None)
+
+
+class Step(Generic[_F, _W_co, _C]):
+    """A function marked ``@step``. Call it (optionally with its config) to get a :class:`StepInstance`."""
+
+    def __init__(self, func: _F, *, name: str | None = None, enable_cache: bool | None = None) -> None:
+        self.name: str = name or func.__name__
+        self.signature: StepSignature = analyze_step(func, name=self.name)
+        self.func: _F = func
+        self.enable_cache = enable_cache
+        functools.update_wrapper(self, func)
+
+    @property
+    def source_name(self) -> str:
+        """``module.qualname`` of the function: the unpinned source string of this step."""
+        return f"{self.func.__module__}.{self.func.__qualname__}"
+
+    def __call__(
+        self,
+        config: _C | None = None,
+        *,
+        enable_cache: bool | None = None,
+        materializers: Mapping[str, type] | None = None,
+    ) -> StepInstance[_W_co]:
+        """A configured instance of this step, ready to be bound to a pipeline slot.
+
+        ``materializers`` chooses the materializer of named outputs (or the reader of named inputs) explicitly.
+        """
+        expected = self.signature.config
+        if config is not None:
+            if expected is None:
+                raise BindingError(
+                    f'Step "{self.name}" takes no config, but got {type(config).__name__}. '
+                    f"Add a BaseStepConfig parameter to the step, or call it without arguments."
+                )
+            if not isinstance(config, expected.cls):
+                raise BindingError(
+                    _messages.config_class_mismatch(self.name, expected.cls.__name__, type(config).__name__)
+                )
+        names = {p.name for p in self.signature.inputs} | {o.name for o in self.signature.outputs}
+        for key in materializers or {}:
+            if key not in names:
+                raise BindingError(
+                    f'Step "{self.name}" has no input or output "{key}" to choose a materializer for '
+                    f"(known: {', '.join(sorted(names))})."
+                )
+        return StepInstance[_W_co](
+            typing.cast("Step[AnyFunction, Permissive, Permissive]", self),
+            config=config,
+            enable_cache=self.enable_cache if enable_cache is None else enable_cache,
+            materializers=dict(materializers or {}),
+        )
+
+    def __repr__(self) -> str:
+        return f"<step {self.name} {self.signature.describe()}>"
+
+
+class StepInstance(Generic[_W_co]):
+    """A step with the parameters of one run: what a pipeline slot is bound to."""
+
+    __slots__ = ("config", "enable_cache", "materializers", "step")
+
+    def __init__(
+        self,
+        step: Step[AnyFunction, Permissive, Permissive],
+        *,
+        config: BaseStepConfig | None,
+        enable_cache: bool | None,
+        materializers: dict[str, type],
+    ) -> None:
+        self.step = step
+        self.config = config
+        self.enable_cache = enable_cache
+        self.materializers = materializers
+
+    @property
+    def name(self) -> str:
+        """The step's name (the function's name unless ``@step(name=...)`` said otherwise)."""
+        return self.step.name
+
+    def with_config(self, config: BaseStepConfig) -> StepInstance[_W_co]:
+        """The same instance with another config (used when configs come from YAML or the CLI)."""
+        return self.step(config, enable_cache=self.enable_cache, materializers=self.materializers)
+
+    def __call__(self, *args: object, **kwargs: object) -> Permissive:
+        """Wiring happens through a pipeline's slots; calling an instance directly is a mistake we explain."""
+        raise WiringError(
+            f'Step instance "{self.name}" was called directly. Inside a @pipeline body call the slot parameters; '
+            f"outside, call the undecorated function for tests: {self.name}.func(...)."
+        )
+
+    def __repr__(self) -> str:
+        config = f"({self.config!r})" if self.config is not None else "()"
+        return f"{self.name}{config}"
+
+
+@overload
+def step(func: _F, /) -> Step[_F, Permissive, Permissive]: ...
+
+
+@overload
+def step(
+    *, name: str | None = None, enable_cache: bool | None = None
+) -> Callable[[_F], Step[_F, Permissive, Permissive]]: ...
+
+
+def step(
+    func: _F | None = None, /, *, name: str | None = None, enable_cache: bool | None = None
+) -> Step[_F, Permissive, Permissive] | Callable[[_F], Step[_F, Permissive, Permissive]]:
+    """Mark a function as a zen step; its signature is checked now (see :mod:`zen_types._signature`).
+
+    ``@step`` or ``@step(name=..., enable_cache=False)``.
+    """
+    if func is None:
+        return lambda f: Step(f, name=name, enable_cache=enable_cache)
+    return Step(func, name=name, enable_cache=enable_cache)

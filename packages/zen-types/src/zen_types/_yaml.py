@@ -1,0 +1,93 @@
+"""A strict YAML reader whose scalars are typed later, by the config class they are structured into.
+
+YAML 1.1 resolvers guess types from spelling: ``NO`` and ``on`` become booleans, ``3.10`` becomes the float
+3.1, and a duplicated key silently wins. zen reads every scalar as text (remembering whether it was quoted),
+refuses duplicate keys and merge keys, and caps alias expansion (a "billion laughs" document fails fast). The
+config's annotations then decide: a ``str`` field keeps ``"3.10"``, an ``int`` field accepts only digits, a
+``bool`` field only ``true``/``false``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import yaml
+
+from zen_types._json import JSONValue
+from zen_types.errors import ConfigError
+
+__all__ = ["MAX_YAML_NODES", "YamlScalar", "load_yaml"]
+
+MAX_YAML_NODES: Final = 100_000
+"""Most nodes a document may expand to through aliases before it is refused."""
+
+
+class YamlScalar(str):
+    """The text of a YAML scalar; ``plain`` is False when it was quoted (so ``"null"`` stays a string)."""
+
+    __slots__ = ("plain",)
+    plain: bool
+
+    def __new__(cls, text: str, *, plain: bool) -> YamlScalar:
+        obj = super().__new__(cls, text)
+        obj.plain = plain
+        return obj
+
+
+YamlValue = JSONValue  # what load_yaml returns; every scalar inside is a YamlScalar
+
+
+class _Counter:
+    def __init__(self, source: str) -> None:
+        self.count = 0
+        self.source = source
+
+    def tick(self) -> None:
+        self.count += 1
+        if self.count > MAX_YAML_NODES:
+            raise ConfigError(
+                f"{self.source}: the YAML document expands to more than {MAX_YAML_NODES} nodes through "
+                f"aliases; refusing to load it (an alias bomb?). Write the values out without '*' aliases."
+            )
+
+
+def _where(node: yaml.Node) -> str:
+    mark = node.start_mark
+    return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+def _construct(node: yaml.Node, counter: _Counter) -> YamlValue:
+    counter.tick()
+    if isinstance(node, yaml.ScalarNode):
+        return YamlScalar(str(node.value), plain=node.style is None)
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(child, counter) for child in node.value]
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, YamlValue] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ConfigError(f"{counter.source}: mapping keys must be plain text ({_where(key_node)}).")
+            key = str(key_node.value)
+            if key == "<<" and key_node.style is None:
+                raise ConfigError(
+                    f"{counter.source}: merge keys ('<<') are not supported ({_where(key_node)}); "
+                    f"write the merged keys out."
+                )
+            if key in out:
+                raise ConfigError(
+                    f"{counter.source}: duplicate key {key!r} ({_where(key_node)}); each key may appear once."
+                )
+            out[key] = _construct(value_node, counter)
+        return out
+    raise ConfigError(f"{counter.source}: unsupported YAML node at {_where(node)}.")  # pragma: no cover
+
+
+def load_yaml(text: str, *, source: str = "<yaml>") -> YamlValue:
+    """Parse one YAML document into dicts, lists and :class:`YamlScalar` texts; an empty document is ``{}``."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {exc}") from exc
+    if node is None:
+        return {}
+    return _construct(node, _Counter(source))
