@@ -30,10 +30,10 @@ from zen_types._yaml import YamlScalar, load_yaml
 from zen_types.errors import ZenError
 
 __all__ = [
-    "DEFAULT_OUTPUT",
     "ArtifactView",
     "BaseStepConfig",
     "ConfigParam",
+    "DEFAULT_OUTPUT",
     "EdgeSpec",
     "Handle",
     "IOSpec",

@@ -27,7 +27,7 @@ from zen_types.errors import ConfigError
 
 __all__ = ["BaseStepConfig", "config_fields", "structure_config", "unstructure_config"]
 
-_C = TypeVar("_C", bound="BaseStepConfig")
+_T = TypeVar("_T")
 
 _INT_RE: Final = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
 _FLOAT_RE: Final = re.compile(r"[-+]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
@@ -187,7 +187,25 @@ def _make_converter() -> cattrs.Converter:
         return structure
 
     conv.register_structure_hook_factory(is_none, none_hook)
+    conv.register_structure_hook_func(_is_json_value, _keep_json)
     return conv
+
+
+def _is_json_value(tp: object) -> bool:
+    """True for the resolved ``JSONValue`` alias (a union holding ``list[ForwardRef('JSONValue')]``)."""
+    if get_origin(tp) not in (typing.Union, types.UnionType):
+        return False
+    return any(
+        get_origin(arg) is list
+        and isinstance(get_args(arg)[0], typing.ForwardRef)
+        and get_args(arg)[0].__forward_arg__ == "JSONValue"
+        for arg in get_args(tp)
+    )
+
+
+def _keep_json(value: object, _: object) -> object:
+    """Raw JSON/YAML data is kept as it is (YAML scalars keep their text until a config class types them)."""
+    return value
 
 
 _CONVERTER: Final = _make_converter()
@@ -225,12 +243,13 @@ def _location(exc: BaseException) -> list[str]:
         if isinstance(note, str) and " @ index " in note:
             return [f"[{note.rsplit(' @ index ', 1)[1]}]"]
         if isinstance(note, str) and " @ key " in note:
-            return [f"[{note.rsplit(' @ key ', 1)[1]}]"]
+            return [note.rsplit(" @ key ", 1)[1].strip("'\"")]
     return []
 
 
-def structure_config(data: object, cls: type[_C], *, path: str = "config") -> _C:
-    """Structure ``data`` into ``cls`` strictly; a failure is one ConfigError listing every bad key by path."""
+def structure_config(data: object, cls: type[_T], *, path: str = "config") -> _T:
+    """Structure ``data`` into the attrs class ``cls`` strictly (configs, run configs); a failure is one
+    ConfigError listing every bad key by its path."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path}: expected a mapping of field names to values, got {type(data).__name__}.")
     try:

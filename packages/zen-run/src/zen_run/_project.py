@@ -1,0 +1,62 @@
+"""Where a zen project lives: the root directory and its ``.zen/`` folder.
+
+The root is ``$ZEN_ROOT`` when set; otherwise the nearest directory, from the current one upwards, that holds a
+``.zen/`` folder; otherwise the root of the enclosing git work tree; otherwise the current directory. Stores
+and the project's configuration (stacks) live under ``<root>/.zen/``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import attrs
+
+__all__ = ["ZEN_DIR", "Project", "find_project_root"]
+
+ZEN_DIR = ".zen"
+
+
+def find_project_root(start: Path | None = None) -> Path:
+    """The project root for ``start`` (default: the current directory), by the rules above."""
+    env = os.environ.get("ZEN_ROOT")
+    if env:
+        return Path(env).expanduser().resolve()
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / ZEN_DIR).is_dir():
+            return candidate
+    for candidate in (here, *here.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return here
+
+
+@attrs.frozen
+class Project:
+    """A project root and the paths zen keeps under it."""
+
+    root: Path
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> Project:
+        """The project for ``start`` (see :func:`find_project_root`)."""
+        return cls(find_project_root(start))
+
+    @property
+    def zen_dir(self) -> Path:
+        """``<root>/.zen``: stores and configuration."""
+        return self.root / ZEN_DIR
+
+    @property
+    def config_path(self) -> Path:
+        """The project's configuration file (stacks, the active stack)."""
+        return self.zen_dir / "config.json"
+
+    def ensure(self) -> Project:
+        """Create ``.zen/`` if needed (with a .gitignore so stores are never committed by accident)."""
+        self.zen_dir.mkdir(parents=True, exist_ok=True)
+        ignore = self.zen_dir / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# zen's stores and local configuration\n*\n")
+        return self

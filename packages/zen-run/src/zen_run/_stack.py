@@ -1,0 +1,138 @@
+"""Stacks: where a pipeline's steps run (orchestrator), store data (artifact store) and metadata (lineage store).
+
+A stack is named and kept in the project's configuration (``.zen/config.json``); one stack is active. The
+``default`` stack needs no set-up: the in-process orchestrator, ``.zen/artifacts`` and ``.zen/lineage.db``.
+Store locations are paths relative to the project root, absolute paths, or URLs (``s3://bucket/prefix``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Final
+
+import attrs
+import cattrs
+
+from zen_run._project import Project
+from zen_run.errors import StackError
+
+__all__ = ["DEFAULT_STACK", "ORCHESTRATORS", "Stack", "StackRegistry"]
+
+ORCHESTRATORS: Final = ("local", "dask")
+"""Known orchestrators: ``local`` (the synchronous in-process reference runner) and ``dask``."""
+
+
+@attrs.frozen(kw_only=True)
+class Stack:
+    """A named combination of orchestrator, artifact store and lineage store."""
+
+    name: str
+    orchestrator: str = "local"
+    artifact_store: str = ".zen/artifacts"
+    lineage_store: str = ".zen/lineage.db"
+    options: dict[str, str] = attrs.field(factory=dict)
+    """Orchestrator options, e.g. ``{"address": "tcp://127.0.0.1:8786"}`` for dask."""
+
+    def __attrs_post_init__(self) -> None:
+        if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
+            raise StackError(f"stack name {self.name!r}: use letters, digits, '-' and '_'.")
+        if self.orchestrator not in ORCHESTRATORS:
+            raise StackError(
+                f"stack {self.name!r}: unknown orchestrator {self.orchestrator!r} (known: {', '.join(ORCHESTRATORS)})."
+            )
+
+    def artifact_location(self, project: Project) -> str:
+        """The artifact store location: an absolute path, or the URL as given."""
+        return _resolve(self.artifact_store, project)
+
+    def lineage_location(self, project: Project) -> str:
+        """The lineage database path, absolute."""
+        return _resolve(self.lineage_store, project)
+
+
+def _resolve(location: str, project: Project) -> str:
+    if "://" in location:
+        return location
+    path = Path(location).expanduser()
+    return str(path if path.is_absolute() else project.root / path)
+
+
+DEFAULT_STACK: Final = Stack(name="default")
+
+
+@attrs.frozen(kw_only=True)
+class _ProjectConfig:
+    active_stack: str = "default"
+    stacks: dict[str, Stack] = attrs.field(factory=dict)
+
+
+_CONVERTER: Final = cattrs.Converter(forbid_extra_keys=True)
+
+
+class StackRegistry:
+    """The stacks of one project, read from and written to its configuration file."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    def _load(self) -> _ProjectConfig:
+        path = self.project.config_path
+        if not path.exists():
+            return _ProjectConfig()
+        try:
+            return _CONVERTER.structure(json.loads(path.read_text()), _ProjectConfig)
+        except (ValueError, TypeError, cattrs.BaseValidationError) as exc:
+            raise StackError(
+                f"{path} is not a valid zen project configuration ({exc}). Fix or delete it "
+                f"(deleting it resets the stacks to the default one; stored runs are not affected)."
+            ) from exc
+
+    def _save(self, config: _ProjectConfig) -> None:
+        self.project.ensure()
+        path = self.project.config_path
+        data = json.dumps(_CONVERTER.unstructure(config), indent=2, sort_keys=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".json")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(data + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).replace(path)
+
+    def list(self) -> list[Stack]:
+        """Every stack, the default one first."""
+        stacks = self._load().stacks
+        return [stacks.get("default", DEFAULT_STACK), *(s for n, s in sorted(stacks.items()) if n != "default")]
+
+    def get(self, name: str) -> Stack:
+        """The stack called ``name``."""
+        for stack in self.list():
+            if stack.name == name:
+                return stack
+        known = ", ".join(s.name for s in self.list())
+        raise StackError(f"no stack named {name!r} (known: {known}). Register it with `zen stack register {name}`.")
+
+    @property
+    def active_name(self) -> str:
+        """The name of the active stack (``$ZEN_STACK`` overrides the project's choice)."""
+        return os.environ.get("ZEN_STACK") or self._load().active_stack
+
+    def active(self) -> Stack:
+        """The active stack."""
+        return self.get(self.active_name)
+
+    def register(self, stack: Stack, *, replace: bool = False) -> Stack:
+        """Add ``stack`` to the project (``replace=True`` to overwrite one of the same name)."""
+        config = self._load()
+        if stack.name in config.stacks and not replace:
+            raise StackError(f"a stack named {stack.name!r} exists; pass replace=True (CLI: --replace) to overwrite.")
+        self._save(attrs.evolve(config, stacks={**config.stacks, stack.name: stack}))
+        return stack
+
+    def activate(self, name: str) -> Stack:
+        """Make the stack called ``name`` the active one."""
+        stack = self.get(name)
+        self._save(attrs.evolve(self._load(), active_stack=name))
+        return stack
