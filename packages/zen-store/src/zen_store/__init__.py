@@ -1,5 +1,59 @@
-"""zen-store."""
+"""zen-store: where artifacts and lineage live.
+
+It sits on zen-types, beside zen-materialize and zen-git, and below zen-run. The artifact store keeps each
+artifact as an atomically committed, content-hashed directory under one root; the lineage store keeps runs,
+step runs, artifacts and the events connecting them in SQLite. It stores records and bytes only: turning an
+artifact back into a value is zen-run's job, with a materializer, so this package does not import
+zen-materialize.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from zen_store._artifacts import ArtifactStore, StagingArea, StoredArtifact, content_hash
+from zen_store._records import (
+    ArtifactRecord,
+    CachedStep,
+    Comparison,
+    GcReport,
+    LineageEdge,
+    LineageGraph,
+    RepoRecord,
+    RunRecord,
+    StepDifference,
+    StepRunRecord,
+)
+from zen_store._sqlite import SCHEMA_VERSION, SQLiteLineageStore, new_id
+from zen_store.errors import (
+    ArtifactIntegrityError,
+    ArtifactNotFoundError,
+    RecordNotFoundError,
+    SchemaVersionError,
+    StoreError,
+    UnsafePathError,
+)
+
+__all__ = [
+    "ArtifactIntegrityError",
+    "ArtifactNotFoundError",
+    "ArtifactRecord",
+    "ArtifactStore",
+    "CachedStep",
+    "Comparison",
+    "GcReport",
+    "LineageEdge",
+    "LineageGraph",
+    "RecordNotFoundError",
+    "RepoRecord",
+    "RunRecord",
+    "SCHEMA_VERSION",
+    "SQLiteLineageStore",
+    "SchemaVersionError",
+    "StagingArea",
+    "StepDifference",
+    "StepRunRecord",
+    "StoreError",
+    "StoredArtifact",
+    "UnsafePathError",
+    "content_hash",
+    "new_id",
+]

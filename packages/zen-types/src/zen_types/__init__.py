@@ -26,10 +26,12 @@ from zen_types._signature import (
 )
 from zen_types._spec import EdgeSpec, IOSpec, PipelineSpec, StepSpec, topological_order
 from zen_types._step import Step, StepInstance, step
+from zen_types._typing import AnyFunction, Permissive
 from zen_types._yaml import YamlScalar, load_yaml
 from zen_types.errors import ZenError
 
 __all__ = [
+    "AnyFunction",
     "ArtifactView",
     "BaseStepConfig",
     "ConfigParam",
@@ -45,6 +47,7 @@ __all__ = [
     "OutputHandles",
     "OutputKind",
     "OutputParam",
+    "Permissive",
     "Pipeline",
     "PipelineInstance",
     "PipelineSpec",

@@ -1,0 +1,447 @@
+"""Where zen-run meets the packages below it: materializers + artifact store + lineage store + git pinning.
+
+The runner, client and CLI call only this module for storage and code identity, so the policies that join the
+lower packages live in one place: artifacts are written by a materializer into a staging area and committed
+atomically; their records carry the materializer's identity, format and the content hash; reads verify the
+hash and pick the reader for the stored format and requested type (views).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import zen_git
+from zen_materialize import (
+    Location,
+    Materializer,
+    MaterializerError,
+    MaterializerRegistry,
+    default_registry,
+)
+from zen_store import (
+    ArtifactIntegrityError,
+    ArtifactNotFoundError,
+    ArtifactRecord,
+    ArtifactStore,
+    CachedStep,
+    Comparison,
+    GcReport,
+    LineageGraph,
+    RecordNotFoundError,
+    RepoRecord,
+    RunRecord,
+    SQLiteLineageStore,
+    StagingArea,
+    StepRunRecord,
+    new_id,
+)
+from zen_types import EdgeSpec, JSONValue
+
+from zen_run.errors import StackError
+
+__all__ = [
+    "AnyMaterializer",
+    "ArtifactInfo",
+    "CachedStep",
+    "Comparison",
+    "EdgeLike",
+    "LineageGraph",
+    "MaterializerLookupError",
+    "NotFound",
+    "Pinner",
+    "Registry",
+    "RunInfo",
+    "Staged",
+    "StepRunInfo",
+    "Stores",
+    "default_registry",
+    "describe_artifact",
+    "describe_comparison",
+    "describe_gc",
+    "describe_lineage",
+    "explicit_writer",
+    "materializer_name",
+    "materializer_version",
+    "resolve_source",
+]
+
+AnyMaterializer = Materializer[object]
+Registry = MaterializerRegistry
+ArtifactInfo = ArtifactRecord
+RunInfo = RunRecord
+StepRunInfo = StepRunRecord
+Staged = StagingArea
+EdgeLike = EdgeSpec
+MaterializerLookupError = MaterializerError
+NotFound = (RecordNotFoundError, ArtifactNotFoundError)
+HEARTBEAT_EVERY_S = 30.0
+
+
+def explicit_writer(registry: Registry, cls: type, tp: object) -> AnyMaterializer:
+    """Validate an explicitly chosen materializer class for an output of type ``tp``."""
+    if not issubclass(cls, Materializer):
+        raise MaterializerError(f"{cls!r} is not a Materializer subclass.")
+    return registry.check_writer(cls, tp)
+
+
+def materializer_name(materializer: AnyMaterializer) -> str:
+    """The materializer's import path."""
+    return type(materializer).ref().name
+
+
+def materializer_version(materializer: AnyMaterializer) -> str:
+    """Name, format and format version: what a cache key must change with."""
+    return str(type(materializer).ref())
+
+
+def resolve_source(source: str) -> object:
+    """The object a recorded source string names (from git history when pinned)."""
+    return zen_git.resolve(source)
+
+
+class Pinner:
+    """Code identity for one project: source strings, fingerprints and repository state."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def pin_many(self, objects: Mapping[str, object]) -> dict[str, str]:
+        """Source strings for the run's objects (one git status per call)."""
+        return zen_git.Pinner(self.root).pin_many(objects)
+
+    def fingerprint(self, func: object) -> tuple[str, dict[str, str]]:
+        """Digest of the step's normalised code and the in-repository code it calls, with per-part digests."""
+        found = zen_git.code_fingerprint(func, root=self.root)
+        return found.digest, dict(found.parts)
+
+    def repo_state(self) -> RepoRecord:
+        """The repository state to record with a run."""
+        state = zen_git.repo_state(self.root)
+        return RepoRecord(head_sha=state.head_sha, dirty=state.dirty, diff_digest=state.diff_digest)
+
+
+class Stores:
+    """The artifact store and the lineage store of one stack, as the runner and the client use them."""
+
+    def __init__(self, artifacts: ArtifactStore, lineage: SQLiteLineageStore) -> None:
+        self.artifacts = artifacts
+        self.lineage = lineage
+
+    @classmethod
+    def open(cls, *, artifacts: str, lineage: str) -> Stores:
+        """Open the stores at these locations (local paths)."""
+        if "://" in artifacts:
+            raise StackError(
+                f"artifact store {artifacts!r}: remote (fsspec) artifact stores are not available in this version; "
+                f"use a local path."
+            )
+        return cls(ArtifactStore(Path(artifacts)), SQLiteLineageStore.open(Path(lineage)))
+
+    def close(self) -> None:
+        """Close the lineage connection."""
+        self.lineage.close()
+
+    # -- runs ------------------------------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        *,
+        pipeline_name: str,
+        run_name: str | None,
+        spec_json: str,
+        stack: str,
+        repo: RepoRecord,
+        sources: Mapping[str, str],
+    ) -> str:
+        """Record a new running run."""
+        return self.lineage.create_run(
+            pipeline_name=pipeline_name, run_name=run_name, spec_json=spec_json, stack=stack, repo=repo, sources=sources
+        )
+
+    def finish_run(self, run_id: str, *, status: str) -> None:
+        """Record a run's final status."""
+        self.lineage.finish_run(run_id, status=status)
+
+    @contextmanager
+    def heartbeat(self, run_id: str) -> Iterator[None]:
+        """Keep the run's heartbeat fresh while it executes (a background thread, every 30 s)."""
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(HEARTBEAT_EVERY_S):
+                self.lineage.heartbeat(run_id)
+
+        thread = threading.Thread(target=beat, name=f"zen-heartbeat-{run_id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+
+    def record_step(
+        self,
+        *,
+        run_id: str,
+        step_name: str,
+        status: str,
+        source: str,
+        config: Mapping[str, JSONValue] | None,
+        cache_key: str | None,
+        cache_components: Mapping[str, JSONValue],
+        started_at: float,
+        ended_at: float,
+        inputs: Mapping[str, ArtifactRecord],
+        outputs: Mapping[str, ArtifactRecord],
+        reused_outputs: Mapping[str, ArtifactRecord] | None = None,
+        cached_from: str | None = None,
+        error: str | None = None,
+    ) -> str:
+        """Record a finished step with its new artifacts and events in one transaction."""
+        return self.lineage.record_step(
+            run_id=run_id,
+            step_name=step_name,
+            status=status,
+            source=source,
+            config=config,
+            cache_key=cache_key,
+            cache_components=cache_components,
+            started_at=started_at,
+            ended_at=ended_at,
+            inputs={name: a.artifact_id for name, a in inputs.items()},
+            new_artifacts=list(outputs.items()),
+            reused_outputs={name: a.artifact_id for name, a in (reused_outputs or {}).items()},
+            cached_from=cached_from,
+            error=error,
+        )
+
+    def completed_steps(self, run_id: str) -> dict[str, CachedStep]:
+        """The completed steps of a run (for resume)."""
+        return self.lineage.completed_steps(run_id)
+
+    def find_cached(self, cache_key: str) -> CachedStep | None:
+        """A reusable step run for this key."""
+        return self.lineage.find_cached(cache_key)
+
+    def artifact_intact(self, artifact: ArtifactRecord) -> bool:
+        """True when the artifact's files are present and match their content hash."""
+        try:
+            self.artifacts.verify(artifact.uri, artifact.content_hash)
+        except (ArtifactNotFoundError, ArtifactIntegrityError):
+            return False
+        return True
+
+    # -- artifacts ---------------------------------------------------------------------------------------------
+
+    def stage(self, step_name: str, output_name: str) -> StagingArea:
+        """A staging area for an ``Output[T]`` parameter."""
+        return self.artifacts.stage()
+
+    def discard_staged(self, staged: StagingArea) -> None:
+        """Drop a failed step's staging area."""
+        self.artifacts.discard(staged)
+
+    def _record(
+        self,
+        staged: StagingArea,
+        materializer: AnyMaterializer | None,
+        *,
+        type_name: str,
+        metadata: Mapping[str, JSONValue],
+    ) -> ArtifactRecord:
+        stored = self.artifacts.commit(staged)
+        ref = type(materializer).ref() if materializer is not None else None
+        return ArtifactRecord(
+            artifact_id=new_id(),
+            uri=stored.uri,
+            type_name=type_name,
+            materializer=ref.name if ref else None,
+            format=ref.format if ref else "directory",
+            format_version=ref.format_version if ref else 1,
+            kind=type(materializer).KIND.value if materializer is not None else "data",
+            content_hash=stored.content_hash,
+            size=stored.size,
+            metadata=dict(metadata),
+            created_at=datetime.now(UTC),
+        )
+
+    def write_value(
+        self, materializer: AnyMaterializer, value: object, *, step_name: str, output_name: str, type_name: str
+    ) -> ArtifactRecord:
+        """Write a returned value with its materializer and commit it atomically."""
+        staged = self.artifacts.stage()
+        try:
+            materializer.write(value, staged)
+            metadata = materializer.metadata(value)
+        except BaseException:
+            self.artifacts.discard(staged)
+            raise
+        return self._record(staged, materializer, type_name=type_name, metadata=metadata)
+
+    def commit_staged(
+        self,
+        staged: StagingArea,
+        materializer: AnyMaterializer | None,
+        *,
+        type_name: str,
+        metadata: Mapping[str, JSONValue],
+        value: object,
+    ) -> ArtifactRecord:
+        """Commit an ``Output[T]`` the step filled (through ``write()``, or files under its ``uri``)."""
+        meta = dict(metadata)
+        if materializer is not None and value is not None:
+            meta = {**materializer.metadata(value), **meta}
+        return self._record(staged, materializer, type_name=type_name, metadata=meta)
+
+    def local_path(self, artifact: ArtifactRecord) -> str:
+        """Where the artifact's files are on this machine."""
+        return str(self.artifacts.path_of(artifact.uri))
+
+    def read_value(self, registry: Registry, artifact: ArtifactRecord, as_type: object, reader: type | None) -> object:
+        """Verify the artifact's content hash and read it with the reader its format and ``as_type`` call for."""
+        path = self.artifacts.verify(artifact.uri, artifact.content_hash)
+        if reader is not None:
+            chosen: AnyMaterializer = explicit_writer(registry, reader, as_type) if as_type is not None else reader()
+        elif artifact.materializer is None:
+            raise MaterializerError(
+                f"artifact {artifact.artifact_id} holds files a step wrote itself (no materializer); "
+                f"read them under its uri: {path}"
+            )
+        else:
+            chosen = registry.reader_for(artifact.format, as_type)
+        return chosen.read(Location(str(path)))
+
+    # -- queries -----------------------------------------------------------------------------------------------
+
+    def runs(
+        self,
+        *,
+        pipeline_name: str | None,
+        status: str | None,
+        run_name: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        limit: int,
+    ) -> list[RunRecord]:
+        """Runs, newest first."""
+        return self.lineage.runs(
+            pipeline_name=pipeline_name, status=status, run_name=run_name, since=since, until=until, limit=limit
+        )
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """A run by id or prefix."""
+        return self.lineage.get_run(run_id)
+
+    def last_run(self, pipeline_name: str) -> RunRecord:
+        """A pipeline's newest run."""
+        return self.lineage.last_run(pipeline_name)
+
+    def pipelines(self) -> list[str]:
+        """Pipelines with runs."""
+        return self.lineage.pipelines()
+
+    def step_runs(self, run_id: str) -> list[StepRunRecord]:
+        """A run's steps."""
+        return self.lineage.step_runs(run_id)
+
+    def previous_step_run(self, pipeline_name: str, step_name: str, *, before_run: str) -> StepRunRecord | None:
+        """The same step in the previous run of the pipeline."""
+        return self.lineage.previous_step_run(pipeline_name, step_name, before_run=before_run)
+
+    def artifact(self, key: str) -> ArtifactRecord:
+        """An artifact by id, prefix or URI."""
+        return self.lineage.artifact(key)
+
+    def compare(self, run_a: str, run_b: str) -> Comparison:
+        """Differences between two runs."""
+        return self.lineage.compare(run_a, run_b)
+
+    def lineage_of(self, artifact_id: str, *, downstream: bool) -> LineageGraph:
+        """Lineage graph of an artifact."""
+        return self.lineage.lineage(artifact_id, downstream=downstream)
+
+    def clear_cache(self, *, pipeline_name: str | None) -> int:
+        """Forget cache keys."""
+        return self.lineage.clear_cache(pipeline_name=pipeline_name)
+
+    def garbage_collect(self, *, delete: bool) -> GcReport:
+        """Artifact directories no lineage record references, and staging left by killed writers."""
+        referenced = {Path(uri).name for uri in self.lineage.artifact_uris()}
+        unreferenced = tuple(name for name in self.artifacts.names() if name not in referenced)
+        stale = tuple(str(p) for p in self.artifacts.stale_staging())
+        size = 0
+        for name in unreferenced:
+            size += sum(f.stat().st_size for f in self.artifacts.path_of(name).rglob("*") if f.is_file())
+        if delete:
+            for name in unreferenced:
+                self.artifacts.delete(name)
+            self.artifacts.cleanup_stale()
+        return GcReport(unreferenced=unreferenced, stale_staging=stale, bytes=size, deleted=delete)
+
+
+# -- text for the CLI -------------------------------------------------------------------------------------------
+
+
+def describe_artifact(record: ArtifactRecord) -> list[tuple[str, object]]:
+    """Label/value pairs of an artifact record."""
+    return [
+        ("id", record.artifact_id),
+        ("uri", record.uri),
+        ("type", record.type_name),
+        ("materializer", record.materializer),
+        ("format", f"{record.format} v{record.format_version}"),
+        ("kind", record.kind),
+        ("content hash", record.content_hash),
+        ("size", f"{record.size} bytes"),
+        ("created", record.created_at.isoformat()),
+        ("producer", record.producer_step_run_id),
+        ("metadata", record.metadata),
+    ]
+
+
+def describe_comparison(comparison: Comparison) -> list[str]:
+    """Lines describing what differs between two runs."""
+    lines = [
+        f"comparing run {comparison.run_a} ({comparison.pipeline_a}) with {comparison.run_b} ({comparison.pipeline_b})"
+    ]
+    if comparison.repo_a != comparison.repo_b:
+        lines.append(
+            f"  repository: {comparison.repo_a.head_sha or '-'}{' (dirty)' if comparison.repo_a.dirty else ''} -> "
+            f"{comparison.repo_b.head_sha or '-'}{' (dirty)' if comparison.repo_b.dirty else ''}"
+        )
+    for name in comparison.only_in_a:
+        lines.append(f"  step {name}: only in {comparison.run_a}")
+    for name in comparison.only_in_b:
+        lines.append(f"  step {name}: only in {comparison.run_b}")
+    for diff in comparison.differences:
+        lines.append(f"  step {diff.step_name}: {diff.field}: {diff.a!r} -> {diff.b!r}")
+    if comparison.same:
+        lines.append("  no differences in steps, code, configs or outputs")
+    return lines
+
+
+def describe_lineage(graph: LineageGraph) -> list[str]:
+    """Lines listing a lineage graph's step runs and the artifacts they read and wrote."""
+    lines = [f"lineage of artifact {graph.root}:"]
+    for step_id, step in sorted(graph.step_runs.items(), key=lambda kv: kv[1].started_at):
+        reads = ", ".join(f"{n}={a.artifact_id[:12]}" for n, a in step.inputs.items()) or "-"
+        writes = ", ".join(f"{n}={a.artifact_id[:12]}" for n, a in step.outputs.items()) or "-"
+        lines.append(
+            f"  step run {step_id[:12]} ({step.step_name} of run {step.run_id[:12]}): reads {reads}; writes {writes}"
+        )
+    return lines
+
+
+def describe_gc(report: GcReport, *, deleted: bool) -> list[str]:
+    """Lines describing a garbage-collection report."""
+    verb = "deleted" if deleted else "would delete"
+    lines = [f"{verb} {len(report.unreferenced)} unreferenced artifact(s), {report.bytes} bytes"]
+    lines += [f"  {name}" for name in report.unreferenced]
+    if report.stale_staging:
+        lines.append(f"{verb} {len(report.stale_staging)} staging folder(s) left by killed writers")
+    if not deleted and (report.unreferenced or report.stale_staging):
+        lines.append("run `zen gc --delete` to delete them")
+    return lines

@@ -1,0 +1,197 @@
+"""The post-execution API: what ran, with which parameters and code, producing which data.
+
+Seed 001 wants ``step.outputs`` after the fact; seed 000 wants runs compared. ``Client()`` opens the project's
+stores from any process; runs, step runs and artifacts come back as read-only views over the lineage records,
+and an artifact's ``read()`` loads its value with the materializer recorded for it (or a view: ``read(as_type)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+import attrs
+from zen_types import JSONValue, PipelineSpec
+
+from zen_run import _adapters as ad
+from zen_run._context import RunContext
+from zen_run._project import Project
+
+__all__ = ["Artifact", "Client", "Run", "StepRun"]
+
+
+@attrs.frozen(kw_only=True)
+class Artifact:
+    """A stored artifact: where it is, what it is, and ``read()`` to load it."""
+
+    record: ad.ArtifactInfo
+    context: RunContext = attrs.field(repr=False, eq=False)
+
+    @property
+    def id(self) -> str:
+        """The artifact's id."""
+        return self.record.artifact_id
+
+    @property
+    def uri(self) -> str:
+        """Where the artifact's files are."""
+        return self.record.uri
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 over the artifact's files, verified when read."""
+        return self.record.content_hash
+
+    @property
+    def metadata(self) -> dict[str, JSONValue]:
+        """What the materializer (and the step) recorded: shape, dtype, rows, ..."""
+        return dict(self.record.metadata)
+
+    def read(self, as_type: object = None) -> object:
+        """Load the value (verifying its content hash); ``as_type`` picks a view of the stored format."""
+        return self.context.stores.read_value(self.context.registry, self.record, as_type, None)
+
+
+@attrs.frozen(kw_only=True)
+class StepRun:
+    """One step of a run."""
+
+    record: ad.StepRunInfo
+    context: RunContext = attrs.field(repr=False, eq=False)
+
+    @property
+    def name(self) -> str:
+        """The slot name the step was bound to."""
+        return self.record.step_name
+
+    @property
+    def status(self) -> str:
+        """completed, cached, failed, crashed, running or pending."""
+        return self.record.status
+
+    @property
+    def source(self) -> str:
+        """The step's code as a source string: ``module.name@<sha>`` when pinned."""
+        return self.record.source
+
+    @property
+    def config(self) -> dict[str, JSONValue] | None:
+        """The config the step ran with."""
+        return self.record.config
+
+    @property
+    def outputs(self) -> Mapping[str, Artifact]:
+        """Output artifacts by name (for a cached step: the reused artifacts)."""
+        return {name: Artifact(record=a, context=self.context) for name, a in self.record.outputs.items()}
+
+    @property
+    def inputs(self) -> Mapping[str, Artifact]:
+        """Input artifacts by name."""
+        return {name: Artifact(record=a, context=self.context) for name, a in self.record.inputs.items()}
+
+
+@attrs.frozen(kw_only=True)
+class Run:
+    """A pipeline run as recorded."""
+
+    record: ad.RunInfo
+    context: RunContext = attrs.field(repr=False, eq=False)
+
+    @property
+    def id(self) -> str:
+        """The run id."""
+        return self.record.run_id
+
+    @property
+    def name(self) -> str | None:
+        """The run name, if one was given."""
+        return self.record.run_name
+
+    @property
+    def pipeline_name(self) -> str:
+        """The pipeline this is a run of."""
+        return self.record.pipeline_name
+
+    @property
+    def status(self) -> str:
+        """completed, failed, crashed, stopped or running."""
+        return self.record.status
+
+    @property
+    def started_at(self) -> datetime:
+        """When the run started."""
+        return self.record.started_at
+
+    @property
+    def dirty(self) -> bool:
+        """True when the run started from a work tree with uncommitted changes (not reproducible from git)."""
+        return self.record.dirty
+
+    @property
+    def spec(self) -> PipelineSpec:
+        """Exactly what was bound: steps, edges, configs, types."""
+        return PipelineSpec.from_json(self.record.spec_json)
+
+    @property
+    def steps(self) -> Mapping[str, StepRun]:
+        """Step runs by slot name, in execution order."""
+        return {s.step_name: StepRun(record=s, context=self.context) for s in self.context.stores.step_runs(self.id)}
+
+    def __repr__(self) -> str:
+        dirty = " (dirty tree)" if self.dirty else ""
+        return f"Run(id={self.id!r}, pipeline={self.pipeline_name!r}, status={self.status!r}{dirty})"
+
+
+class Client:
+    """Query the project's runs from any process: ``Client().last_run("add_pipeline")``."""
+
+    def __init__(self, root: Path | str | None = None, *, stack: str | None = None, context: RunContext | None = None):
+        self.context = context or RunContext.open(
+            project=Project(Path(root).resolve()) if root is not None else None, stack=stack
+        )
+
+    def _run(self, record: ad.RunInfo) -> Run:
+        return Run(record=record, context=self.context)
+
+    def runs(
+        self,
+        pipeline_name: str | None = None,
+        *,
+        status: str | None = None,
+        run_name: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+    ) -> list[Run]:
+        """Runs, newest first, filtered by pipeline, status, run name and start time."""
+        records = self.context.stores.runs(
+            pipeline_name=pipeline_name, status=status, run_name=run_name, since=since, until=until, limit=limit
+        )
+        return [self._run(r) for r in records]
+
+    def get_run(self, run_id: str) -> Run:
+        """The run with this id (a unique prefix is enough)."""
+        return self._run(self.context.stores.get_run(run_id))
+
+    def last_run(self, pipeline_name: str) -> Run:
+        """The newest run of a pipeline."""
+        return self._run(self.context.stores.last_run(pipeline_name))
+
+    def pipelines(self) -> list[str]:
+        """Names of every pipeline with recorded runs."""
+        return self.context.stores.pipelines()
+
+    def artifact(self, artifact_id: str) -> Artifact:
+        """An artifact by id (or unique prefix) or URI."""
+        return Artifact(record=self.context.stores.artifact(artifact_id), context=self.context)
+
+    def compare(self, run_a: Run | str, run_b: Run | str) -> ad.Comparison:
+        """What differs between two runs: configs, code versions, bound steps, cache hits, output hashes."""
+        a = run_a.id if isinstance(run_a, Run) else run_a
+        b = run_b.id if isinstance(run_b, Run) else run_b
+        return self.context.stores.compare(a, b)
+
+    def lineage(self, artifact_id: str, *, downstream: bool = False) -> ad.LineageGraph:
+        """The upstream (or downstream) graph of an artifact: step runs and artifacts."""
+        return self.context.stores.lineage_of(artifact_id, downstream=downstream)

@@ -1,0 +1,78 @@
+"""How the ``zen`` command prints: aligned tables in a terminal, tab-separated text when piped, JSON on request."""
+
+from __future__ import annotations
+
+import json
+import sys
+import typing
+from collections.abc import Sequence
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import TextIO
+
+import attrs
+from zen_types import JSONValue
+
+__all__ = ["Printer", "to_json"]
+
+
+def to_json(value: object) -> JSONValue:
+    """Turn records (attrs classes, datetimes, enums, paths, containers) into JSON data."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return to_json(value.value)
+    if isinstance(value, Path):
+        return str(value)
+    if attrs.has(type(value)):
+        fields = attrs.fields(typing.cast("type[attrs.AttrsInstance]", type(value)))
+        return {f.name: to_json(getattr(value, f.name)) for f in fields if f.repr is not False}
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_json(v) for v in value]
+    return repr(value)
+
+
+class Printer:
+    """Writes command output in the form the caller asked for."""
+
+    def __init__(self, *, json_output: bool, stream: TextIO | None = None) -> None:
+        self.json = json_output
+        self.stream = stream or sys.stdout
+        self.tty = self.stream.isatty()
+
+    def emit_json(self, value: object) -> None:
+        """Print ``value`` as JSON."""
+        print(json.dumps(to_json(value), indent=2, sort_keys=True), file=self.stream)
+
+    def line(self, text: str = "") -> None:
+        """Print a line of text."""
+        print(text, file=self.stream)
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        """Aligned columns in a terminal; tab-separated values (no header) when piped."""
+        cells = [[_cell(v) for v in row] for row in rows]
+        if not self.tty:
+            for row in cells:
+                print("\t".join(row), file=self.stream)
+            return
+        widths = [len(h) for h in headers]
+        for row in cells:
+            widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+        print("  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(), file=self.stream)
+        for row in cells:
+            print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip(), file=self.stream)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)

@@ -1,0 +1,213 @@
+"""The local artifact store: atomic, content-hashed artifact directories under one root.
+
+A write happens in a staging directory (``<root>/.staging/<pid>-<random>``): the writer fills it, zen hashes
+and fsyncs every file, then renames the directory into place (``<root>/<artifact id>``) and fsyncs the root.
+A process killed at any point leaves at most a staging directory, never a visible partial artifact; staging
+left by dead processes is removed by :meth:`ArtifactStore.cleanup_stale`. The content hash (sha256 over the
+sorted relative file names, sizes and bytes) is recorded by the lineage store and verified on every read.
+Names and URIs are confined to the root: no ``..``, no absolute paths, no NUL, no symlinks leading out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+import attrs
+
+from zen_store.errors import ArtifactIntegrityError, ArtifactNotFoundError, StoreError, UnsafePathError
+
+__all__ = ["ArtifactStore", "StagingArea", "StoredArtifact", "content_hash"]
+
+_STAGING: Final = ".staging"
+_HOST: Final = socket.gethostname()
+
+
+def _fsync_path(path: Path, *, directory: bool = False) -> None:
+    flags = os.O_RDONLY | (os.O_DIRECTORY if directory else 0)
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _files(root: Path) -> list[Path]:
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        base = Path(dirpath)
+        out.extend(base / name for name in sorted(filenames))
+    return out
+
+
+def content_hash(directory: Path) -> tuple[str, int]:
+    """``sha256:<hex>`` over the files of ``directory`` (relative names, sizes, bytes) and their total size."""
+    digest = hashlib.sha256()
+    total = 0
+    for path in _files(directory):
+        if path.is_symlink():
+            raise UnsafePathError(f"{path}: artifacts may not contain symbolic links.")
+        relative = path.relative_to(directory).as_posix()
+        size = path.stat().st_size
+        total += size
+        digest.update(f"{relative}\0{size}\0".encode())
+        with path.open("rb") as handle:
+            digest.update(hashlib.file_digest(handle, "sha256").digest())
+    return f"sha256:{digest.hexdigest()}", total
+
+
+@attrs.frozen
+class StoredArtifact:
+    """A committed artifact: its name in the store, its absolute URI, content hash and size in bytes."""
+
+    name: str
+    uri: str
+    content_hash: str
+    size: int
+
+
+@attrs.define
+class StagingArea:
+    """An empty directory to write one artifact into; ``uri`` is its path (materializers write there)."""
+
+    path: Path
+    committed: bool = False
+
+    @property
+    def uri(self) -> str:
+        """The staging directory's path."""
+        return str(self.path)
+
+
+class ArtifactStore:
+    """Artifact directories under ``root`` (created if missing)."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / _STAGING).mkdir(exist_ok=True)
+
+    # -- paths ---------------------------------------------------------------------------------------------------
+
+    def _inside(self, name: str) -> Path:
+        """The path of artifact ``name`` (or of a URI under the root), refusing anything that leaves the root."""
+        if not name or "\0" in name:
+            raise UnsafePathError(f"{name!r} is not a valid artifact name.")
+        candidate = Path(name)
+        if candidate.is_absolute():
+            try:
+                candidate = candidate.relative_to(self.root)
+            except ValueError as exc:
+                raise UnsafePathError(f"{name!r} is outside the artifact store {self.root}.") from exc
+        if any(part in ("..", "") for part in candidate.parts) or not candidate.parts:
+            raise UnsafePathError(f"{name!r} escapes the artifact store (no '..' allowed).")
+        if candidate.parts[0] == _STAGING:
+            raise UnsafePathError(f"{name!r} names the store's staging area.")
+        path = self.root / candidate
+        resolved = path.resolve()
+        if resolved != self.root and self.root not in resolved.parents:
+            raise UnsafePathError(f"{name!r} leads outside the artifact store through a symbolic link.")
+        return path
+
+    def path_of(self, uri: str) -> Path:
+        """The local directory of a committed artifact (raises if it is missing)."""
+        path = self._inside(uri)
+        if not path.is_dir():
+            raise ArtifactNotFoundError(f"artifact {uri} is not in the store {self.root} (deleted or never committed).")
+        return path
+
+    # -- writing -----------------------------------------------------------------------------------------------
+
+    def stage(self) -> StagingArea:
+        """A fresh, empty staging directory."""
+        path = self.root / _STAGING / f"{os.getpid()}-{uuid.uuid4().hex}"
+        path.mkdir()
+        return StagingArea(path)
+
+    def commit(self, staging: StagingArea, *, name: str | None = None) -> StoredArtifact:
+        """Hash, fsync and atomically rename a filled staging directory into place."""
+        if staging.committed:
+            raise StoreError(f"staging area {staging.path} was already committed.")
+        name = name or uuid.uuid4().hex
+        target = self._inside(name)
+        digest, size = content_hash(staging.path)
+        for path in _files(staging.path):
+            _fsync_path(path)
+        _fsync_path(staging.path, directory=True)
+        if target.exists():
+            raise StoreError(f"artifact {name} already exists; artifacts are written once.")
+        staging.path.rename(target)
+        _fsync_path(self.root, directory=True)
+        staging.committed = True
+        return StoredArtifact(name=name, uri=str(target), content_hash=digest, size=size)
+
+    def discard(self, staging: StagingArea) -> None:
+        """Throw away a staging directory (a failed step's partial output)."""
+        if not staging.committed:
+            shutil.rmtree(staging.path, ignore_errors=True)
+
+    # -- reading -----------------------------------------------------------------------------------------------
+
+    def verify(self, uri: str, expected_hash: str) -> Path:
+        """The artifact's directory after checking its content hash (raises ArtifactIntegrityError)."""
+        path = self.path_of(uri)
+        actual, _ = content_hash(path)
+        if actual != expected_hash:
+            raise ArtifactIntegrityError(
+                f"artifact {uri} was modified or corrupted after it was written: content hash {actual[:19]}… "
+                f"differs from the recorded {expected_hash[:19]}…. Re-run the step that produced it (its cache "
+                f"entry is no longer used)."
+            )
+        return path
+
+    def exists(self, uri: str) -> bool:
+        """True when the artifact directory is present."""
+        try:
+            return self._inside(uri).is_dir()
+        except UnsafePathError:
+            return False
+
+    def delete(self, uri: str) -> None:
+        """Remove an artifact's directory."""
+        shutil.rmtree(self.path_of(uri))
+
+    def names(self) -> Iterator[str]:
+        """Names of every committed artifact directory."""
+        for entry in sorted(self.root.iterdir()):
+            if entry.is_dir() and entry.name != _STAGING:
+                yield entry.name
+
+    def stale_staging(self) -> list[Path]:
+        """Staging directories whose writer process is gone (killed writes)."""
+        stale: list[Path] = []
+        for entry in sorted((self.root / _STAGING).iterdir()):
+            pid_text = entry.name.split("-", 1)[0]
+            if not pid_text.isdigit() or not _alive(int(pid_text)):
+                stale.append(entry)
+        return stale
+
+    def cleanup_stale(self) -> list[Path]:
+        """Delete staging directories of dead writers; returns what was removed."""
+        removed = self.stale_staging()
+        for path in removed:
+            shutil.rmtree(path, ignore_errors=True)
+        return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

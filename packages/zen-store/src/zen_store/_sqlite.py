@@ -1,0 +1,627 @@
+"""The SQLite lineage store: the only module that talks to sqlite-utils.
+
+Connections are configured by zen: autocommit mode with explicit ``BEGIN IMMEDIATE`` for every write (so
+concurrent writers queue on the busy timeout instead of failing with "database is locked" at commit), WAL
+journaling with ``synchronous=NORMAL`` on local disks, and a 30 s busy timeout. The schema is versioned with
+``PRAGMA user_version``; opening migrates under the write lock after a backup, and refuses a database written
+by a newer zen. A completed step is recorded with its artifacts and events in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final, cast
+
+import sqlite_utils
+from zen_types import JSONValue
+
+from zen_store._records import (
+    ArtifactRecord,
+    CachedStep,
+    Comparison,
+    LineageEdge,
+    LineageGraph,
+    RepoRecord,
+    RunRecord,
+    StepDifference,
+    StepRunRecord,
+)
+from zen_store.errors import ArtifactNotFoundError, RecordNotFoundError, SchemaVersionError, StoreError
+
+__all__ = ["SCHEMA_VERSION", "SQLiteLineageStore", "new_id"]
+
+SCHEMA_VERSION: Final = 1
+BUSY_TIMEOUT_MS: Final = 30_000
+HEARTBEAT_STALE_S: Final = 300.0
+_HOST: Final = socket.gethostname()
+
+Row = tuple[object, ...]
+
+
+def new_id() -> str:
+    """A time-sortable unique id: 12 hex digits of milliseconds, then 12 random hex digits."""
+    return f"{int(time.time() * 1000):012x}{uuid.uuid4().hex[:12]}"
+
+
+def _ts(value: object) -> datetime:
+    return datetime.fromtimestamp(float(cast("float", value)), tz=UTC)
+
+
+def _opt_ts(value: object) -> datetime | None:
+    return None if value is None else _ts(value)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _load_json(text: object) -> JSONValue:
+    return cast("JSONValue", json.loads(str(text))) if text is not None else None
+
+
+def _json_dict(text: object) -> dict[str, JSONValue]:
+    value = _load_json(text)
+    return value if isinstance(value, dict) else {}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_SCHEMA: Final = [
+    """CREATE TABLE IF NOT EXISTS runs (
+        run_id TEXT PRIMARY KEY, pipeline_name TEXT NOT NULL, run_name TEXT, status TEXT NOT NULL,
+        started_at REAL NOT NULL, ended_at REAL, spec_json TEXT NOT NULL, stack TEXT NOT NULL,
+        repo_head TEXT, repo_dirty INTEGER NOT NULL DEFAULT 0, repo_diff_digest TEXT, sources_json TEXT NOT NULL,
+        owner_pid INTEGER, owner_host TEXT, heartbeat_at REAL)""",
+    "CREATE INDEX IF NOT EXISTS runs_pipeline ON runs (pipeline_name, started_at)",
+    "CREATE INDEX IF NOT EXISTS runs_status ON runs (status)",
+    """CREATE TABLE IF NOT EXISTS step_runs (
+        step_run_id TEXT PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs(run_id), step_name TEXT NOT NULL,
+        seq INTEGER NOT NULL, status TEXT NOT NULL, source TEXT NOT NULL, config_json TEXT, cache_key TEXT,
+        cache_json TEXT, cached_from TEXT, started_at REAL NOT NULL, ended_at REAL, error TEXT)""",
+    "CREATE INDEX IF NOT EXISTS step_runs_run ON step_runs (run_id, seq)",
+    "CREATE INDEX IF NOT EXISTS step_runs_cache ON step_runs (cache_key, status)",
+    """CREATE TABLE IF NOT EXISTS artifacts (
+        artifact_id TEXT PRIMARY KEY, uri TEXT NOT NULL, type_name TEXT NOT NULL, materializer TEXT,
+        format TEXT NOT NULL, format_version INTEGER NOT NULL, kind TEXT NOT NULL, content_hash TEXT NOT NULL,
+        size INTEGER NOT NULL, metadata_json TEXT NOT NULL, created_at REAL NOT NULL, producer_step_run_id TEXT)""",
+    "CREATE INDEX IF NOT EXISTS artifacts_uri ON artifacts (uri)",
+    "CREATE INDEX IF NOT EXISTS artifacts_producer ON artifacts (producer_step_run_id)",
+    """CREATE TABLE IF NOT EXISTS events (
+        step_run_id TEXT NOT NULL REFERENCES step_runs(step_run_id),
+        artifact_id TEXT NOT NULL REFERENCES artifacts(artifact_id),
+        direction TEXT NOT NULL CHECK (direction IN ('input', 'output')), name TEXT NOT NULL,
+        PRIMARY KEY (step_run_id, direction, name))""",
+    "CREATE INDEX IF NOT EXISTS events_artifact ON events (artifact_id, direction)",
+]
+
+_ARTIFACT_COLUMNS: Final = (
+    "artifact_id, uri, type_name, materializer, format, format_version, kind, content_hash, size, metadata_json, "
+    "created_at, producer_step_run_id"
+)
+_RUN_COLUMNS: Final = (
+    "run_id, pipeline_name, run_name, status, started_at, ended_at, spec_json, stack, repo_head, repo_dirty, "
+    "repo_diff_digest, sources_json"
+)
+_STEP_COLUMNS: Final = (
+    "step_run_id, run_id, step_name, status, source, config_json, cache_key, cache_json, cached_from, started_at, "
+    "ended_at, error"
+)
+
+
+def _artifact(row: Row) -> ArtifactRecord:
+    return ArtifactRecord(
+        artifact_id=str(row[0]),
+        uri=str(row[1]),
+        type_name=str(row[2]),
+        materializer=None if row[3] is None else str(row[3]),
+        format=str(row[4]),
+        format_version=int(cast("int", row[5])),
+        kind=str(row[6]),
+        content_hash=str(row[7]),
+        size=int(cast("int", row[8])),
+        metadata=_json_dict(row[9]),
+        created_at=_ts(row[10]),
+        producer_step_run_id=None if row[11] is None else str(row[11]),
+    )
+
+
+def _run(row: Row) -> RunRecord:
+    sources = _json_dict(row[11])
+    return RunRecord(
+        run_id=str(row[0]),
+        pipeline_name=str(row[1]),
+        run_name=None if row[2] is None else str(row[2]),
+        status=str(row[3]),
+        started_at=_ts(row[4]),
+        ended_at=_opt_ts(row[5]),
+        spec_json=str(row[6]),
+        stack=str(row[7]),
+        repo=RepoRecord(
+            head_sha=None if row[8] is None else str(row[8]),
+            dirty=bool(row[9]),
+            diff_digest=None if row[10] is None else str(row[10]),
+        ),
+        sources={k: str(v) for k, v in sources.items()},
+    )
+
+
+class SQLiteLineageStore:
+    """Lineage records in one SQLite file."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open lineage store {self.path}: {exc}") from exc
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.db = sqlite_utils.Database(conn)
+        self._conn = conn
+        self._configure()
+        self._migrate()
+
+    @classmethod
+    def open(cls, path: Path | str) -> SQLiteLineageStore:
+        """Open (creating or migrating) the lineage database at ``path``."""
+        return cls(path)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    # -- connection and schema -------------------------------------------------------------------------------
+
+    def _configure(self) -> None:
+        for attempt in range(50):
+            try:
+                mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()
+                break
+            except sqlite3.OperationalError:  # another process switching modes at the same moment
+                time.sleep(0.02 * (attempt + 1))
+        else:  # pragma: no cover - 50 consecutive failures
+            raise StoreError(f"cannot set WAL mode on {self.path}")
+        if mode is not None and str(mode[0]).lower() == "wal":
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+        self._conn.execute("PRAGMA foreign_keys = ON")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction taken with ``BEGIN IMMEDIATE`` (waits on the busy timeout, never fails late)."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self.transaction() as conn:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise SchemaVersionError(
+                    f"{self.path} uses lineage schema version {version}, but this zen understands up to "
+                    f"{SCHEMA_VERSION}. Upgrade zen (pip install -U zen-run); nothing was changed."
+                )
+            if version == SCHEMA_VERSION:
+                return
+            tables = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if version == 0 and tables - {"runs", "step_runs", "artifacts", "events"}:
+                raise SchemaVersionError(
+                    f"{self.path} is a SQLite database that zen did not create; refusing to use it."
+                )
+            if version > 0:
+                self._backup(version)
+            for statement in _SCHEMA:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _backup(self, version: int) -> None:
+        target = self.path.with_name(f"{self.path.name}.v{version}.bak")
+        backup = sqlite3.connect(target)
+        try:
+            self._conn.backup(backup)
+        finally:
+            backup.close()
+
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
+        return [tuple(r) for r in self.db.execute(sql, list(params)).fetchall()]
+
+    # -- writing ------------------------------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        *,
+        pipeline_name: str,
+        run_name: str | None,
+        spec_json: str,
+        stack: str,
+        repo: RepoRecord,
+        sources: Mapping[str, str],
+    ) -> str:
+        """Record a new running run owned by this process; returns its id."""
+        run_id = new_id()
+        now = time.time()
+        with self.transaction() as conn:
+            conn.execute(
+                f"INSERT INTO runs ({_RUN_COLUMNS}, owner_pid, owner_host, heartbeat_at) "
+                "VALUES (?, ?, ?, 'running', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    pipeline_name,
+                    run_name,
+                    now,
+                    spec_json,
+                    stack,
+                    repo.head_sha,
+                    int(repo.dirty),
+                    repo.diff_digest,
+                    _json(dict(sources)),
+                    os.getpid(),
+                    _HOST,
+                    now,
+                ),
+            )
+        return run_id
+
+    def heartbeat(self, run_id: str) -> None:
+        """Mark the run as still alive (its owner calls this periodically)."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE runs SET heartbeat_at = ? WHERE run_id = ?", (time.time(), run_id))
+
+    def finish_run(self, run_id: str, *, status: str) -> None:
+        """Set a run's final status."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET status = ?, ended_at = ?, owner_pid = NULL WHERE run_id = ?",
+                (status, time.time(), run_id),
+            )
+
+    def record_step(
+        self,
+        *,
+        run_id: str,
+        step_name: str,
+        status: str,
+        source: str,
+        config: Mapping[str, JSONValue] | None,
+        cache_key: str | None,
+        cache_components: Mapping[str, JSONValue] | None,
+        started_at: float,
+        ended_at: float,
+        inputs: Mapping[str, str],
+        new_artifacts: Sequence[tuple[str, ArtifactRecord]],
+        reused_outputs: Mapping[str, str] | None = None,
+        cached_from: str | None = None,
+        error: str | None = None,
+    ) -> str:
+        """Record one finished step run, its new output artifacts and every input/output event, atomically.
+
+        ``inputs`` and ``reused_outputs`` map names to existing artifact ids; ``new_artifacts`` are
+        ``(output name, record)`` pairs written by this step run.
+        """
+        step_run_id = new_id()
+        with self.transaction() as conn:
+            seq = conn.execute("SELECT COUNT(*) FROM step_runs WHERE run_id = ?", (run_id,)).fetchone()[0]
+            conn.execute(
+                f"INSERT INTO step_runs ({_STEP_COLUMNS}, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    step_run_id,
+                    run_id,
+                    step_name,
+                    status,
+                    source,
+                    None if config is None else _json(dict(config)),
+                    cache_key,
+                    None if cache_components is None else _json(dict(cache_components)),
+                    cached_from,
+                    started_at,
+                    ended_at,
+                    error,
+                    seq,
+                ),
+            )
+            for _, art in new_artifacts:
+                conn.execute(
+                    f"INSERT INTO artifacts ({_ARTIFACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        art.artifact_id,
+                        art.uri,
+                        art.type_name,
+                        art.materializer,
+                        art.format,
+                        art.format_version,
+                        art.kind,
+                        art.content_hash,
+                        art.size,
+                        _json(art.metadata),
+                        art.created_at.timestamp(),
+                        step_run_id,
+                    ),
+                )
+            events = [(step_run_id, aid, "input", name) for name, aid in inputs.items()]
+            events += [(step_run_id, art.artifact_id, "output", name) for name, art in new_artifacts]
+            events += [(step_run_id, aid, "output", name) for name, aid in (reused_outputs or {}).items()]
+            conn.executemany(
+                "INSERT INTO events (step_run_id, artifact_id, direction, name) VALUES (?, ?, ?, ?)", events
+            )
+        return step_run_id
+
+    def clear_cache(self, *, pipeline_name: str | None = None) -> int:
+        """Forget cache keys (artifacts stay); returns how many step runs were affected."""
+        with self.transaction() as conn:
+            if pipeline_name is None:
+                cur = conn.execute("UPDATE step_runs SET cache_key = NULL WHERE cache_key IS NOT NULL")
+            else:
+                cur = conn.execute(
+                    "UPDATE step_runs SET cache_key = NULL WHERE cache_key IS NOT NULL AND run_id IN "
+                    "(SELECT run_id FROM runs WHERE pipeline_name = ?)",
+                    (pipeline_name,),
+                )
+            return int(cur.rowcount)
+
+    def reap_crashed(self) -> int:
+        """Mark runs whose owning process is gone (same host) or silent for too long as crashed."""
+        rows = self._rows("SELECT run_id, owner_pid, owner_host, heartbeat_at FROM runs WHERE status = 'running'")
+        dead: list[str] = []
+        now = time.time()
+        for run_id, pid, host, beat in rows:
+            if (host == _HOST and isinstance(pid, int) and pid != os.getpid() and not _alive(pid)) or (
+                beat is not None and now - float(cast("float", beat)) > HEARTBEAT_STALE_S and pid != os.getpid()
+            ):
+                dead.append(str(run_id))
+        if dead:
+            with self.transaction() as conn:
+                conn.executemany(
+                    "UPDATE runs SET status = 'crashed', ended_at = heartbeat_at "
+                    "WHERE run_id = ? AND status = 'running'",
+                    [(r,) for r in dead],
+                )
+        return len(dead)
+
+    # -- reading ------------------------------------------------------------------------------------------------
+
+    def pipelines(self) -> list[str]:
+        """Names of pipelines with recorded runs."""
+        return [str(r[0]) for r in self._rows("SELECT DISTINCT pipeline_name FROM runs ORDER BY pipeline_name")]
+
+    def runs(
+        self,
+        *,
+        pipeline_name: str | None = None,
+        status: str | None = None,
+        run_name: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+    ) -> list[RunRecord]:
+        """Runs, newest first, filtered."""
+        self.reap_crashed()
+        where: list[str] = []
+        params: list[object] = []
+        for column, value in (("pipeline_name", pipeline_name), ("status", status), ("run_name", run_name)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if since is not None:
+            where.append("started_at >= ?")
+            params.append(since.timestamp())
+        if until is not None:
+            where.append("started_at < ?")
+            params.append(until.timestamp())
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        sql = f"SELECT {_RUN_COLUMNS} FROM runs {clause} ORDER BY started_at DESC, run_id DESC LIMIT ?"
+        return [_run(r) for r in self._rows(sql, [*params, limit])]
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """A run by id or unique id prefix."""
+        self.reap_crashed()
+        rows = self._rows(f"SELECT {_RUN_COLUMNS} FROM runs WHERE run_id LIKE ? LIMIT 2", [f"{run_id}%"])
+        if not rows:
+            raise RecordNotFoundError(f"no run with id {run_id!r}. List runs with `zen runs list`.")
+        if len(rows) > 1 and str(rows[0][0]) != run_id:
+            raise RecordNotFoundError(f"run id prefix {run_id!r} matches several runs; give more characters.")
+        return _run(rows[0])
+
+    def last_run(self, pipeline_name: str) -> RunRecord:
+        """The newest run of a pipeline."""
+        found = self.runs(pipeline_name=pipeline_name, limit=1)
+        if not found:
+            known = ", ".join(self.pipelines()) or "none yet"
+            raise RecordNotFoundError(f"pipeline {pipeline_name!r} has no recorded runs (pipelines: {known}).")
+        return found[0]
+
+    def _events(self, step_run_ids: Sequence[str]) -> dict[str, dict[str, dict[str, ArtifactRecord]]]:
+        out: dict[str, dict[str, dict[str, ArtifactRecord]]] = {s: {"input": {}, "output": {}} for s in step_run_ids}
+        if not step_run_ids:
+            return out
+        marks = ", ".join("?" for _ in step_run_ids)
+        cols = ", ".join(f"a.{c.strip()}" for c in _ARTIFACT_COLUMNS.split(","))
+        rows = self._rows(
+            f"SELECT e.step_run_id, e.direction, e.name, {cols} FROM events e JOIN artifacts a "
+            f"ON a.artifact_id = e.artifact_id WHERE e.step_run_id IN ({marks})",
+            list(step_run_ids),
+        )
+        for row in rows:
+            out[str(row[0])][str(row[1])][str(row[2])] = _artifact(row[3:])
+        return out
+
+    def _step_runs(self, where: str, params: Sequence[object]) -> list[StepRunRecord]:
+        rows = self._rows(f"SELECT {_STEP_COLUMNS} FROM step_runs WHERE {where}", params)
+        events = self._events([str(r[0]) for r in rows])
+        return [
+            StepRunRecord(
+                step_run_id=str(r[0]),
+                run_id=str(r[1]),
+                step_name=str(r[2]),
+                status=str(r[3]),
+                source=str(r[4]),
+                config=cast("dict[str, JSONValue] | None", _load_json(r[5])),
+                cache_key=None if r[6] is None else str(r[6]),
+                cache_components=cast("dict[str, JSONValue] | None", _load_json(r[7])),
+                cached_from=None if r[8] is None else str(r[8]),
+                started_at=_ts(r[9]),
+                ended_at=_opt_ts(r[10]),
+                error=None if r[11] is None else str(r[11]),
+                inputs=events[str(r[0])]["input"],
+                outputs=events[str(r[0])]["output"],
+            )
+            for r in rows
+        ]
+
+    def step_runs(self, run_id: str) -> list[StepRunRecord]:
+        """A run's step runs in execution order, with inputs and outputs."""
+        return self._step_runs("run_id = ? ORDER BY seq", [run_id])
+
+    def find_cached(self, cache_key: str) -> CachedStep | None:
+        """The newest completed step run with this cache key and all outputs recorded, if any."""
+        rows = self._rows(
+            "SELECT step_run_id FROM step_runs WHERE cache_key = ? AND status = 'completed' "
+            "ORDER BY started_at DESC LIMIT 1",
+            [cache_key],
+        )
+        if not rows:
+            return None
+        step_run_id = str(rows[0][0])
+        outputs = self._events([step_run_id])[step_run_id]["output"]
+        return CachedStep(step_run_id=step_run_id, cache_key=cache_key, outputs=outputs)
+
+    def completed_steps(self, run_id: str) -> dict[str, CachedStep]:
+        """The completed or cached steps of a run, by step name (for resuming it)."""
+        return {
+            s.step_name: CachedStep(step_run_id=s.step_run_id, cache_key=s.cache_key or "", outputs=dict(s.outputs))
+            for s in self._step_runs("run_id = ? AND status IN ('completed', 'cached') ORDER BY seq", [run_id])
+        }
+
+    def previous_step_run(self, pipeline_name: str, step_name: str, *, before_run: str) -> StepRunRecord | None:
+        """The latest step run of ``step_name`` in an earlier run of the same pipeline."""
+        found = self._step_runs(
+            "step_name = ? AND run_id IN (SELECT run_id FROM runs WHERE pipeline_name = ? AND run_id < ?) "
+            "ORDER BY run_id DESC LIMIT 1",
+            [step_name, pipeline_name, before_run],
+        )
+        return found[0] if found else None
+
+    def artifact(self, key: str) -> ArtifactRecord:
+        """An artifact by id, unique id prefix, or URI."""
+        rows = self._rows(f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id = ? OR uri = ?", [key, key])
+        if not rows:
+            rows = self._rows(
+                f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id LIKE ? LIMIT 2", [f"{key}%"]
+            )
+        if not rows:
+            raise ArtifactNotFoundError(f"no artifact {key!r}. Show a run's outputs with `zen runs show RUN`.")
+        if len(rows) > 1:
+            raise ArtifactNotFoundError(f"artifact prefix {key!r} matches several artifacts; give more characters.")
+        return _artifact(rows[0])
+
+    def artifact_uris(self) -> set[str]:
+        """Every URI the lineage store references."""
+        return {str(r[0]) for r in self._rows("SELECT uri FROM artifacts")}
+
+    def lineage(self, artifact_id: str, *, downstream: bool = False) -> LineageGraph:
+        """Every artifact and step run upstream (or downstream) of an artifact, through read/write events."""
+        root = self.artifact(artifact_id).artifact_id
+        if downstream:
+            first, second = "input", "output"
+        else:
+            first, second = "output", "input"
+        rows = self._rows(
+            f"""WITH RECURSIVE walk(artifact_id) AS (
+                SELECT ?
+                UNION
+                SELECT e2.artifact_id FROM walk
+                JOIN events e1 ON e1.artifact_id = walk.artifact_id AND e1.direction = '{first}'
+                JOIN events e2 ON e2.step_run_id = e1.step_run_id AND e2.direction = '{second}'
+            )
+            SELECT e.step_run_id, e.artifact_id, e.direction, e.name FROM walk
+            JOIN events e ON e.artifact_id = walk.artifact_id AND e.direction = '{first}'""",
+            [root],
+        )
+        step_ids = sorted({str(r[0]) for r in rows})
+        more = (
+            self._rows(
+                f"SELECT step_run_id, artifact_id, direction, name FROM events WHERE step_run_id IN "
+                f"({', '.join('?' for _ in step_ids)})",
+                step_ids,
+            )
+            if step_ids
+            else []
+        )
+        edges = {
+            LineageEdge(step_run_id=str(r[0]), artifact_id=str(r[1]), direction=str(r[2]), name=str(r[3])) for r in more
+        }
+        steps = (
+            {
+                s.step_run_id: s
+                for s in self._step_runs(f"step_run_id IN ({', '.join('?' for _ in step_ids)})", step_ids)
+            }
+            if step_ids
+            else {}
+        )
+        artifacts: dict[str, ArtifactRecord] = {root: self.artifact(root)}
+        for step in steps.values():
+            for art in (*step.inputs.values(), *step.outputs.values()):
+                artifacts[art.artifact_id] = art
+        return LineageGraph(
+            root=root,
+            artifacts=artifacts,
+            step_runs=steps,
+            edges=tuple(sorted(edges, key=lambda e: (e.step_run_id, e.direction, e.name))),
+        )
+
+    def compare(self, run_a: str, run_b: str) -> Comparison:
+        """Differences between two runs: bound steps, code sources, configs, cache hits, output hashes."""
+        a, b = self.get_run(run_a), self.get_run(run_b)
+        steps_a = {s.step_name: s for s in self.step_runs(a.run_id)}
+        steps_b = {s.step_name: s for s in self.step_runs(b.run_id)}
+        diffs: list[StepDifference] = []
+        for name in [n for n in steps_a if n in steps_b]:
+            sa, sb = steps_a[name], steps_b[name]
+            for field, va, vb in (
+                ("source", sa.source, sb.source),
+                ("config", sa.config, sb.config),
+                ("status", sa.status, sb.status),
+            ):
+                if va != vb:
+                    diffs.append(StepDifference(step_name=name, field=field, a=va, b=vb))
+            for out in sorted(set(sa.outputs) | set(sb.outputs)):
+                ha = sa.outputs[out].content_hash if out in sa.outputs else None
+                hb = sb.outputs[out].content_hash if out in sb.outputs else None
+                if ha != hb:
+                    diffs.append(StepDifference(step_name=name, field=f"outputs.{out}.content_hash", a=ha, b=hb))
+                ma = sa.outputs[out].metadata if out in sa.outputs else None
+                mb = sb.outputs[out].metadata if out in sb.outputs else None
+                if ma != mb:
+                    diffs.append(StepDifference(step_name=name, field=f"outputs.{out}.metadata", a=ma, b=mb))
+        return Comparison(
+            run_a=a.run_id,
+            run_b=b.run_id,
+            pipeline_a=a.pipeline_name,
+            pipeline_b=b.pipeline_name,
+            differences=tuple(diffs),
+            only_in_a=tuple(n for n in steps_a if n not in steps_b),
+            only_in_b=tuple(n for n in steps_b if n not in steps_a),
+            repo_a=a.repo,
+            repo_b=b.repo,
+        )
