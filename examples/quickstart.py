@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # make `examples` importable when run as a script
 
-from examples.seed000 import instance  # noqa: E402 - after the path set-up above
-from zen_run import Client  # noqa: E402
+from examples.seed000 import instance
+from zen_run import Client
 
 
 def main() -> None:

@@ -36,11 +36,12 @@ def _zen_imports(pkg: Path) -> dict[str, list[str]]:
     for path in (pkg / "src").rglob("*.py"):
         tree = ast.parse(path.read_text(), filename=str(path))
         for node in ast.walk(tree):
-            names: list[str] = []
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 names = [node.module]
+            else:
+                continue
             for name in names:
                 top = name.split(".")[0]
                 if top.startswith("zen_"):

@@ -20,7 +20,7 @@ class BenchRow:
     @property
     def ratio(self) -> float | None:
         """``value / baseline`` (how many times the floor zen costs)."""
-        return None if self.baseline in (None, 0.0) else self.value / self.baseline  # type: ignore[operator]
+        return None if not self.baseline else self.value / self.baseline
 
     @classmethod
     def compare(cls, name: str, value: float, baseline: float, unit: str, goal: str = "") -> BenchRow:

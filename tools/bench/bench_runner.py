@@ -12,19 +12,18 @@ import os
 import pickle
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
-from collections.abc import Callable
+import typing
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from zen_run import Pipeline, PipelineInstance, RunContext, RunOptions, execute, pipeline, step
-from zen_run._project import Project
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import BenchRow, print_rows  # noqa: E402 - the sibling helper module is found through sys.path
+from tools.bench._common import BenchRow, print_rows
+from zen_run import PipelineInstance, RunContext, RunOptions, execute, pipeline, step
+from zen_run._project import Project
+from zen_types import AnyFunction
 
 
 @step
@@ -51,10 +50,10 @@ def total(arr: NDArray[np.float64]) -> float:
     return float(arr[-1])
 
 
-def _generated(name: str, params: list[str], body: str, namespace: dict[str, object]) -> object:
+def _generated(name: str, params: list[str], body: str, namespace: dict[str, object]) -> AnyFunction:
     source = f"def {name}({', '.join(params)}):\n{body}"
-    exec(source, namespace)  # noqa: S102 - builds benchmark pipelines of a chosen size
-    return namespace[name]
+    exec(source, namespace)
+    return typing.cast("AnyFunction", namespace[name])
 
 
 def chain_pipeline(length: int) -> PipelineInstance:
@@ -62,7 +61,7 @@ def chain_pipeline(length: int) -> PipelineInstance:
     slots = [f"s{i}" for i in range(length)]
     body = "    h = s0()\n" + "".join(f"    h = {s}(h)\n" for s in slots[1:]) + "    return None\n"
     func = _generated(f"chain_{length}", slots, body, {})
-    pipe: Pipeline[Callable[..., None]] = pipeline(func)  # type: ignore[arg-type]  # generated function
+    pipe = pipeline(func)
     return pipe(s0=start(), **{s: inc() for s in slots[1:]})
 
 
@@ -71,8 +70,8 @@ def fanout_pipeline(width: int) -> PipelineInstance:
     ns: dict[str, object] = {"int": int}
     join_params = [f"x{i}: int" for i in range(width)]
     join_func = _generated("join_all", join_params, f"    return {' + '.join(f'x{i}' for i in range(width))}\n", ns)
-    join_func.__annotations__ = {**{f"x{i}": int for i in range(width)}, "return": int}  # type: ignore[attr-defined]
-    joined = step(join_func)  # type: ignore[arg-type]  # generated function
+    join_func.__annotations__ = {**{f"x{i}": int for i in range(width)}, "return": int}
+    joined = step(join_func)
     slots = ["head", *(f"w{i}" for i in range(width)), "joiner"]
     body = (
         "    h = head()\n"
@@ -80,7 +79,7 @@ def fanout_pipeline(width: int) -> PipelineInstance:
         + f"    joiner({', '.join(f'o{i}' for i in range(width))})\n"
     )
     func = _generated(f"fanout_{width}", slots, body, {})
-    pipe: Pipeline[Callable[..., None]] = pipeline(func)  # type: ignore[arg-type]  # generated function
+    pipe = pipeline(func)
     return pipe(head=start(), joiner=joined(), **{f"w{i}": inc() for i in range(width)})
 
 

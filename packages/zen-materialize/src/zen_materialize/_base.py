@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import ClassVar, Generic, Protocol, TypeVar
 
 import attrs
+
 from zen_types import JSONValue
 
 __all__ = ["ArtifactKind", "ArtifactLocation", "Location", "Materializer", "MaterializerRef"]

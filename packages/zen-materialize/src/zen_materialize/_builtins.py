@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING, ClassVar, Final
 
 import attrs
 import cattrs.preconf.json
-from zen_types import JSONValue
 
 from zen_materialize._base import ArtifactLocation, Materializer
 from zen_materialize.errors import CorruptArtifactError, UnsafeMaterializerWarning
+from zen_types import JSONValue
 
 if TYPE_CHECKING:
     from zen_materialize._registry import MaterializerRegistry

@@ -20,10 +20,10 @@ from collections.abc import Iterable
 from typing import Final, get_args, get_origin
 
 import attrs
-from zen_types import type_name
 
 from zen_materialize._base import Materializer
 from zen_materialize.errors import AmbiguousMaterializerError, MaterializerNotFoundError
+from zen_types import type_name
 
 __all__ = ["MaterializerRegistry", "default_registry"]
 

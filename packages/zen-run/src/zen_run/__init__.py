@@ -8,6 +8,14 @@ the names a pipeline author needs, so ``from zen_run import step, pipeline, ...`
 
 from __future__ import annotations
 
+from zen_run._client import Artifact, Client, Run, StepRun
+from zen_run._context import RunContext
+from zen_run._project import Project, find_project_root
+from zen_run._rerun import rerun, resume
+from zen_run._runconfig import RunConfig, StepRunConfig
+from zen_run._runner import RunOptions, execute
+from zen_run._stack import DEFAULT_STACK, Stack, StackRegistry
+from zen_run.errors import CompileError, OutputTypeError, RunConfigError, StackError, StepFailedError
 from zen_types import (
     BaseStepConfig,
     Handle,
@@ -23,15 +31,6 @@ from zen_types import (
     pipeline,
     step,
 )
-
-from zen_run._client import Artifact, Client, Run, StepRun
-from zen_run._context import RunContext
-from zen_run._project import Project, find_project_root
-from zen_run._rerun import rerun, resume
-from zen_run._runconfig import RunConfig, StepRunConfig
-from zen_run._runner import RunOptions, execute
-from zen_run._stack import DEFAULT_STACK, Stack, StackRegistry
-from zen_run.errors import CompileError, OutputTypeError, RunConfigError, StackError, StepFailedError
 
 __all__ = [
     "Artifact",

@@ -22,6 +22,7 @@ from zen_materialize import (
     MaterializerRegistry,
     default_registry,
 )
+from zen_run.errors import StackError
 from zen_store import (
     ArtifactIntegrityError,
     ArtifactNotFoundError,
@@ -40,8 +41,6 @@ from zen_store import (
     new_id,
 )
 from zen_types import EdgeSpec, JSONValue
-
-from zen_run.errors import StackError
 
 __all__ = [
     "AnyMaterializer",

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from importlib.metadata import version
 
 import attrs
+
 from zen_types import JSONValue
 
 __all__ = ["CacheComponents", "ZEN_VERSION", "diff_components"]

@@ -15,10 +15,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from zen_store import RecordNotFoundError
-from zen_types import Pipeline, PipelineInstance
-from zen_types.errors import ZenError
-
 from zen_run import _adapters as ad
 from zen_run._cache import CacheComponents, diff_components
 from zen_run._client import Client, Run
@@ -31,6 +27,9 @@ from zen_run._runconfig import RunConfig, parse_set_option
 from zen_run._runner import RunOptions, execute
 from zen_run._stack import Stack, StackRegistry
 from zen_run.errors import StepFailedError
+from zen_store import RecordNotFoundError
+from zen_types import Pipeline, PipelineInstance
+from zen_types.errors import ZenError
 
 __all__ = ["main"]
 

@@ -12,11 +12,11 @@ from datetime import datetime
 from pathlib import Path
 
 import attrs
-from zen_types import JSONValue, PipelineSpec
 
 from zen_run import _adapters as ad
 from zen_run._context import RunContext
 from zen_run._project import Project
+from zen_types import JSONValue, PipelineSpec
 
 __all__ = ["Artifact", "Client", "Run", "StepRun"]
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import attrs
-from zen_types import BaseStepConfig, JSONValue, OutputParam, PipelineInstance, PipelineSpec, StepInstance
-from zen_types.errors import ConfigError
 
 from zen_run import _adapters as ad
 from zen_run.errors import CompileError
+from zen_types import BaseStepConfig, JSONValue, OutputParam, PipelineInstance, PipelineSpec, StepInstance
+from zen_types.errors import ConfigError
 
 __all__ = ["CompiledPipeline", "CompiledStep", "compile_pipeline"]
 

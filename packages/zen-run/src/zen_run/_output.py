@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 import attrs
+
 from zen_types import JSONValue
 
 __all__ = ["Printer", "to_json"]

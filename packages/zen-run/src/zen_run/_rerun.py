@@ -12,6 +12,11 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping
 
+from zen_run import _adapters as ad
+from zen_run._client import Client, Run
+from zen_run._context import RunContext
+from zen_run._runner import RunOptions, execute
+from zen_run.errors import RunNotResumableError
 from zen_types import (
     AnyFunction,
     BaseStepConfig,
@@ -24,12 +29,6 @@ from zen_types import (
     StepInstance,
     structure_config,
 )
-
-from zen_run import _adapters as ad
-from zen_run._client import Client, Run
-from zen_run._context import RunContext
-from zen_run._runner import RunOptions, execute
-from zen_run.errors import RunNotResumableError
 
 __all__ = ["instance_from_run", "pipeline_from_spec", "rerun", "resume"]
 

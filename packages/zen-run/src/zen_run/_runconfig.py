@@ -20,10 +20,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import attrs
-from zen_types import JSONValue, PipelineInstance, YamlScalar, load_yaml, structure_config
-from zen_types.errors import ConfigError
 
 from zen_run.errors import RunConfigError
+from zen_types import JSONValue, PipelineInstance, YamlScalar, load_yaml, structure_config
+from zen_types.errors import ConfigError
 
 __all__ = ["RunConfig", "StepRunConfig", "parse_set_option"]
 

@@ -16,6 +16,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import attrs
+
+from zen_run import _adapters as ad
+from zen_run._cache import CacheComponents, config_digest
+from zen_run._client import Client, Run
+from zen_run._compile import CompiledPipeline, CompiledStep, compile_pipeline
+from zen_run._context import RunContext
+from zen_run._runconfig import RunConfig
+from zen_run.errors import OutputTypeError, RunConfigError, StepFailedError
 from zen_types import (
     DEFAULT_OUTPUT,
     Input,
@@ -27,14 +35,6 @@ from zen_types import (
     value_conforms,
 )
 from zen_types.errors import WiringError
-
-from zen_run import _adapters as ad
-from zen_run._cache import CacheComponents, config_digest
-from zen_run._client import Client, Run
-from zen_run._compile import CompiledPipeline, CompiledStep, compile_pipeline
-from zen_run._context import RunContext
-from zen_run._runconfig import RunConfig
-from zen_run.errors import OutputTypeError, RunConfigError, StepFailedError
 
 __all__ = ["RunOptions", "execute", "run_pipeline_instance"]
 

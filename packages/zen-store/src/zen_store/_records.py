@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import attrs
+
 from zen_types import JSONValue
 
 __all__ = [

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Final, cast
 
 import sqlite_utils
-from zen_types import JSONValue
 
 from zen_store._records import (
     ArtifactRecord,
@@ -36,6 +35,7 @@ from zen_store._records import (
     StepRunRecord,
 )
 from zen_store.errors import ArtifactNotFoundError, RecordNotFoundError, SchemaVersionError, StoreError
+from zen_types import JSONValue
 
 __all__ = ["SCHEMA_VERSION", "SQLiteLineageStore", "new_id"]
 
