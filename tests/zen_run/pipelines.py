@@ -93,7 +93,7 @@ def three(first: Slot[[], int], second: Slot[[int], int], third: Slot[[int], int
 
 
 @pipeline
-def handles(source: Slot[[], list[int]], splitter: Slot[[list[int]], Split], summer: Slot[..., None]) -> None:
+def handles(source: Slot[[], list[int]], splitter: Slot[[list[int]], Split], summer: Slot[[list[int]], None]) -> None:
     """Named outputs and handles."""
     parts = splitter(source())
     summer(parts.high)

@@ -28,7 +28,7 @@ from zen_run._runner import RunOptions, execute
 from zen_run._stack import Stack, StackRegistry
 from zen_run.errors import StepFailedError
 from zen_store import RecordNotFoundError
-from zen_types import Pipeline, PipelineInstance
+from zen_types import Pipeline, PipelineInstance, RunView
 from zen_types.errors import ZenError
 
 __all__ = ["main"]
@@ -254,8 +254,9 @@ def cmd_cache_explain(args: argparse.Namespace, out: Printer) -> int:
     return 0
 
 
-def explain(client: Client, run: Run, step_name: str) -> dict[str, object]:
-    """Why ``step_name`` of ``run`` was or was not cached, component by component."""
+def explain(client: Client, run_view: RunView, step_name: str) -> dict[str, object]:
+    """Why ``step_name`` of ``run_view`` was or was not cached, component by component."""
+    run = client.get_run(run_view.id)
     step = run.steps[step_name]
     record = step.record
     lines: list[str] = []

@@ -16,7 +16,7 @@ import attrs
 from zen_run import _adapters as ad
 from zen_run._context import RunContext
 from zen_run._project import Project
-from zen_types import JSONValue, PipelineSpec
+from zen_types import JSONValue, PipelineSpec, RunView
 
 __all__ = ["Artifact", "Client", "Run", "StepRun"]
 
@@ -186,10 +186,10 @@ class Client:
         """An artifact by id (or unique prefix) or URI."""
         return Artifact(record=self.context.stores.artifact(artifact_id), context=self.context)
 
-    def compare(self, run_a: Run | str, run_b: Run | str) -> ad.Comparison:
+    def compare(self, run_a: RunView | str, run_b: RunView | str) -> ad.Comparison:
         """What differs between two runs: configs, code versions, bound steps, cache hits, output hashes."""
-        a = run_a.id if isinstance(run_a, Run) else run_a
-        b = run_b.id if isinstance(run_b, Run) else run_b
+        a = run_a if isinstance(run_a, str) else run_a.id
+        b = run_b if isinstance(run_b, str) else run_b.id
         return self.context.stores.compare(a, b)
 
     def lineage(self, artifact_id: str, *, downstream: bool = False) -> ad.LineageGraph:

@@ -135,7 +135,7 @@ class ArtifactStore:
         """Hash, fsync and atomically rename a filled staging directory into place."""
         if staging.committed:
             raise StoreError(f"staging area {staging.path} was already committed.")
-        name = name or uuid.uuid4().hex
+        name = uuid.uuid4().hex if name is None else name
         target = self._inside(name)
         digest, size = content_hash(staging.path)
         for path in _files(staging.path):

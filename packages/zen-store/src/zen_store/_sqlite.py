@@ -21,8 +21,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final, cast
 
-import sqlite_utils
-
 from zen_store._records import (
     ArtifactRecord,
     CachedStep,
@@ -34,6 +32,7 @@ from zen_store._records import (
     StepDifference,
     StepRunRecord,
 )
+from zen_store._sqlite_utils import sqlite_utils
 from zen_store.errors import ArtifactNotFoundError, RecordNotFoundError, SchemaVersionError, StoreError
 from zen_types import JSONValue
 

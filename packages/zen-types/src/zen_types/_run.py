@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Protocol
 
+from zen_types._json import JSONValue
 from zen_types.errors import RunnerNotFoundError
 
 if TYPE_CHECKING:
@@ -24,6 +25,9 @@ class ArtifactView(Protocol):
 
     @property
     def uri(self) -> str: ...
+
+    @property
+    def metadata(self) -> Mapping[str, JSONValue]: ...
 
     def read(self) -> object: ...
 

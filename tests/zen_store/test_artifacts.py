@@ -1,0 +1,133 @@
+"""The artifact store: atomic commits, content hashes verified on read, paths confined to the root."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from zen_store import ArtifactIntegrityError, ArtifactNotFoundError, ArtifactStore, UnsafePathError, content_hash
+
+
+def _write(store: ArtifactStore, files: dict[str, bytes]) -> tuple[str, str]:
+    staging = store.stage()
+    for name, data in files.items():
+        target = Path(staging.uri) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    stored = store.commit(staging)
+    return stored.name, stored.content_hash
+
+
+@given(
+    st.dictionaries(
+        st.text(alphabet="abcdefgh", min_size=1, max_size=6), st.binary(max_size=200), min_size=1, max_size=5
+    )
+)
+def test_commit_then_verify_round_trips_any_files(
+    tmp_path_factory: pytest.TempPathFactory, files: dict[str, bytes]
+) -> None:
+    """Whatever files a writer leaves, the committed artifact holds exactly them and verifies."""
+    store = ArtifactStore(tmp_path_factory.mktemp("store"))
+    name, digest = _write(store, files)
+    path = store.verify(name, digest)
+    assert {p.name: p.read_bytes() for p in path.iterdir()} == files
+    assert content_hash(path)[0] == digest
+
+
+def test_flipped_bit_and_truncation_are_detected(tmp_path: Path) -> None:
+    """Any change to an artifact's bytes after commit fails verification with a clear error."""
+    store = ArtifactStore(tmp_path)
+    name, digest = _write(store, {"data.bin": bytes(range(256))})
+    file = store.path_of(name) / "data.bin"
+    data = bytearray(file.read_bytes())
+    data[100] ^= 0x01
+    file.write_bytes(bytes(data))
+    with pytest.raises(ArtifactIntegrityError, match="modified or corrupted"):
+        store.verify(name, digest)
+    file.write_bytes(bytes(range(256))[:128])
+    with pytest.raises(ArtifactIntegrityError):
+        store.verify(name, digest)
+
+
+TRAVERSAL = ["../x", "a/../../x", "/etc/passwd", "..", "", "a\0b", ".staging/x", "./../x", "a/./../../b"]
+
+
+@pytest.mark.parametrize("name", TRAVERSAL)
+def test_path_traversal_corpus_never_leaves_the_root(tmp_path: Path, name: str) -> None:
+    """Names that would escape the store are refused, and nothing is written outside the root."""
+    root = tmp_path / "store"
+    store = ArtifactStore(root)
+    before = set(tmp_path.rglob("*"))
+    with pytest.raises(UnsafePathError):
+        store.commit(store.stage(), name=name)
+    with pytest.raises((UnsafePathError, ArtifactNotFoundError)):
+        store.path_of(name)
+    outside = {p for p in set(tmp_path.rglob("*")) - before if root not in p.parents and p != root}
+    assert outside == set()
+
+
+def test_symlink_out_of_the_root_is_refused(tmp_path: Path) -> None:
+    """A symbolic link inside the store that points outside cannot be used to read or write there."""
+    root = tmp_path / "store"
+    store = ArtifactStore(root)
+    (tmp_path / "secret").mkdir()
+    (root / "link").symlink_to(tmp_path / "secret")
+    with pytest.raises(UnsafePathError, match="symbolic link"):
+        store.path_of("link")
+
+
+def test_missing_artifact_is_a_clear_not_found(tmp_path: Path) -> None:
+    """Reading an artifact that is not there names it."""
+    with pytest.raises(ArtifactNotFoundError, match="not in the store"):
+        ArtifactStore(tmp_path).path_of("nothing-here")
+
+
+_WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from zen_store import ArtifactStore
+    store = ArtifactStore(sys.argv[1])
+    print("ready", flush=True)
+    while True:
+        staging = store.stage()
+        for i in range(20):
+            (Path(staging.uri) / f"part{i}").write_bytes(b"x" * 50_000)
+        store.commit(staging)
+    """
+)
+
+
+@pytest.mark.slow
+def test_kill_minus_nine_never_leaves_a_torn_visible_artifact(tmp_path: Path) -> None:
+    """20+ kills of a writer at random moments: every visible artifact is complete; staging is cleaned up."""
+    root = tmp_path / "store"
+    ArtifactStore(root)
+    rng = random.Random(7)
+    for _ in range(22):
+        proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(root)], stdout=subprocess.PIPE)
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == b"ready"
+        time.sleep(rng.random() * 0.2)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+    store = ArtifactStore(root)
+    names = list(store.names())
+    assert names, "the writer committed nothing; the test would prove nothing"
+    for name in names:
+        files = sorted(p.name for p in store.path_of(name).iterdir())
+        assert len(files) == 20, f"artifact {name} is torn: {files}"
+        assert all((store.path_of(name) / f).stat().st_size == 50_000 for f in files)
+    store.cleanup_stale()
+    assert list((root / ".staging").iterdir()) == []

@@ -1,0 +1,227 @@
+"""The SQLite lineage store with real files and real processes."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from zen_store import (
+    ArtifactRecord,
+    ArtifactStore,
+    RecordNotFoundError,
+    RepoRecord,
+    SchemaVersionError,
+    SQLiteLineageStore,
+)
+
+
+def _artifact(artifact_id: str, uri: str = "u", content: str = "sha256:0") -> ArtifactRecord:
+    return ArtifactRecord(
+        artifact_id=artifact_id,
+        uri=uri,
+        type_name="int",
+        materializer="m",
+        format="zen-json",
+        format_version=1,
+        kind="data",
+        content_hash=content,
+        size=1,
+        metadata={"k": [1, 2]},
+        created_at=datetime.now(UTC),
+    )
+
+
+def _run(db: SQLiteLineageStore, pipeline: str = "p") -> str:
+    return db.create_run(
+        pipeline_name=pipeline, run_name=None, spec_json="{}", stack="default", repo=RepoRecord(), sources={}
+    )
+
+
+def test_step_with_artifacts_and_events_round_trips(tmp_path: Path) -> None:
+    """A recorded step comes back with its config, inputs, outputs and metadata."""
+    db = SQLiteLineageStore.open(tmp_path / "l.db")
+    run = _run(db)
+    db.record_step(
+        run_id=run,
+        step_name="a",
+        status="completed",
+        source="m.a",
+        config=None,
+        cache_key="k1",
+        cache_components={},
+        started_at=1.0,
+        ended_at=2.0,
+        inputs={},
+        new_artifacts=[("output", _artifact("x"))],
+    )
+    db.record_step(
+        run_id=run,
+        step_name="b",
+        status="completed",
+        source="m.b",
+        config={"n": 2},
+        cache_key="k2",
+        cache_components={},
+        started_at=2.0,
+        ended_at=3.0,
+        inputs={"v": "x"},
+        new_artifacts=[("output", _artifact("y"))],
+    )
+    db.finish_run(run, status="completed")
+    steps = db.step_runs(run)
+    assert [s.step_name for s in steps] == ["a", "b"]
+    assert steps[1].inputs["v"].artifact_id == "x"
+    assert steps[1].outputs["output"].metadata == {"k": [1, 2]}
+    assert steps[1].config == {"n": 2}
+    graph = db.lineage("y")
+    assert set(graph.artifacts) == {"x", "y"}
+    assert db.lineage("x", downstream=True).artifacts.keys() == {"x", "y"}
+    cached = db.find_cached("k2")
+    assert cached is not None and cached.outputs["output"].artifact_id == "y"
+
+
+def test_prefixes_and_missing_records_give_clear_errors(tmp_path: Path) -> None:
+    """Unknown runs and pipelines are named in the error."""
+    db = SQLiteLineageStore.open(tmp_path / "l.db")
+    with pytest.raises(RecordNotFoundError, match="no run with id"):
+        db.get_run("nope")
+    with pytest.raises(RecordNotFoundError, match="has no recorded runs"):
+        db.last_run("nothing")
+
+
+def test_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    """A database from a newer zen is refused with advice, and not modified."""
+    path = tmp_path / "l.db"
+    SQLiteLineageStore.open(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with pytest.raises(SchemaVersionError, match="Upgrade zen"):
+        SQLiteLineageStore.open(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 99
+    conn.close()
+
+
+def test_crashed_owner_is_marked_crashed(tmp_path: Path) -> None:
+    """A run whose owning process died shows `crashed`, not `running` forever."""
+    path = tmp_path / "l.db"
+    code = textwrap.dedent(
+        f"""
+        import os
+        from zen_store import SQLiteLineageStore, RepoRecord
+        db = SQLiteLineageStore.open({str(path)!r})
+        print(db.create_run(pipeline_name="p", run_name=None, spec_json="{{}}", stack="s", repo=RepoRecord(), sources={{}}))
+        os._exit(0)
+        """
+    )
+    run_id = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.strip()
+    assert SQLiteLineageStore.open(path).get_run(run_id).status == "crashed"
+
+
+_CONCURRENT = textwrap.dedent(
+    """
+    import sys
+    from datetime import UTC, datetime
+    from zen_store import ArtifactRecord, RepoRecord, SQLiteLineageStore
+    db = SQLiteLineageStore.open(sys.argv[1])
+    worker = sys.argv[2]
+    for i in range(int(sys.argv[3])):
+        run = db.create_run(pipeline_name="p", run_name=f"{worker}-{i}", spec_json="{}", stack="s", repo=RepoRecord(), sources={})
+        art = ArtifactRecord(artifact_id=f"{worker}-{i}", uri="u", type_name="int", materializer="m", format="f",
+            format_version=1, kind="data", content_hash="h", size=1, metadata={}, created_at=datetime.now(UTC))
+        db.record_step(run_id=run, step_name="s", status="completed", source="x", config=None, cache_key=None,
+            cache_components=None, started_at=0.0, ended_at=1.0, inputs={}, new_artifacts=[("output", art)])
+        db.finish_run(run, status="completed")
+    """
+)
+
+
+@pytest.mark.slow
+def test_eight_processes_write_concurrently_without_losing_a_row(tmp_path: Path) -> None:
+    """8 processes x 100 runs on one fresh store: every run, step and artifact is committed."""
+    path = tmp_path / "l.db"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _CONCURRENT, str(path), f"w{n}", "100"], stderr=subprocess.PIPE)
+        for n in range(8)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=240)
+        assert proc.returncode == 0, err.decode()
+        assert b"database is locked" not in err
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT COUNT(*) FROM runs WHERE status = 'completed'").fetchone()[0] == 800
+    assert conn.execute("SELECT COUNT(*) FROM step_runs").fetchone()[0] == 800
+    assert conn.execute("SELECT COUNT(*) FROM artifacts").fetchone()[0] == 800
+    conn.close()
+
+
+@given(st.dictionaries(st.text(max_size=8), st.one_of(st.integers(), st.text(max_size=8), st.none()), max_size=5))
+@settings(max_examples=25)
+def test_recorded_configs_round_trip(tmp_path_factory: pytest.TempPathFactory, config: dict[str, object]) -> None:
+    """Any JSON config recorded with a step comes back equal."""
+    db = SQLiteLineageStore.open(tmp_path_factory.mktemp("l") / "l.db")
+    run = _run(db)
+    db.record_step(
+        run_id=run,
+        step_name="a",
+        status="completed",
+        source="m.a",
+        config=config,  # type: ignore[arg-type]
+        cache_key=None,
+        cache_components=None,
+        started_at=1.0,
+        ended_at=2.0,
+        inputs={},
+        new_artifacts=[],
+    )
+    assert db.step_runs(run)[0].config == config
+
+
+class StoreMachine(RuleBasedStateMachine):
+    """Write, read, reopen and delete artifacts; every recorded artifact stays readable and intact."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        import tempfile
+
+        self.dir = Path(tempfile.mkdtemp(prefix="zen-stateful-"))
+        self.store = ArtifactStore(self.dir / "a")
+        self.model: dict[str, tuple[bytes, str]] = {}
+
+    @rule(data=st.binary(max_size=64))
+    def write(self, data: bytes) -> None:
+        staging = self.store.stage()
+        (Path(staging.uri) / "d").write_bytes(data)
+        stored = self.store.commit(staging)
+        self.model[stored.name] = (data, stored.content_hash)
+
+    @rule()
+    def reopen(self) -> None:
+        self.store = ArtifactStore(self.dir / "a")
+
+    @precondition(lambda self: bool(self.model))
+    @rule(data=st.data())
+    def delete(self, data: st.DataObject) -> None:
+        name = data.draw(st.sampled_from(sorted(self.model)))
+        self.store.delete(name)
+        del self.model[name]
+
+    @invariant()
+    def everything_recorded_reads_back(self) -> None:
+        assert set(self.store.names()) == set(self.model)
+        for name, (data, digest) in self.model.items():
+            assert (self.store.verify(name, digest) / "d").read_bytes() == data
+
+
+TestStoreMachine = StoreMachine.TestCase
+TestStoreMachine.settings = settings(max_examples=15, stateful_step_count=15, deadline=None)
