@@ -13,6 +13,7 @@ import hashlib
 import inspect
 import textwrap
 import types
+import weakref
 from pathlib import Path
 
 import attrs
@@ -115,14 +116,18 @@ def _references(obj: object) -> list[object]:
     return found
 
 
-_CACHE: dict[tuple[int, Path], CodeFingerprint] = {}
+# Per function object (weakly, so a reloaded module's new functions never meet a stale entry), per root.
+_CACHE: weakref.WeakKeyDictionary[object, dict[Path, CodeFingerprint]] = weakref.WeakKeyDictionary()
 
 
 def code_fingerprint(func: object, *, root: Path | str) -> CodeFingerprint:
     """Fingerprint ``func`` (a function, class or zen step) and the in-project code it reaches."""
     project = Path(root).resolve()
-    key = (id(func), project)
-    cached = _CACHE.get(key)
+    try:
+        per_root = _CACHE.setdefault(func, {})
+    except TypeError:  # not weak-referenceable: compute every time
+        per_root = {}
+    cached = per_root.get(project)
     if cached is not None:
         return cached
     parts: dict[str, str] = {}
@@ -143,5 +148,5 @@ def code_fingerprint(func: object, *, root: Path | str) -> CodeFingerprint:
         pending.extend(_references(obj))
     digest = hashlib.sha256("".join(f"{k}={v};" for k, v in sorted(parts.items())).encode()).hexdigest()
     result = CodeFingerprint(digest=f"sha256:{digest}", parts=parts)
-    _CACHE[key] = result
+    per_root[project] = result
     return result

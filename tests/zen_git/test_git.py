@@ -1,0 +1,197 @@
+"""Code pinning and pinned loading against real git repositories built in temporary directories."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+import textwrap
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import zen_git
+from zen_git import Pinner, UncommittedCodeError, UnpinnedCodeWarning, UpwardRelativeImportError
+from zen_materialize import JsonMaterializer
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+class Repo:
+    """A real repository with one package whose name is unique to the test (modules are cached per name)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.pkg = f"pkg_{uuid.uuid4().hex[:8]}"
+        (root / self.pkg).mkdir(parents=True)
+        git(root, "init", "-q", "-b", "main")
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / self.pkg / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    def commit(self, message: str = "c") -> str:
+        git(self.root, "add", "-A")
+        git(self.root, "commit", "-q", "-m", message)
+        return git(self.root, "rev-parse", "HEAD")
+
+    def module(self, name: str) -> object:
+        full = f"{self.pkg}.{name}"
+        for key in [k for k in sys.modules if k == self.pkg or k.startswith(self.pkg + ".")]:
+            del sys.modules[key]
+        importlib.invalidate_caches()
+        return importlib.import_module(full)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    made = Repo(tmp_path)
+    made.write("__init__.py", "")
+    made.write("helpers.py", "def offset() -> int:\n    return 1\n")
+    made.write("steps.py", f"from {made.pkg}.helpers import offset\n\ndef value() -> int:\n    return 10 + offset()\n")
+    return made
+
+
+def _get(module: object, name: str) -> Callable[[], int]:
+    found: Callable[[], int] = getattr(module, name)
+    return found
+
+
+def test_clean_folder_pins_to_head(repo: Repo) -> None:
+    """When every file of the module's folder is committed, the source carries HEAD's sha."""
+    sha = repo.commit()
+    func = _get(repo.module("steps"), "value")
+    ref = Pinner(repo.root).pin(func)
+    assert str(ref) == f"{repo.pkg}.steps.value@{sha}"
+
+
+@pytest.mark.parametrize("state", ["modified", "staged", "untracked"])
+def test_each_dirty_state_leaves_the_code_unpinned_with_a_warning(repo: Repo, state: str) -> None:
+    """Modified, staged and untracked files in the folder all count as uncommitted."""
+    repo.commit()
+    if state == "modified":
+        repo.write("helpers.py", "def offset() -> int:\n    return 2\n")
+    elif state == "staged":
+        repo.write("helpers.py", "def offset() -> int:\n    return 3\n")
+        git(repo.root, "add", "-A")
+    else:
+        repo.write("notes.py", "x = 1\n")
+    func = _get(repo.module("steps"), "value")
+    with pytest.warns(UnpinnedCodeWarning, match="uncommitted"):
+        ref = Pinner(repo.root).pin(func)
+    assert ref.sha is None
+    assert str(ref) == f"{repo.pkg}.steps.value"
+
+
+def test_changes_in_another_folder_do_not_unpin(repo: Repo) -> None:
+    """Only the module's own folder matters."""
+    (repo.root / "elsewhere").mkdir()
+    sha = repo.commit()
+    (repo.root / "elsewhere" / "scratch.txt").write_text("wip")
+    func = _get(repo.module("steps"), "value")
+    assert Pinner(repo.root).pin(func).sha == sha
+
+
+def test_pinned_load_returns_old_behaviour_while_the_tree_has_the_new(repo: Repo) -> None:
+    """A pin loads the module and its sibling modules as they were at that commit, in memory."""
+    old = repo.commit("v1")
+    repo.write("helpers.py", "def offset() -> int:\n    return 5\n")
+    repo.commit("v2")
+    live = _get(repo.module("steps"), "value")
+    assert live() == 15
+    pinned = zen_git.resolve(f"{repo.pkg}.steps.value@{old}")
+    assert callable(pinned)
+    assert pinned() == 11
+    assert _get(repo.module("steps"), "value")() == 15  # the live module is untouched
+    assert zen_git.resolve(f"{repo.pkg}.steps.value@{old}") is pinned  # loading twice gives the same object
+    assert (repo.root / repo.pkg / "helpers.py").read_text().endswith("return 5\n")  # no checkout happened
+
+
+def test_loading_a_pin_is_refused_while_the_folder_is_dirty(repo: Repo) -> None:
+    """Seed 000's safeguard: no in-memory load next to uncommitted changes of the same folder."""
+    sha = repo.commit()
+    repo.write("helpers.py", "def offset() -> int:\n    return 9\n")
+    with pytest.raises(UncommittedCodeError, match="uncommitted changes"):
+        zen_git.resolve(f"{repo.pkg}.steps.value@{sha}")
+
+
+def test_upward_relative_import_is_refused_with_the_line(repo: Repo) -> None:
+    """`from .. import x` in a module to pin is refused, naming the file and line."""
+    repo.write("sub/__init__.py", "")
+    repo.write("sub/deep.py", "import os\nfrom .. import helpers\n\ndef f() -> int:\n    return 1\n")
+    repo.commit()
+    func = _get(repo.module("sub.deep"), "f")
+    with pytest.raises(UpwardRelativeImportError, match=r"deep.py:2"):
+        Pinner(repo.root).pin(func)
+
+
+def test_builtins_pin_to_the_zen_version(tmp_path: Path) -> None:
+    """zen's own classes resolve to module.Name@zen_<version>."""
+    ref = Pinner(tmp_path).pin(JsonMaterializer)
+    assert str(ref) == "zen_materialize._builtins.JsonMaterializer@zen_0.1.0"
+    assert zen_git.resolve(str(ref)) is JsonMaterializer
+
+
+def test_no_repository_and_empty_repository_are_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside a repository, or before the first commit, code is unpinned with the reason given."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    name = f"lonely_{uuid.uuid4().hex[:8]}"
+    (tmp_path / f"{name}.py").write_text("def f() -> int:\n    return 1\n")
+    func = _get(importlib.import_module(name), "f")
+    with pytest.warns(UnpinnedCodeWarning, match="no git repository"):
+        assert Pinner(tmp_path).pin(func).sha is None
+    git(tmp_path, "init", "-q")
+    with pytest.warns(UnpinnedCodeWarning, match="no commits"):
+        assert Pinner(tmp_path).pin(func).sha is None
+
+
+def test_detached_head_still_pins_and_state_reports_it(repo: Repo) -> None:
+    """A detached HEAD pins to its commit; the recorded state has no branch."""
+    sha = repo.commit()
+    git(repo.root, "checkout", "-q", "--detach")
+    func = _get(repo.module("steps"), "value")
+    assert Pinner(repo.root).pin(func).sha == sha
+    state = zen_git.repo_state(repo.root)
+    assert state.branch is None and state.head_sha == sha and not state.dirty
+
+
+def test_repo_state_digest_changes_with_the_uncommitted_diff(repo: Repo) -> None:
+    """A dirty tree is flagged and its diff digest tells two dirty states apart."""
+    repo.commit()
+    repo.write("helpers.py", "def offset() -> int:\n    return 7\n")
+    first = zen_git.repo_state(repo.root)
+    repo.write("helpers.py", "def offset() -> int:\n    return 8\n")
+    second = zen_git.repo_state(repo.root)
+    assert first.dirty and second.dirty
+    assert first.diff_digest != second.diff_digest
+
+
+def test_fingerprint_ignores_formatting_and_sees_helper_edits(repo: Repo) -> None:
+    """Comments, spacing and docstrings do not change the fingerprint; an edited helper in another module does."""
+    repo.commit()
+    before = zen_git.code_fingerprint(_get(repo.module("steps"), "value"), root=repo.root)
+    repo.write(
+        "steps.py",
+        f'from {repo.pkg}.helpers import offset\n\n\ndef value() -> int:  # a comment\n    """Doc."""\n'
+        "    return 10 + offset()\n",
+    )
+    same = zen_git.code_fingerprint(_get(repo.module("steps"), "value"), root=repo.root)
+    assert same.digest == before.digest
+    repo.write("helpers.py", "def offset() -> int:\n    return 2\n")
+    changed = zen_git.code_fingerprint(_get(repo.module("steps"), "value"), root=repo.root)
+    assert changed.digest != before.digest
+    differing = {k for k in changed.parts if changed.parts[k] != before.parts.get(k)}
+    assert differing == {f"{repo.pkg}.helpers.offset"}
