@@ -17,7 +17,7 @@ import importlib.util
 import types
 import typing
 from collections.abc import Iterable
-from typing import Final, get_args, get_origin
+from typing import Final, TypeVar, get_args, get_origin
 
 import attrs
 
@@ -27,6 +27,7 @@ from zen_types import type_name
 
 __all__ = ["MaterializerRegistry", "default_registry"]
 
+T = TypeVar("T")
 AnyMaterializer = Materializer[object]
 MaterializerClass = type[Materializer[object]]
 
@@ -80,16 +81,17 @@ class MaterializerRegistry:
 
     # -- registration ----------------------------------------------------------------------------------------
 
-    def register(self, cls: MaterializerClass, *, writer: bool = True) -> MaterializerClass:
+    def register(self, cls: type[Materializer[T]], *, writer: bool = True) -> type[Materializer[T]]:
         """Register ``cls`` as the writer of its ``TYPES`` (``writer=False``: only as a reader/view of its
         ``FORMAT``). Registering a second writer for the same type is allowed; looking it up is then an error
         until one is chosen explicitly."""
         if not cls.FORMAT:
             raise MaterializerNotFoundError(f"{cls.__qualname__} has no FORMAT; set FORMAT = 'your-format'.")
+        stored = typing.cast("MaterializerClass", cls)  # kept by type and format; values are checked at run time
         if writer:
             for tp in cls.TYPES:
-                self._writers.setdefault(tp, []).append(cls)
-        self._readers.setdefault(cls.FORMAT, []).append(cls)
+                self._writers.setdefault(tp, []).append(stored)
+        self._readers.setdefault(cls.FORMAT, []).append(stored)
         self._writer_cache.clear()
         return cls
 
@@ -181,23 +183,37 @@ class MaterializerRegistry:
             f"to pickle explicitly with PickleMaterializer (loading pickles executes code)."
         )
 
-    def check_writer(self, cls: MaterializerClass, tp: object) -> AnyMaterializer:
+    def check_writer(self, cls: type[Materializer[T]], tp: object) -> AnyMaterializer:
         """Validate an explicit choice: ``cls`` must write every class ``tp`` stands for."""
         classes = _classes_of(tp)
         if not classes:
             raise MaterializerNotFoundError(f"cannot check {cls.__qualname__} against {type_name(tp)}.")
         for klass in classes:
             fits = any(issubclass(klass, written) for written in cls.TYPES) or (
-                cls is self._record_writer and _is_record_class(klass)
+                typing.cast("MaterializerClass", cls) is self._record_writer and _is_record_class(klass)
             )
             if not fits:
                 raise MaterializerNotFoundError(
                     f"{cls.__qualname__} writes {', '.join(t.__name__ for t in cls.TYPES) or 'no types'}, "
                     f"not {type_name(tp)}. Choose a materializer for {type_name(tp)}."
                 )
-        return cls()
+        return typing.cast("AnyMaterializer", cls())
 
     # -- readers -----------------------------------------------------------------------------------------------
+
+    def by_name(self, name: str, *, format: str | None = None) -> AnyMaterializer:
+        """The registered materializer whose import path is ``name`` (``format`` loads optional readers)."""
+        if format is not None:
+            for module in _LAZY_BY_FORMAT.get(format, ()):
+                self._load(module)
+        for classes in self._readers.values():
+            for cls in classes:
+                if cls.ref().name == name:
+                    return cls()
+        raise MaterializerNotFoundError(
+            f"materializer {name} is not registered in this process; import the module that defines it "
+            f"(and register it) before reading, or read with an explicit type (artifact.read(as_type=...))."
+        )
 
     def reader_for(self, format: str, as_type: object = None) -> AnyMaterializer:
         """The materializer that reads artifacts of ``format`` as ``as_type`` (None: the format's own type)."""

@@ -309,6 +309,8 @@ class Stores:
                 f"artifact {artifact.artifact_id} holds files a step wrote itself (no materializer); "
                 f"read them under its uri: {path}"
             )
+        elif as_type is None:
+            chosen = registry.by_name(artifact.materializer, format=artifact.format)
         else:
             chosen = registry.reader_for(artifact.format, as_type)
         return chosen.read(Location(str(path)))
