@@ -227,6 +227,8 @@ def analyze_step(func: object, *, name: str | None = None) -> StepSignature:
             outputs.append(OutputParam(param.name, get_args(tp)[0], OutputKind.PARAM))
         elif origin is Input:
             inputs.append(InputParam(param.name, get_args(tp)[0], InputKind.HANDLE, has_default=has_default))
+        elif tp is BaseStepConfig:
+            _fail(step_name, where, "is annotated BaseStepConfig itself", "Annotate it with your subclass.")
         elif _is_config(tp):
             if config is not None:
                 _fail(
@@ -236,8 +238,6 @@ def analyze_step(func: object, *, name: str | None = None) -> StepSignature:
                     "Merge the parameters into one BaseStepConfig subclass.",
                 )
             config = ConfigParam(param.name, typing.cast("type[BaseStepConfig]", tp), has_default=has_default)
-        elif tp is BaseStepConfig:
-            _fail(step_name, where, "is annotated BaseStepConfig itself", "Annotate it with your subclass.")
         else:
             inputs.append(InputParam(param.name, tp, InputKind.VALUE, has_default=has_default))
     named = _return_outputs(step_name, hints, outputs)

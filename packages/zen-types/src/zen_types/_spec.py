@@ -97,8 +97,14 @@ class PipelineSpec:
                 raise SpecError(f"edge {edge}: step {source.name!r} has no output {edge.source_output!r}.")
             if edge.target_input not in {i.name for i in target.inputs}:
                 raise SpecError(f"edge {edge}: step {target.name!r} has no input {edge.target_input!r}.")
-        if topological_order(names, self.edges) != names:
-            raise SpecError(f"pipeline {self.pipeline_name!r}: steps are not listed in topological order.")
+        topological_order(names, self.edges)  # raises on cycles
+        position = {name: index for index, name in enumerate(names)}
+        for edge in self.edges:
+            if position[edge.source_step] >= position[edge.target_step]:
+                raise SpecError(
+                    f"pipeline {self.pipeline_name!r}: step {edge.target_step!r} is listed before its input "
+                    f"{edge.source_step!r}; steps must be in topological order."
+                )
 
     def step(self, name: str) -> StepSpec:
         """The step bound to slot ``name``."""
@@ -123,7 +129,21 @@ class PipelineSpec:
         except SpecError:
             raise
         except (ValueError, TypeError, KeyError, cattrs.BaseValidationError) as exc:
+            inner = _find_spec_error(exc)
+            if inner is not None:
+                raise inner from exc
             raise SpecError(f"not a valid pipeline spec: {exc}") from exc
+
+
+def _find_spec_error(exc: BaseException) -> SpecError | None:
+    """The SpecError a validation raised, when cattrs wrapped it in an exception group."""
+    if isinstance(exc, SpecError):
+        return exc
+    for inner in getattr(exc, "exceptions", ()):
+        found = _find_spec_error(inner)
+        if found is not None:
+            return found
+    return None
 
 
 def _json_passthrough(value: object, _: object) -> object:
