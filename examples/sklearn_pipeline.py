@@ -11,11 +11,13 @@ pipeline runs with a logistic regression or a random forest (see ``examples/swap
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.base import ClassifierMixin
+from sklearn.base import BaseEstimator
 from sklearn.datasets import load_wine
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
@@ -23,7 +25,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from zen_run import BaseStepConfig, Client, Slot, pipeline, step
+from zen_run import BaseStepConfig, Client, Slot, describe_comparison, pipeline, step
 
 Features = NDArray[np.float64]
 Labels = NDArray[np.int64]
@@ -83,7 +85,7 @@ def split(features: Features, labels: Labels, config: SplitConfig) -> Split:
 
 
 @step
-def train_logistic(train_x: Features, train_y: Labels, config: TrainConfig) -> ClassifierMixin:
+def train_logistic(train_x: Features, train_y: Labels, config: TrainConfig) -> BaseEstimator:
     """A standardised logistic regression."""
     model = make_pipeline(StandardScaler(), LogisticRegression(C=config.c, max_iter=config.max_iter))
     model.fit(train_x, train_y)
@@ -91,7 +93,7 @@ def train_logistic(train_x: Features, train_y: Labels, config: TrainConfig) -> C
 
 
 @step
-def evaluate(model: ClassifierMixin, test_x: Features, test_y: Labels) -> Metrics:
+def evaluate(model: BaseEstimator, test_x: Features, test_y: Labels) -> Metrics:
     """Accuracy and macro F1 on the held-out data."""
     predicted = model.predict(test_x)
     return Metrics(float(accuracy_score(test_y, predicted)), float(f1_score(test_y, predicted, average="macro")))
@@ -101,8 +103,8 @@ def evaluate(model: ClassifierMixin, test_x: Features, test_y: Labels) -> Metric
 def training(
     loader: Slot[[], Dataset],
     splitter: Slot[[Features, Labels], Split],
-    trainer: Slot[[Features, Labels], ClassifierMixin],
-    evaluator: Slot[[ClassifierMixin, Features, Labels], Metrics],
+    trainer: Slot[[Features, Labels], BaseEstimator],
+    evaluator: Slot[[BaseEstimator, Features, Labels], Metrics],
 ) -> None:
     """Data dependencies between the four slots."""
     data = loader()
@@ -128,8 +130,13 @@ def main() -> None:
         acc = run.steps["evaluator"].outputs["accuracy"].read()
         print(f"{run.id} ({run.name}): accuracy {acc:.3f}")
     comparison = Client().compare(run_a.id, run_b.id)
-    print(comparison)
+    print("\n".join(describe_comparison(comparison)))
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from examples.sklearn_pipeline import main as main_from_module  # steps pinned by module name, not __main__
+
+    main_from_module()
+    sys.exit(0)
     main()

@@ -7,7 +7,12 @@ configs differ, and that is fine.
 
 from __future__ import annotations
 
-from sklearn.base import ClassifierMixin
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # make `examples` importable as a script
+
+from sklearn.base import BaseEstimator
 from sklearn.ensemble import RandomForestClassifier
 
 from examples.sklearn_pipeline import (
@@ -33,7 +38,7 @@ class ForestConfig(BaseStepConfig):
 
 
 @step
-def train_forest(x: Features, y: Labels, config: ForestConfig) -> ClassifierMixin:
+def train_forest(x: Features, y: Labels, config: ForestConfig) -> BaseEstimator:
     """A random forest; same interface as ``train_logistic``, other names and config."""
     model = RandomForestClassifier(n_estimators=config.trees, max_depth=config.max_depth, random_state=config.seed)
     model.fit(x, y)

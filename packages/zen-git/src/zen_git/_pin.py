@@ -120,52 +120,63 @@ class Pinner:
 
     def pin(self, obj: object) -> SourceRef:
         """The source string of ``obj`` (warns with UnpinnedCodeWarning when it cannot be pinned)."""
+        ref, reason = self._pin(obj)
+        if reason is not None:
+            self._warn([(ref, reason)])
+        return ref
+
+    def pin_many(self, objects: Mapping[str, object]) -> dict[str, str]:
+        """Source strings for many objects, keyed like ``objects``; one warning lists every unpinned one."""
+        out: dict[str, str] = {}
+        unpinned: list[tuple[SourceRef, str]] = []
+        for key, obj in objects.items():
+            ref, reason = self._pin(obj)
+            out[key] = str(ref)
+            if reason is not None:
+                unpinned.append((ref, reason))
+        if unpinned:
+            self._warn(unpinned)
+        return out
+
+    def _pin(self, obj: object) -> tuple[SourceRef, str | None]:
         module_name = getattr(obj, "__module__", None)
         qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
         if not isinstance(module_name, str) or not isinstance(qualname, str):
             raise SourceResolutionError(f"{obj!r} has no module and name to pin.")
         unpinned = SourceRef(module=module_name, name=qualname)
         if module_name == "__main__":
-            self._warn(unpinned, "it is defined in __main__, which cannot be imported again; move it to a module")
-            return unpinned
+            return unpinned, "it is defined in __main__, which cannot be imported again; move it to a module"
         if module_name.split(".")[0].startswith("zen_"):
             # zen's own built-ins are versioned with zen (seed 000: path@zen_x.y.z), even in zen's own checkout.
-            return attrs.evolve(unpinned, version=_installed_version(module_name))
+            return attrs.evolve(unpinned, version=_installed_version(module_name)), None
         module = sys.modules.get(module_name)
         file = getattr(module, "__file__", None)
         if not isinstance(file, str):
-            return attrs.evolve(unpinned, version=_installed_version(module_name))
+            return attrs.evolve(unpinned, version=_installed_version(module_name)), None
         path = Path(file).resolve()
         if self.repo is None or not self.repo.contains(path) or "site-packages" in path.parts:
             installed = _installed_version(module_name)
             if installed is not None:
-                return attrs.evolve(unpinned, version=installed)
-            reason = "there is no git repository" if self.repo is None else "its file is outside the repository"
-            self._warn(unpinned, reason)
-            return unpinned
+                return attrs.evolve(unpinned, version=installed), None
+            return unpinned, "there is no git repository" if self.repo is None else "its file is outside the repository"
         check_relative_imports(path)
         if self.repo.head_sha is None:
-            self._warn(unpinned, "the repository has no commits yet")
-            return unpinned
+            return unpinned, "the repository has no commits yet"
         folder = path.parent
         dirty = self._folders.get(folder)
         if dirty is None:
             dirty = self._folders[folder] = self.repo.folder_dirty(folder)
         if dirty:
             shown = ", ".join(dirty[:3]) + (" ..." if len(dirty) > 3 else "")
-            self._warn(unpinned, f"its folder has uncommitted files ({shown}); commit them to pin")
-            return unpinned
-        return attrs.evolve(unpinned, sha=self.repo.head_sha)
-
-    def pin_many(self, objects: Mapping[str, object]) -> dict[str, str]:
-        """Source strings for many objects, keyed like ``objects``."""
-        return {key: str(self.pin(obj)) for key, obj in objects.items()}
+            return unpinned, f"its folder has uncommitted files ({shown})"
+        return attrs.evolve(unpinned, sha=self.repo.head_sha), None
 
     @staticmethod
-    def _warn(ref: SourceRef, reason: str) -> None:
+    def _warn(unpinned: list[tuple[SourceRef, str]]) -> None:
+        listed = "; ".join(f"{ref.dotted}: {reason}" for ref, reason in unpinned)
         warnings.warn(
-            f"{ref.dotted} is not pinned to a commit: {reason}. Runs using it record the unpinned name and may not be "
-            f"reproducible.",
+            f"not pinned to a commit ({listed}). Runs using this code record unpinned names and may not be "
+            f"reproducible; commit the code to pin it.",
             UnpinnedCodeWarning,
             stacklevel=3,
         )

@@ -8,6 +8,7 @@ the names a pipeline author needs, so ``from zen_run import step, pipeline, ...`
 
 from __future__ import annotations
 
+from zen_run._adapters import describe_comparison
 from zen_run._client import Artifact, Client, Run, StepRun
 from zen_run._context import RunContext
 from zen_run._project import Project, find_project_root
@@ -61,6 +62,7 @@ __all__ = [
     "StepRun",
     "StepRunConfig",
     "ZenError",
+    "describe_comparison",
     "execute",
     "find_project_root",
     "pipeline",

@@ -22,7 +22,7 @@ from zen_types._assignability import is_assignable, type_name
 from zen_types._config import BaseStepConfig, config_fields, structure_config
 from zen_types._handles import Handle, OutputHandles
 from zen_types._run import RunView, run_pipeline
-from zen_types._signature import DEFAULT_OUTPUT, InputParam, StepSignature
+from zen_types._signature import InputParam, StepSignature
 from zen_types._spec import EdgeSpec, IOSpec, PipelineSpec, StepSpec
 from zen_types._step import StepInstance
 from zen_types._typing import AnyFunction, Permissive
@@ -198,7 +198,7 @@ class _Trace:
         )
         if not handles:
             return None
-        if len(handles) == 1 and sig.outputs[0].name == DEFAULT_OUTPUT and sig.returns_named is None:
+        if len(handles) == 1 and sig.returns_named is None:
             return handles[0]
         return OutputHandles(handles)
 

@@ -1,0 +1,132 @@
+"""Every `zen` command, run as a real subprocess against a temporary project."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ZEN = [sys.executable, "-m", "zen_run"]
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A project with a pipeline module, as a user would have."""
+    (tmp_path / "flows.py").write_text(
+        textwrap.dedent(
+            """
+            from zen_run import BaseStepConfig, Slot, pipeline, step
+
+            class AddConfig(BaseStepConfig):
+                add_amount: int = 1
+
+            @step
+            def returns_one() -> int:
+                return 1
+
+            @step
+            def adds(some_num: int, config: AddConfig) -> int:
+                return some_num + config.add_amount
+
+            @step
+            def boom(some_num: int) -> int:
+                raise RuntimeError("boom")
+
+            @pipeline
+            def add_pipeline(first: Slot[[], int], second: Slot[[int], int]) -> None:
+                second(first())
+
+            instance = add_pipeline(first=returns_one(), second=adds(AddConfig(add_amount=3)))
+            failing = add_pipeline(first=returns_one(), second=boom())
+            """
+        )
+    )
+    return tmp_path
+
+
+def zen(workdir: Path, *args: str, expect: int = 0) -> str:
+    env = {**os.environ, "ZEN_ROOT": str(workdir)}
+    done = subprocess.run([*ZEN, *args], check=False, cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == expect, f"zen {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
+    return done.stdout + done.stderr
+
+
+def test_init_run_list_show_and_read(workdir: Path) -> None:
+    """init, run (with progress), runs list/show, artifacts show/read, all in fresh processes."""
+    assert "zen project at" in zen(workdir, "init")
+    out = zen(workdir, "run", "flows:instance")
+    assert "[2/2] second: done" in out and "completed" in out
+    runs = json.loads(zen(workdir, "runs", "list", "--json"))
+    assert len(runs) == 1 and runs[0]["status"] == "completed"
+    run_id = runs[0]["run_id"]
+    shown = json.loads(zen(workdir, "runs", "show", run_id[:10], "--json"))
+    artifact = shown["steps"]["second"]["outputs"]["output"]["artifact_id"]
+    assert zen(workdir, "artifacts", "read", artifact).strip() == "4"
+    assert json.loads(zen(workdir, "artifacts", "read", artifact, "--json")) == 4
+    assert "content hash" in zen(workdir, "artifacts", "show", artifact)
+    assert "lineage of artifact" in zen(workdir, "lineage", artifact)
+    assert zen(workdir, "runs", "list").count("\n") == 1  # piped: plain rows, no header
+
+
+def test_run_with_set_and_config_file_then_compare_and_explain(workdir: Path) -> None:
+    """--set and --config change a step's config; compare and cache explain name the difference."""
+    zen(workdir, "run", "flows:instance", "-q")
+    (workdir / "run.yaml").write_text("run_name: bigger\nsteps:\n  second:\n    config:\n      add_amount: 10\n")
+    zen(workdir, "run", "flows:instance", "--config", "run.yaml", "-q")
+    zen(workdir, "run", "flows:instance", "--set", "second.add_amount=5", "-q")
+    runs = json.loads(zen(workdir, "runs", "list", "--json"))
+    newest, middle, oldest = (r["run_id"] for r in runs)
+    assert runs[1]["run_name"] == "bigger"
+    compared = zen(workdir, "runs", "compare", oldest, middle)
+    assert "config" in compared and "add_amount" in compared
+    explained = zen(workdir, "cache", "explain", newest, "second")
+    assert "config changed" in explained
+    assert "was cached" in zen(workdir, "cache", "explain", newest, "first")
+
+
+def test_failing_step_exit_code_and_resume(workdir: Path) -> None:
+    """A failing step exits 1 with the step named and the user's traceback; bad input exits 2; unknown 3."""
+    out = zen(workdir, "run", "flows:failing", expect=1)
+    assert 'Step "second"' in out and "RuntimeError: boom" in out
+    run_id = json.loads(zen(workdir, "runs", "list", "--json"))[0]["run_id"]
+    assert "RuntimeError: boom" in zen(workdir, "resume", run_id, expect=1)  # still failing: resumed, fails again
+    assert "bad" in zen(workdir, "run", "flows:instance", "--set", "second.add_amount=bad", expect=2)
+    assert "no run with id" in zen(workdir, "runs", "show", "ffffffff", expect=3)
+    assert "expected MODULE:OBJECT" in zen(workdir, "run", "flows", expect=2)
+    assert "not a bound instance" in zen(workdir, "run", "flows:add_pipeline", expect=2)
+
+
+def test_no_cache_dag_stacks_cache_clear_and_gc(workdir: Path) -> None:
+    """dag prints Mermaid/DOT; stacks register/list/set; cache clear; gc is a dry run unless --delete."""
+    zen(workdir, "run", "flows:instance", "-q")
+    zen(workdir, "run", "flows:instance", "--no-cache", "-q")
+    assert "flowchart LR" in zen(workdir, "dag", "flows:instance")
+    assert "digraph" in zen(workdir, "dag", "flows:instance", "--format", "dot")
+    zen(workdir, "stack", "register", "other", "--artifact-store", ".zen/other-artifacts")
+    assert "other" in zen(workdir, "stack", "list")
+    assert "active stack: other" in zen(workdir, "stack", "set", "other")
+    assert "*\tother" in zen(workdir, "stack", "list")
+    assert "exists; pass replace=True" in zen(workdir, "stack", "register", "other", expect=2)
+    zen(workdir, "stack", "set", "default")
+    assert "cleared" in zen(workdir, "cache", "clear")
+    orphan = workdir / ".zen" / "artifacts" / "orphan"
+    orphan.mkdir()
+    (orphan / "x").write_text("x")
+    assert "would delete 1 unreferenced" in zen(workdir, "gc")
+    assert orphan.exists()
+    assert "deleted 1 unreferenced" in zen(workdir, "gc", "--delete")
+    assert not orphan.exists()
+
+
+def test_console_script_is_installed() -> None:
+    """The `zen` entry point exists and prints its help."""
+    exe = shutil.which("zen", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    done = subprocess.run([exe, "--help"], capture_output=True, text=True, check=True)
+    assert "runs" in done.stdout and "lineage" in done.stdout
