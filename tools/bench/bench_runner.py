@@ -52,6 +52,7 @@ def total(arr: NDArray[np.float64]) -> float:
 
 def _generated(name: str, params: list[str], body: str, namespace: dict[str, object]) -> AnyFunction:
     source = f"def {name}({', '.join(params)}):\n{body}"
+    namespace.setdefault("__name__", __name__)  # so the generated functions have a module to be pinned by
     exec(source, namespace)
     return typing.cast("AnyFunction", namespace[name])
 

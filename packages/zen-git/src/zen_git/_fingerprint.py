@@ -9,6 +9,7 @@ an installed package. Each part is kept, so a cache explanation can name the fun
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import inspect
 import textwrap
@@ -120,9 +121,14 @@ def _references(obj: object) -> list[object]:
 _CACHE: weakref.WeakKeyDictionary[object, dict[Path, CodeFingerprint]] = weakref.WeakKeyDictionary()
 
 
+@functools.cache
+def _resolved(root: str) -> Path:
+    return Path(root).resolve()
+
+
 def code_fingerprint(func: object, *, root: Path | str) -> CodeFingerprint:
     """Fingerprint ``func`` (a function, class or zen step) and the in-project code it reaches."""
-    project = Path(root).resolve()
+    project = _resolved(str(root))
     try:
         per_root = _CACHE.setdefault(func, {})
     except TypeError:  # not weak-referenceable: compute every time

@@ -53,6 +53,7 @@ __all__ = [
     "NotFound",
     "Pinner",
     "Registry",
+    "RepoRecord",
     "RunInfo",
     "Staged",
     "StepRunInfo",
@@ -108,19 +109,17 @@ class Pinner:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def pin_many(self, objects: Mapping[str, object]) -> dict[str, str]:
-        """Source strings for the run's objects (one git status per call)."""
-        return zen_git.Pinner(self.root).pin_many(objects)
+    def pin_many(self, objects: Mapping[str, object]) -> tuple[dict[str, str], RepoRecord]:
+        """Source strings for the run's objects and the repository state, from one ``git status``."""
+        pinner = zen_git.Pinner(self.root)
+        sources = pinner.pin_many(objects)
+        state = pinner.state()
+        return sources, RepoRecord(head_sha=state.head_sha, dirty=state.dirty, diff_digest=state.diff_digest)
 
     def fingerprint(self, func: object) -> tuple[str, dict[str, str]]:
         """Digest of the step's normalised code and the in-repository code it calls, with per-part digests."""
         found = zen_git.code_fingerprint(func, root=self.root)
         return found.digest, dict(found.parts)
-
-    def repo_state(self) -> RepoRecord:
-        """The repository state to record with a run."""
-        state = zen_git.repo_state(self.root)
-        return RepoRecord(head_sha=state.head_sha, dirty=state.dirty, diff_digest=state.diff_digest)
 
 
 class Stores:

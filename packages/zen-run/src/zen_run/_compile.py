@@ -58,6 +58,8 @@ class CompiledPipeline:
     """In topological order."""
     sources: Mapping[str, str]
     """Every pinned object of the run: qualified name -> source string (steps, configs, materializers)."""
+    repo: ad.RepoRecord
+    """The repository state the run starts from."""
 
 
 def _writer(registry: ad.Registry, slot: str, instance: StepInstance[object], out: OutputParam) -> ad.AnyMaterializer:
@@ -110,7 +112,7 @@ def compile_pipeline(
             code_parts={},
             cache_enabled=all(flag is not False for flag in cache_flags),
         )
-    sources = pinner.pin_many(objects)
+    sources, repo = pinner.pin_many(objects)
     finished: dict[str, CompiledStep] = {}
     for slot, compiled in steps.items():
         digest, parts = pinner.fingerprint(compiled.instance.step.func)
@@ -120,4 +122,4 @@ def compile_pipeline(
             code_digest=digest,
             code_parts=parts,
         )
-    return CompiledPipeline(instance=instance, spec=spec, steps=finished, sources=sources)
+    return CompiledPipeline(instance=instance, spec=spec, steps=finished, sources=sources, repo=repo)

@@ -134,7 +134,7 @@ class _Execution:
             run_name=self.config.run_name,
             spec_json=self.compiled.spec.to_json(),
             stack=ctx.stack.name,
-            repo=ctx.pinner.repo_state(),
+            repo=self.compiled.repo,
             sources=dict(self.compiled.sources),
         )
         if self.opts.resume_from is not None:

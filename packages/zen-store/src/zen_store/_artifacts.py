@@ -111,9 +111,16 @@ class ArtifactStore:
         if candidate.parts[0] == _STAGING:
             raise UnsafePathError(f"{name!r} names the store's staging area.")
         path = self.root / candidate
-        resolved = path.resolve()
-        if resolved != self.root and self.root not in resolved.parents:
-            raise UnsafePathError(f"{name!r} leads outside the artifact store through a symbolic link.")
+        # Only a symbolic link can lead out once '..' and absolute paths are gone; lstat each component (one for
+        # the usual single-component artifact name) instead of resolving the whole path on every access.
+        probe = self.root
+        for part in candidate.parts:
+            probe = probe / part
+            if probe.is_symlink():
+                resolved = path.resolve()
+                if resolved != self.root and self.root not in resolved.parents:
+                    raise UnsafePathError(f"{name!r} leads outside the artifact store through a symbolic link.")
+                break
         return path
 
     def path_of(self, uri: str) -> Path:
