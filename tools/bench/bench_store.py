@@ -36,6 +36,7 @@ def fill(path: Path) -> tuple[list[str], list[str]]:
             (run_id, f"pipeline_{r % 20}", now + r, now + r + 1),
         )
         previous: str | None = None
+        artifact = ""
         for s in range(STEPS):
             step_id = f"{run_id}s{s}"
             artifact = f"{run_id}a{s}"
