@@ -26,6 +26,7 @@ from zen_git.errors import SourceResolutionError, UncommittedCodeError
 __all__ = ["resolve"]
 
 _LOADED: dict[str, object] = {}
+_IMPORTERS: dict[tuple[str, str, Path], _PinnedImporter] = {}
 
 
 def _import_live(dotted: str) -> object:
@@ -178,7 +179,10 @@ def resolve(source: str, *, root: Path | str | None = None) -> object:
     package_root = file.parent
     for _ in range(depth):
         package_root = package_root.parent
-    importer = _PinnedImporter(repo, ref.sha, top, package_root)
+    key = (ref.sha, top, package_root)
+    importer = _IMPORTERS.get(key)
+    if importer is None:  # one importer per commit and package: objects loaded from one commit share modules
+        importer = _IMPORTERS[key] = _PinnedImporter(repo, ref.sha, top, package_root)
     found: object = importer.load(module_name)
     for attr in qualname.split("."):
         if not hasattr(found, attr):

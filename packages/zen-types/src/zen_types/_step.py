@@ -60,9 +60,10 @@ class Step(Generic[_F, _W_co, _C]):
                     f"Add a BaseStepConfig parameter to the step, or call it without arguments."
                 )
             if not isinstance(config, expected.cls):
-                raise BindingError(
-                    _messages.config_class_mismatch(self.name, expected.cls.__name__, type(config).__name__)
-                )
+                wanted, got = expected.cls.__name__, type(config).__name__
+                if wanted == got:  # same name, different class (e.g. loaded from another commit): show where from
+                    wanted, got = f"{expected.cls.__module__}.{wanted}", f"{type(config).__module__}.{got}"
+                raise BindingError(_messages.config_class_mismatch(self.name, wanted, got))
         names = {p.name for p in self.signature.inputs} | {o.name for o in self.signature.outputs}
         for key in materializers or {}:
             if key not in names:

@@ -1,0 +1,100 @@
+"""Re-running a past run from its pinned sources after the working tree moved on, and cache misses caused by an
+edited helper in another module, in a real git repository used as the project."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+STEPS = """
+from zen_run import BaseStepConfig, Slot, pipeline, step
+from {pkg}.helpers import bonus
+
+class AddConfig(BaseStepConfig):
+    add_amount: int = 1
+
+@step
+def returns_one() -> int:
+    return 1
+
+@step
+def adds(some_num: int, config: AddConfig) -> int:
+    return some_num + config.add_amount + bonus()
+
+@pipeline
+def add_pipeline(first: Slot[[], int], second: Slot[[int], int]) -> None:
+    second(first())
+
+instance = add_pipeline(first=returns_one(), second=adds(AddConfig(add_amount=3)))
+"""
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=root, check=True, capture_output=True
+    )
+
+
+def _zen(root: Path, *args: str) -> str:
+    env = {**os.environ, "ZEN_ROOT": str(root), "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, "-m", "zen_run", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_rerun_uses_pinned_code_and_helper_edits_miss_the_cache(tmp_path: Path) -> None:
+    """Run at v1; edit and commit a helper (v2): the next run misses with the helper named; `zen rerun` of
+    the first run loads v1 from history and reproduces its output while the tree has v2."""
+    pkg = "flows_pkg"
+    (tmp_path / pkg).mkdir()
+    (tmp_path / pkg / "__init__.py").write_text("")
+    (tmp_path / pkg / "helpers.py").write_text("def bonus() -> int:\n    return 0\n")
+    (tmp_path / pkg / "steps.py").write_text(textwrap.dedent(STEPS.format(pkg=pkg)))
+    (tmp_path / ".gitignore").write_text("__pycache__/\n")
+    _git(tmp_path, "init", "-q", "-b", "main")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-q", "-m", "v1")
+    _zen(tmp_path, "init")
+    first = json.loads(_zen(tmp_path, "run", f"{pkg}.steps:instance", "--json", "-q"))
+    first_id = first["run"]["run_id"]
+    assert first["steps"]["second"]["source"].endswith(
+        "@"
+        + subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
+    assert not first["run"]["repo"]["dirty"]
+
+    (tmp_path / pkg / "helpers.py").write_text("def bonus() -> int:\n    return 100\n")
+    _git(tmp_path, "commit", "-q", "-am", "v2")
+    second = json.loads(_zen(tmp_path, "run", f"{pkg}.steps:instance", "--json", "-q"))
+    second_id = second["run"]["run_id"]
+    assert second["steps"]["first"]["status"] == "cached"
+    assert second["steps"]["second"]["status"] == "completed"
+    explained = _zen(tmp_path, "cache", "explain", second_id, "second")
+    assert f"code changed ({pkg}.helpers.bonus)" in explained
+
+    rerun = json.loads(_zen(tmp_path, "rerun", first_id, "--no-cache", "--json", "-q"))
+    rerun_id = rerun["run"]["run_id"]
+
+    def read(run_id: str) -> str:
+        shown = json.loads(_zen(tmp_path, "runs", "show", run_id, "--json"))
+        return _zen(tmp_path, "artifacts", "read", shown["steps"]["second"]["outputs"]["output"]["artifact_id"]).strip()
+
+    assert read(first_id) == "4"
+    assert read(second_id) == "104"
+    assert read(rerun_id) == "4"  # pinned v1 code, loaded from history
+    compared = _zen(tmp_path, "runs", "compare", first_id, rerun_id)
+    assert "outputs.output.content_hash" not in compared
