@@ -134,7 +134,8 @@ def run(*, repeats: int = 3) -> list[BenchRow]:
             _zen(instance, context, cache=False)  # warm imports and code fingerprints
             zen_s = _median([_zen(instance, context, cache=False) for _ in range(repeats)])
             base_s = _median([baseline(list(range(length)), root) for _ in range(repeats)])
-            rows.append(BenchRow.compare(f"{length}-step int chain, per step", zen_s / length, base_s / length, "s", GOAL))
+            name = f"{length}-step int chain, per step"
+            rows.append(BenchRow.compare(name, zen_s / length, base_s / length, "s", GOAL))
             if length == 50:
                 _zen(instance, context, cache=True)
                 cached = _median([_zen(instance, context, cache=True) for _ in range(repeats)])
