@@ -195,3 +195,80 @@ def test_fingerprint_ignores_formatting_and_sees_helper_edits(repo: Repo) -> Non
     assert changed.digest != before.digest
     differing = {k for k in changed.parts if changed.parts[k] != before.parts.get(k)}
     assert differing == {f"{repo.pkg}.helpers.offset"}
+
+
+def test_shallow_clone_pins_and_state_reports_it(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shallow clone still pins to its HEAD (that commit's blobs are present); the state says it is shallow."""
+    repo.commit("v1")
+    repo.write("helpers.py", "def offset() -> int:\n    return 3\n")
+    sha = repo.commit("v2")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone))
+    monkeypatch.syspath_prepend(str(clone))
+    for key in [k for k in sys.modules if k == repo.pkg or k.startswith(repo.pkg + ".")]:
+        del sys.modules[key]
+    func = _get(importlib.import_module(f"{repo.pkg}.steps"), "value")
+    assert Path(str(getattr(sys.modules[f"{repo.pkg}.steps"], "__file__", ""))).is_relative_to(clone)
+    assert Pinner(clone).pin(func).sha == sha
+    state = zen_git.repo_state(clone)
+    assert state.shallow and state.head_sha == sha
+
+
+def test_module_outside_the_repository_is_unpinned_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Code that lives outside the run's repository (and is not installed) is unpinned, saying why."""
+    inside = tmp_path / "project"
+    inside.mkdir()
+    git(inside, "init", "-q")
+    (inside / "x.txt").write_text("x")
+    git(inside, "add", "-A")
+    git(inside, "commit", "-q", "-m", "c")
+    outside = tmp_path / "loose"
+    outside.mkdir()
+    monkeypatch.syspath_prepend(str(outside))
+    name = f"loose_{uuid.uuid4().hex[:8]}"
+    (outside / f"{name}.py").write_text("def f() -> int:\n    return 1\n")
+    func = _get(importlib.import_module(name), "f")
+    with pytest.warns(UnpinnedCodeWarning, match="outside the repository"):
+        assert str(Pinner(inside).pin(func)) == f"{name}.f"
+
+
+def test_main_objects_are_unpinned_with_an_explanation(tmp_path: Path) -> None:
+    """Objects from __main__ cannot be imported again, so they are unpinned and the warning says to move them."""
+
+    def step() -> int:
+        return 1
+
+    step.__module__ = "__main__"
+    with pytest.warns(UnpinnedCodeWarning, match="__main__"):
+        ref = Pinner(tmp_path).pin(step)
+    assert ref.sha is None and ref.module == "__main__"
+
+
+def test_third_party_objects_pin_to_their_distribution_version(tmp_path: Path) -> None:
+    """Installed third-party code resolves to module.Name@<distribution>_<version>, and loads back."""
+    import attr
+
+    ref = Pinner(tmp_path).pin(attr.Factory)
+    assert ref.builtin_version is not None and ref.builtin_version.startswith("attrs_")
+    assert zen_git.resolve(str(ref)) is attr.Factory
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["pkg.mod.Name", "pkg.mod.Name@" + "a" * 40, "zen_run._step.step@zen_0.1.0", "pkg.Outer.Inner@attrs_25.1.0"],
+)
+def test_source_strings_round_trip_through_parse(source: str) -> None:
+    """SourceRef.parse(str(ref)) gives the ref back, and str(parse(s)) gives s back."""
+    ref = zen_git.SourceRef.parse(source)
+    assert str(ref) == source
+    assert zen_git.SourceRef.parse(str(ref)) == ref
+    assert (ref.sha is not None) == ("@" in source and len(source.rpartition("@")[2]) == 40)
+
+
+@pytest.mark.parametrize("bad", ["", "nodots", "pkg..x", "pkg.1x", "pkg.x@"])
+def test_malformed_source_strings_are_refused(bad: str) -> None:
+    """A string that is not module.Name[@pin] raises SourceResolutionError naming it."""
+    with pytest.raises(zen_git.SourceResolutionError):
+        zen_git.SourceRef.parse(bad)

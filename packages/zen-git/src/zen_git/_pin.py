@@ -47,6 +47,11 @@ class SourceRef:
         return base
 
     @property
+    def builtin_version(self) -> str | None:
+        """The installed-package pin (``zen_0.1.0``, ``attrs_25.1.0``), or None; the same as ``version``."""
+        return self.version
+
+    @property
     def pinned(self) -> bool:
         """True when the source names a commit."""
         return self.sha is not None
@@ -60,8 +65,13 @@ class SourceRef:
     def parse(cls, source: str) -> SourceRef:
         """Parse ``module.Name[@sha|@dist_version]``; the module/name split is found when resolving, so a
         parsed ref keeps the whole dotted path in ``module`` and the last part in ``name``."""
-        dotted, _, pin_part = source.partition("@")
-        if not dotted or "." not in dotted or any(not p.isidentifier() for p in dotted.split(".")):
+        dotted, at, pin_part = source.partition("@")
+        if (
+            (at and not pin_part)
+            or not dotted
+            or "." not in dotted
+            or any(not p.isidentifier() for p in dotted.split("."))
+        ):
             raise SourceResolutionError(f"{source!r} is not a source string (expected module.Name[@sha]).")
         module, _, name = dotted.rpartition(".")
         sha = pin_part if len(pin_part) == _SHA_LENGTH and all(c in "0123456789abcdef" for c in pin_part) else None
@@ -111,6 +121,7 @@ class Pinner:
         self.root = Path(root).resolve()
         self.repo = repo if repo is not None else open_repo(self.root)
         self._folders: dict[Path, list[str]] = {}
+        self._modules: dict[str, tuple[str | None, str | None, str | None]] = {}
 
     def state(self) -> RepoState:
         """The repository state (or an empty one outside a repository)."""
@@ -143,33 +154,44 @@ class Pinner:
         qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
         if not isinstance(module_name, str) or not isinstance(qualname, str):
             raise SourceResolutionError(f"{obj!r} has no module and name to pin.")
-        unpinned = SourceRef(module=module_name, name=qualname)
+        outcome = self._modules.get(module_name)
+        if outcome is None:  # one decision per module and run: the hot path is a dict look-up
+            outcome = self._modules[module_name] = self._pin_module(module_name)
+        sha, version, reason = outcome
+        return SourceRef(module=module_name, name=qualname, sha=sha, version=version), reason
+
+    def _pin_module(self, module_name: str) -> tuple[str | None, str | None, str | None]:
+        """(sha, installed version, reason it is unpinned) for every object of ``module_name``."""
         if module_name == "__main__":
-            return unpinned, "it is defined in __main__, which cannot be imported again; move it to a module"
-        if module_name.split(".")[0].startswith("zen_"):
+            return None, None, "it is defined in __main__, which cannot be imported again; move it to a module"
+        if module_name.split(".", maxsplit=1)[0].startswith("zen_"):
             # zen's own built-ins are versioned with zen (seed 000: path@zen_x.y.z), even in zen's own checkout.
-            return attrs.evolve(unpinned, version=_installed_version(module_name)), None
+            return None, _installed_version(module_name), None
         module = sys.modules.get(module_name)
         file = getattr(module, "__file__", None)
         if not isinstance(file, str):
-            return attrs.evolve(unpinned, version=_installed_version(module_name)), None
+            return None, _installed_version(module_name), None
         path = Path(file).resolve()
         if self.repo is None or not self.repo.contains(path) or "site-packages" in path.parts:
             installed = _installed_version(module_name)
             if installed is not None:
-                return attrs.evolve(unpinned, version=installed), None
-            return unpinned, "there is no git repository" if self.repo is None else "its file is outside the repository"
+                return None, installed, None
+            return (
+                None,
+                None,
+                "there is no git repository" if self.repo is None else "its file is outside the repository",
+            )
         check_relative_imports(path)
         if self.repo.head_sha is None:
-            return unpinned, "the repository has no commits yet"
+            return None, None, "the repository has no commits yet"
         folder = path.parent
         dirty = self._folders.get(folder)
         if dirty is None:
             dirty = self._folders[folder] = self.repo.folder_dirty(folder)
         if dirty:
             shown = ", ".join(dirty[:3]) + (" ..." if len(dirty) > 3 else "")
-            return unpinned, f"its folder has uncommitted files ({shown})"
-        return attrs.evolve(unpinned, sha=self.repo.head_sha), None
+            return None, None, f"its folder has uncommitted files ({shown})"
+        return self.repo.head_sha, None, None
 
     @staticmethod
     def _warn(unpinned: list[tuple[SourceRef, str]]) -> None:
