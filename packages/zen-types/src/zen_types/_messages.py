@@ -14,6 +14,7 @@ __all__ = [
     "missing_input",
     "raw_value_for_input",
     "slot_interface_mismatch",
+    "step_definition",
     "unknown_input",
 ]
 
@@ -63,3 +64,8 @@ def slot_interface_mismatch(pipeline: str, slot: str, expected: str, actual: str
 def config_class_mismatch(step: str, expected: str, actual: str) -> str:
     """A config of the wrong class was given to a step."""
     return f'Step "{step}" takes a config of class {expected}, but got {actual}. Pass {expected}(...).'
+
+
+def step_definition(step: str, where: str, problem: str, fix: str) -> str:
+    """A step function zen cannot use: ``where`` names the parameter or the return, ``fix`` says what to do."""
+    return f'Step "{step}": {where} {problem}. {fix}'.replace(":  ", ": ")

@@ -16,6 +16,7 @@ from typing import Final, get_args, get_origin
 
 import attrs
 
+from zen_types import _messages
 from zen_types._assignability import type_name
 from zen_types._config import BaseStepConfig
 from zen_types._handles import Handle, Input, Output
@@ -126,7 +127,7 @@ def _is_config(tp: object) -> bool:
 
 
 def _fail(step: str, where: str, problem: str, fix: str) -> typing.NoReturn:
-    raise StepDefinitionError(f'Step "{step}": {where} {problem}. {fix}')
+    raise StepDefinitionError(_messages.step_definition(step, where, problem, fix))
 
 
 def _check_callable(func: object, name: str) -> AnyFunction:

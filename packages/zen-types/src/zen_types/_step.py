@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Generic, TypeVar, overload
 
 from zen_types import _messages
@@ -19,7 +19,7 @@ from zen_types._signature import StepSignature, analyze_step
 from zen_types._typing import AnyFunction, Permissive
 from zen_types.errors import BindingError, WiringError
 
-__all__ = ["Step", "StepInstance", "step"]
+__all__ = ["Step", "StepDecorator", "StepInstance", "step"]
 
 _F = TypeVar("_F", bound=AnyFunction)
 _W_co = TypeVar("_W_co", covariant=True)
@@ -121,23 +121,37 @@ class StepInstance(Generic[_W_co]):
         return f"{self.name}{config}"
 
 
+class StepDecorator:
+    """What ``step(name=..., enable_cache=...)`` returns: applied to a function, it makes the step.
+
+    A class rather than a lambda so the mypy plugin can hook its ``__call__`` (a lambda has no name to hook).
+    """
+
+    __slots__ = ("enable_cache", "name")
+
+    def __init__(self, *, name: str | None, enable_cache: bool | None) -> None:
+        self.name = name
+        self.enable_cache = enable_cache
+
+    def __call__(self, func: _F, /) -> Step[_F, Permissive, Permissive]:
+        return Step(func, name=self.name, enable_cache=self.enable_cache)
+
+
 @overload
 def step(func: _F, /) -> Step[_F, Permissive, Permissive]: ...
 
 
 @overload
-def step(
-    *, name: str | None = None, enable_cache: bool | None = None
-) -> Callable[[_F], Step[_F, Permissive, Permissive]]: ...
+def step(*, name: str | None = None, enable_cache: bool | None = None) -> StepDecorator: ...
 
 
 def step(
     func: _F | None = None, /, *, name: str | None = None, enable_cache: bool | None = None
-) -> Step[_F, Permissive, Permissive] | Callable[[_F], Step[_F, Permissive, Permissive]]:
+) -> Step[_F, Permissive, Permissive] | StepDecorator:
     """Mark a function as a zen step; its signature is checked now (see :mod:`zen_types._signature`).
 
     ``@step`` or ``@step(name=..., enable_cache=False)``.
     """
     if func is None:
-        return lambda f: Step(f, name=name, enable_cache=enable_cache)
+        return StepDecorator(name=name, enable_cache=enable_cache)
     return Step(func, name=name, enable_cache=enable_cache)

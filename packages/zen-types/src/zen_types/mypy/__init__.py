@@ -1,0 +1,55 @@
+"""The mypy plugin of zen: enable it with ``plugins = zen_types.mypy``.
+
+Thin entry: a table from the fully qualified names zen's runtime defines to the hook that types them. Each
+check lives in its own module (``_definition`` for ``@step``, ``_wiring`` for calls inside pipeline bodies,
+``_binding`` for binding steps to slots). The plugin holds no state: what it computes for a step is stored as
+a type argument of ``Step``/``StepInstance``, so mypy's cache carries it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from mypy.plugin import FunctionContext, MethodContext, MethodSigContext, Plugin, ReportConfigContext
+from mypy.types import FunctionLike, Type
+
+from zen_types.mypy import _binding, _definition, _names, _wiring
+
+__all__ = ["PLUGIN_VERSION", "ZenPlugin", "plugin"]
+
+PLUGIN_VERSION = "1"
+"""Bump whenever any module of this package changes what it reports: mypy re-checks cached modules then."""
+
+FUNCTION_HOOKS: Mapping[str, Callable[[FunctionContext], Type]] = {
+    _names.STEP_DECORATOR: _definition.step_decorator_hook,
+}
+METHOD_HOOKS: Mapping[str, Callable[[MethodContext], Type]] = {
+    _names.STEP_DECORATOR_FACTORY_CALL: _definition.step_factory_call_hook,
+}
+METHOD_SIGNATURE_HOOKS: Mapping[str, Callable[[MethodSigContext], FunctionLike]] = {
+    _names.STEP_INSTANCE_CALL: _wiring.step_instance_call_hook,
+    _names.SLOT_CALL: _wiring.slot_call_hook,
+    _names.PIPELINE_CALL: _binding.pipeline_call_hook,
+}
+
+
+class ZenPlugin(Plugin):
+    """Looks hooks up in the tables above; everything else is mypy's default."""
+
+    def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
+        return FUNCTION_HOOKS.get(fullname)
+
+    def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        return METHOD_HOOKS.get(fullname)
+
+    def get_method_signature_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike] | None:
+        return METHOD_SIGNATURE_HOOKS.get(fullname)
+
+    def report_config_data(self, ctx: ReportConfigContext) -> str:
+        # Cached results of every module are invalidated when the plugin's version changes.
+        return PLUGIN_VERSION
+
+
+def plugin(version: str) -> type[Plugin]:
+    """mypy's entry point; ``version`` is mypy's own, which this plugin supports from 2.4 on."""
+    return ZenPlugin

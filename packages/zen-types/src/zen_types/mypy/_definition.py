@@ -1,0 +1,231 @@
+"""``@step``: report every rule of ``zen_types._signature`` as a mypy error and compute the wiring signature.
+
+The result is ``Step[F, W, C]``: ``F`` the undecorated function (``.func`` keeps its exact signature), ``W``
+the call-site signature used inside pipeline bodies, ``C`` the config class (``None`` when there is none). An
+invalid step keeps mypy's default ``Step[F, Any, Any]`` so one mistake is reported once, not at every use.
+"""
+
+from __future__ import annotations
+
+from mypy.nodes import ARG_OPT, ARG_POS, ARG_STAR, ARG_STAR2, FUNC_NO_INFO, ArgKind, Context, Decorator, FuncDef
+from mypy.plugin import FunctionContext, MethodContext
+from mypy.types import (
+    AnyType,
+    CallableType,
+    Instance,
+    NoneType,
+    ProperType,
+    TupleType,
+    Type,
+    TypeOfAny,
+    TypeType,
+    UnionType,
+    get_proper_type,
+)
+
+from zen_types import _messages
+from zen_types.mypy import _codes, _names, _types
+
+_MARKERS = (_names.INPUT, _names.OUTPUT)
+
+
+def _is(tp: ProperType, fullname: str) -> bool:
+    return isinstance(tp, Instance) and tp.type.fullname == fullname
+
+
+def _is_marker(tp: ProperType) -> bool:
+    return isinstance(tp, Instance) and tp.type.fullname in _MARKERS
+
+
+def _components(tp: ProperType) -> list[ProperType]:
+    """The types directly inside ``tp``."""
+    inner: list[Type]
+    if isinstance(tp, Instance):
+        inner = list(tp.args)
+    elif isinstance(tp, (UnionType, TupleType)):
+        inner = list(tp.items)
+    elif isinstance(tp, CallableType):
+        inner = [*tp.arg_types, tp.ret_type]
+    elif isinstance(tp, TypeType):
+        inner = [tp.item]
+    else:
+        inner = []
+    return [get_proper_type(t) for t in inner]
+
+
+def _marker_nested(tp: ProperType, depth: int = 0) -> bool:
+    """True when ``Input``/``Output`` appears inside ``tp`` (``list[Input[int]]``, ``Output[T] | None``)."""
+    if depth > 20:  # recursive aliases: give up quietly rather than loop
+        return False
+    return any(_is_marker(t) or _marker_nested(t, depth + 1) for t in _components(tp))
+
+
+def _unannotated(tp: ProperType) -> bool:
+    return isinstance(tp, AnyType) and tp.type_of_any == TypeOfAny.unannotated
+
+
+class _Checker:
+    """Walks one step function's signature; collects errors instead of stopping at the first."""
+
+    def __init__(self, ctx: FunctionContext | MethodContext, fn: CallableType, defn: FuncDef | None) -> None:
+        self.ctx = ctx
+        self.fn = fn
+        self.defn = defn
+        self.name = defn.name if defn is not None else (fn.name or "<step>")
+        self.ok = True
+
+    def fail(self, index: int | None, where: str, problem: str, fix: str) -> None:
+        node: Context = self.ctx.context
+        if self.defn is not None:
+            node = self.defn
+            if index is not None and index < len(self.defn.arguments):
+                node = self.defn.arguments[index]
+        self.ctx.api.fail(_messages.step_definition(self.name, where, problem, fix), node, code=_codes.ZEN_STEP)
+        self.ok = False
+
+    def check_function(self) -> None:
+        defn = self.defn
+        if defn is None:
+            return
+        if defn.info is not FUNC_NO_INFO:
+            where = defn.info.name
+            self.fail(
+                None,
+                "",
+                f"is defined in class {where!r} (a method)",
+                "Define steps as module-level functions; methods would need their instance, which zen cannot pin.",
+            )
+        if defn.is_coroutine:
+            self.fail(None, "", "is async", "Steps are plain functions; run async code inside with asyncio.run().")
+        elif defn.is_generator:
+            self.fail(None, "", "is a generator", "Return the value instead of yielding it.")
+
+    def run(self) -> tuple[CallableType, Type] | None:
+        """The wiring signature and config type, or None after reporting why the step is invalid."""
+        self.check_function()
+        fn = self.fn
+        inputs: list[tuple[str | None, Type, ArgKind]] = []
+        outputs: list[Type] = []
+        config: Type = NoneType()
+        config_name: str | None = None
+        for index, (kind, arg_name, arg_type) in enumerate(zip(fn.arg_kinds, fn.arg_names, fn.arg_types, strict=True)):
+            name = arg_name or f"#{index + 1}"
+            where = f'parameter "{name}"'
+            tp = get_proper_type(arg_type)
+            if kind in (ARG_STAR, ARG_STAR2):
+                star = "*" if kind == ARG_STAR else "**"
+                self.fail(index, where, f"is {star}{name}", "Give every input its own named, annotated parameter.")
+                continue
+            if _unannotated(tp):
+                self.fail(
+                    index,
+                    where,
+                    "has no annotation",
+                    "Annotate it: Input[T] for an artifact handle, Output[T] for an artifact the step writes, "
+                    "a BaseStepConfig subclass for parameters, or a plain type T for a value.",
+                )
+                continue
+            if _is(tp, _names.HANDLE):
+                self.fail(index, where, "is annotated Handle", "Handles are for wiring; annotate Input[T] instead.")
+                continue
+            nested = any(map(_marker_nested, _components(tp))) if _is_marker(tp) else _marker_nested(tp)
+            if nested or (_is_marker(tp) and any(map(_is_marker, _components(tp)))):
+                self.fail(
+                    index,
+                    where,
+                    f"has Input/Output inside another type ({_format(tp)})",
+                    "Input[T] and Output[T] must be the whole annotation; "
+                    "put Optional/Union/list inside: Input[T | None].",
+                )
+                continue
+            optional = kind.is_optional()
+            if isinstance(tp, Instance) and tp.type.fullname == _names.OUTPUT and tp.args:
+                if optional:
+                    self.fail(
+                        index, where, "is an Output with a default", "Remove the default; zen always provides it."
+                    )
+                    continue
+                outputs.append(tp.args[0])
+            elif isinstance(tp, Instance) and tp.type.fullname == _names.INPUT and tp.args:
+                inputs.append((arg_name, tp.args[0], ARG_OPT if optional else ARG_POS))
+            elif _is(tp, _names.BASE_STEP_CONFIG):
+                self.fail(index, where, "is annotated BaseStepConfig itself", "Annotate it with your subclass.")
+            elif isinstance(tp, Instance) and tp.type.has_base(_names.BASE_STEP_CONFIG):
+                if config_name is not None:
+                    self.fail(
+                        index,
+                        where,
+                        f'is a second config (the first is "{config_name}")',
+                        "Merge the parameters into one BaseStepConfig subclass.",
+                    )
+                    continue
+                config, config_name = tp, name
+            else:
+                inputs.append((arg_name, tp, ARG_OPT if optional else ARG_POS))
+        named = self.returned(outputs)
+        if named is None or not self.ok:
+            return None
+        result = _types.handles_result(self.ctx.api, outputs, named=named)
+        if result is None:
+            return None
+        wiring = _types.wiring_signature(self.ctx.api, name=self.name, inputs=inputs, result=result)
+        if wiring is None:
+            return None
+        return wiring, config
+
+    def returned(self, outputs: list[Type]) -> bool | None:
+        """Append the returned outputs; True for several named outputs, None after an error."""
+        ret = get_proper_type(self.fn.ret_type)
+        if _unannotated(ret):
+            self.fail(None, "the return", "has no annotation", "Annotate it: `-> None` if the step returns nothing.")
+            return None
+        if _is_marker(ret) or _marker_nested(ret):
+            self.fail(
+                None,
+                "the return annotation",
+                f"uses Input/Output ({_format(ret)})",
+                "Return the value's type (`-> int`), or take an Output[T] parameter and write to it.",
+            )
+            return None
+        if isinstance(ret, NoneType):
+            return False
+        fields = _types.named_tuple_fields(ret)
+        if fields is not None:
+            outputs.extend(tp for _, tp in fields)
+            return True
+        outputs.append(ret)
+        return False
+
+
+def _format(tp: Type) -> str:
+    return str(tp).replace("zen_types._handles.", "").replace("builtins.", "")
+
+
+def _typed_step(ctx: FunctionContext | MethodContext, fn_type: Type, defn: FuncDef | None) -> Type:
+    default = get_proper_type(ctx.default_return_type)
+    fn = get_proper_type(fn_type)
+    if not isinstance(default, Instance) or default.type.fullname != _names.STEP or len(default.args) != 3:
+        return ctx.default_return_type
+    if not isinstance(fn, CallableType):
+        return ctx.default_return_type
+    computed = _Checker(ctx, fn, defn).run()
+    if computed is None:
+        return ctx.default_return_type
+    wiring, config = computed
+    return default.copy_modified(args=[default.args[0], wiring, config])
+
+
+def step_decorator_hook(ctx: FunctionContext) -> Type:
+    """``@step`` (and ``step(func)``): the one hook that fires when the decorator is applied."""
+    if not ctx.arg_types or len(ctx.arg_types[0]) != 1:
+        return ctx.default_return_type  # ``step(name=...)``: StepDecorator.__call__ takes over
+    defn = ctx.context.func if isinstance(ctx.context, Decorator) else None
+    return _typed_step(ctx, ctx.arg_types[0][0], defn)
+
+
+def step_factory_call_hook(ctx: MethodContext) -> Type:
+    """``@step(name=..., enable_cache=...)``: the decorator object's ``__call__`` applied to the function."""
+    if not ctx.arg_types or len(ctx.arg_types[0]) != 1:
+        return ctx.default_return_type
+    defn = ctx.context.func if isinstance(ctx.context, Decorator) else None
+    return _typed_step(ctx, ctx.arg_types[0][0], defn)

@@ -1,0 +1,41 @@
+"""Fully qualified names of the runtime objects the plugin hooks or builds types from.
+
+mypy matches hooks by the *defining* name: moving ``step`` to another module would silently disable every
+check. ``tests/typing`` imports this table and proves each name still resolves to the runtime object.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+STEP_DECORATOR: Final = "zen_types._step.step"
+STEP_DECORATOR_FACTORY_CALL: Final = "zen_types._step.StepDecorator.__call__"
+STEP: Final = "zen_types._step.Step"
+STEP_INSTANCE: Final = "zen_types._step.StepInstance"
+STEP_INSTANCE_CALL: Final = "zen_types._step.StepInstance.__call__"
+SLOT: Final = "zen_types._pipeline.Slot"
+SLOT_CALL: Final = "zen_types._pipeline.Slot.__call__"
+PIPELINE: Final = "zen_types._pipeline.Pipeline"
+PIPELINE_CALL: Final = "zen_types._pipeline.Pipeline.__call__"
+HANDLE: Final = "zen_types._handles.Handle"
+INPUT: Final = "zen_types._handles.Input"
+OUTPUT: Final = "zen_types._handles.Output"
+OUTPUT_HANDLES: Final = "zen_types._handles.OutputHandles"
+BASE_STEP_CONFIG: Final = "zen_types._config.BaseStepConfig"
+
+ALL_NAMES: Final = (
+    STEP_DECORATOR,
+    STEP_DECORATOR_FACTORY_CALL,
+    STEP,
+    STEP_INSTANCE,
+    STEP_INSTANCE_CALL,
+    SLOT,
+    SLOT_CALL,
+    PIPELINE,
+    PIPELINE_CALL,
+    HANDLE,
+    INPUT,
+    OUTPUT,
+    OUTPUT_HANDLES,
+    BASE_STEP_CONFIG,
+)

@@ -1,0 +1,139 @@
+"""Building the types the plugin computes: handles, wiring signatures, slot interfaces.
+
+DESIGN.md: ``named_generic_type`` on zen's own classes crashed mypy, so classes are found through the symbol
+table (``lookup_fully_qualified_or_none``) and instances built directly. Every builder returns ``None`` when
+something is not where it should be, and the hooks then keep mypy's default type.
+"""
+
+from __future__ import annotations
+
+from mypy.checker import TypeChecker
+from mypy.nodes import ARG_POS, ARG_STAR, ARG_STAR2, ArgKind, TypeInfo
+from mypy.plugin import CheckerPluginInterface
+from mypy.types import (
+    AnyType,
+    CallableType,
+    Instance,
+    NoneType,
+    Parameters,
+    ProperType,
+    TupleType,
+    Type,
+    TypeOfAny,
+    get_proper_type,
+)
+
+from zen_types.mypy import _names
+
+
+def lookup_info(api: CheckerPluginInterface, fullname: str) -> TypeInfo | None:
+    """The class ``fullname`` as mypy knows it, or None (not imported in this build, or not a class)."""
+    if not isinstance(api, TypeChecker):
+        return None
+    module_name, _, name = fullname.rpartition(".")
+    module = api.modules.get(module_name)
+    node = module.names.get(name) if module is not None else None
+    if node is None or not isinstance(node.node, TypeInfo):
+        return None
+    return node.node
+
+
+def instance(api: CheckerPluginInterface, fullname: str, args: list[Type]) -> Instance | None:
+    """``fullname[args]`` or None."""
+    info = lookup_info(api, fullname)
+    if info is None or len(info.defn.type_vars) != len(args):
+        return None
+    return Instance(info, args)
+
+
+def named_tuple_fields(tp: ProperType) -> list[tuple[str, Type]] | None:
+    """The ``(name, type)`` fields of a NamedTuple class type, or None for any other type."""
+    info = tp.partial_fallback.type if isinstance(tp, TupleType) else tp.type if isinstance(tp, Instance) else None
+    if info is None or info.tuple_type is None:
+        return None
+    meta = info.metadata.get("namedtuple")
+    if not isinstance(meta, dict):
+        return None
+    names = meta.get("fields")
+    items = info.tuple_type.items
+    if not isinstance(names, list) or len(names) != len(items):
+        return None
+    return [(str(name), item) for name, item in zip(names, items, strict=True)]
+
+
+def handles_result(api: CheckerPluginInterface, outputs: list[Type], *, named: bool) -> Type | None:
+    """What a wiring call returns: None, one ``Handle[T]``, or a tuple of handles typed as ``OutputHandles``."""
+    handles: list[Type] = []
+    for out in outputs:
+        handle = instance(api, _names.HANDLE, [out])
+        if handle is None:
+            return None
+        handles.append(handle)
+    if not handles:
+        return NoneType()
+    if len(handles) == 1 and not named:
+        return handles[0]
+    fallback = instance(api, _names.OUTPUT_HANDLES, [])
+    if fallback is None:
+        return None
+    return TupleType(handles, fallback)
+
+
+def wiring_signature(
+    api: CheckerPluginInterface,
+    *,
+    name: str | None,
+    inputs: list[tuple[str | None, Type, ArgKind]],
+    result: Type,
+) -> CallableType | None:
+    """``def (input: Handle[T], ...) -> result``: the call-site signature of a step or slot."""
+    arg_types: list[Type] = []
+    for _, tp, _ in inputs:
+        handle = instance(api, _names.HANDLE, [tp])
+        if handle is None:
+            return None
+        arg_types.append(handle)
+    return CallableType(
+        arg_types,
+        [kind for _, _, kind in inputs],
+        [param for param, _, _ in inputs],
+        result,
+        api.named_generic_type("builtins.function", []),
+        name=name,
+    )
+
+
+def slot_signature(api: CheckerPluginInterface, slot: Instance, *, as_interface: bool) -> CallableType | None:
+    """The wiring signature a ``Slot[[A, B], R]`` stands for (``Slot[..., R]``: any inputs).
+
+    ``as_interface``: for binding, a slot whose output is ``None`` accepts a step with any outputs, so its
+    result becomes ``object``; inside the body calling it gives nothing usable either way.
+    """
+    if len(slot.args) != 2:
+        return None
+    params = get_proper_type(slot.args[0])
+    output = get_proper_type(slot.args[1])
+    result: Type | None
+    fields = named_tuple_fields(output)
+    if isinstance(output, NoneType):
+        result = api.named_generic_type("builtins.object", []) if as_interface else NoneType()
+    elif fields is not None:
+        result = handles_result(api, [tp for _, tp in fields], named=True)
+    else:
+        result = handles_result(api, [output], named=False)
+    if result is None:
+        return None
+    if isinstance(params, Parameters) and not params.is_ellipsis_args:
+        if any(kind != ARG_POS for kind in params.arg_kinds):
+            return None
+        return wiring_signature(api, name=None, inputs=[(None, tp, ARG_POS) for tp in params.arg_types], result=result)
+    if isinstance(params, (Parameters, AnyType)):
+        anything = AnyType(TypeOfAny.explicit)
+        return CallableType(
+            [anything, anything],
+            [ARG_STAR, ARG_STAR2],
+            [None, None],
+            result,
+            api.named_generic_type("builtins.function", []),
+        )
+    return None
