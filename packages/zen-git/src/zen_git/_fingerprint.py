@@ -15,6 +15,7 @@ import inspect
 import textwrap
 import types
 import weakref
+from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
@@ -24,10 +25,10 @@ __all__ = ["CodeFingerprint", "code_fingerprint"]
 
 @attrs.frozen(kw_only=True)
 class CodeFingerprint:
-    """A digest over the parts, and each part's digest by qualified name."""
+    """A digest over the parts, and each part's digest by qualified name (``module.qualname``), read-only."""
 
     digest: str
-    parts: dict[str, str]
+    parts: Mapping[str, str]
 
 
 class _Strip(ast.NodeTransformer):
@@ -153,6 +154,6 @@ def code_fingerprint(func: object, *, root: Path | str) -> CodeFingerprint:
         parts[name] = hashlib.sha256(text.encode()).hexdigest()[:16]
         pending.extend(_references(obj))
     digest = hashlib.sha256("".join(f"{k}={v};" for k, v in sorted(parts.items())).encode()).hexdigest()
-    result = CodeFingerprint(digest=f"sha256:{digest}", parts=parts)
+    result = CodeFingerprint(digest=f"sha256:{digest}", parts=types.MappingProxyType(dict(sorted(parts.items()))))
     per_root[project] = result
     return result
