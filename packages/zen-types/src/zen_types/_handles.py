@@ -10,7 +10,7 @@ only while a pipeline body is traced and carries the output's declared type.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Generic, NoReturn, TypeVar
+from typing import Generic, NoReturn, Self, TypeVar
 
 from zen_types import _messages
 from zen_types._json import JSONValue
@@ -20,6 +20,7 @@ __all__ = ["Handle", "Input", "OutputHandles", "Output"]
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
+N_co = TypeVar("N_co", covariant=True)
 
 
 class Input(Generic[T]):
@@ -98,13 +99,17 @@ class Handle(Generic[T_co]):
         raise WiringError(_messages.handle_used_as_data(f"indexing {self!r}"))
 
 
-class OutputHandles(tuple[Handle[object], ...]):
-    """The handles of a step with several named outputs: unpack them in order or access them by name."""
+class OutputHandles(tuple[Handle[object], ...], Generic[N_co]):
+    """The handles of a step with several named outputs: unpack them in order or access them by name.
+
+    ``N_co`` is only for the mypy plugin: the NamedTuple class the step returns, so ``outputs.train`` is typed
+    as the handle of field ``train``.
+    """
 
     __slots__ = ()
     _names: tuple[str, ...]
 
-    def __new__(cls, handles: tuple[Handle[object], ...]) -> OutputHandles:
+    def __new__(cls, handles: tuple[Handle[object], ...]) -> Self:
         return super().__new__(cls, handles)
 
     def __getattr__(self, name: str) -> Handle[object]:

@@ -8,12 +8,13 @@ a type argument of ``Step``/``StepInstance``, so mypy's cache carries it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 
-from mypy.plugin import FunctionContext, MethodContext, MethodSigContext, Plugin, ReportConfigContext
+from mypy.plugin import AttributeContext, FunctionContext, MethodContext, MethodSigContext, Plugin, ReportConfigContext
 from mypy.types import FunctionLike, Type
 
-from zen_types.mypy import _binding, _definition, _names, _wiring
+from zen_types.mypy import _binding, _definition, _names, _types, _wiring
 
 __all__ = ["PLUGIN_VERSION", "ZenPlugin", "plugin"]
 
@@ -41,6 +42,12 @@ class ZenPlugin(Plugin):
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         return METHOD_HOOKS.get(fullname)
+
+    def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
+        owner, _, name = fullname.rpartition(".")
+        if owner == _names.OUTPUT_HANDLES:  # ``outputs.train``: resolved through OutputHandles.__getattr__
+            return functools.partial(_types.output_handle_attribute, name=name)
+        return None
 
     def get_method_signature_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike] | None:
         return METHOD_SIGNATURE_HOOKS.get(fullname)

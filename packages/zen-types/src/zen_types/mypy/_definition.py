@@ -165,7 +165,8 @@ class _Checker:
         named = self.returned(outputs)
         if named is None or not self.ok:
             return None
-        result = _types.handles_result(self.ctx.api, outputs, named=named)
+        several = named[0] or (AnyType(TypeOfAny.special_form) if len(outputs) > 1 else None)
+        result = _types.handles_result(self.ctx.api, outputs, named=several)
         if result is None:
             return None
         wiring = _types.wiring_signature(self.ctx.api, name=self.name, inputs=inputs, result=result)
@@ -173,8 +174,8 @@ class _Checker:
             return None
         return wiring, config
 
-    def returned(self, outputs: list[Type]) -> bool | None:
-        """Append the returned outputs; True for several named outputs, None after an error."""
+    def returned(self, outputs: list[Type]) -> tuple[Type | None] | None:
+        """Append the returned outputs; give the NamedTuple type of named outputs, None after an error."""
         ret = get_proper_type(self.fn.ret_type)
         if _unannotated(ret):
             self.fail(None, "the return", "has no annotation", "Annotate it: `-> None` if the step returns nothing.")
@@ -188,13 +189,13 @@ class _Checker:
             )
             return None
         if isinstance(ret, NoneType):
-            return False
+            return (None,)
         fields = _types.named_tuple_fields(ret)
         if fields is not None:
             outputs.extend(tp for _, tp in fields)
-            return True
+            return (ret,)
         outputs.append(ret)
-        return False
+        return (None,)
 
 
 def _format(tp: Type) -> str:
@@ -206,8 +207,8 @@ def _typed_step(ctx: FunctionContext | MethodContext, fn_type: Type, defn: FuncD
     fn = get_proper_type(fn_type)
     if not isinstance(default, Instance) or default.type.fullname != _names.STEP or len(default.args) != 3:
         return ctx.default_return_type
-    if not isinstance(fn, CallableType):
-        return ctx.default_return_type
+    if not isinstance(fn, CallableType) or fn.is_ellipsis_args:
+        return ctx.default_return_type  # a function of unknown signature (``Callable[..., T]``): stay permissive
     computed = _Checker(ctx, fn, defn).run()
     if computed is None:
         return ctx.default_return_type

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from mypy.checker import TypeChecker
 from mypy.nodes import ARG_POS, ARG_STAR, ARG_STAR2, ArgKind, TypeInfo
-from mypy.plugin import CheckerPluginInterface
+from mypy.plugin import AttributeContext, CheckerPluginInterface
 from mypy.types import (
     AnyType,
     CallableType,
@@ -24,6 +24,7 @@ from mypy.types import (
 )
 
 from zen_types.mypy import _names
+from zen_types.mypy._codes import ZEN_WIRING
 
 
 def lookup_info(api: CheckerPluginInterface, fullname: str) -> TypeInfo | None:
@@ -61,8 +62,12 @@ def named_tuple_fields(tp: ProperType) -> list[tuple[str, Type]] | None:
     return [(str(name), item) for name, item in zip(names, items, strict=True)]
 
 
-def handles_result(api: CheckerPluginInterface, outputs: list[Type], *, named: bool) -> Type | None:
-    """What a wiring call returns: None, one ``Handle[T]``, or a tuple of handles typed as ``OutputHandles``."""
+def handles_result(api: CheckerPluginInterface, outputs: list[Type], *, named: Type | None) -> Type | None:
+    """What a wiring call returns: None, one ``Handle[T]``, or a tuple of handles typed as ``OutputHandles``.
+
+    ``named`` is the NamedTuple class of several named outputs (``Any`` when there is none, or for a slot
+    interface, where the field names are not compared by mypy); None for a single output.
+    """
     handles: list[Type] = []
     for out in outputs:
         handle = instance(api, _names.HANDLE, [out])
@@ -71,9 +76,9 @@ def handles_result(api: CheckerPluginInterface, outputs: list[Type], *, named: b
         handles.append(handle)
     if not handles:
         return NoneType()
-    if len(handles) == 1 and not named:
+    if len(handles) == 1 and named is None:
         return handles[0]
-    fallback = instance(api, _names.OUTPUT_HANDLES, [])
+    fallback = instance(api, _names.OUTPUT_HANDLES, [named or AnyType(TypeOfAny.special_form)])
     if fallback is None:
         return None
     return TupleType(handles, fallback)
@@ -118,9 +123,10 @@ def slot_signature(api: CheckerPluginInterface, slot: Instance, *, as_interface:
     if isinstance(output, NoneType):
         result = api.named_generic_type("builtins.object", []) if as_interface else NoneType()
     elif fields is not None:
-        result = handles_result(api, [tp for _, tp in fields], named=True)
+        named = AnyType(TypeOfAny.special_form) if as_interface else output
+        result = handles_result(api, [tp for _, tp in fields], named=named)
     else:
-        result = handles_result(api, [output], named=False)
+        result = handles_result(api, [output], named=None)
     if result is None:
         return None
     if isinstance(params, Parameters) and not params.is_ellipsis_args:
@@ -137,3 +143,19 @@ def slot_signature(api: CheckerPluginInterface, slot: Instance, *, as_interface:
             api.named_generic_type("builtins.function", []),
         )
     return None
+
+
+def output_handle_attribute(ctx: AttributeContext, name: str) -> Type:
+    """``outputs.train`` on the handles of a NamedTuple-returning step: the handle of field ``train``."""
+    handles = get_proper_type(ctx.type)
+    if not isinstance(handles, TupleType) or not handles.partial_fallback.args:
+        return ctx.default_attr_type
+    fields = named_tuple_fields(get_proper_type(handles.partial_fallback.args[0]))
+    if fields is None or len(fields) != len(handles.items):
+        return ctx.default_attr_type
+    for (field, _), handle in zip(fields, handles.items, strict=True):
+        if field == name:
+            return handle
+    known = ", ".join(field for field, _ in fields)
+    ctx.api.fail(f'No output named "{name}" (outputs: {known}).', ctx.context, code=ZEN_WIRING)
+    return ctx.default_attr_type
