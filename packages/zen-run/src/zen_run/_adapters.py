@@ -144,25 +144,7 @@ class Stores:
         self.lineage.close()
 
     # -- runs ------------------------------------------------------------------------------------------------
-
-    def create_run(
-        self,
-        *,
-        pipeline_name: str,
-        run_name: str | None,
-        spec_json: str,
-        stack: str,
-        repo: RepoRecord,
-        sources: Mapping[str, str],
-    ) -> str:
-        """Record a new running run."""
-        return self.lineage.create_run(
-            pipeline_name=pipeline_name, run_name=run_name, spec_json=spec_json, stack=stack, repo=repo, sources=sources
-        )
-
-    def finish_run(self, run_id: str, *, status: str) -> None:
-        """Record a run's final status."""
-        self.lineage.finish_run(run_id, status=status)
+    # Queries and run bookkeeping go straight to ``self.lineage``; this class adds only what joins the stores.
 
     @contextmanager
     def heartbeat(self, run_id: str) -> Iterator[None]:
@@ -215,14 +197,6 @@ class Stores:
             cached_from=cached_from,
             error=error,
         )
-
-    def completed_steps(self, run_id: str) -> dict[str, CachedStep]:
-        """The completed steps of a run (for resume)."""
-        return self.lineage.completed_steps(run_id)
-
-    def find_cached(self, cache_key: str) -> CachedStep | None:
-        """A reusable step run for this key."""
-        return self.lineage.find_cached(cache_key)
 
     def artifact_intact(self, artifact: ArtifactRecord) -> bool:
         """True when the artifact's files are present and match their content hash."""
@@ -314,58 +288,7 @@ class Stores:
             chosen = registry.reader_for(artifact.format, as_type)
         return chosen.read(Location(str(path)))
 
-    # -- queries -----------------------------------------------------------------------------------------------
-
-    def runs(
-        self,
-        *,
-        pipeline_name: str | None,
-        status: str | None,
-        run_name: str | None,
-        since: datetime | None,
-        until: datetime | None,
-        limit: int,
-    ) -> list[RunRecord]:
-        """Runs, newest first."""
-        return self.lineage.runs(
-            pipeline_name=pipeline_name, status=status, run_name=run_name, since=since, until=until, limit=limit
-        )
-
-    def get_run(self, run_id: str) -> RunRecord:
-        """A run by id or prefix."""
-        return self.lineage.get_run(run_id)
-
-    def last_run(self, pipeline_name: str) -> RunRecord:
-        """A pipeline's newest run."""
-        return self.lineage.last_run(pipeline_name)
-
-    def pipelines(self) -> list[str]:
-        """Pipelines with runs."""
-        return self.lineage.pipelines()
-
-    def step_runs(self, run_id: str) -> list[StepRunRecord]:
-        """A run's steps."""
-        return self.lineage.step_runs(run_id)
-
-    def previous_step_run(self, pipeline_name: str, step_name: str, *, before_run: str) -> StepRunRecord | None:
-        """The same step in the previous run of the pipeline."""
-        return self.lineage.previous_step_run(pipeline_name, step_name, before_run=before_run)
-
-    def artifact(self, key: str) -> ArtifactRecord:
-        """An artifact by id, prefix or URI."""
-        return self.lineage.artifact(key)
-
-    def compare(self, run_a: str, run_b: str) -> Comparison:
-        """Differences between two runs."""
-        return self.lineage.compare(run_a, run_b)
-
-    def lineage_of(self, artifact_id: str, *, downstream: bool) -> LineageGraph:
-        """Lineage graph of an artifact."""
-        return self.lineage.lineage(artifact_id, downstream=downstream)
-
-    def clear_cache(self, *, pipeline_name: str | None) -> int:
-        """Forget cache keys."""
-        return self.lineage.clear_cache(pipeline_name=pipeline_name)
+    # -- maintenance -------------------------------------------------------------------------------------------
 
     def garbage_collect(self, *, delete: bool) -> GcReport:
         """Artifact directories no lineage record references, and staging left by killed writers."""

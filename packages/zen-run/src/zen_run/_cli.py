@@ -266,7 +266,7 @@ def explain(client: Client, run_view: RunView, step_name: str) -> dict[str, obje
     now = CacheComponents.from_json(record.cache_components or {})
     if record.cache_key is None and record.status == "completed":
         lines.append(f"step {step_name} ran with caching turned off (per step, pipeline or run).")
-    previous = client.context.stores.previous_step_run(run.pipeline_name, step_name, before_run=run.id)
+    previous = client.context.stores.lineage.previous_step_run(run.pipeline_name, step_name, before_run=run.id)
     if previous is None:
         lines.append(f"step {step_name} was not cached: no earlier run of pipeline {run.pipeline_name} has this step.")
         return {"cached": False, "lines": lines}
@@ -283,7 +283,7 @@ def explain(client: Client, run_view: RunView, step_name: str) -> dict[str, obje
 
 
 def cmd_cache_clear(args: argparse.Namespace, out: Printer) -> int:
-    count = _client(args).context.stores.clear_cache(pipeline_name=args.pipeline)
+    count = _client(args).context.stores.lineage.clear_cache(pipeline_name=args.pipeline)
     out.emit_json({"cleared": count}) if out.json else out.line(f"cleared {count} cache entries")
     return 0
 

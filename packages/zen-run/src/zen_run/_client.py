@@ -136,7 +136,9 @@ class Run:
     @property
     def steps(self) -> Mapping[str, StepRun]:
         """Step runs by slot name, in execution order."""
-        return {s.step_name: StepRun(record=s, context=self.context) for s in self.context.stores.step_runs(self.id)}
+        return {
+            s.step_name: StepRun(record=s, context=self.context) for s in self.context.stores.lineage.step_runs(self.id)
+        }
 
     def __repr__(self) -> str:
         dirty = " (dirty tree)" if self.dirty else ""
@@ -165,33 +167,33 @@ class Client:
         limit: int = 50,
     ) -> list[Run]:
         """Runs, newest first, filtered by pipeline, status, run name and start time."""
-        records = self.context.stores.runs(
+        records = self.context.stores.lineage.runs(
             pipeline_name=pipeline_name, status=status, run_name=run_name, since=since, until=until, limit=limit
         )
         return [self._run(r) for r in records]
 
     def get_run(self, run_id: str) -> Run:
         """The run with this id (a unique prefix is enough)."""
-        return self._run(self.context.stores.get_run(run_id))
+        return self._run(self.context.stores.lineage.get_run(run_id))
 
     def last_run(self, pipeline_name: str) -> Run:
         """The newest run of a pipeline."""
-        return self._run(self.context.stores.last_run(pipeline_name))
+        return self._run(self.context.stores.lineage.last_run(pipeline_name))
 
     def pipelines(self) -> list[str]:
         """Names of every pipeline with recorded runs."""
-        return self.context.stores.pipelines()
+        return self.context.stores.lineage.pipelines()
 
     def artifact(self, artifact_id: str) -> Artifact:
         """An artifact by id (or unique prefix) or URI."""
-        return Artifact(record=self.context.stores.artifact(artifact_id), context=self.context)
+        return Artifact(record=self.context.stores.lineage.artifact(artifact_id), context=self.context)
 
     def compare(self, run_a: RunView | str, run_b: RunView | str) -> ad.Comparison:
         """What differs between two runs: configs, code versions, bound steps, cache hits, output hashes."""
         a = run_a if isinstance(run_a, str) else run_a.id
         b = run_b if isinstance(run_b, str) else run_b.id
-        return self.context.stores.compare(a, b)
+        return self.context.stores.lineage.compare(a, b)
 
     def lineage(self, artifact_id: str, *, downstream: bool = False) -> ad.LineageGraph:
         """The upstream (or downstream) graph of an artifact: step runs and artifacts."""
-        return self.context.stores.lineage_of(artifact_id, downstream=downstream)
+        return self.context.stores.lineage.lineage(artifact_id, downstream=downstream)

@@ -129,7 +129,7 @@ class _Execution:
 
     def run(self) -> Run:
         ctx = self.context
-        self.run_id = ctx.stores.create_run(
+        self.run_id = ctx.stores.lineage.create_run(
             pipeline_name=self.compiled.spec.pipeline_name,
             run_name=self.config.run_name,
             spec_json=self.compiled.spec.to_json(),
@@ -138,23 +138,23 @@ class _Execution:
             sources=dict(self.compiled.sources),
         )
         if self.opts.resume_from is not None:
-            self.resume_hits = ctx.stores.completed_steps(self.opts.resume_from)
+            self.resume_hits = ctx.stores.lineage.completed_steps(self.opts.resume_from)
         total = len(self.compiled.steps)
         try:
             with ctx.stores.heartbeat(self.run_id):
                 for index, step in enumerate(self.compiled.steps.values(), start=1):
                     self._run_step(step, index, total)
         except KeyboardInterrupt:
-            ctx.stores.finish_run(self.run_id, status="stopped")
+            ctx.stores.lineage.finish_run(self.run_id, status="stopped")
             self.say(f"run {self.run_id} stopped")
             raise
         except StepFailedError:
-            ctx.stores.finish_run(self.run_id, status="failed")
+            ctx.stores.lineage.finish_run(self.run_id, status="failed")
             raise
         except BaseException:
-            ctx.stores.finish_run(self.run_id, status="failed")
+            ctx.stores.lineage.finish_run(self.run_id, status="failed")
             raise
-        ctx.stores.finish_run(self.run_id, status="completed")
+        ctx.stores.lineage.finish_run(self.run_id, status="completed")
         self.say(f"run {self.run_id} completed")
         return Client(context=ctx).get_run(self.run_id)
 
@@ -181,7 +181,7 @@ class _Execution:
         if hit is not None and hit.cache_key != key:
             hit = None
         if hit is None and step.cache_enabled:
-            hit = self.context.stores.find_cached(key)
+            hit = self.context.stores.lineage.find_cached(key)
         if hit is not None and self._reuse(step, hit, components):
             self.say(f"[{index}/{total}] {step.slot}: cached ({(time.perf_counter() - started) * 1000:.1f} ms)")
             return

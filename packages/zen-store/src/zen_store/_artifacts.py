@@ -21,6 +21,7 @@ from typing import Final
 
 import attrs
 
+from zen_store._process import alive
 from zen_store.errors import ArtifactIntegrityError, ArtifactNotFoundError, StoreError, UnsafePathError
 
 __all__ = ["ArtifactStore", "StagingArea", "StoredArtifact", "content_hash"]
@@ -196,7 +197,7 @@ class ArtifactStore:
         stale: list[Path] = []
         for entry in sorted((self.root / _STAGING).iterdir()):
             pid_text = entry.name.split("-", 1)[0]
-            if not pid_text.isdigit() or not _alive(int(pid_text)):
+            if not pid_text.isdigit() or not alive(int(pid_text)):
                 stale.append(entry)
         return stale
 
@@ -206,15 +207,3 @@ class ArtifactStore:
         for path in removed:
             shutil.rmtree(path, ignore_errors=True)
         return removed
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final, cast
 
+from zen_store._process import alive
 from zen_store._records import (
     ArtifactRecord,
     CachedStep,
@@ -70,16 +71,6 @@ def _load_json(text: object) -> JSONValue:
 def _json_dict(text: object) -> dict[str, JSONValue]:
     value = _load_json(text)
     return value if isinstance(value, dict) else {}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 _SCHEMA: Final = [
@@ -385,7 +376,7 @@ class SQLiteLineageStore:
         dead: list[str] = []
         now = time.time()
         for run_id, pid, host, beat in rows:
-            if (host == _HOST and isinstance(pid, int) and pid != os.getpid() and not _alive(pid)) or (
+            if (host == _HOST and isinstance(pid, int) and pid != os.getpid() and not alive(pid)) or (
                 beat is not None and now - float(cast("float", beat)) > HEARTBEAT_STALE_S and pid != os.getpid()
             ):
                 dead.append(str(run_id))
