@@ -229,9 +229,9 @@ def test_config_errors_name_the_key_path() -> None:
 def test_step_instances_check_their_config() -> None:
     """A config of the wrong class, or a config for a step without one, fails with the shared wording."""
     with pytest.raises(BindingError, match='Step "adds" takes a config of class AddConfig, but got OtherConfig'):
-        adds(OtherConfig())
+        adds(OtherConfig())  # type: ignore[arg-type]  # deliberately wrong: the runtime check is under test
     with pytest.raises(BindingError, match="takes no config"):
-        returns_one(AddConfig())
+        returns_one(AddConfig())  # type: ignore[arg-type]  # deliberately wrong: the runtime check is under test
     with pytest.raises(BindingError, match='no input or output "nope"'):
         returns_one(materializers={"nope": int})
 
@@ -255,13 +255,13 @@ def test_seed_pipeline_binds_and_compiles_to_a_json_spec() -> None:
 def test_binding_errors() -> None:
     """Unknown, missing and twice-bound slots, and a step object instead of an instance."""
     with pytest.raises(BindingError, match='no slot "third"'):
-        add_pipeline(first=returns_one(), second=adds(), third=adds())
+        add_pipeline(first=returns_one(), second=adds(), third=adds())  # type: ignore[call-arg]  # deliberately wrong: the runtime check is under test
     with pytest.raises(BindingError, match="second not bound"):
-        add_pipeline(first=returns_one())
+        add_pipeline(first=returns_one())  # type: ignore[call-arg]  # deliberately wrong: the runtime check is under test
     with pytest.raises(BindingError, match="bound twice"):
-        add_pipeline(returns_one(), adds(), second=adds())
+        add_pipeline(returns_one(), adds(), second=adds())  # type: ignore[misc]  # deliberately wrong: the runtime check is under test
     with pytest.raises(BindingError, match=r"returns_one\(\)"):
-        add_pipeline(first=returns_one, second=adds())
+        add_pipeline(first=returns_one, second=adds())  # type: ignore[arg-type]  # deliberately wrong: the runtime check is under test
 
 
 @step
@@ -274,18 +274,18 @@ def test_slot_interfaces_accept_fitting_steps_and_refuse_others() -> None:
 
     @pipeline
     def pets(source: Slot[[], Animal], sink: Slot[[Dog], None]) -> None:
-        sink(source())
+        sink(source())  # type: ignore[arg-type]  # deliberately wrong: the runtime check is under test
 
     pets(source=make_dog(), sink=take_animal())  # Dog output fits Animal; an Animal input accepts a Dog
     with pytest.raises(BindingError, match=r'input 1 \("text"\) expects str, the slot passes Dog'):
-        pets(source=make_dog(), sink=take_str())
+        pets(source=make_dog(), sink=take_str())  # type: ignore[arg-type]  # deliberately wrong: the runtime check is under test
 
     @pipeline
     def strict(source: Slot[[], Dog], sink: Slot[[Dog], None]) -> None:
         sink(source())
 
     with pytest.raises(BindingError, match="its output has type Animal, the slot needs Dog"):
-        strict(source=make_animal(), sink=take_animal())
+        strict(source=make_animal(), sink=take_animal())  # type: ignore[arg-type]  # deliberately wrong: the runtime check is under test
 
     @pipeline
     def pairs(source: Slot[[], Pair]) -> None:
@@ -293,7 +293,7 @@ def test_slot_interfaces_accept_fitting_steps_and_refuse_others() -> None:
 
     pairs(source=make_pair())
     with pytest.raises(BindingError, match='no output "left"'):
-        pairs(source=make_dog())
+        pairs(source=make_dog())  # type: ignore[arg-type]  # deliberately wrong: the runtime check is under test
 
 
 def test_same_pipeline_reused_with_other_steps_of_one_interface() -> None:
