@@ -117,7 +117,7 @@ class OutputHandles(tuple[Handle[object], ...], Generic[N_co]):
             if handle.output_name == name:
                 return handle
         known = ", ".join(h.output_name for h in self)
-        raise AttributeError(f"no output named {name!r} (outputs: {known})")
+        raise AttributeError(_messages.unknown_output(name, known))
 
     def names(self) -> Iterator[str]:
         """The output names, in declaration order."""

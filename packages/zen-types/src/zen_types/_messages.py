@@ -15,6 +15,7 @@ __all__ = [
     "raw_value_for_input",
     "slot_interface_mismatch",
     "step_definition",
+    "unknown_output",
     "unknown_input",
 ]
 
@@ -69,3 +70,8 @@ def config_class_mismatch(step: str, expected: str, actual: str) -> str:
 def step_definition(step: str, where: str, problem: str, fix: str) -> str:
     """A step function zen cannot use: ``where`` names the parameter or the return, ``fix`` says what to do."""
     return f'Step "{step}": {where} {problem}. {fix}'.replace(":  ", ": ")
+
+
+def unknown_output(name: str, known: str) -> str:
+    """An output name that the step's named outputs do not have (``outputs.validation``)."""
+    return f"no output named {name!r} (outputs: {known})"

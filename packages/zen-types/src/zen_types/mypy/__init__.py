@@ -28,6 +28,7 @@ METHOD_HOOKS: Mapping[str, Callable[[MethodContext], Type]] = {
     _names.STEP_DECORATOR_FACTORY_CALL: _definition.step_factory_call_hook,
 }
 METHOD_SIGNATURE_HOOKS: Mapping[str, Callable[[MethodSigContext], FunctionLike]] = {
+    _names.STEP_CALL: _wiring.step_call_hook,
     _names.STEP_INSTANCE_CALL: _wiring.step_instance_call_hook,
     _names.SLOT_CALL: _wiring.slot_call_hook,
     _names.PIPELINE_CALL: _binding.pipeline_call_hook,

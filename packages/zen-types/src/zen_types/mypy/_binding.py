@@ -38,5 +38,9 @@ def pipeline_call_hook(ctx: MethodSigContext) -> FunctionLike:
             return default
         arg_types.append(bound)
     return default.copy_modified(
-        arg_types=arg_types, arg_kinds=list(func.arg_kinds), arg_names=list(func.arg_names), name=func.name
+        arg_types=arg_types,
+        arg_kinds=list(func.arg_kinds),
+        arg_names=list(func.arg_names),
+        name=func.name,
+        definition=func.definition,
     )

@@ -11,6 +11,7 @@ from typing import Final
 STEP_DECORATOR: Final = "zen_types._step.step"
 STEP_DECORATOR_FACTORY_CALL: Final = "zen_types._step.StepDecorator.__call__"
 STEP: Final = "zen_types._step.Step"
+STEP_CALL: Final = "zen_types._step.Step.__call__"
 STEP_INSTANCE: Final = "zen_types._step.StepInstance"
 STEP_INSTANCE_CALL: Final = "zen_types._step.StepInstance.__call__"
 SLOT: Final = "zen_types._pipeline.Slot"
@@ -27,6 +28,7 @@ ALL_NAMES: Final = (
     STEP_DECORATOR,
     STEP_DECORATOR_FACTORY_CALL,
     STEP,
+    STEP_CALL,
     STEP_INSTANCE,
     STEP_INSTANCE_CALL,
     SLOT,

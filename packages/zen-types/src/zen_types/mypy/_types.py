@@ -23,6 +23,7 @@ from mypy.types import (
     get_proper_type,
 )
 
+from zen_types import _messages
 from zen_types.mypy import _names
 from zen_types.mypy._codes import ZEN_WIRING
 
@@ -157,5 +158,5 @@ def output_handle_attribute(ctx: AttributeContext, name: str) -> Type:
         if field == name:
             return handle
     known = ", ".join(field for field, _ in fields)
-    ctx.api.fail(f'No output named "{name}" (outputs: {known}).', ctx.context, code=ZEN_WIRING)
-    return ctx.default_attr_type
+    ctx.api.fail(_messages.unknown_output(name, known), ctx.context, code=ZEN_WIRING)
+    return AnyType(TypeOfAny.from_error)  # reported once here, not again where the handle is passed

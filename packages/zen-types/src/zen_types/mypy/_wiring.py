@@ -34,3 +34,13 @@ def slot_call_hook(ctx: MethodSigContext) -> FunctionLike:
             # Name the slot in messages: 'Argument 1 to "second" has incompatible type ...'.
             return signature.copy_modified(name=callee.name) if isinstance(callee, NameExpr) else signature
     return ctx.default_signature
+
+
+def step_call_hook(ctx: MethodSigContext) -> FunctionLike:
+    """``Step.__call__`` named after the step, so a config of the wrong class says which step it was for."""
+    self_type = get_proper_type(ctx.type)
+    if isinstance(self_type, Instance) and len(self_type.args) == 3:
+        wiring = get_proper_type(self_type.args[1])
+        if isinstance(wiring, CallableType) and wiring.name:
+            return ctx.default_signature.copy_modified(name=wiring.name)
+    return ctx.default_signature

@@ -1,0 +1,111 @@
+"""The mypy plugin's typing suite: every case of ``cases.test`` gives exactly its expected mypy output.
+
+Three mypy runs per session cover all cases: cold cache with the plugin, warm cache with the plugin (must be
+identical: the plugin keeps its results in types, which mypy's cache carries), and the positive cases without
+the plugin (must be clean: without it zen's types degrade to permissive, never to false errors).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import attrs
+import pytest
+
+from tests.typing.mypy_harness import Case, load_cases, run_mypy
+from zen_types.mypy import (
+    FUNCTION_HOOKS,
+    METHOD_HOOKS,
+    METHOD_SIGNATURE_HOOKS,
+    PLUGIN_VERSION,
+    ZenPlugin,
+    _names,
+    plugin,
+)
+
+CASES = load_cases()
+POSITIVE = [case for case in CASES if not case.expected]
+
+
+@attrs.frozen
+class Runs:
+    """mypy's output per case name for each of the three runs."""
+
+    cold: dict[str, list[str]]
+    warm: dict[str, list[str]]
+    without_plugin: dict[str, list[str]]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    tmp = tmp_path_factory.mktemp("typing")
+    sources = {case.name: case.source for case in CASES}
+    cold = run_mypy(sources, workdir=tmp / "src", cache_dir=tmp / "cache")
+    warm = run_mypy(sources, workdir=tmp / "src", cache_dir=tmp / "cache", write=False)
+    plain = run_mypy(
+        {case.name: case.source for case in POSITIVE},
+        workdir=tmp / "plain",
+        cache_dir=tmp / "plain-cache",
+        plugin=False,
+    )
+    return Runs(cold, warm, plain)
+
+
+def test_suite_is_large_enough() -> None:
+    """The issue asks for at least 40 cases, with errors and positives."""
+    assert len(CASES) >= 40
+    assert len(POSITIVE) >= 10
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_case_output(case: Case, runs: Runs) -> None:
+    """mypy with the plugin reports exactly the expected lines (``cases.test`` line given for context)."""
+    assert runs.cold[case.name] == list(case.expected), f"cases.test:{case.line}"
+
+
+def test_warm_cache_gives_the_same_output(runs: Runs) -> None:
+    """A second run over mypy's cache reports the same errors: no plugin state is lost between runs."""
+    assert runs.warm == runs.cold
+
+
+@pytest.mark.parametrize("case", POSITIVE, ids=[case.name for case in POSITIVE])
+def test_positive_case_passes_without_plugin(case: Case, runs: Runs) -> None:
+    """Without the plugin the same correct code is accepted by plain ``mypy --strict``."""
+    assert runs.without_plugin[case.name] == []
+
+
+@pytest.mark.parametrize("fullname", _names.ALL_NAMES)
+def test_hooked_names_still_name_the_runtime_objects(fullname: str) -> None:
+    """mypy matches hooks by defining name: moving ``step`` or ``Slot`` must fail here, not silently."""
+    module_name, _, rest = fullname.partition(".")
+    while True:
+        head, _, tail = rest.partition(".")
+        try:
+            importlib.import_module(f"{module_name}.{head}")
+        except ImportError:
+            break
+        module_name, rest = f"{module_name}.{head}", tail
+    obj: object = importlib.import_module(module_name)
+    for part in rest.split("."):
+        obj = getattr(obj, part)
+    assert f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}" == fullname
+
+
+def test_every_hook_name_is_in_the_checked_table() -> None:
+    """Each hook the plugin registers is one of the names the test above verifies."""
+    registered = {*FUNCTION_HOOKS, *METHOD_HOOKS, *METHOD_SIGNATURE_HOOKS}
+    assert registered <= set(_names.ALL_NAMES)
+
+
+def test_entry_point_and_version() -> None:
+    """``plugins = zen_types.mypy`` finds ``plugin``; the version string feeds mypy's cache invalidation."""
+    assert plugin("2.4.1") is ZenPlugin
+    assert PLUGIN_VERSION
+
+
+def test_cases_file_lines_point_at_cases() -> None:
+    """The line numbers in failure messages point at the ``[case ...]`` headers of ``cases.test``."""
+    lines = Path(__file__).with_name("cases.test").read_text(encoding="utf-8").splitlines()
+    for case in CASES:
+        assert lines[case.line - 1] == f"[case {case.name}]"
