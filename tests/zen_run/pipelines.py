@@ -107,3 +107,9 @@ def single(only: Slot[[], int]) -> None:
 
 class Unstorable:
     """A plain class no materializer handles."""
+
+
+@step
+def interrupted(x: int) -> int:
+    """Behaves as if the user pressed Ctrl-C while it ran."""
+    raise KeyboardInterrupt

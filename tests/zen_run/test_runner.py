@@ -176,3 +176,14 @@ def test_compare_reports_config_and_output_differences(project: Path) -> None:
     assert ("second", "config") in fields
     assert ("second", "outputs.output.content_hash") in fields
     assert ("first", "config") not in fields
+
+
+def test_ctrl_c_marks_the_run_stopped_not_running(project: Path) -> None:
+    """KeyboardInterrupt inside a step propagates, and the run is recorded as stopped with the step failed."""
+    with pytest.raises(KeyboardInterrupt):
+        p.add_pipeline(first=p.returns_one(), second=p.interrupted()).run()
+    run = Client().last_run("add_pipeline")
+    assert run.status == "stopped"
+    assert run.steps["first"].status == "completed"
+    assert run.steps["second"].status == "failed"
+    assert run.steps["second"].record.error == "stopped by the user"

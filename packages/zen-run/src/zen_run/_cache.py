@@ -18,7 +18,7 @@ import attrs
 
 from zen_types import JSONValue
 
-__all__ = ["CacheComponents", "ZEN_VERSION", "diff_components"]
+__all__ = ["ZEN_VERSION", "CacheComponents", "config_digest", "diff_components"]
 
 ZEN_VERSION = version("zen-run")
 
