@@ -77,8 +77,8 @@ def run_mypy(
         raise RuntimeError(f"mypy failed to run: {stderr}")
     results: dict[str, list[str]] = {name: [] for name in sources}
     for line in stdout.splitlines():
-        path, sep, rest = line.partition(".py:")
-        name = Path(path).name
+        file_name, sep, rest = line.partition(".py:")
+        name = Path(file_name).name
         if not sep or name not in results:
             raise RuntimeError(f"unexpected mypy output line: {line}")
         results[name].append(f"main:{rest}")
