@@ -225,3 +225,11 @@ class StoreMachine(RuleBasedStateMachine):
 
 TestStoreMachine = StoreMachine.TestCase
 TestStoreMachine.settings = settings(max_examples=15, stateful_step_count=15, deadline=None)
+
+
+def test_sqlite_store_satisfies_the_lineage_protocol(tmp_path: Path) -> None:
+    """The SQLite store is a LineageStore (the contract another back-end would implement)."""
+    from zen_store import LineageStore
+
+    store: LineageStore = SQLiteLineageStore.open(tmp_path / "l.db")
+    assert store.runs() == []

@@ -10,6 +10,7 @@ zen-materialize.
 from __future__ import annotations
 
 from zen_store._artifacts import ArtifactStore, StagingArea, StoredArtifact, content_hash
+from zen_store._protocol import LineageStore
 from zen_store._records import (
     ArtifactRecord,
     CachedStep,
@@ -42,6 +43,7 @@ __all__ = [
     "GcReport",
     "LineageEdge",
     "LineageGraph",
+    "LineageStore",
     "RecordNotFoundError",
     "RepoRecord",
     "RunRecord",
