@@ -3,7 +3,8 @@
 The module has 500 steps (a mix of plain, ``Input``/``Output`` and config parameters), a pipeline with one
 ``Slot`` per step wired as a chain, and the binding call. Each run uses a fresh cache directory, so mypy also
 checks zen-types itself: that is what a user's first run costs. Runs alternate (with, without, ...) and the
-median is kept. Goal: under 1.3x. Run: ``python tools/bench/bench_mypy_plugin.py`` (or ``-m tools.bench.bench_mypy_plugin``).
+median is kept. Goal: under 1.3x.
+Run: ``python tools/bench/bench_mypy_plugin.py`` (or ``python -m tools.bench.bench_mypy_plugin``).
 """
 
 from __future__ import annotations
