@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -233,3 +234,32 @@ def test_sqlite_store_satisfies_the_lineage_protocol(tmp_path: Path) -> None:
 
     store: LineageStore = SQLiteLineageStore.open(tmp_path / "l.db")
     assert store.runs() == []
+
+
+_OPENER = textwrap.dedent(
+    """
+    import sys, time
+    from zen_store import SCHEMA_VERSION, SQLiteLineageStore
+    while time.time() < float(sys.argv[2]):  # start together so the migrations really race
+        time.sleep(0.001)
+    db = SQLiteLineageStore.open(sys.argv[1])
+    assert int(db.db.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION
+    db.close()
+    """
+)
+
+
+@pytest.mark.slow
+def test_eight_processes_opening_a_fresh_store_at_once_all_succeed(tmp_path: Path) -> None:
+    """Migrations run under BEGIN IMMEDIATE: 8 simultaneous first opens all succeed with one schema."""
+    path = tmp_path / "fresh.db"
+    start = str(time.time() + 1.0)
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _OPENER, str(path), start], stderr=subprocess.PIPE) for _ in range(8)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 0
+    conn.close()
