@@ -113,3 +113,9 @@ class Unstorable:
 def interrupted(x: int) -> int:
     """Behaves as if the user pressed Ctrl-C while it ran."""
     raise KeyboardInterrupt
+
+
+@pipeline(enable_cache=False)
+def uncached(first: Slot[[], int], second: Slot[[int], int]) -> None:
+    """The seed pipeline with caching turned off for the whole pipeline."""
+    second(first())

@@ -187,3 +187,12 @@ def test_ctrl_c_marks_the_run_stopped_not_running(project: Path) -> None:
     assert run.steps["first"].status == "completed"
     assert run.steps["second"].status == "failed"
     assert run.steps["second"].record.error == "stopped by the user"
+
+
+def test_cache_can_be_turned_off_per_pipeline(project: Path) -> None:
+    """@pipeline(enable_cache=False) runs every step every time."""
+    instance = p.uncached(first=p.returns_one(), second=p.adds())
+    instance.run()
+    run = instance.run()
+    assert [s.status for s in run.steps.values()] == ["completed", "completed"]
+    assert p.CALLS == {"returns_one": 2, "adds": 2}
