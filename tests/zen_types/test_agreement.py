@@ -123,7 +123,7 @@ def plugin_verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[int, bool]
     for message in output:
         line = int(message.split(":")[1])
         assert line in line_of_row, f"error outside a wiring line: {message}"
-        assert "[arg-type]" in message, message
+        assert "[zen-wiring]" in message, message
         refused.add(line_of_row[line])
     return {index: index not in refused for index in range(len(TABLE))}
 

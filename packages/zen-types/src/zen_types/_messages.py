@@ -9,12 +9,16 @@ from __future__ import annotations
 
 __all__ = [
     "config_class_mismatch",
+    "config_not_expected",
     "handle_used_as_data",
+    "input_given_twice",
     "input_type_mismatch",
     "missing_input",
+    "outputs_passed_as_input",
     "raw_value_for_input",
     "slot_interface_mismatch",
     "step_definition",
+    "too_many_inputs",
     "unknown_output",
     "unknown_input",
 ]
@@ -75,3 +79,29 @@ def step_definition(step: str, where: str, problem: str, fix: str) -> str:
 def unknown_output(name: str, known: str) -> str:
     """An output name that the step's named outputs do not have (``outputs.validation``)."""
     return f"no output named {name!r} (outputs: {known})"
+
+
+def too_many_inputs(step: str, takes: int, passed: int) -> str:
+    """More positional handles than the step has inputs."""
+    return f'Step "{step}" takes {takes} input(s) but {passed} were passed positionally.'
+
+
+def input_given_twice(step: str, param: str) -> str:
+    """One input passed by position and again by keyword."""
+    return f'Step "{step}" got input "{param}" twice (by position and by keyword).'
+
+
+def outputs_passed_as_input(step: str, param: str, names: str, first: str) -> str:
+    """All the handles of a multi-output step passed where one handle is expected."""
+    return (
+        f'Input "{param}" of step "{step}" got the outputs of a multi-output step ({names}); '
+        f"pick one by name, e.g. outputs.{first}."
+    )
+
+
+def config_not_expected(step: str, actual: str) -> str:
+    """A config given to a step that has no config parameter."""
+    return (
+        f'Step "{step}" takes no config, but got {actual}. '
+        f"Add a BaseStepConfig parameter to the step, or call it without arguments."
+    )

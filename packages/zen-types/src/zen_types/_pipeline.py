@@ -148,9 +148,7 @@ class _Trace:
                 f"add another slot to use the same step again."
             )
         if len(args) > len(sig.inputs):
-            raise WiringError(
-                f'Step "{step_name}" takes {len(sig.inputs)} input(s) but {len(args)} were passed positionally.'
-            )
+            raise WiringError(_messages.too_many_inputs(step_name, len(sig.inputs), len(args)))
         given: dict[str, object] = {}
         for param, value in zip(sig.inputs, args, strict=False):
             given[param.name] = value
@@ -159,7 +157,7 @@ class _Trace:
                 known = ", ".join(i.name for i in sig.inputs) or "none"
                 raise WiringError(_messages.unknown_input(step_name, key, known))
             if key in given:
-                raise WiringError(f'Step "{step_name}" got input "{key}" twice (by position and by keyword).')
+                raise WiringError(_messages.input_given_twice(step_name, key))
             given[key] = value
         edges: dict[str, EdgeSpec] = {}
         for param in sig.inputs:
@@ -174,8 +172,7 @@ class _Trace:
     def _edge(self, step_name: str, slot: str, param: InputParam, value: object) -> EdgeSpec:
         if isinstance(value, OutputHandles):
             raise WiringError(
-                f'Input "{param.name}" of step "{step_name}" got the outputs of a multi-output step '
-                f"({', '.join(value.names())}); pick one by name, e.g. outputs.{next(value.names())}."
+                _messages.outputs_passed_as_input(step_name, param.name, ", ".join(value.names()), next(value.names()))
             )
         if not isinstance(value, Handle):
             raise WiringError(_messages.raw_value_for_input(step_name, param.name, type(value).__name__))

@@ -55,10 +55,7 @@ class Step(Generic[_F, _W_co, _C]):
         expected = self.signature.config
         if config is not None:
             if expected is None:
-                raise BindingError(
-                    f'Step "{self.name}" takes no config, but got {type(config).__name__}. '
-                    f"Add a BaseStepConfig parameter to the step, or call it without arguments."
-                )
+                raise BindingError(_messages.config_not_expected(self.name, type(config).__name__))
             if not isinstance(config, expected.cls):
                 wanted, got = expected.cls.__name__, type(config).__name__
                 if wanted == got:  # same name, different class (e.g. loaded from another commit): show where from
