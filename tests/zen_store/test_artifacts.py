@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -15,7 +16,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zen_store import ArtifactIntegrityError, ArtifactNotFoundError, ArtifactStore, UnsafePathError, content_hash
+from zen_store import (
+    ArtifactIntegrityError,
+    ArtifactNotFoundError,
+    ArtifactStore,
+    SQLiteLineageStore,
+    UnsafePathError,
+    content_hash,
+)
 
 
 def _write(store: ArtifactStore, files: dict[str, bytes]) -> tuple[str, str]:
@@ -94,28 +102,39 @@ def test_missing_artifact_is_a_clear_not_found(tmp_path: Path) -> None:
 
 _WRITER = textwrap.dedent(
     """
-    import sys, time
+    import sys, uuid
+    from datetime import UTC, datetime
     from pathlib import Path
-    from zen_store import ArtifactStore
+    from zen_store import ArtifactRecord, ArtifactStore, RepoRecord, SQLiteLineageStore
     store = ArtifactStore(sys.argv[1])
+    lineage = SQLiteLineageStore.open(sys.argv[2])
+    run_id = lineage.create_run(pipeline_name="p", run_name=None, spec_json="{}", stack="s", repo=RepoRecord(), sources={})
     print("ready", flush=True)
     while True:
         staging = store.stage()
         for i in range(20):
             (Path(staging.uri) / f"part{i}").write_bytes(b"x" * 50_000)
-        store.commit(staging)
+        stored = store.commit(staging)
+        art = ArtifactRecord(artifact_id=uuid.uuid4().hex, uri=stored.name, type_name="bytes", materializer="m",
+            format="raw", format_version=1, kind="data", content_hash=stored.content_hash, size=stored.size,
+            metadata={}, created_at=datetime.now(UTC))
+        lineage.record_step(run_id=run_id, step_name="s", status="completed", source="x", config=None, cache_key=None,
+            cache_components=None, started_at=0.0, ended_at=1.0, inputs={}, new_artifacts=[("output", art)])
     """
 )
 
 
 @pytest.mark.slow
 def test_kill_minus_nine_never_leaves_a_torn_visible_artifact(tmp_path: Path) -> None:
-    """20+ kills of a writer at random moments: every visible artifact is complete; staging is cleaned up."""
+    """22 kills of a writer (artifact commit, then its lineage row) at random moments: every visible artifact is
+    complete, every recorded artifact row points at a file that verifies, and staging is cleaned up."""
     root = tmp_path / "store"
+    db_path = tmp_path / "lineage.db"
     ArtifactStore(root)
+    SQLiteLineageStore.open(db_path).close()
     rng = random.Random(7)
     for _ in range(22):
-        proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(root)], stdout=subprocess.PIPE)
+        proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(root), str(db_path)], stdout=subprocess.PIPE)
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == b"ready"
         time.sleep(rng.random() * 0.2)
@@ -129,5 +148,11 @@ def test_kill_minus_nine_never_leaves_a_torn_visible_artifact(tmp_path: Path) ->
         files = sorted(p.name for p in store.path_of(name).iterdir())
         assert len(files) == 20, f"artifact {name} is torn: {files}"
         assert all((store.path_of(name) / f).stat().st_size == 50_000 for f in files)
+    conn = sqlite3.connect(db_path)
+    rows = conn.execute("SELECT uri, content_hash FROM artifacts").fetchall()
+    conn.close()
+    assert rows, "no artifact row was recorded; the test would prove nothing"
+    for uri, digest in rows:
+        store.verify(uri, digest)  # raises if a row points at a missing or bad artifact
     store.cleanup_stale()
     assert list((root / ".staging").iterdir()) == []
