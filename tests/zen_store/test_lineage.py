@@ -189,7 +189,8 @@ def test_recorded_configs_round_trip(tmp_path_factory: pytest.TempPathFactory, c
 
 
 class StoreMachine(RuleBasedStateMachine):
-    """Write, read, reopen and delete artifacts; every recorded artifact stays readable and intact."""
+    """Write, read, reopen and delete artifacts with their lineage rows; every recorded artifact stays readable
+    and intact, and the lineage store agrees with the artifact store after any reopen."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -197,6 +198,10 @@ class StoreMachine(RuleBasedStateMachine):
 
         self.dir = Path(tempfile.mkdtemp(prefix="zen-stateful-"))
         self.store = ArtifactStore(self.dir / "a")
+        self.lineage = SQLiteLineageStore.open(self.dir / "l.db")
+        self.run_id = self.lineage.create_run(
+            pipeline_name="p", run_name=None, spec_json="{}", stack="s", repo=RepoRecord(), sources={}
+        )
         self.model: dict[str, tuple[bytes, str]] = {}
 
     @rule(data=st.binary(max_size=64))
@@ -204,11 +209,39 @@ class StoreMachine(RuleBasedStateMachine):
         staging = self.store.stage()
         (Path(staging.uri) / "d").write_bytes(data)
         stored = self.store.commit(staging)
+        record = ArtifactRecord(
+            artifact_id=stored.name,
+            uri=stored.name,
+            type_name="bytes",
+            materializer="m",
+            format="raw",
+            format_version=1,
+            kind="data",
+            content_hash=stored.content_hash,
+            size=stored.size,
+            metadata={"n": len(data)},
+            created_at=datetime.now(UTC),
+        )
+        self.lineage.record_step(
+            run_id=self.run_id,
+            step_name="w",
+            status="completed",
+            source="x",
+            config=None,
+            cache_key=None,
+            cache_components=None,
+            started_at=0.0,
+            ended_at=1.0,
+            inputs={},
+            new_artifacts=[("output", record)],
+        )
         self.model[stored.name] = (data, stored.content_hash)
 
     @rule()
     def reopen(self) -> None:
+        self.lineage.close()
         self.store = ArtifactStore(self.dir / "a")
+        self.lineage = SQLiteLineageStore.open(self.dir / "l.db")
 
     @precondition(lambda self: bool(self.model))
     @rule(data=st.data())
@@ -222,6 +255,14 @@ class StoreMachine(RuleBasedStateMachine):
         assert set(self.store.names()) == set(self.model)
         for name, (data, digest) in self.model.items():
             assert (self.store.verify(name, digest) / "d").read_bytes() == data
+            record = self.lineage.artifact(name)
+            assert (record.content_hash, record.metadata) == (digest, {"n": len(data)})
+
+    def teardown(self) -> None:
+        import shutil
+
+        self.lineage.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 TestStoreMachine = StoreMachine.TestCase
