@@ -100,6 +100,20 @@ def test_missing_artifact_is_a_clear_not_found(tmp_path: Path) -> None:
         ArtifactStore(tmp_path).path_of("nothing-here")
 
 
+def test_staging_as_context_manager_discards_partial_output_on_error(tmp_path: Path) -> None:
+    """``with store.stage() as staging`` throws a failing writer's files away and commits nothing."""
+    store = ArtifactStore(tmp_path)
+    with pytest.raises(RuntimeError), store.stage() as staging:
+        (Path(staging.uri) / "half").write_bytes(b"x")
+        raise RuntimeError("materializer failed")
+    assert not Path(staging.uri).exists()
+    assert list(store.names()) == []
+    with store.stage() as staging:
+        (Path(staging.uri) / "whole").write_bytes(b"y")
+    stored = store.commit(staging)
+    assert (store.verify(stored.name, stored.content_hash) / "whole").read_bytes() == b"y"
+
+
 _WRITER = textwrap.dedent(
     """
     import sys, uuid

@@ -17,6 +17,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import TracebackType
 from typing import Final
 
 import attrs
@@ -85,6 +86,16 @@ class StagingArea:
     def uri(self) -> str:
         """The staging directory's path."""
         return str(self.path)
+
+    def __enter__(self) -> StagingArea:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """On an exception (a failing materializer) the partial output is thrown away; otherwise nothing."""
+        if exc_type is not None and not self.committed:
+            shutil.rmtree(self.path, ignore_errors=True)
 
 
 class ArtifactStore:
