@@ -18,7 +18,7 @@ from zen_types.mypy import _binding, _definition, _names, _types, _wiring
 
 __all__ = ["PLUGIN_VERSION", "ZenPlugin", "plugin"]
 
-PLUGIN_VERSION = "2"
+PLUGIN_VERSION = "3"
 """Bump whenever any module of this package changes what it reports: mypy re-checks cached modules then."""
 
 FUNCTION_HOOKS: Mapping[str, Callable[[FunctionContext], Type]] = {
@@ -26,13 +26,14 @@ FUNCTION_HOOKS: Mapping[str, Callable[[FunctionContext], Type]] = {
 }
 METHOD_HOOKS: Mapping[str, Callable[[MethodContext], Type]] = {
     _names.STEP_DECORATOR_FACTORY_CALL: _definition.step_factory_call_hook,
+    _names.PIPELINE_CALL: _binding.pipeline_call_hook,
     _names.STEP_CALL: _wiring.step_call_hook,
     _names.STEP_INSTANCE_CALL: _wiring.step_instance_call_hook,
     _names.SLOT_CALL: _wiring.slot_call_hook,
 }
 METHOD_SIGNATURE_HOOKS: Mapping[str, Callable[[MethodSigContext], FunctionLike]] = {
     _names.STEP_CALL: _wiring.step_call_signature_hook,
-    _names.PIPELINE_CALL: _binding.pipeline_call_hook,
+    _names.PIPELINE_CALL: _binding.pipeline_call_signature_hook,
 }
 
 

@@ -1,46 +1,144 @@
 """Binding step instances to a pipeline's slots: ``add_pipeline(first=returns_one(), second=adds(...))``.
 
-``Pipeline[PF].__call__`` takes one ``StepInstance[W]`` per slot of ``PF``, where ``W`` is the slot's
-interface as a wiring signature. ``StepInstance`` is covariant and callables are contravariant in their
-parameters, so mypy's subtype check is exactly zen's rule: the step's inputs accept the slot's input types and
-its outputs are assignable to the slot's outputs. Unannotated slots take any step instance.
+``Pipeline[PF].__call__`` takes one step instance per slot of ``PF`` (by position or slot name: mypy reports
+unknown and missing slots). Each bound ``StepInstance[W]`` must fit the slot's interface: ``W`` a subtype of
+the slot's wiring signature. ``StepInstance`` is covariant and callables contravariant in their parameters, so
+that subtype check is exactly zen's rule (the step's inputs accept the slot's input types, its outputs are
+assignable to the slot's); a misfit is reported in the runtime's words with the first reason found.
 """
 
 from __future__ import annotations
 
+from mypy.messages import format_type_bare
 from mypy.nodes import ARG_POS
-from mypy.plugin import MethodSigContext
-from mypy.types import AnyType, CallableType, FunctionLike, Instance, Type, TypeOfAny, get_proper_type
+from mypy.options import Options
+from mypy.plugin import MethodContext, MethodSigContext
+from mypy.subtypes import is_subtype
+from mypy.types import (
+    AnyType,
+    CallableType,
+    FunctionLike,
+    Instance,
+    NoneType,
+    TupleType,
+    Type,
+    TypeOfAny,
+    get_proper_type,
+)
 
-from zen_types.mypy import _names, _types
+from zen_types import _messages
+from zen_types.mypy import _codes, _names, _types
 
 
-def pipeline_call_hook(ctx: MethodSigContext) -> FunctionLike:
-    """``Pipeline[PF].__call__(slot: StepInstance[interface], ...) -> PipelineInstance``."""
-    default = ctx.default_signature
-    pipeline = get_proper_type(ctx.type)
+def _slots(pipeline_type: Type) -> CallableType | None:
+    pipeline = get_proper_type(pipeline_type)
     if not isinstance(pipeline, Instance) or len(pipeline.args) != 1:
-        return default
+        return None
     func = get_proper_type(pipeline.args[0])
     if not isinstance(func, CallableType) or any(kind != ARG_POS for kind in func.arg_kinds):
+        return None
+    return func
+
+
+def pipeline_call_signature_hook(ctx: MethodSigContext) -> FunctionLike:
+    """``Pipeline[PF].__call__(slot: StepInstance[Any], ...) -> PipelineInstance``, one parameter per slot."""
+    default = ctx.default_signature
+    func = _slots(ctx.type)
+    bound = _types.instance(ctx.api, _names.STEP_INSTANCE, [AnyType(TypeOfAny.special_form)])
+    if func is None or bound is None:
         return default
-    arg_types: list[Type] = []
-    for slot_type in func.arg_types:
-        slot = get_proper_type(slot_type)
-        interface: Type = AnyType(TypeOfAny.special_form)
-        if isinstance(slot, Instance) and slot.type.fullname == _names.SLOT:
-            signature = _types.slot_signature(ctx.api, slot, as_interface=True)
-            if signature is None:
-                return default
-            interface = signature
-        bound = _types.instance(ctx.api, _names.STEP_INSTANCE, [interface])
-        if bound is None:
-            return default
-        arg_types.append(bound)
     return default.copy_modified(
-        arg_types=arg_types,
+        arg_types=[bound] * len(func.arg_types),
         arg_kinds=list(func.arg_kinds),
         arg_names=list(func.arg_names),
         name=func.name,
         definition=func.definition,
+    )
+
+
+def pipeline_call_hook(ctx: MethodContext) -> Type:
+    """Each bound step instance against its slot's interface."""
+    func = _slots(ctx.type)
+    if func is None or len(ctx.arg_types) != len(func.arg_types):
+        return ctx.default_return_type
+    for name, slot_type, actuals, exprs in zip(func.arg_names, func.arg_types, ctx.arg_types, ctx.args, strict=True):
+        slot = get_proper_type(slot_type)
+        if len(actuals) != 1 or not isinstance(slot, Instance) or slot.type.fullname != _names.SLOT:
+            continue
+        interface = _types.slot_signature(ctx.api, slot, as_interface=True)
+        bound = get_proper_type(actuals[0])
+        if interface is None or not isinstance(bound, Instance) or bound.type.fullname != _names.STEP_INSTANCE:
+            continue
+        wiring = get_proper_type(bound.args[0]) if bound.args else None
+        if not isinstance(wiring, CallableType) or is_subtype(wiring, interface):
+            continue
+        options = ctx.api.options
+        message = _messages.slot_interface_mismatch(
+            func.name or "<pipeline>",
+            name or "<slot>",
+            _describe(interface, options),
+            _describe(wiring, options),
+            _reason(interface, wiring, options),
+        )
+        ctx.api.fail(message, exprs[0], code=_codes.ZEN_BINDING)
+    return ctx.default_return_type
+
+
+def _data(handle: Type) -> Type:
+    """``T`` of ``Handle[T]``."""
+    proper = get_proper_type(handle)
+    if isinstance(proper, Instance) and proper.type.fullname == _names.HANDLE and proper.args:
+        return proper.args[0]
+    return handle
+
+
+def _describe(signature: CallableType, options: Options) -> str:
+    """``(int, str) -> float`` in the runtime's notation (``(...)`` for any inputs)."""
+    if signature.is_ellipsis_args:
+        inputs = "..."
+    else:
+        inputs = ", ".join(format_type_bare(_data(t), options) for t in signature.arg_types)
+    ret = get_proper_type(signature.ret_type)
+    if isinstance(ret, TupleType):
+        fields = (
+            _types.named_tuple_fields(get_proper_type(ret.partial_fallback.args[0]))
+            if ret.partial_fallback.args
+            else None
+        )
+        if fields is not None:
+            out = "(" + ", ".join(f"{n}: {format_type_bare(t, options)}" for n, t in fields) + ")"
+        else:
+            out = "(" + ", ".join(format_type_bare(_data(t), options) for t in ret.items) + ")"
+    elif isinstance(ret, NoneType) or (isinstance(ret, Instance) and ret.type.fullname == "builtins.object"):
+        out = "None"
+    else:
+        out = format_type_bare(_data(ret), options)
+    return f"({inputs}) -> {out}"
+
+
+def _reason(interface: CallableType, wiring: CallableType, options: Options) -> str:
+    """The first way ``wiring`` (the step) does not fit ``interface`` (the slot), worded like the runtime."""
+    if not interface.is_ellipsis_args:
+        required = sum(1 for kind in wiring.arg_kinds if not kind.is_optional())
+        given = len(interface.arg_types)
+        if given < required or given > len(wiring.arg_types):
+            return f"the slot passes {given} input(s), the step takes {len(wiring.arg_types)}"
+        for position, (slot_in, step_in, name) in enumerate(
+            zip(interface.arg_types, wiring.arg_types, wiring.arg_names, strict=False), start=1
+        ):
+            if not is_subtype(slot_in, step_in):
+                return (
+                    f'input {position} ("{name}") expects {format_type_bare(_data(step_in), options)}, '
+                    f"the slot passes {format_type_bare(_data(slot_in), options)}"
+                )
+    wanted = get_proper_type(interface.ret_type)
+    got = get_proper_type(wiring.ret_type)
+    if isinstance(wanted, TupleType):
+        return "its outputs do not match the slot's named outputs"
+    if not isinstance(got, Instance) or got.type.fullname != _names.HANDLE:
+        count = len(got.items) if isinstance(got, TupleType) else 0
+        return f"the step has {count} outputs, the slot expects one"
+    return (
+        f"its output has type {format_type_bare(_data(got), options)}, "
+        f"the slot needs {format_type_bare(_data(wanted), options)}"
     )
