@@ -10,6 +10,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,6 +24,7 @@ from zen_store import (
     SchemaVersionError,
     SQLiteLineageStore,
 )
+from zen_types import JSONValue
 
 
 def _artifact(artifact_id: str, uri: str = "u", content: str = "sha256:0") -> ArtifactRecord:
@@ -304,3 +306,67 @@ def test_eight_processes_opening_a_fresh_store_at_once_all_succeed(tmp_path: Pat
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 0
     conn.close()
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=10),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(
+    uri=st.text(min_size=1, max_size=30),
+    type_name=st.text(max_size=20),
+    materializer=st.none() | st.text(max_size=20),
+    size=st.integers(min_value=0, max_value=2**62),
+    metadata=st.dictionaries(st.text(max_size=8), _JSON, max_size=5),
+)
+@settings(max_examples=25)
+def test_artifact_records_round_trip(
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    uri: str,
+    type_name: str,
+    materializer: str | None,
+    size: int,
+    metadata: dict[str, JSONValue],
+) -> None:
+    """Any artifact record written with a step reads back equal (created_at to the microsecond), producer set."""
+    import uuid
+
+    db = SQLiteLineageStore.open(tmp_path_factory.mktemp("rt") / "l.db")
+    record = ArtifactRecord(
+        artifact_id=uuid.uuid4().hex,
+        uri=uri,
+        type_name=type_name,
+        materializer=materializer,
+        format="raw",
+        format_version=3,
+        kind="model",
+        content_hash="sha256:" + "ab" * 32,
+        size=size,
+        metadata=metadata,
+        created_at=datetime.now(UTC),
+    )
+    step_run_id = db.record_step(
+        run_id=_run(db),
+        step_name="s",
+        status="completed",
+        source="m.f",
+        config=None,
+        cache_key=None,
+        cache_components=None,
+        started_at=0.0,
+        ended_at=1.0,
+        inputs={},
+        new_artifacts=[("output", record)],
+    )
+    back = db.artifact(record.artifact_id)
+    db.close()
+    assert abs((back.created_at - record.created_at).total_seconds()) < 1e-5
+    assert attrs.evolve(back, created_at=record.created_at) == attrs.evolve(record, producer_step_run_id=step_run_id)
