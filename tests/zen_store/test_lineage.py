@@ -370,3 +370,30 @@ def test_artifact_records_round_trip(
     db.close()
     assert abs((back.created_at - record.created_at).total_seconds()) < 1e-5
     assert attrs.evolve(back, created_at=record.created_at) == attrs.evolve(record, producer_step_run_id=step_run_id)
+
+
+def test_run_of_a_killed_process_is_reaped_as_crashed(tmp_path: Path) -> None:
+    """kill -9 of the owner mid-run: listing runs marks it crashed (owner lease: pid + host)."""
+    import signal
+
+    path = tmp_path / "l.db"
+    code = textwrap.dedent(
+        """
+        import sys, time
+        from zen_store import SQLiteLineageStore, RepoRecord
+        db = SQLiteLineageStore.open(sys.argv[1])
+        print(db.create_run(pipeline_name="p", run_name=None, spec_json="{}", stack="s", repo=RepoRecord(), sources={}), flush=True)
+        time.sleep(60)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    run_id = proc.stdout.readline().strip()
+    db = SQLiteLineageStore.open(path)
+    assert db.get_run(run_id).status == "running"  # the owner is alive: not reaped
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    assert [r.status for r in db.runs(pipeline_name="p")] == ["crashed"]
+    assert db.reap_crashed() == 0  # already marked; reaping is idempotent
+    db.close()
