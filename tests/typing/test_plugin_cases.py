@@ -109,3 +109,18 @@ def test_cases_file_lines_point_at_cases() -> None:
     lines = Path(__file__).with_name("cases.test").read_text(encoding="utf-8").splitlines()
     for case in CASES:
         assert lines[case.line - 1] == f"[case {case.name}]"
+
+
+def test_a_failing_hook_falls_back_to_mypys_default() -> None:
+    """A bug in a hook must not crash the user's mypy run: the guard returns mypy's default type."""
+    from mypy.plugin import FunctionContext
+    from mypy.types import AnyType, Type, TypeOfAny
+
+    from zen_types.mypy import _guard_function
+
+    def broken(ctx: FunctionContext) -> Type:
+        raise AssertionError("a plugin bug")
+
+    default = AnyType(TypeOfAny.special_form)
+    ctx = FunctionContext._make([[], [], [], [], default, [], None, None])  # only the default is read
+    assert _guard_function(broken)(ctx) is default

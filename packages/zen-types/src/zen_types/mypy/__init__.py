@@ -18,22 +18,75 @@ from zen_types.mypy import _binding, _definition, _names, _types, _wiring
 
 __all__ = ["PLUGIN_VERSION", "ZenPlugin", "plugin"]
 
-PLUGIN_VERSION = "3"
+PLUGIN_VERSION = "4"
 """Bump whenever any module of this package changes what it reports: mypy re-checks cached modules then."""
 
+
+def _guard_function(hook: Callable[[FunctionContext], Type]) -> Callable[[FunctionContext], Type]:
+    """Never crash mypy: if a hook meets something it was not written for, mypy's default type stands."""
+
+    @functools.wraps(hook)
+    def guarded(ctx: FunctionContext) -> Type:
+        try:
+            return hook(ctx)
+        except Exception:  # a plugin bug must not stop the user's type check
+            return ctx.default_return_type
+
+    return guarded
+
+
+def _guard_method(hook: Callable[[MethodContext], Type]) -> Callable[[MethodContext], Type]:
+    """As :func:`_guard_function`, for method hooks."""
+
+    @functools.wraps(hook)
+    def guarded(ctx: MethodContext) -> Type:
+        try:
+            return hook(ctx)
+        except Exception:  # see _guard_function
+            return ctx.default_return_type
+
+    return guarded
+
+
+def _guard_signature(hook: Callable[[MethodSigContext], FunctionLike]) -> Callable[[MethodSigContext], FunctionLike]:
+    """As :func:`_guard_function`, for signature hooks."""
+
+    @functools.wraps(hook)
+    def guarded(ctx: MethodSigContext) -> FunctionLike:
+        try:
+            return hook(ctx)
+        except Exception:  # see _guard_function
+            return ctx.default_signature
+
+    return guarded
+
+
+def _guard_attribute(hook: Callable[[AttributeContext], Type]) -> Callable[[AttributeContext], Type]:
+    """As :func:`_guard_function`, for attribute hooks."""
+
+    @functools.wraps(hook)
+    def guarded(ctx: AttributeContext) -> Type:
+        try:
+            return hook(ctx)
+        except Exception:  # see _guard_function
+            return ctx.default_attr_type
+
+    return guarded
+
+
 FUNCTION_HOOKS: Mapping[str, Callable[[FunctionContext], Type]] = {
-    _names.STEP_DECORATOR: _definition.step_decorator_hook,
+    _names.STEP_DECORATOR: _guard_function(_definition.step_decorator_hook),
 }
 METHOD_HOOKS: Mapping[str, Callable[[MethodContext], Type]] = {
-    _names.STEP_DECORATOR_FACTORY_CALL: _definition.step_factory_call_hook,
-    _names.PIPELINE_CALL: _binding.pipeline_call_hook,
-    _names.STEP_CALL: _wiring.step_call_hook,
-    _names.STEP_INSTANCE_CALL: _wiring.step_instance_call_hook,
-    _names.SLOT_CALL: _wiring.slot_call_hook,
+    _names.STEP_DECORATOR_FACTORY_CALL: _guard_method(_definition.step_factory_call_hook),
+    _names.PIPELINE_CALL: _guard_method(_binding.pipeline_call_hook),
+    _names.STEP_CALL: _guard_method(_wiring.step_call_hook),
+    _names.STEP_INSTANCE_CALL: _guard_method(_wiring.step_instance_call_hook),
+    _names.SLOT_CALL: _guard_method(_wiring.slot_call_hook),
 }
 METHOD_SIGNATURE_HOOKS: Mapping[str, Callable[[MethodSigContext], FunctionLike]] = {
-    _names.STEP_CALL: _wiring.step_call_signature_hook,
-    _names.PIPELINE_CALL: _binding.pipeline_call_signature_hook,
+    _names.STEP_CALL: _guard_signature(_wiring.step_call_signature_hook),
+    _names.PIPELINE_CALL: _guard_signature(_binding.pipeline_call_signature_hook),
 }
 
 
@@ -49,7 +102,7 @@ class ZenPlugin(Plugin):
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         owner, _, name = fullname.rpartition(".")
         if owner == _names.OUTPUT_HANDLES:  # ``outputs.train``: resolved through OutputHandles.__getattr__
-            return functools.partial(_types.output_handle_attribute, name=name)
+            return _guard_attribute(functools.partial(_types.output_handle_attribute, name=name))
         return None
 
     def get_method_signature_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike] | None:

@@ -142,6 +142,7 @@ def slot_signature(api: CheckerPluginInterface, slot: Instance, *, as_interface:
             [None, None],
             result,
             api.named_generic_type("builtins.function", []),
+            is_ellipsis_args=True,
         )
     return None
 
