@@ -59,6 +59,9 @@ _SINGLE_ARG_BASES: Final = (
     cabc.Container,
 )
 
+# The element type of the text classes, which are sequences without type arguments.
+_TEXT_ELEMENTS: Final[dict[type, type]] = {str: str, bytes: int, bytearray: int}
+
 # mypy's numeric promotions: an int is accepted where a float or complex is expected.
 _PROMOTIONS: Final[dict[type, tuple[type, ...]]] = {int: (float, complex), float: (complex,)}
 
@@ -99,8 +102,17 @@ def _args_as_seen_from(src: TypeExpr, target: type) -> tuple[TypeExpr, ...] | No
     """
     origin = _origin_class(src)
     args = get_args(src)
-    if origin is None or not args:
+    if origin is None:
         return None
+    if not args:
+        # A plain class may still fix its bases' arguments (``class Ints(list[int])``, ``class IntBox(Box[int])``).
+        own_params: tuple[object, ...] = getattr(origin, "__parameters__", ())
+        if origin is target or own_params:
+            return None
+        for text_class, text_element in _TEXT_ELEMENTS.items():  # str is a Sequence[str], bytes a Sequence[int]
+            if issubclass(origin, text_class) and target in _SINGLE_ARG_BASES:
+                return (text_element,)
+        return _user_generic_projection(origin, (), target)
     if origin is target:
         return args
     if origin is tuple:
@@ -131,7 +143,9 @@ def _user_generic_projection(origin: type, args: tuple[TypeExpr, ...], target: t
             continue
         base_args = tuple(subst.get(a, a) for a in get_args(base))
         if base_origin is target:
-            return base_args
+            return base_args or None
+        if not base_args:  # a plain intermediate class: ask what it fixes
+            return _args_as_seen_from(base_origin, target)
         return _args_as_seen_from(_subscript(base_origin, base_args), target)
     return None
 
@@ -177,6 +191,24 @@ def _tuple_assignable(src_args: tuple[TypeExpr, ...], dst_args: tuple[TypeExpr, 
     return len(src_args) == len(dst_args) and all(is_assignable(a, b) for a, b in zip(src_args, dst_args, strict=True))
 
 
+def _literal_keys(tp: TypeExpr) -> set[tuple[type, object]]:
+    return {(type(v), v) for v in get_args(tp)}
+
+
+def _is_protocol(cls: type) -> bool:
+    return bool(getattr(cls, "_is_protocol", False))
+
+
+def _protocol_members(cls: type) -> set[str]:
+    members: set[str] = set()
+    for base in cls.__mro__:
+        if base is object or base is typing.Generic or not _is_protocol(base) or base.__name__ == "Protocol":
+            continue
+        members.update(name for name in vars(base) if not name.startswith("_") or name.startswith("__call__"))
+        members.update(getattr(base, "__annotations__", {}))
+    return members
+
+
 def _literal_values_type(tp: TypeExpr) -> TypeExpr:
     return _union_of(tuple(type(v) for v in get_args(tp)))
 
@@ -189,8 +221,8 @@ def is_assignable(src: TypeExpr, dst: TypeExpr) -> bool:
     if _is_union(src):
         return all(is_assignable(member, dst) for member in get_args(src))
     if get_origin(src) is Literal:
-        if get_origin(dst) is Literal:
-            return set(get_args(src)) <= set(get_args(dst))
+        if get_origin(dst) is Literal:  # compared with their types: Literal[True] is not Literal[1]
+            return _literal_keys(src) <= _literal_keys(dst)
         return is_assignable(_literal_values_type(src), dst)
     if _is_union(dst):
         return any(is_assignable(src, member) for member in get_args(dst))
@@ -198,7 +230,9 @@ def is_assignable(src: TypeExpr, dst: TypeExpr) -> bool:
         return False
     dst_super = _newtype_super(dst)
     src_super = _newtype_super(src)
-    if dst_super is not None:
+    if dst_super is not None:  # only the NewType itself, or a NewType derived from it, flows into a NewType
+        while src is not dst and _newtype_super(src) is not None:
+            src = _newtype_super(src)
         return src is dst
     if src_super is not None:
         return is_assignable(src_super, dst)
@@ -219,8 +253,13 @@ def _class_assignable(src: TypeExpr, dst: TypeExpr) -> bool:
     src_cls, dst_cls = _origin_class(src), _origin_class(dst)
     if src_cls is None or dst_cls is None:
         return False
+    if _is_protocol(dst_cls) and not getattr(dst_cls, "_is_runtime_protocol", False):
+        # issubclass() refuses non-runtime protocols; the members are what mypy checks (signatures aside).
+        return not get_args(dst) and all(hasattr(src_cls, member) for member in _protocol_members(dst_cls))
     if not issubclass(src_cls, dst_cls):
-        return dst_cls in _PROMOTIONS.get(src_cls, ()) and not get_args(dst)
+        # A promotion applies to subclasses too: bool (an int) is accepted where a float is expected.
+        promoted = any(dst_cls in _PROMOTIONS.get(base, ()) for base in src_cls.__mro__)
+        return promoted and not get_args(dst)
     dst_args = get_args(dst)
     if not dst_args:
         return True

@@ -9,6 +9,8 @@ unless it came from text (YAML, CLI) where it was written as a bare number, and 
 
 from __future__ import annotations
 
+import collections.abc as cabc
+import json
 import re
 import types
 import typing
@@ -17,6 +19,7 @@ from typing import ClassVar, Final, Self, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
+from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory
 from cattrs.errors import ClassValidationError, IterableValidationError
 from typing_extensions import dataclass_transform
 
@@ -137,9 +140,113 @@ def _structure_bool(value: object, _: type) -> bool:
 
 
 def _structure_str(value: object, _: type) -> str:
+    if isinstance(value, YamlScalar) and value.plain and value in _NULL:
+        # ``name: null`` (or ``~``, or nothing) means no value, not the text "null": say how to get either.
+        shown = str(value) or "an empty value"
+        raise ValueError(f"expected str, got {shown} (YAML null); quote it for text, or annotate the field str | None")
     if isinstance(value, str):
         return str(value)  # a YamlScalar's text, whatever it looked like (so 3.10 and NO stay as written)
     _fail("str", value)
+
+
+def _origin_type(tp: object) -> type | None:
+    origin = get_origin(tp) or tp
+    return origin if isinstance(origin, type) else None
+
+
+def _is_collection(tp: object) -> bool:
+    """Lists, tuples, sets and their abstract bases (not text, not NamedTuples, which cattrs handles)."""
+    origin = _origin_type(tp)
+    return (
+        origin is not None
+        and issubclass(origin, (cabc.Sequence, cabc.Set))
+        and not issubclass(origin, (str, bytes, bytearray))
+        and not hasattr(origin, "_fields")
+    )
+
+
+def _is_mapping(tp: object) -> bool:
+    origin = _origin_type(tp)
+    return origin is not None and issubclass(origin, cabc.Mapping)
+
+
+def _is_attrs(tp: object) -> bool:
+    origin = _origin_type(tp)
+    return origin is not None and attrs.has(origin)
+
+
+def _guarded(conv: cattrs.Converter) -> None:
+    """Refuse values of the wrong shape before cattrs iterates them: text into a list would become its letters
+    (``tags: abc`` into ``list[str]`` gives ``['a', 'b', 'c']``), a mapping into a list its keys."""
+
+    def collection_hook(tp: object) -> Callable[[object, object], object]:
+        origin = typing.cast("type", _origin_type(tp))
+        args = get_args(tp)
+        element = args[0] if args else object
+        as_list: Callable[[object, object], object] = list_structure_factory(
+            typing.cast("type", list[element]),  # type: ignore[valid-type]  # element is a type known at run time
+            conv,
+        )
+        base: Callable[[object, object], object] = as_list
+        if issubclass(origin, tuple):
+            if len(args) == 2 and args[1] is Ellipsis:
+                base = homogenous_tuple_structure_factory(typing.cast("type", tp), conv)
+            elif args:
+                base = typing.cast("Callable[[object, object], object]", conv.gen_structure_hetero_tuple(tp))
+            else:
+                base = homogenous_tuple_structure_factory(tuple[object, ...], conv)
+        elif issubclass(origin, cabc.Set):
+            frozen = not issubclass(origin, cabc.MutableSet)
+
+            def as_set(value: object, _: object) -> object:
+                items = typing.cast("list[object]", as_list(value, list))
+                return frozenset(items) if frozen else set(items)
+
+            base = as_set
+
+        def structure(value: object, cl: object) -> object:
+            if isinstance(value, (str, bytes, cabc.Mapping)) or not isinstance(value, cabc.Iterable):
+                _fail(type_name(tp), value)
+            return base(value, cl)
+
+        return structure
+
+    def mapping_hook(tp: object) -> Callable[[object, object], object]:
+        base = conv.gen_structure_mapping(tp)
+
+        def structure(value: object, cl: object) -> object:
+            if not isinstance(value, cabc.Mapping):
+                _fail(type_name(tp), value)
+            return base(value, cl)
+
+        return structure
+
+    def attrs_hook(tp: object) -> Callable[[object, object], object]:
+        base = typing.cast(
+            "Callable[[object, object], object]", conv.gen_structure_attrs_fromdict(typing.cast("type", tp))
+        )
+
+        def structure(value: object, cl: object) -> object:
+            if not isinstance(value, cabc.Mapping):
+                _fail(f"a mapping of {type_name(tp)} fields", value)
+            return base(value, cl)
+
+        return structure
+
+    def unstructure_collection(tp: object) -> Callable[[object], object]:
+        # JSON has lists only: tuples and sets are recorded as lists (sets sorted, so a spec is deterministic).
+        unordered = issubclass(typing.cast("type", _origin_type(tp)), cabc.Set)
+
+        def unstructure(value: object) -> object:
+            items = [conv.unstructure(item) for item in typing.cast("cabc.Iterable[object]", value)]
+            return sorted(items, key=lambda item: json.dumps(item, sort_keys=True)) if unordered else items
+
+        return unstructure
+
+    conv.register_unstructure_hook_factory(_is_collection, unstructure_collection)
+    conv.register_structure_hook_factory(_is_collection, collection_hook)
+    conv.register_structure_hook_factory(_is_mapping, mapping_hook)
+    conv.register_structure_hook_factory(_is_attrs, attrs_hook)
 
 
 def _is_null(value: object) -> bool:
@@ -187,6 +294,7 @@ def _make_converter() -> cattrs.Converter:
         return structure
 
     conv.register_structure_hook_factory(is_none, none_hook)
+    _guarded(conv)
     conv.register_structure_hook_func(_is_json_value, _keep_json)
     return conv
 

@@ -113,6 +113,9 @@ def _interface_mismatch(interface: SlotInterface, sig: StepSignature) -> str | N
             if not is_assignable(out.type, hints.get(name, object)):
                 return f'output "{name}" has type {type_name(out.type)}, the slot needs {type_name(hints[name])}'
         return None
+    if sig.returns_named is not None:  # a NamedTuple gives OutputHandles, even with one field
+        names = ", ".join(o.name for o in sig.outputs)
+        return f"the step has named outputs ({names}), the slot expects one output"
     if len(sig.outputs) != 1:
         return f"the step has {len(sig.outputs)} outputs, the slot expects one"
     if not is_assignable(sig.outputs[0].type, wanted):
@@ -220,17 +223,19 @@ class Pipeline(Generic[_PF]):
     """A function marked ``@pipeline``: slots plus the wiring between them. Call it with step instances."""
 
     def __init__(self, func: _PF, *, name: str | None = None, enable_cache: bool | None = None) -> None:
+        if not inspect.isfunction(func):
+            raise PipelineDefinitionError(
+                f"@pipeline needs a plain function, got {type(func).__name__}. Put @pipeline on a `def` function."
+            )
         self.name: str = name or func.__name__
         self.func: _PF = func
         self.enable_cache = enable_cache
         self.slots: dict[str, SlotInterface | None] = self._read_slots(func)
 
     def _read_slots(self, func: AnyFunction) -> dict[str, SlotInterface | None]:
-        if not inspect.isfunction(func):
-            raise PipelineDefinitionError(f"@pipeline needs a plain function, got {type(func).__name__}.")
         try:
             hints = typing.get_type_hints(func)
-        except NameError as exc:
+        except (NameError, AttributeError, SyntaxError, TypeError) as exc:
             raise PipelineDefinitionError(f'Pipeline "{self.name}": an annotation cannot be resolved ({exc}).') from exc
         slots: dict[str, SlotInterface | None] = {}
         for param in inspect.signature(func).parameters.values():

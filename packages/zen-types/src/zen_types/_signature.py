@@ -153,13 +153,25 @@ def _check_callable(func: object, name: str) -> AnyFunction:
 def _resolve_hints(func: AnyFunction, name: str) -> dict[str, object]:
     try:
         return typing.get_type_hints(func, include_extras=True)
-    except NameError as exc:
+    except (NameError, AttributeError) as exc:
         _fail(
             name,
             "an annotation",
             f"cannot be resolved ({exc})",
             "Define the types a step uses at module level, or import them where the step is defined.",
         )
+    except (SyntaxError, TypeError) as exc:  # a string annotation that is no expression, or not a type at all
+        _fail(name, "an annotation", f"is not a valid type ({exc})", "Annotate with a type such as int or list[str].")
+
+
+def _is_type(tp: object) -> bool:
+    """True for what can annotate a value: classes, generic aliases, unions, Literal, NewType, TypeVar, Any."""
+    return (
+        tp is None
+        or isinstance(tp, (type, typing.TypeVar, typing.NewType))
+        or get_origin(tp) is not None
+        or tp is typing.Any
+    )
 
 
 def _return_outputs(step_name: str, hints: dict[str, object], outputs: list[OutputParam]) -> type | None:
@@ -168,6 +180,15 @@ def _return_outputs(step_name: str, hints: dict[str, object], outputs: list[Outp
         _fail(step_name, "the return", "has no annotation", "Annotate it: `-> None` if the step returns nothing.")
     returned = hints["return"]
     named: type | None = None
+    if not _is_type(returned):
+        _fail(
+            step_name,
+            "the return annotation",
+            f"is {returned!r}, which is not a type",
+            "Annotate the return with a type: `-> None`, `-> int`, or a NamedTuple class for named outputs.",
+        )
+    if get_origin(returned) is Handle or returned is Handle:
+        _fail(step_name, "the return annotation", "is a Handle", "Return the value's type (`-> int`).")
     if _is_marker(returned) or _marker_nested(returned):
         _fail(
             step_name,
@@ -210,6 +231,13 @@ def analyze_step(func: object, *, name: str | None = None) -> StepSignature:
             )
         tp = hints[param.name]
         has_default = param.default is not param.empty
+        if not _is_type(tp):
+            _fail(
+                step_name,
+                where,
+                f"is annotated {tp!r}, which is not a type",
+                "Annotate it with a type: Input[T], Output[T], a BaseStepConfig subclass, or a plain type T.",
+            )
         origin = get_origin(tp)
         if tp in _MARKERS:
             _fail(step_name, where, f"is annotated {tp.__name__} without a type", f"Write {tp.__name__}[T].")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from typing import Final
 
 import attrs
 import cattrs
@@ -17,7 +18,10 @@ import cattrs
 from zen_types._json import JSONValue
 from zen_types.errors import SpecError
 
-__all__ = ["EdgeSpec", "IOSpec", "PipelineSpec", "StepSpec", "topological_order"]
+__all__ = ["FORMAT_VERSION", "EdgeSpec", "IOSpec", "PipelineSpec", "StepSpec", "topological_order"]
+
+FORMAT_VERSION: Final = 1
+"""The version of the spec's JSON layout that this zen writes and reads."""
 
 
 @attrs.frozen(kw_only=True)
@@ -60,6 +64,9 @@ def topological_order(names: Iterable[str], edges: Iterable[EdgeSpec]) -> list[s
     order = list(names)
     incoming: dict[str, set[str]] = {name: set() for name in order}
     for edge in edges:
+        if edge.target_step not in incoming or edge.source_step not in incoming:
+            missing = edge.source_step if edge.source_step not in incoming else edge.target_step
+            raise SpecError(f"edge {edge} names step {missing!r}, which is not among the steps {order}.")
         incoming[edge.target_step].add(edge.source_step)
     done: list[str] = []
     placed: set[str] = set()
@@ -81,9 +88,14 @@ class PipelineSpec:
     pipeline_name: str
     steps: tuple[StepSpec, ...]
     edges: tuple[EdgeSpec, ...]
-    format_version: int = 1
+    format_version: int = 1  # FORMAT_VERSION; a spec written by a newer zen is refused, not misread
 
     def __attrs_post_init__(self) -> None:
+        if self.format_version != FORMAT_VERSION:
+            raise SpecError(
+                f"pipeline {self.pipeline_name!r}: spec format version {self.format_version} is not supported "
+                f"(this zen reads version {FORMAT_VERSION}); upgrade zen to load it."
+            )
         names = [s.name for s in self.steps]
         if len(set(names)) != len(names):
             raise SpecError(f"pipeline {self.pipeline_name!r} lists a step name twice: {names}.")
@@ -97,6 +109,13 @@ class PipelineSpec:
                 raise SpecError(f"edge {edge}: step {source.name!r} has no output {edge.source_output!r}.")
             if edge.target_input not in {i.name for i in target.inputs}:
                 raise SpecError(f"edge {edge}: step {target.name!r} has no input {edge.target_input!r}.")
+        fed = [(e.target_step, e.target_input) for e in self.edges]
+        for step_name, input_name in fed:
+            if fed.count((step_name, input_name)) > 1:
+                raise SpecError(
+                    f"pipeline {self.pipeline_name!r}: input {input_name!r} of step {step_name!r} is fed by "
+                    f"{fed.count((step_name, input_name))} edges; each input has at most one."
+                )
         topological_order(names, self.edges)  # raises on cycles
         position = {name: index for index, name in enumerate(names)}
         for edge in self.edges:

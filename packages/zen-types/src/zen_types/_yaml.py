@@ -67,7 +67,7 @@ def _construct(node: yaml.Node, counter: _Counter) -> YamlValue:
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise ConfigError(f"{counter.source}: mapping keys must be plain text ({_where(key_node)}).")
-            key = str(key_node.value)
+            key = YamlScalar(str(key_node.value), plain=key_node.style is None)  # typed later, like values
             if key == "<<" and key_node.style is None:
                 raise ConfigError(
                     f"{counter.source}: merge keys ('<<') are not supported ({_where(key_node)}); "
