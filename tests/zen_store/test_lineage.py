@@ -397,3 +397,15 @@ def test_run_of_a_killed_process_is_reaped_as_crashed(tmp_path: Path) -> None:
     assert [r.status for r in db.runs(pipeline_name="p")] == ["crashed"]
     assert db.reap_crashed() == 0  # already marked; reaping is idempotent
     db.close()
+
+
+def test_run_prefix_is_literal_not_a_pattern(tmp_path: Path) -> None:
+    """'%' or '_' in a run id prefix match nothing instead of every run; an exact id always wins."""
+    db = SQLiteLineageStore.open(tmp_path / "l.db")
+    run_id = _run(db)
+    for pattern in ("%", "_", run_id[:2] + "%"):
+        with pytest.raises(RecordNotFoundError):
+            db.get_run(pattern)
+    assert db.get_run(run_id[:8]).run_id == run_id
+    assert db.get_run(run_id).run_id == run_id
+    db.close()

@@ -426,7 +426,12 @@ class SQLiteLineageStore:
     def get_run(self, run_id: str) -> RunRecord:
         """A run by id or unique id prefix."""
         self.reap_crashed()
-        rows = self._rows(f"SELECT {_RUN_COLUMNS} FROM runs WHERE run_id LIKE ? LIMIT 2", [f"{run_id}%"])
+        # A range on the primary key (not LIKE, which is case-insensitive, treats '%' and '_' as wildcards and
+        # cannot use the index): ids that start with the prefix sort between it and prefix + U+10FFFF.
+        rows = self._rows(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE run_id >= ? AND run_id < ? ORDER BY run_id = ? DESC LIMIT 2",
+            [run_id, run_id + "\U0010ffff", run_id],
+        )
         if not rows:
             raise RecordNotFoundError(f"no run with id {run_id!r}. List runs with `zen runs list`.")
         if len(rows) > 1 and str(rows[0][0]) != run_id:
