@@ -124,3 +124,16 @@ def test_a_failing_hook_falls_back_to_mypys_default() -> None:
     default = AnyType(TypeOfAny.special_form)
     ctx = FunctionContext._make([[], [], [], [], default, [], None, None])  # only the default is read
     assert _guard_function(broken)(ctx) is default
+
+
+def test_plugin_sees_the_installed_package(tmp_path: Path) -> None:
+    """Without ``mypy_path``, mypy finds zen_types as installed (DESIGN pitfall: setuptools-style editable
+    installs hide it, the plugin loads and every check silently vanishes)."""
+    from mypy import api
+
+    config = tmp_path / "mypy.ini"
+    config.write_text("[mypy]\nplugins = zen_types.mypy\nstrict = True\n", encoding="utf-8")
+    module = tmp_path / "installed_check.py"
+    module.write_text("from zen_types import step\n\n\n@step\ndef f(*args: int) -> None: ...\n", encoding="utf-8")
+    stdout, _, _ = api.run(["--config-file", str(config), "--cache-dir", str(tmp_path / "cache"), str(module)])
+    assert "[zen-step]" in stdout, stdout
