@@ -10,6 +10,7 @@ unless it came from text (YAML, CLI) where it was written as a bare number, and 
 from __future__ import annotations
 
 import collections.abc as cabc
+import enum
 import json
 import re
 import types
@@ -255,10 +256,7 @@ def _is_null(value: object) -> bool:
 
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
-    conv.register_structure_hook(int, _structure_int)
-    conv.register_structure_hook(float, _structure_float)
     conv.register_structure_hook(bool, _structure_bool)
-    conv.register_structure_hook(str, _structure_str)
 
     def is_union(tp: object) -> bool:
         return get_origin(tp) in (typing.Union, types.UnionType)
@@ -295,6 +293,60 @@ def _make_converter() -> cattrs.Converter:
 
     conv.register_structure_hook_factory(is_none, none_hook)
     _guarded(conv)
+
+    def choose(value: object, allowed: tuple[object, ...]) -> object:
+        """The allowed value that ``value`` spells: compared as the allowed value's type (``2`` from YAML is 2)."""
+        for option in allowed:
+            if type(value) is type(option) and value == option:
+                return option
+            try:
+                candidate = conv.structure(value, type(option))
+            except (ValueError, TypeError, cattrs.BaseValidationError):
+                continue
+            if type(candidate) is type(option) and candidate == option:
+                return option
+        _fail("one of " + ", ".join(repr(a) for a in allowed), value)
+
+    def is_literal(tp: object) -> bool:
+        return get_origin(tp) is typing.Literal
+
+    def literal_hook(tp: object) -> Callable[[object, object], object]:
+        allowed = get_args(tp)
+        return lambda value, _: choose(value, allowed)
+
+    def is_enum(tp: object) -> bool:
+        return isinstance(tp, type) and issubclass(tp, enum.Enum)
+
+    def enum_hook(tp: object) -> Callable[[object, object], object]:
+        # Before the int and str hooks, which would take an IntEnum or a str-based Enum for a plain int or str.
+        members = tuple(typing.cast("type[enum.Enum]", tp))
+
+        def structure(value: object, _: object) -> object:
+            if isinstance(value, enum.Enum) and value in members:
+                return value
+            chosen = choose(value, tuple(m.value for m in members))
+            return next(m for m in members if type(m.value) is type(chosen) and m.value == chosen)
+
+        return structure
+
+    conv.register_structure_hook_factory(is_literal, literal_hook)
+    conv.register_structure_hook_factory(is_enum, enum_hook)
+
+    def scalar(base: type, hook: Callable[[object, type], object]) -> Callable[[object, type], object]:
+        # cattrs dispatches subclasses (an IntEnum, a str-based Enum, ``class Name(str)``) to their base's hook.
+        def structure(value: object, cl: type) -> object:
+            if cl is base:
+                return hook(value, cl)
+            if issubclass(cl, enum.Enum):
+                return enum_hook(cl)(value, cl)
+            subclass: Callable[[object], object] = cl
+            return subclass(hook(value, base))
+
+        return structure
+
+    conv.register_structure_hook(int, scalar(int, _structure_int))
+    conv.register_structure_hook(float, scalar(float, _structure_float))
+    conv.register_structure_hook(str, scalar(str, _structure_str))
     conv.register_structure_hook_func(_is_json_value, _keep_json)
     return conv
 
