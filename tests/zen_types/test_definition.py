@@ -229,9 +229,9 @@ def test_config_errors_name_the_key_path() -> None:
 def test_step_instances_check_their_config() -> None:
     """A config of the wrong class, or a config for a step without one, fails with the shared wording."""
     with pytest.raises(BindingError, match='Step "adds" takes a config of class AddConfig, but got OtherConfig'):
-        adds(OtherConfig())  # type: ignore[arg-type]  # deliberately wrong: the runtime check is under test
+        adds(OtherConfig())  # type: ignore[zen-binding]  # deliberately wrong: the runtime check is under test
     with pytest.raises(BindingError, match="takes no config"):
-        returns_one(AddConfig())  # type: ignore[arg-type]  # deliberately wrong: the runtime check is under test
+        returns_one(AddConfig())  # type: ignore[zen-binding]  # deliberately wrong: the runtime check is under test
     with pytest.raises(BindingError, match='no input or output "nope"'):
         returns_one(materializers={"nope": int})
 
@@ -274,18 +274,18 @@ def test_slot_interfaces_accept_fitting_steps_and_refuse_others() -> None:
 
     @pipeline
     def pets(source: Slot[[], Animal], sink: Slot[[Dog], None]) -> None:
-        sink(source())  # type: ignore[arg-type]  # deliberately wrong: the runtime check is under test
+        sink(source())  # type: ignore[zen-wiring]  # deliberately wrong: the runtime check is under test
 
     pets(source=make_dog(), sink=take_animal())  # Dog output fits Animal; an Animal input accepts a Dog
     with pytest.raises(BindingError, match=r'input 1 \("text"\) expects str, the slot passes Dog'):
-        pets(source=make_dog(), sink=take_str())  # type: ignore[arg-type]  # deliberately wrong: the runtime check is under test
+        pets(source=make_dog(), sink=take_str())  # type: ignore[zen-binding]  # deliberately wrong: the runtime check is under test
 
     @pipeline
     def strict(source: Slot[[], Dog], sink: Slot[[Dog], None]) -> None:
         sink(source())
 
     with pytest.raises(BindingError, match="its output has type Animal, the slot needs Dog"):
-        strict(source=make_animal(), sink=take_animal())  # type: ignore[arg-type]  # deliberately wrong: the runtime check is under test
+        strict(source=make_animal(), sink=take_animal())  # type: ignore[zen-binding]  # deliberately wrong: the runtime check is under test
 
     @pipeline
     def pairs(source: Slot[[], Pair]) -> None:
@@ -293,7 +293,7 @@ def test_slot_interfaces_accept_fitting_steps_and_refuse_others() -> None:
 
     pairs(source=make_pair())
     with pytest.raises(BindingError, match='no output "left"'):
-        pairs(source=make_dog())  # type: ignore[arg-type]  # deliberately wrong: the runtime check is under test
+        pairs(source=make_dog())  # type: ignore[zen-binding]  # deliberately wrong: the runtime check is under test
 
 
 def test_same_pipeline_reused_with_other_steps_of_one_interface() -> None:
