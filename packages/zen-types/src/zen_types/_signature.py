@@ -200,7 +200,15 @@ def _return_outputs(step_name: str, hints: dict[str, object], outputs: list[Outp
         pass
     elif _is_named_tuple(returned):
         named = typing.cast("type", returned)
-        field_types = typing.get_type_hints(named)
+        try:
+            field_types = typing.get_type_hints(named)
+        except (NameError, AttributeError) as exc:
+            _fail(
+                step_name,
+                f"the return annotation {named.__name__}",
+                f"has a field type that cannot be resolved ({exc})",
+                f"Define the types {named.__name__} uses at module level, or import them where it is defined.",
+            )
         for field_name in typing.cast("tuple[str, ...]", getattr(named, "_fields")):  # noqa: B009 - NamedTuple API
             outputs.append(OutputParam(field_name, field_types.get(field_name, object), OutputKind.RETURN))
     else:

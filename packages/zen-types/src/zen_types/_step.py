@@ -30,7 +30,8 @@ class Step(Generic[_F, _W_co, _C]):
     """A function marked ``@step``. Call it (optionally with its config) to get a :class:`StepInstance`."""
 
     def __init__(self, func: _F, *, name: str | None = None, enable_cache: bool | None = None) -> None:
-        self.name: str = name or func.__name__
+        # getattr: a partial or another non-function has no __name__, and analyze_step explains what it is instead.
+        self.name: str = name or str(getattr(func, "__name__", type(func).__name__))
         self.signature: StepSignature = analyze_step(func, name=self.name)
         self.func: _F = func
         self.enable_cache = enable_cache
