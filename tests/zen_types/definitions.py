@@ -214,6 +214,11 @@ def make_bools() -> list[bool]:
 
 
 @step
+def maybe_flag(number: int) -> bool | None:
+    return number > 0
+
+
+@step
 def make_dog() -> Dog:
     return Dog()
 

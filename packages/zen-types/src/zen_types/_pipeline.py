@@ -177,6 +177,11 @@ class _Trace:
             raise WiringError(
                 _messages.outputs_passed_as_input(step_name, param.name, ", ".join(value.names()), next(value.names()))
             )
+        if isinstance(value, _SlotCall):  # ``second(first)``: the slot itself instead of its output
+            raise WiringError(
+                f'Input "{param.name}" of step "{step_name}" got the slot "{value.slot}" itself, not its output. '
+                f"Call it and pass what it returns: {value.slot}()."
+            )
         if not isinstance(value, Handle):
             raise WiringError(_messages.raw_value_for_input(step_name, param.name, type(value).__name__))
         if value.trace_id != self.trace_id:
@@ -211,6 +216,11 @@ class _SlotCall:
     def __init__(self, trace: _Trace, slot: str) -> None:
         self._trace = trace
         self._slot = slot
+
+    @property
+    def slot(self) -> str:
+        """The slot's name."""
+        return self._slot
 
     def __call__(self, *args: object, **kwargs: object) -> object:
         return self._trace.call(self._slot, args, kwargs)
