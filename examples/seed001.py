@@ -70,7 +70,9 @@ def evaluate(model: Input[Model], values: list[float]) -> float:
 
 
 @pipeline
-def toy(source: Slot[[], list[float]], trainer: Slot[[list[float]], None], evaluator: Slot[..., float]) -> None:
+def toy(
+    source: Slot[[], list[float]], trainer: Slot[[list[float]], Model], evaluator: Slot[[Model, list[float]], float]
+) -> None:
     """Wiring by data dependencies."""
     values = source()
     outputs = trainer(values)
