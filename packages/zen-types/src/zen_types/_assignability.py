@@ -221,8 +221,13 @@ def is_assignable(src: TypeExpr, dst: TypeExpr) -> bool:
     if _is_union(src):
         return all(is_assignable(member, dst) for member in get_args(src))
     if get_origin(src) is Literal:
+        values = get_args(src)
+        if len(values) > 1:  # each value on its own: Literal["a", "b"] fits Literal["a"] | Literal["b"]
+            return all(is_assignable(Literal[value], dst) for value in values)
         if get_origin(dst) is Literal:  # compared with their types: Literal[True] is not Literal[1]
             return _literal_keys(src) <= _literal_keys(dst)
+        if _is_union(dst):
+            return any(is_assignable(src, member) for member in get_args(dst))
         return is_assignable(_literal_values_type(src), dst)
     if _is_union(dst):
         return any(is_assignable(src, member) for member in get_args(dst))
