@@ -154,6 +154,16 @@ class Everything(BaseStepConfig):
     window: Window = Window()
 
 
+class Early(BaseStepConfig):
+    """Names a class defined below it: annotations resolve lazily, at the first construction."""
+
+    later: Later | None = None
+
+
+class Later:
+    """Defined after the config that uses it."""
+
+
 # -- steps -----------------------------------------------------------------------------------------------------
 
 

@@ -14,7 +14,9 @@ from hypothesis import given
 from tests.zen_types.definitions import (
     AddConfig,
     Colour,
+    Early,
     Everything,
+    Later,
     Level,
     Nested,
     OtherConfig,
@@ -23,8 +25,8 @@ from tests.zen_types.definitions import (
     untyped,
 )
 from tests.zen_types.strategies import everything_configs
-from zen_types import load_yaml, structure_config
-from zen_types.errors import ConfigError, ZenError
+from zen_types import BaseStepConfig, load_yaml, structure_config
+from zen_types.errors import ConfigError, DefinitionError, ZenError
 
 # -- construction ----------------------------------------------------------------------------------------------
 
@@ -89,6 +91,29 @@ def test_subclasses_of_configs_add_fields() -> None:
     assert More(add_amount=2, label="y").to_dict() == {"add_amount": 2, "label": "y"}
     with pytest.raises(ConfigError, match=r"More\.add_amount: expected int"):
         untyped(More)(add_amount="2")
+
+
+def test_a_config_may_name_a_class_defined_after_it() -> None:
+    """Field types are resolved at the first construction, not when the class is created."""
+    later = Later()
+    assert Early(later=later).later is later
+    with pytest.raises(ConfigError, match=r"Early\.later: expected Later \| None, got 3"):
+        untyped(Early)(later=3)
+
+
+def test_a_config_field_type_that_cannot_be_resolved_is_a_definition_error() -> None:
+    """A type local to a function is invisible to ``get_type_hints``: the error names the class and the fix."""
+
+    class Local:
+        pass
+
+    class Hidden(BaseStepConfig):
+        value: Local | None = None
+
+    with pytest.raises(
+        DefinitionError, match=r"^Config class Hidden: a field annotation cannot be resolved .*Local.*module level"
+    ):
+        Hidden()
 
 
 # -- from_dict / to_dict ---------------------------------------------------------------------------------------

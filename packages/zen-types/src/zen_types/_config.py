@@ -27,7 +27,7 @@ from typing_extensions import dataclass_transform
 from zen_types._assignability import type_name, value_conforms
 from zen_types._json import JSONValue
 from zen_types._yaml import YamlScalar, load_yaml
-from zen_types.errors import ConfigError
+from zen_types.errors import ConfigError, DefinitionError
 
 __all__ = ["BaseStepConfig", "config_fields", "structure_config", "unstructure_config"]
 
@@ -92,7 +92,13 @@ _FIELD_TYPES: dict[type, dict[str, object]] = {}
 def _field_types(cls: type) -> dict[str, object]:
     hints = _FIELD_TYPES.get(cls)
     if hints is None:
-        hints = _FIELD_TYPES[cls] = typing.get_type_hints(cls)
+        try:
+            hints = _FIELD_TYPES[cls] = typing.get_type_hints(cls)
+        except (NameError, AttributeError) as exc:  # resolved lazily, so a class may name types defined after it
+            raise DefinitionError(
+                f"Config class {cls.__name__}: a field annotation cannot be resolved ({exc}). Define the types a "
+                f"config uses at module level, or import them where the config is defined."
+            ) from exc
     return hints
 
 
