@@ -26,7 +26,7 @@ from tests.zen_types.definitions import (
     train,
     untyped,
 )
-from zen_types import DEFAULT_OUTPUT, InputKind, OutputKind, Step, StepInstance, step
+from zen_types import DEFAULT_OUTPUT, Input, InputKind, Output, OutputKind, Step, StepInstance, step
 from zen_types.errors import BindingError, DefinitionError, StepDefinitionError, WiringError, ZenError
 
 # -- what a step may be --------------------------------------------------------------------------------------
@@ -283,3 +283,22 @@ def test_calling_an_instance_directly_is_a_wiring_error_pointing_at_func() -> No
         WiringError, match=r'Step instance "returns_one" was called directly.*returns_one\.func\(\.\.\.\)'
     ):
         untyped(returns_one())()
+
+
+# -- the handles a running step receives ---------------------------------------------------------------------
+
+
+def test_input_and_output_handles_read_and_write_once() -> None:
+    """What the runner hands a step: ``Input.read()`` loads, ``Output.write()`` stores once; metadata is kept."""
+    stored: list[int] = []
+    source = Input[list[int]](uri="mem://in", load=lambda: [1, 2], name="data", metadata={"rows": 2})
+    sink = Output[int](uri="mem://out", store=stored.append, name="total")
+    sink.write(sum(source.read()))
+    assert stored == [3]
+    assert (source.uri, source.metadata, sink.written) == ("mem://in", {"rows": 2}, True)
+    assert repr(source) == "Input(name='data', uri='mem://in')"
+    with pytest.raises(
+        WiringError, match=r'^Output "total" was already written; each output is written once per run\.$'
+    ):
+        sink.write(4)
+    assert stored == [3]
