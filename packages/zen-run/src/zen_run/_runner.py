@@ -216,23 +216,43 @@ class _Execution:
         except (OutputTypeError, WiringError) as exc:
             self._record_failure(step, components, step_started, str(exc), staged)
             raise
-        self.context.stores.record_step(
-            run_id=self.run_id,
-            step_name=step.slot,
-            status="completed",
-            source=step.source,
-            config=step.config_json(),
-            cache_key=key if step.cache_enabled else None,
-            cache_components=components.to_json(),
-            started_at=step_started,
-            ended_at=time.time(),
-            inputs={name: self.produced[(e.source_step, e.source_output)].artifact for name, e in self._edges(step)},
-            outputs=written,
+        self._record(
+            step, "completed", components, step_started, cache_key=key if step.cache_enabled else None, outputs=written
         )
         self.say(f"[{index}/{total}] {step.slot}: done ({(time.perf_counter() - started) * 1000:.1f} ms)")
 
     def _edges(self, step: CompiledStep) -> list[tuple[str, ad.EdgeLike]]:
         return list(self.compiled.spec.inputs_of(step.slot).items())
+
+    def _record(
+        self,
+        step: CompiledStep,
+        status: str,
+        components: CacheComponents,
+        started_at: float,
+        *,
+        cache_key: str | None = None,
+        outputs: Mapping[str, ad.ArtifactInfo] | None = None,
+        reused: ad.CachedStep | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Record a finished step (completed, cached or failed) with its inputs, in one lineage transaction."""
+        self.context.stores.record_step(
+            run_id=self.run_id,
+            step_name=step.slot,
+            status=status,
+            source=step.source,
+            config=step.config_json(),
+            cache_key=cache_key,
+            cache_components=components.to_json(),
+            started_at=started_at,
+            ended_at=time.time(),
+            inputs={name: self.produced[(e.source_step, e.source_output)].artifact for name, e in self._edges(step)},
+            outputs=outputs or {},
+            reused_outputs=dict(reused.outputs) if reused is not None else None,
+            cached_from=reused.step_run_id if reused is not None else None,
+            error=error,
+        )
 
     def _reuse(self, step: CompiledStep, hit: ad.CachedStep, components: CacheComponents) -> bool:
         """Reuse a cached step's artifacts if they are all present and intact; otherwise it is a miss."""
@@ -242,22 +262,7 @@ class _Execution:
         for artifact in hit.outputs.values():
             if not self.context.stores.artifact_intact(artifact):
                 return False
-        now = time.time()
-        self.context.stores.record_step(
-            run_id=self.run_id,
-            step_name=step.slot,
-            status="cached",
-            source=step.source,
-            config=step.config_json(),
-            cache_key=hit.cache_key,
-            cache_components=components.to_json(),
-            started_at=now,
-            ended_at=now,
-            inputs={name: self.produced[(e.source_step, e.source_output)].artifact for name, e in self._edges(step)},
-            outputs={},
-            reused_outputs=dict(hit.outputs),
-            cached_from=hit.step_run_id,
-        )
+        self._record(step, "cached", components, time.time(), cache_key=hit.cache_key, reused=hit)
         for name, artifact in hit.outputs.items():
             self.produced[(step.slot, name)] = _Produced(artifact)
         return True
@@ -373,17 +378,4 @@ class _Execution:
     ) -> None:
         for area in staged.values():
             self.context.stores.discard_staged(area)
-        self.context.stores.record_step(
-            run_id=self.run_id,
-            step_name=step.slot,
-            status="failed",
-            source=step.source,
-            config=step.config_json(),
-            cache_key=None,
-            cache_components=components.to_json(),
-            started_at=started,
-            ended_at=time.time(),
-            inputs={name: self.produced[(e.source_step, e.source_output)].artifact for name, e in self._edges(step)},
-            outputs={},
-            error=error,
-        )
+        self._record(step, "failed", components, started, error=error)
