@@ -98,6 +98,10 @@ def execute(instance: PipelineInstance, context: RunContext, opts: RunOptions) -
         enable_cache=run_config.enable_cache,
         step_cache={slot: cfg.enable_cache for slot, cfg in run_config.steps.items()},
     )
+    if context.stack.orchestrator == "dask":
+        from zen_run._dask import DaskExecution
+
+        return DaskExecution(context, compiled, run_config, opts).run()
     return _Execution(context, compiled, run_config, opts).run()
 
 
@@ -142,8 +146,7 @@ class _Execution:
         total = len(self.compiled.steps)
         try:
             with ctx.stores.heartbeat(self.run_id):
-                for index, step in enumerate(self.compiled.steps.values(), start=1):
-                    self._run_step(step, index, total)
+                self._run_steps(total)
         except KeyboardInterrupt:
             ctx.stores.lineage.finish_run(self.run_id, status="stopped")
             self.say(f"run {self.run_id} stopped")
@@ -157,6 +160,11 @@ class _Execution:
         ctx.stores.lineage.finish_run(self.run_id, status="completed")
         self.say(f"run {self.run_id} completed")
         return Client(context=ctx).get_run(self.run_id)
+
+    def _run_steps(self, total: int) -> None:
+        """Run every step; this runner does it in topological order, in process."""
+        for index, step in enumerate(self.compiled.steps.values(), start=1):
+            self._run_step(step, index, total)
 
     # -- one step ------------------------------------------------------------------------------------------
 
@@ -177,26 +185,13 @@ class _Execution:
         started = time.perf_counter()
         components = self._components(step)
         key = components.key()
-        hit = self.resume_hits.get(step.slot)
-        if hit is not None and hit.cache_key != key:
-            hit = None
-        if hit is None and step.cache_enabled:
-            hit = self.context.stores.lineage.find_cached(key)
-        if hit is not None and self._reuse(step, hit, components):
+        if self._try_cached(step, components, key):
             self.say(f"[{index}/{total}] {step.slot}: cached ({(time.perf_counter() - started) * 1000:.1f} ms)")
             return
         self.say(f"[{index}/{total}] {step.slot}: running")
-        inputs = self._inputs(step)
         outputs: dict[str, Output[object]] = {}
         staged: dict[str, ad.Staged] = {}
-        for out in step.outputs:
-            if out.kind is OutputKind.PARAM:
-                staged[out.name] = self.context.stores.stage(step.slot, out.name)
-                outputs[out.name] = self._output_handle(step, out.name, staged[out.name])
-        kwargs = {**inputs, **outputs}
-        config_param = step.instance.step.signature.config
-        if config_param is not None and step.config is not None:
-            kwargs[config_param.name] = step.config
+        kwargs = self._call_arguments(step, outputs, staged)
         step_started = time.time()
         try:
             result = step.instance.step.func(**kwargs)
@@ -211,8 +206,7 @@ class _Execution:
                 step_name=step.slot,
             ) from exc
         try:
-            returned = self._returned_values(step, result)
-            written = self._write_outputs(step, returned, outputs, staged)
+            written = self._finish_call(step, result, outputs, staged)
         except (OutputTypeError, WiringError) as exc:
             self._record_failure(step, components, step_started, str(exc), staged)
             raise
@@ -220,6 +214,41 @@ class _Execution:
             step, "completed", components, step_started, cache_key=key if step.cache_enabled else None, outputs=written
         )
         self.say(f"[{index}/{total}] {step.slot}: done ({(time.perf_counter() - started) * 1000:.1f} ms)")
+
+    def _try_cached(self, step: CompiledStep, components: CacheComponents, key: str) -> bool:
+        """Reuse the step from the resumed run or the cache when its key matches (and record it as cached)."""
+        hit = self.resume_hits.get(step.slot)
+        if hit is not None and hit.cache_key != key:
+            hit = None
+        if hit is None and step.cache_enabled:
+            hit = self.context.stores.lineage.find_cached(key)
+        return hit is not None and self._reuse(step, hit, components)
+
+    def _call_arguments(
+        self, step: CompiledStep, outputs: dict[str, Output[object]], staged: dict[str, ad.Staged]
+    ) -> dict[str, object]:
+        """Load the inputs and open staging for ``Output[T]`` parameters (filling ``outputs`` and ``staged``)."""
+        inputs = self._inputs(step)
+        for out in step.outputs:
+            if out.kind is OutputKind.PARAM:
+                staged[out.name] = self.context.stores.stage(step.slot, out.name)
+                outputs[out.name] = self._output_handle(step, out.name, staged[out.name])
+        kwargs = {**inputs, **outputs}
+        config_param = step.instance.step.signature.config
+        if config_param is not None and step.config is not None:
+            kwargs[config_param.name] = step.config
+        return kwargs
+
+    def _finish_call(
+        self,
+        step: CompiledStep,
+        result: object,
+        outputs: Mapping[str, Output[object]],
+        staged: Mapping[str, ad.Staged],
+    ) -> dict[str, ad.ArtifactInfo]:
+        """Check the returned values against the declared types and commit every output."""
+        returned = self._returned_values(step, result)
+        return self._write_outputs(step, returned, outputs, staged)
 
     def _edges(self, step: CompiledStep) -> list[tuple[str, ad.EdgeLike]]:
         return list(self.compiled.spec.inputs_of(step.slot).items())

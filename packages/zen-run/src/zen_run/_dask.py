@@ -1,0 +1,270 @@
+"""The Dask orchestrator: steps run as Dask futures on a cluster, following the pipeline's data edges.
+
+The driver (this process) compiles the pipeline, computes cache keys once a step's input hashes are known,
+looks the cache up, writes every lineage record and decides what runs next. A worker receives only the
+compiled step and the records of its input artifacts: it loads the inputs by URI from the shared artifact
+store, calls the step, checks the returned values, commits the outputs through their materializers and
+returns small records (artifact URIs, hashes, sizes, metadata, timings) or the error text - never data values.
+
+An output is committed by its worker under a fresh staging directory; only the artifacts the driver records
+belong to the run, so a retried attempt (after a worker died) can leave at most an unreferenced directory that
+``zen gc`` removes, never a second committed version in lineage.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import cast
+
+import attrs
+import cloudpickle  # type: ignore[import-untyped]  # no stubs; a dependency of distributed
+from distributed import Client as DaskClient
+from distributed import Future, LocalCluster, WorkerPlugin, as_completed
+
+from zen_run import _adapters as ad
+from zen_run._cache import CacheComponents
+from zen_run._compile import CompiledPipeline, CompiledStep
+from zen_run._context import RunContext
+from zen_run._project import Project
+from zen_run._runconfig import RunConfig
+from zen_run._runner import RunOptions, _Execution, _Produced
+from zen_run._stack import Stack
+from zen_run.errors import OutputTypeError, StepFailedError
+from zen_store import ArtifactStore, SQLiteLineageStore
+from zen_types import Output
+from zen_types.errors import WiringError
+
+__all__ = ["DaskExecution"]
+
+
+@attrs.frozen(kw_only=True)
+class _Task:
+    """What a worker needs to run one step: no data values, only where the inputs are."""
+
+    project: Project
+    stack: Stack
+    artifacts: str
+    compiled: CompiledPipeline
+    config: RunConfig
+    slot: str
+    inputs: dict[tuple[str, str], ad.ArtifactInfo]
+
+
+@attrs.frozen(kw_only=True)
+class _Outcome:
+    """What a worker sends back: the artifacts it committed, or why the step failed; and when it ran."""
+
+    started_at: float
+    ended_at: float
+    outputs: dict[str, ad.ArtifactInfo] | None = None
+    error: str | None = None
+    summary: str | None = None
+    user_error: bool = True
+
+
+class _NoLineage:
+    """Workers never touch lineage; any use of it is a bug, reported as such."""
+
+    def __getattr__(self, name: str) -> object:
+        raise RuntimeError(f"zen: lineage.{name} used on a Dask worker; only the driver writes lineage.")
+
+
+def _worker_context(task: _Task) -> RunContext:
+    stores = ad.Stores(ArtifactStore(task.artifacts), cast(SQLiteLineageStore, _NoLineage()))
+    return RunContext(
+        project=task.project,
+        stack=task.stack,
+        stores=stores,
+        registry=ad.default_registry(),
+        pinner=ad.Pinner(task.project.root),
+    )
+
+
+def run_step_on_worker(payload: bytes) -> _Outcome:
+    """Body of one Dask task: load inputs by URI, call the step, check and commit its outputs.
+
+    The task arrives pickled by the driver and is unpickled here, inside the task: a step module the worker
+    cannot import then fails this step (named by the driver) instead of the worker's connection.
+    """
+    task = cast(_Task, cloudpickle.loads(payload))
+    context = _worker_context(task)
+    execution = _Execution(context, task.compiled, task.config, RunOptions())
+    execution.produced = {key: _Produced(info) for key, info in task.inputs.items()}
+    step = task.compiled.steps[task.slot]
+    outputs: dict[str, Output[object]] = {}
+    staged: dict[str, ad.Staged] = {}
+    started = time.time()
+
+    def failed(error: str, summary: str, *, user_error: bool) -> _Outcome:
+        for area in staged.values():
+            context.stores.discard_staged(area)
+        return _Outcome(started_at=started, ended_at=time.time(), error=error, summary=summary, user_error=user_error)
+
+    try:
+        kwargs = execution._call_arguments(step, outputs, staged)
+        result = step.instance.step.func(**kwargs)
+    except Exception as exc:
+        return failed(traceback.format_exc(), f"{type(exc).__name__}: {exc}", user_error=True)
+    try:
+        written = execution._finish_call(step, result, outputs, staged)
+    except (OutputTypeError, WiringError) as exc:
+        return failed(str(exc), str(exc), user_error=False)
+    return _Outcome(started_at=started, ended_at=time.time(), outputs=written)
+
+
+class _DriverPath(WorkerPlugin):
+    """Puts the driver's import path on every worker, so the user's step modules import there too.
+
+    On a cluster spanning machines the same paths must exist there (a shared checkout or an installed package);
+    entries a worker lacks are harmless.
+    """
+
+    name = "zen-driver-path"
+
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = paths
+
+    def setup(self, worker: object) -> None:
+        _add_paths(self.paths)
+
+
+def _add_paths(paths: list[str]) -> None:
+    for entry in reversed(paths):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+
+
+@contextmanager
+def _dask_client(options: dict[str, str]) -> Iterator[DaskClient]:
+    """A client of the cluster at ``options["address"]``, or of a LocalCluster started for this run."""
+    address = options.get("address")
+    if address:
+        with DaskClient(address) as client:  # type: ignore[no-untyped-call]
+            yield client
+        return
+    workers = int(options.get("n_workers", "2"))
+    with (
+        LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        DaskClient(cluster) as client,  # type: ignore[no-untyped-call]
+    ):
+        yield client
+
+
+@attrs.define
+class _Running:
+    step: CompiledStep
+    components: CacheComponents
+    key: str
+    index: int
+    started: float
+
+
+class DaskExecution(_Execution):
+    """A run whose steps execute as Dask futures; lineage, caching and type checks stay on the driver."""
+
+    def _run_steps(self, total: int) -> None:
+        with _dask_client(dict(self.context.stack.options)) as client:
+            client.register_plugin(_DriverPath(list(sys.path)))
+            client.run(_add_paths, list(sys.path))
+            self._schedule(client, total)
+
+    def _task(self, step: CompiledStep) -> _Task:
+        inputs = {
+            (edge.source_step, edge.source_output): self.produced[(edge.source_step, edge.source_output)].artifact
+            for _, edge in self._edges(step)
+        }
+        return _Task(
+            project=self.context.project,
+            stack=self.context.stack,
+            artifacts=str(self.context.stores.artifacts.root),
+            compiled=self.compiled,
+            config=self.config,
+            slot=step.slot,
+            inputs=inputs,
+        )
+
+    def _ready(self, step: CompiledStep) -> bool:
+        return all((e.source_step, e.source_output) in self.produced for _, e in self._edges(step))
+
+    def _schedule(self, client: DaskClient, total: int) -> None:
+        pending = dict(self.compiled.steps)
+        running: dict[str, _Running] = {}
+        futures = as_completed()  # type: ignore[no-untyped-call]
+        order = {slot: index for index, slot in enumerate(self.compiled.steps, start=1)}
+
+        def submit_ready() -> None:
+            progressed = True
+            while progressed:
+                progressed = False
+                for slot, step in list(pending.items()):
+                    if not self._ready(step):
+                        continue
+                    del pending[slot]
+                    started = time.perf_counter()
+                    components = self._components(step)
+                    key = components.key()
+                    if self._try_cached(step, components, key):
+                        self.say(
+                            f"[{order[slot]}/{total}] {slot}: cached ({(time.perf_counter() - started) * 1000:.1f} ms)"
+                        )
+                        progressed = True
+                        continue
+                    self.say(f"[{order[slot]}/{total}] {slot}: running")
+                    future = client.submit(
+                        run_step_on_worker,
+                        cloudpickle.dumps(self._task(step)),
+                        key=f"zen-{self.run_id}-{slot}",
+                        pure=False,
+                    )
+                    running[str(future.key)] = _Running(step, components, key, order[slot], started)
+                    futures.add(future)  # type: ignore[no-untyped-call]
+
+        submit_ready()
+        try:
+            for future in futures:
+                done = cast("Future[_Outcome]", future)
+                self._finished(done, running.pop(str(done.key)), total)
+                submit_ready()
+        except BaseException:
+            for future in futures.futures:
+                future.cancel()
+            raise
+        if pending:  # pragma: no cover - the compiled DAG guarantees every step becomes ready
+            raise RuntimeError(f"zen: steps never became ready: {', '.join(pending)}")
+
+    def _finished(self, future: Future[_Outcome], state: _Running, total: int) -> None:
+        step = state.step
+        try:
+            outcome = future.result()
+        except Exception as exc:  # the worker died, or the task could not run at all
+            now = time.time()
+            self._record(step, "failed", state.components, now, error=f"{type(exc).__name__}: {exc}")
+            raise StepFailedError(
+                f'Step "{step.slot}" ({step.instance.name}) of run {self.run_id} failed on the Dask cluster: '
+                f"{type(exc).__name__}: {exc}",
+                run_id=self.run_id,
+                step_name=step.slot,
+            ) from exc
+        if outcome.outputs is None:
+            self._record(step, "failed", state.components, outcome.started_at, error=outcome.error)
+            message = f'Step "{step.slot}" ({step.instance.name}) of run {self.run_id} failed: {outcome.summary}'
+            if not outcome.user_error:
+                message = str(outcome.summary)
+            raise StepFailedError(message, run_id=self.run_id, step_name=step.slot)
+        for name, info in outcome.outputs.items():
+            self.produced[(step.slot, name)] = _Produced(info)
+        self._record(
+            step,
+            "completed",
+            state.components,
+            outcome.started_at,
+            cache_key=state.key if step.cache_enabled else None,
+            outputs=outcome.outputs,
+        )
+        self.say(f"[{state.index}/{total}] {step.slot}: done ({(time.perf_counter() - state.started) * 1000:.1f} ms)")
