@@ -195,6 +195,7 @@ class DaskExecution(_Execution):
     def _schedule(self, client: DaskClient, total: int) -> None:
         pending = dict(self.compiled.steps)
         running: dict[str, _Running] = {}
+        submitted: list[Future[_Outcome]] = []  # as_completed mutates its own set from another thread
         futures = as_completed()  # type: ignore[no-untyped-call]
         order = {slot: index for index, slot in enumerate(self.compiled.steps, start=1)}
 
@@ -223,6 +224,7 @@ class DaskExecution(_Execution):
                         pure=False,
                     )
                     running[str(future.key)] = _Running(step, components, key, order[slot], started)
+                    submitted.append(future)
                     futures.add(future)  # type: ignore[no-untyped-call]
 
         submit_ready()
@@ -232,8 +234,7 @@ class DaskExecution(_Execution):
                 self._finished(done, running.pop(str(done.key)), total)
                 submit_ready()
         except BaseException:
-            for future in futures.futures:
-                future.cancel()
+            client.cancel([future for future in submitted if not future.done()])  # type: ignore[no-untyped-call]
             raise
         if pending:  # pragma: no cover - the compiled DAG guarantees every step becomes ready
             raise RuntimeError(f"zen: steps never became ready: {', '.join(pending)}")
