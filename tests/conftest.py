@@ -1,8 +1,11 @@
-"""Shared test configuration: hypothesis profiles (fast locally, thorough in CI) and a temporary zen project."""
+"""Shared test configuration: hypothesis profiles (fast locally, thorough in CI), a temporary zen project, and a
+real S3-compatible server (moto's, on 127.0.0.1) for the remote artifact store."""
 
 from __future__ import annotations
 
+import logging
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,3 +30,43 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     RunContext.forget()
     yield root
     RunContext.forget()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """An S3-compatible HTTP server on 127.0.0.1 for the session (moto's server, in a thread), with dummy
+    credentials in the environment so that s3fs, here and in Dask worker processes started later, finds them."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+    saved = {key: os.environ.get(key) for key in _AWS_ENV}
+    os.environ.update(_AWS_ENV)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "zen-test",
+    "AWS_SECRET_ACCESS_KEY": "zen-test",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@pytest.fixture
+def s3_url(s3_endpoint: str) -> str:
+    """A fresh, empty bucket on the test server, as the URL of an artifact store in it."""
+    import s3fs
+
+    bucket = f"zen-{uuid.uuid4().hex[:16]}"
+    s3fs.S3FileSystem(endpoint_url=s3_endpoint).mkdir(bucket)
+    return f"s3://{bucket}/artifacts"

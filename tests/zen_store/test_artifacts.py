@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.zen_store.files import write_files
 from zen_store import (
     ArtifactIntegrityError,
     ArtifactNotFoundError,
@@ -27,12 +28,7 @@ from zen_store import (
 
 
 def _write(store: ArtifactStore, files: dict[str, bytes]) -> tuple[str, str]:
-    staging = store.stage()
-    for name, data in files.items():
-        target = Path(staging.uri) / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    stored = store.commit(staging)
+    stored = write_files(store, files)
     return stored.name, stored.content_hash
 
 
@@ -170,3 +166,19 @@ def test_kill_minus_nine_never_leaves_a_torn_visible_artifact(tmp_path: Path) ->
         store.verify(uri, digest)  # raises if a row points at a missing or bad artifact
     store.cleanup_stale()
     assert list((root / ".staging").iterdir()) == []
+
+
+def test_staging_from_another_host_is_stale_only_once_old(tmp_path: Path) -> None:
+    """On a folder shared between machines a pid means nothing elsewhere: another host's staging is judged by age,
+    this host's by whether its process is alive."""
+    store = ArtifactStore(tmp_path)
+    staging = tmp_path / ".staging"
+    theirs = staging / "4242-0123abcd-some-other-host.example"
+    theirs.mkdir()
+    mine_alive = store.stage().path
+    assert store.stale_staging(older_than_s=3600) == []
+    old = time.time() - 7200
+    os.utime(theirs, (old, old))
+    assert store.stale_staging(older_than_s=3600) == [str(theirs)]
+    assert store.cleanup_stale(older_than_s=3600) == [str(theirs)]
+    assert mine_alive.is_dir()

@@ -24,10 +24,11 @@ from zen_materialize import (
 )
 from zen_run.errors import StackError
 from zen_store import (
+    STALE_AFTER_S,
     ArtifactIntegrityError,
     ArtifactNotFoundError,
     ArtifactRecord,
-    ArtifactStore,
+    ArtifactStorage,
     CachedStep,
     Comparison,
     GcReport,
@@ -38,7 +39,9 @@ from zen_store import (
     SQLiteLineageStore,
     StagingArea,
     StepRunRecord,
+    StorageOption,
     new_id,
+    open_artifact_store,
 )
 from zen_types import EdgeSpec, JSONValue
 
@@ -125,19 +128,26 @@ class Pinner:
 class Stores:
     """The artifact store and the lineage store of one stack, as the runner and the client use them."""
 
-    def __init__(self, artifacts: ArtifactStore, lineage: SQLiteLineageStore) -> None:
+    def __init__(self, artifacts: ArtifactStorage, lineage: SQLiteLineageStore) -> None:
         self.artifacts = artifacts
         self.lineage = lineage
 
     @classmethod
-    def open(cls, *, artifacts: str, lineage: str) -> Stores:
-        """Open the stores at these locations (local paths)."""
-        if "://" in artifacts:
+    def open(cls, *, artifacts: str, lineage: str, zen_dir: Path, options: Mapping[str, StorageOption]) -> Stores:
+        """Open the stores at these locations: the artifact store at a path or fsspec URL, the lineage file."""
+        if "://" in lineage:
             raise StackError(
-                f"artifact store {artifacts!r}: remote (fsspec) artifact stores are not available in this version; "
-                f"use a local path."
+                f"lineage store {lineage!r}: the lineage store is a local SQLite file (only the driver writes it); "
+                f"give a path."
             )
-        return cls(ArtifactStore(Path(artifacts)), SQLiteLineageStore.open(Path(lineage)))
+        return cls(
+            open_artifact_store(artifacts, zen_dir=zen_dir, options=options), SQLiteLineageStore.open(Path(lineage))
+        )
+
+    @staticmethod
+    def open_artifacts(*, artifacts: str, zen_dir: Path, options: Mapping[str, StorageOption]) -> ArtifactStorage:
+        """The artifact store alone (a Dask worker's view of the stack: it never touches lineage)."""
+        return open_artifact_store(artifacts, zen_dir=zen_dir, options=options)
 
     def close(self) -> None:
         """Close the lineage connection."""
@@ -290,19 +300,23 @@ class Stores:
 
     # -- maintenance -------------------------------------------------------------------------------------------
 
-    def garbage_collect(self, *, delete: bool) -> GcReport:
-        """Artifact directories no lineage record references, and staging left by killed writers."""
-        referenced = {Path(uri).name for uri in self.lineage.artifact_uris()}
-        unreferenced = tuple(name for name in self.artifacts.names() if name not in referenced)
-        stale = tuple(str(p) for p in self.artifacts.stale_staging())
-        size = 0
-        for name in unreferenced:
-            size += sum(f.stat().st_size for f in self.artifacts.path_of(name).rglob("*") if f.is_file())
+    def garbage_collect(self, *, delete: bool, older_than_s: float = STALE_AFTER_S) -> GcReport:
+        """Artifacts no lineage record references, and unfinished writes left by killed writers (staging folders;
+        on remote stores also uploads without a manifest and multipart uploads older than ``older_than_s``)."""
+        referenced = {uri.rstrip("/").rsplit("/", 1)[-1] for uri in self.lineage.artifact_uris()}
+        sizes = self.artifacts.sizes()
+        unreferenced = tuple(name for name in sizes if name not in referenced)
+        stale = tuple(self.artifacts.stale_staging(older_than_s=older_than_s))
         if delete:
             for name in unreferenced:
                 self.artifacts.delete(name)
-            self.artifacts.cleanup_stale()
-        return GcReport(unreferenced=unreferenced, stale_staging=stale, bytes=size, deleted=delete)
+            self.artifacts.cleanup_stale(older_than_s=older_than_s)
+        return GcReport(
+            unreferenced=unreferenced,
+            stale_staging=stale,
+            bytes=sum(sizes[name] for name in unreferenced),
+            deleted=delete,
+        )
 
 
 # -- text for the CLI -------------------------------------------------------------------------------------------
@@ -364,7 +378,8 @@ def describe_gc(report: GcReport, *, deleted: bool) -> list[str]:
     lines = [f"{verb} {len(report.unreferenced)} unreferenced artifact(s), {report.bytes} bytes"]
     lines += [f"  {name}" for name in report.unreferenced]
     if report.stale_staging:
-        lines.append(f"{verb} {len(report.stale_staging)} staging folder(s) left by killed writers")
+        lines.append(f"{verb} {len(report.stale_staging)} unfinished write(s) left by killed writers")
+        lines += [f"  {where}" for where in report.stale_staging]
     if not deleted and (report.unreferenced or report.stale_staging):
         lines.append("run `zen gc --delete` to delete them")
     return lines

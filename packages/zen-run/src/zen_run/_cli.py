@@ -213,19 +213,24 @@ def cmd_stack_list(args: argparse.Namespace, out: Printer) -> int:
     return 0
 
 
-def cmd_stack_register(args: argparse.Namespace, out: Printer) -> int:
-    options = {}
-    for item in args.option or []:
+def _key_values(flag: str, items: list[str] | None) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for item in items or []:
         key, sep, value = item.partition("=")
-        if not sep:
-            raise _UsageError(f"--option {item!r}: expected KEY=VALUE.")
-        options[key] = value
+        if not sep or not key:
+            raise _UsageError(f"{flag} {item!r}: expected KEY=VALUE.")
+        found[key] = value
+    return found
+
+
+def cmd_stack_register(args: argparse.Namespace, out: Printer) -> int:
     stack = Stack(
         name=args.name,
         orchestrator=args.orchestrator,
         artifact_store=args.artifact_store,
         lineage_store=args.lineage_store,
-        options=options,
+        options=_key_values("--option", args.option),
+        artifact_options=_key_values("--artifact-option", args.artifact_option),
     )
     StackRegistry(Project.find()).register(stack, replace=args.replace)
     out.emit_json(stack) if out.json else out.line(f"registered stack {stack.name}")
@@ -289,7 +294,9 @@ def cmd_cache_clear(args: argparse.Namespace, out: Printer) -> int:
 
 
 def cmd_gc(args: argparse.Namespace, out: Printer) -> int:
-    report = _client(args).context.stores.garbage_collect(delete=args.delete)
+    if args.older_than < 0:
+        raise _UsageError(f"--older-than {args.older_than}: give a number of minutes, 0 or more.")
+    report = _client(args).context.stores.garbage_collect(delete=args.delete, older_than_s=args.older_than * 60)
     if out.json:
         out.emit_json(report)
         return 0
@@ -376,6 +383,13 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one flat table
     p.add_argument("--artifact-store", default=".zen/artifacts", help="a path or an fsspec URL (s3://bucket/prefix)")
     p.add_argument("--lineage-store", default=".zen/lineage.db")
     p.add_argument("--option", action="append", metavar="KEY=VALUE", help="orchestrator option (repeatable)")
+    p.add_argument(
+        "--artifact-option",
+        action="append",
+        metavar="KEY=VALUE",
+        help="fsspec storage option of a remote artifact store, e.g. endpoint_url=http://127.0.0.1:9000 (repeatable; "
+        "credentials come from the environment)",
+    )
     p.add_argument("--replace", action="store_true")
     p = add("set", "activate a stack", cmd_stack_set, stack)
     p.add_argument("name")
@@ -389,6 +403,14 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one flat table
 
     p = add("gc", "delete artifacts no run references (dry run unless --delete)", cmd_gc, sub)
     p.add_argument("--delete", action="store_true")
+    p.add_argument(
+        "--older-than",
+        type=float,
+        default=60.0,
+        metavar="MINUTES",
+        help="treat unfinished uploads to a remote store (and staging written from other hosts) as abandoned once "
+        "this old (default 60)",
+    )
 
     p = add("dag", "print a pipeline instance's graph as Mermaid or Graphviz DOT", cmd_dag, sub)
     p.add_argument("target")

@@ -39,7 +39,10 @@ class RunContext:
                 project=project,
                 stack=chosen,
                 stores=ad.Stores.open(
-                    artifacts=chosen.artifact_location(project), lineage=chosen.lineage_location(project)
+                    artifacts=chosen.artifact_location(project),
+                    lineage=chosen.lineage_location(project),
+                    zen_dir=project.zen_dir,
+                    options=chosen.storage_options(),
                 ),
                 registry=ad.default_registry(),
                 pinner=ad.Pinner(project.root),

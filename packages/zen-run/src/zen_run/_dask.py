@@ -34,7 +34,7 @@ from zen_run._runconfig import RunConfig
 from zen_run._runner import RunOptions, _Execution, _Produced
 from zen_run._stack import Stack
 from zen_run.errors import OutputTypeError, StepFailedError
-from zen_store import ArtifactStore, SQLiteLineageStore
+from zen_store import SQLiteLineageStore
 from zen_types import Output
 from zen_types.errors import WiringError
 
@@ -47,7 +47,6 @@ class _Task:
 
     project: Project
     stack: Stack
-    artifacts: str
     compiled: CompiledPipeline
     config: RunConfig
     slot: str
@@ -74,7 +73,12 @@ class _NoLineage:
 
 
 def _worker_context(task: _Task) -> RunContext:
-    stores = ad.Stores(ArtifactStore(task.artifacts), cast(SQLiteLineageStore, _NoLineage()))
+    artifacts = ad.Stores.open_artifacts(
+        artifacts=task.stack.artifact_location(task.project),
+        zen_dir=task.project.zen_dir,
+        options=task.stack.storage_options(),
+    )
+    stores = ad.Stores(artifacts, cast(SQLiteLineageStore, _NoLineage()))
     return RunContext(
         project=task.project,
         stack=task.stack,
@@ -182,7 +186,6 @@ class DaskExecution(_Execution):
         return _Task(
             project=self.context.project,
             stack=self.context.stack,
-            artifacts=str(self.context.stores.artifacts.root),
             compiled=self.compiled,
             config=self.config,
             slot=step.slot,

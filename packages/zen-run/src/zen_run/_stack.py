@@ -2,7 +2,8 @@
 
 A stack is named and kept in the project's configuration (``.zen/config.json``); one stack is active. The
 ``default`` stack needs no set-up: the in-process orchestrator, ``.zen/artifacts`` and ``.zen/lineage.db``.
-Store locations are paths relative to the project root, absolute paths, or URLs (``s3://bucket/prefix``).
+Store locations are paths relative to the project root, absolute paths, or URLs (``s3://bucket/prefix``, or
+any fsspec URL) with storage options; credentials never go into the configuration, only the environment.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import cattrs
 
 from zen_run._project import Project
 from zen_run.errors import StackError
+from zen_store import StorageOption
 
 __all__ = ["DEFAULT_STACK", "ORCHESTRATORS", "Stack", "StackRegistry"]
 
@@ -35,6 +37,8 @@ class Stack:
     lineage_store: str = ".zen/lineage.db"
     options: dict[str, str] = attrs.field(factory=dict)
     """Orchestrator options, e.g. ``{"address": "tcp://127.0.0.1:8786"}`` for dask."""
+    artifact_options: dict[str, str] = attrs.field(factory=dict)
+    """fsspec storage options of a remote artifact store, e.g. ``{"endpoint_url": "http://127.0.0.1:9000"}``."""
 
     def __attrs_post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
@@ -43,6 +47,22 @@ class Stack:
             raise StackError(
                 f"stack {self.name!r}: unknown orchestrator {self.orchestrator!r} (known: {', '.join(ORCHESTRATORS)})."
             )
+        secret = sorted(k for k in self.artifact_options if any(word in k.lower() for word in _SECRET_WORDS))
+        if secret:
+            raise StackError(
+                f"stack {self.name!r}: artifact option(s) {', '.join(secret)} would store credentials in "
+                f".zen/config.json. Give them through the environment instead (for S3: AWS_ACCESS_KEY_ID, "
+                f"AWS_SECRET_ACCESS_KEY, or AWS_PROFILE / the option profile=NAME)."
+            )
+        if self.artifact_options and "://" not in self.artifact_store:
+            raise StackError(
+                f"stack {self.name!r}: artifact options apply to remote stores (s3://bucket/prefix, or another "
+                f"fsspec URL); {self.artifact_store!r} is a local folder."
+            )
+
+    def storage_options(self) -> dict[str, StorageOption]:
+        """The artifact options as fsspec expects them: ``true``/``false`` as booleans, integers as numbers."""
+        return {key: _option_value(value) for key, value in self.artifact_options.items()}
 
     def artifact_location(self, project: Project) -> str:
         """The artifact store location: an absolute path, or the URL as given."""
@@ -51,6 +71,19 @@ class Stack:
     def lineage_location(self, project: Project) -> str:
         """The lineage database path, absolute."""
         return _resolve(self.lineage_store, project)
+
+
+_SECRET_WORDS: Final = ("secret", "password", "token", "key")
+"""Option names that hold credentials (``key`` is s3fs's access key id; ``endpoint_url`` etc. are fine)."""
+
+
+def _option_value(text: str) -> StorageOption:
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if text.isdigit():
+        return int(text)
+    return text
 
 
 def _resolve(location: str, project: Project) -> str:

@@ -2,14 +2,15 @@
 
 It sits on zen-types, beside zen-materialize and zen-git, and below zen-run. The artifact store keeps each
 artifact as an atomically committed, content-hashed directory under one root; the lineage store keeps runs,
-step runs, artifacts and the events connecting them in SQLite. It stores records and bytes only: turning an
+step runs, artifacts and the events connecting them in SQLite. Artifact stores are local folders or any fsspec
+URL (S3 through s3fs), with the same guarantees. It stores records and bytes only: turning an
 artifact back into a value is zen-run's job, with a materializer, so this package does not import
 zen-materialize.
 """
 
 from __future__ import annotations
 
-from zen_store._artifacts import ArtifactStore, StagingArea, StoredArtifact, content_hash
+from zen_store._artifacts import STALE_AFTER_S, ArtifactStore, StoredArtifact, content_hash
 from zen_store._protocol import LineageStore
 from zen_store._records import (
     ArtifactRecord,
@@ -23,7 +24,10 @@ from zen_store._records import (
     StepDifference,
     StepRunRecord,
 )
+from zen_store._remote import MANIFEST, RemoteArtifactStore, StorageOption
 from zen_store._sqlite import SCHEMA_VERSION, SQLiteLineageStore, new_id
+from zen_store._staging import StagingArea
+from zen_store._storage import ArtifactStorage, open_artifact_store
 from zen_store.errors import (
     ArtifactIntegrityError,
     ArtifactNotFoundError,
@@ -37,6 +41,7 @@ __all__ = [
     "ArtifactIntegrityError",
     "ArtifactNotFoundError",
     "ArtifactRecord",
+    "ArtifactStorage",
     "ArtifactStore",
     "CachedStep",
     "Comparison",
@@ -44,18 +49,23 @@ __all__ = [
     "LineageEdge",
     "LineageGraph",
     "LineageStore",
+    "MANIFEST",
     "RecordNotFoundError",
+    "RemoteArtifactStore",
     "RepoRecord",
     "RunRecord",
     "SCHEMA_VERSION",
     "SQLiteLineageStore",
+    "STALE_AFTER_S",
     "SchemaVersionError",
     "StagingArea",
     "StepDifference",
     "StepRunRecord",
+    "StorageOption",
     "StoreError",
     "StoredArtifact",
     "UnsafePathError",
     "content_hash",
     "new_id",
+    "open_artifact_store",
 ]

@@ -1,6 +1,6 @@
 """The local artifact store: atomic, content-hashed artifact directories under one root.
 
-A write happens in a staging directory (``<root>/.staging/<pid>-<random>``): the writer fills it, zen hashes
+A write happens in a staging directory (``<root>/.staging/<pid>-<random>-<host>``): the writer fills it, zen hashes
 and fsyncs every file, then renames the directory into place (``<root>/<artifact id>``) and fsyncs the root.
 A process killed at any point leaves at most a staging directory, never a visible partial artifact; staging
 left by dead processes is removed by :meth:`ArtifactStore.cleanup_stale`. The content hash (sha256 over the
@@ -13,22 +13,21 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 from typing import Final
 
 import attrs
 
-from zen_store._process import alive
+from zen_store._staging import Staging, StagingArea
 from zen_store.errors import ArtifactIntegrityError, ArtifactNotFoundError, StoreError, UnsafePathError
 
-__all__ = ["ArtifactStore", "StagingArea", "StoredArtifact", "content_hash"]
+__all__ = ["STALE_AFTER_S", "ArtifactStore", "StoredArtifact", "content_hash"]
 
 _STAGING: Final = ".staging"
-_HOST: Final = socket.gethostname()
+STALE_AFTER_S: Final = 3600.0
+"""How old an unfinished write from another host must be before ``zen gc`` treats its writer as gone."""
 
 
 def _fsync_path(path: Path, *, directory: bool = False) -> None:
@@ -75,36 +74,18 @@ class StoredArtifact:
     size: int
 
 
-@attrs.define
-class StagingArea:
-    """An empty directory to write one artifact into; ``uri`` is its path (materializers write there)."""
-
-    path: Path
-    committed: bool = False
-
-    @property
-    def uri(self) -> str:
-        """The staging directory's path."""
-        return str(self.path)
-
-    def __enter__(self) -> StagingArea:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        """On an exception (a failing materializer) the partial output is thrown away; otherwise nothing."""
-        if exc_type is not None and not self.committed:
-            shutil.rmtree(self.path, ignore_errors=True)
-
-
 class ArtifactStore:
     """Artifact directories under ``root`` (created if missing)."""
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / _STAGING).mkdir(exist_ok=True)
+        self._staging = Staging(self.root / _STAGING)
+
+    @property
+    def location(self) -> str:
+        """Where the store is: what :func:`~zen_store.open_artifact_store` opens it again from."""
+        return str(self.root)
 
     # -- paths ---------------------------------------------------------------------------------------------------
 
@@ -146,9 +127,7 @@ class ArtifactStore:
 
     def stage(self) -> StagingArea:
         """A fresh, empty staging directory."""
-        path = self.root / _STAGING / f"{os.getpid()}-{uuid.uuid4().hex}"
-        path.mkdir()
-        return StagingArea(path)
+        return self._staging.new()
 
     def commit(self, staging: StagingArea, *, name: str | None = None) -> StoredArtifact:
         """Hash, fsync and atomically rename a filled staging directory into place."""
@@ -169,8 +148,7 @@ class ArtifactStore:
 
     def discard(self, staging: StagingArea) -> None:
         """Throw away a staging directory (a failed step's partial output)."""
-        if not staging.committed:
-            shutil.rmtree(staging.path, ignore_errors=True)
+        self._staging.discard(staging)
 
     # -- reading -----------------------------------------------------------------------------------------------
 
@@ -203,18 +181,17 @@ class ArtifactStore:
             if entry.is_dir() and entry.name != _STAGING:
                 yield entry.name
 
-    def stale_staging(self) -> list[Path]:
-        """Staging directories whose writer process is gone (killed writes)."""
-        stale: list[Path] = []
-        for entry in sorted((self.root / _STAGING).iterdir()):
-            pid_text = entry.name.split("-", 1)[0]
-            if not pid_text.isdigit() or not alive(int(pid_text)):
-                stale.append(entry)
-        return stale
+    def sizes(self) -> dict[str, int]:
+        """Every committed artifact's name and size in bytes."""
+        return {
+            name: sum(path.stat().st_size for path in _files(self.root / name) if not path.is_symlink())
+            for name in self.names()
+        }
 
-    def cleanup_stale(self) -> list[Path]:
-        """Delete staging directories of dead writers; returns what was removed."""
-        removed = self.stale_staging()
-        for path in removed:
-            shutil.rmtree(path, ignore_errors=True)
-        return removed
+    def stale_staging(self, *, older_than_s: float = STALE_AFTER_S) -> list[str]:
+        """Staging directories whose writer is gone (killed writes)."""
+        return [str(path) for path in self._staging.stale(older_than_s=older_than_s)]
+
+    def cleanup_stale(self, *, older_than_s: float = STALE_AFTER_S) -> list[str]:
+        """Delete staging directories of writers that are gone; returns what was removed."""
+        return [str(path) for path in self._staging.cleanup(older_than_s=older_than_s)]

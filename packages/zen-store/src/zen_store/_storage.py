@@ -1,0 +1,86 @@
+"""The artifact-store contract shared by the local and the fsspec stores, and the one way to open either.
+
+zen-run depends only on these methods. Both stores stage writes on local disk, commit atomically and
+write-once, hash content on commit and verify it on read, and hand readers a local directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+from zen_store._artifacts import ArtifactStore, StoredArtifact
+from zen_store._remote import RemoteArtifactStore, StorageOption, default_cache
+from zen_store._staging import StagingArea
+from zen_store.errors import StoreError
+
+__all__ = ["ArtifactStorage", "open_artifact_store"]
+
+
+class ArtifactStorage(Protocol):
+    """Where artifacts live: committed once, verified on every read, listed and deleted by ``zen gc``."""
+
+    @property
+    def location(self) -> str:
+        """A path or URL that :func:`open_artifact_store` opens this store again from."""
+        ...
+
+    def stage(self) -> StagingArea:
+        """A fresh, empty local directory to write one artifact into."""
+        ...
+
+    def discard(self, staging: StagingArea) -> None:
+        """Throw away a staging directory that will not be committed."""
+        ...
+
+    def commit(self, staging: StagingArea, *, name: str | None = None) -> StoredArtifact:
+        """Make a filled staging directory a committed artifact, atomically and write-once."""
+        ...
+
+    def verify(self, uri: str, expected_hash: str) -> Path:
+        """A local directory holding the artifact, after checking its content hash."""
+        ...
+
+    def path_of(self, uri: str) -> Path:
+        """A local directory holding the committed artifact."""
+        ...
+
+    def exists(self, uri: str) -> bool:
+        """True when the artifact is committed."""
+        ...
+
+    def delete(self, uri: str) -> None:
+        """Remove a committed artifact."""
+        ...
+
+    def sizes(self) -> dict[str, int]:
+        """Every committed artifact's name and size in bytes."""
+        ...
+
+    def stale_staging(self, *, older_than_s: float = ...) -> list[str]:
+        """Unfinished writes whose writers are gone."""
+        ...
+
+    def cleanup_stale(self, *, older_than_s: float = ...) -> list[str]:
+        """Remove unfinished writes whose writers are gone; returns what was removed."""
+        ...
+
+
+def open_artifact_store(
+    location: str, *, zen_dir: Path, options: Mapping[str, StorageOption] | None = None
+) -> ArtifactStorage:
+    """The artifact store at ``location``: a local path (or ``file://`` URL) or any other fsspec URL.
+
+    ``zen_dir`` is the project's ``.zen`` folder, where a remote store keeps its local staging and read cache.
+    """
+    if location.startswith("file://"):
+        location = location.removeprefix("file://")
+    if "://" not in location:
+        if options:  # they only mean something to remote stores; refuse them instead of ignoring them
+            raise StoreError(
+                f"artifact store {location!r} is a local folder; storage options ({', '.join(sorted(options))}) "
+                f"apply to URLs such as s3://bucket/prefix only."
+            )
+        return ArtifactStore(Path(location))
+    return RemoteArtifactStore(location, cache=default_cache(zen_dir, location), options=options)
