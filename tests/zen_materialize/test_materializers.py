@@ -298,3 +298,37 @@ def test_the_kit_catches_a_broken_materializer() -> None:
 
     with pytest.raises(AssertionError, match="read back"):
         check_roundtrip(Lossy(), st.floats(0.1, 0.4).map(Celsius), equal=lambda a, b: a == b)
+
+
+_SKOPS_WRITER = """
+import sys
+from pathlib import Path
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from zen_materialize import Location
+from zen_materialize._sklearn import SklearnMaterializer
+x = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+model = make_pipeline(StandardScaler(), LogisticRegression(C=0.5)).fit(x, [0, 1, 1, 0])
+SklearnMaterializer().write(model, Location(sys.argv[1]))
+"""
+
+
+def test_sklearn_files_are_byte_identical_across_processes(tmp_path: Path) -> None:
+    """The same model written by two processes, seconds apart, gives the same bytes (so the same content hash and
+    downstream cache keys): skops' memory-address ids and zip times are canonicalised."""
+    import subprocess
+    import sys
+    import time
+
+    outputs = []
+    for index in range(2):
+        folder = tmp_path / str(index)
+        folder.mkdir()
+        subprocess.run([sys.executable, "-c", _SKOPS_WRITER, str(folder)], check=True)
+        outputs.append((folder / "model.skops").read_bytes())
+        time.sleep(2.1 if index == 0 else 0)  # zip times have 2 s resolution: make them differ
+    assert outputs[0] == outputs[1]
+    model = SklearnMaterializer().read(Location(str(tmp_path / "0")))
+    assert type(model).__name__ == "Pipeline"  # still loads with skops

@@ -4,8 +4,8 @@ runner, caching on the driver, failing steps named, independent steps in paralle
 from __future__ import annotations
 
 import importlib
+import itertools
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
@@ -82,13 +82,7 @@ def test_sklearn_example_matches_the_reference_runner(dask_stack: str) -> None:
     # imported by name: mypy does not check the examples (they need scikit-learn's missing stubs)
     instance = cast(PipelineInstance, importlib.import_module("examples.sklearn_pipeline").instance)
     reference, on_dask = _both(instance, dask_stack)
-    mine, theirs = _shape(on_dask), _shape(reference)
-    # The fitted model's stored bytes differed between the driver and a worker process (observed, not yet
-    # explained); every other artifact, and the metrics computed from the model, must be equal.
-    for shape in (mine, theirs):
-        shape["trainer"] = (shape["trainer"][0], shape["trainer"][1], {})
-        shape["evaluator"] = (shape["evaluator"][0], {}, shape["evaluator"][2])
-    assert mine == theirs
+    assert _shape(on_dask) == _shape(reference)  # the model too: its skops file is canonical
     assert (
         on_dask.steps["evaluator"].outputs["accuracy"].read() == reference.steps["evaluator"].outputs["accuracy"].read()
     )
@@ -117,9 +111,16 @@ def test_failing_step_is_named_and_recorded(dask_stack: str) -> None:
 
 
 def test_independent_steps_overlap(dask_stack: str) -> None:
-    """Four 0.5 s branches on two workers take about two rounds, not four."""
-    started = time.perf_counter()
-    run = dp.fan_out_instance(sleep_s=0.5).run(stack=dask_stack, enable_cache=False)
-    elapsed = time.perf_counter() - started
+    """Four 0.5 s branches on two workers: the recorded step times show two branches running at once."""
+    run = Client().get_run(dp.fan_out_instance(sleep_s=0.5).run(stack=dask_stack, enable_cache=False).id)
     assert run.status == "completed"
-    assert elapsed < 4 * 0.5, f"branches did not overlap: {elapsed:.2f} s"
+    spans = sorted(
+        (step.record.started_at, step.record.ended_at)
+        for name, step in run.steps.items()
+        if name in ("one", "two", "three", "four")
+    )
+    assert any(
+        later_start < earlier_end
+        for (_, earlier_end), (later_start, _) in itertools.pairwise(spans)
+        if earlier_end is not None
+    ), f"no two branches overlapped: {spans}"

@@ -2,10 +2,18 @@
 
 skops refuses, on load, any type not known to be safe unless it is trusted explicitly. zen trusts the types of
 scikit-learn, NumPy and SciPy that skops lists, and refuses anything else with the list of types named.
+
+skops output is not byte-stable: its zip carries write times, and its object ids (``__id__``, and the names of
+the ``<id>.npy`` array files) are memory addresses. zen rewrites the file canonically - ids renumbered in order
+of appearance, members in order, fixed times - so the same model gives the same bytes in any process, and the
+content hash (and every downstream cache key) does not change from one run to the next.
 """
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Final
 
@@ -23,6 +31,42 @@ __all__ = ["SklearnMaterializer", "register"]
 
 _FILE = "model.skops"
 _TRUSTED_PREFIXES: Final = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
+_SCHEMA: Final = "schema.json"
+_ZIP_EPOCH: Final = (1980, 1, 1, 0, 0, 0)
+
+
+def _renumber(node: object, ids: dict[int, int], files: dict[str, str]) -> object:
+    """``node`` with every ``__id__`` replaced by its order of first appearance and array files renamed to match."""
+    if isinstance(node, list):
+        return [_renumber(item, ids, files) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, object] = {}
+    for key, value in node.items():
+        if key == "__id__" and isinstance(value, int):
+            out[key] = ids.setdefault(value, len(ids) + 1)
+        elif key == "file" and isinstance(value, str):
+            out[key] = files.setdefault(value, f"{len(files) + 1}.npy")
+        else:
+            out[key] = _renumber(value, ids, files)
+    return out
+
+
+def canonical_skops(data: bytes) -> bytes:
+    """The same skops archive with ids, file names, member order and times made independent of the process."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    files: dict[str, str] = {}
+    schema = _renumber(json.loads(members.pop(_SCHEMA)), {}, files)
+    unknown = set(members) - set(files)
+    if unknown:  # a skops version storing files zen does not know how to rename: keep its bytes as they are
+        return data
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as target:
+        for old, new in sorted(files.items(), key=lambda item: int(item[1].split(".")[0])):
+            target.writestr(zipfile.ZipInfo(new, _ZIP_EPOCH), members[old])
+        target.writestr(zipfile.ZipInfo(_SCHEMA, _ZIP_EPOCH), json.dumps(schema, indent=2))
+    return out.getvalue()
 
 
 class SklearnMaterializer(Materializer[object]):
@@ -38,7 +82,7 @@ class SklearnMaterializer(Materializer[object]):
         """Dump the estimator with skops."""
         if not isinstance(value, BaseEstimator):
             raise TypeError(f"SklearnMaterializer writes scikit-learn estimators, not {type(value).__name__}")
-        sio.dump(value, Path(artifact.uri) / _FILE)
+        (Path(artifact.uri) / _FILE).write_bytes(canonical_skops(sio.dumps(value)))
 
     def read(self, artifact: ArtifactLocation) -> object:
         """Load with skops, trusting only scikit-learn, NumPy and SciPy types."""
