@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 from zen_run import BaseStepConfig, Slot, pipeline, step
 from zen_types import PipelineInstance
@@ -61,3 +63,31 @@ def fan_out_instance(*, sleep_s: float = 0.0, fail_three: bool = False) -> Pipel
         four=branch(BranchConfig(factor=4, sleep_s=sleep_s)),
         gather=join(),
     )
+
+
+class CrashConfig(BaseStepConfig):
+    """Kill the worker process running the step: always, or only while ``marker`` does not exist yet."""
+
+    marker: str = ""
+    always: bool = False
+
+
+@step
+def crash(values: list[int], config: CrashConfig) -> int:
+    """Takes its worker process down (as an out-of-memory kill would), then, on a retry, succeeds."""
+    marker = Path(config.marker)
+    if config.always or not marker.exists():
+        marker.touch()
+        os._exit(13)
+    return sum(values)
+
+
+@pipeline
+def fragile(source: Slot[[], list[int]], risky: Slot[[list[int]], int]) -> None:
+    """A source and a step that may kill its worker."""
+    risky(source())
+
+
+def fragile_instance(marker: Path, *, always: bool) -> PipelineInstance:
+    """The fragile pipeline with a crashing step."""
+    return fragile(source=seed(), risky=crash(CrashConfig(marker=str(marker), always=always)))

@@ -1,44 +1,61 @@
 """The Dask orchestrator on a real LocalCluster (2 worker processes): same outputs and lineage as the reference
-runner, caching on the driver, failing steps named, independent steps in parallel."""
+runner, on local storage and on S3 (moto's server on 127.0.0.1, the stack registered through the CLI); caching
+on the driver, failing steps and dying workers named, retried steps leaving one output, steps in parallel."""
 
 from __future__ import annotations
 
 import importlib
 import itertools
+import shutil
 import sys
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import cast
 
+import dask
 import pytest
 from distributed import LocalCluster
 
 from tests.zen_run import dask_pipelines as dp
-from zen_run import Client, PipelineInstance, Run, StepFailedError
+from zen_run import Client, PipelineInstance, Run, RunContext, StepFailedError
+from zen_run._cli import main
 from zen_run._project import Project
 from zen_run._stack import Stack, StackRegistry
+from zen_store import RemoteArtifactStore
 
 ROOT = str(Path(__file__).resolve().parents[2])
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[LocalCluster]:
-    """One cluster for the whole module (starting one costs seconds).
+@contextmanager
+def _local_cluster(**config: object) -> Iterator[LocalCluster]:
+    """A LocalCluster of 2 single-threaded worker processes, with scheduler settings from ``config``.
 
     The orchestrator gives workers the driver's import path; pytest imports ``tests`` without putting the
-    repository root on it, so this module does, for the workers to import the test steps.
+    repository root on it, so this does, for the workers to import the test steps.
     """
     added = ROOT not in sys.path
     if added:
         sys.path.insert(0, ROOT)
     try:
-        with LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
-        ) as started:
+        with (
+            dask.config.set({f"distributed.scheduler.{key}": value for key, value in config.items()}),
+            LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
+            ) as started,
+        ):
             yield started
     finally:
         if added:
             sys.path.remove(ROOT)
+
+
+@pytest.fixture(scope="module")
+def cluster(s3_endpoint: str) -> Iterator[LocalCluster]:
+    """One cluster for the whole module (starting one costs seconds); its workers see the S3 credentials."""
+    with _local_cluster() as started:
+        yield started
 
 
 @pytest.fixture
@@ -48,6 +65,28 @@ def dask_stack(project: Path, cluster: LocalCluster) -> str:
         Stack(name="dask", orchestrator="dask", options={"address": str(cluster.scheduler_address)})
     )
     return "dask"
+
+
+@pytest.fixture
+def s3_dask_stack(project: Path, cluster: LocalCluster, s3_url: str, s3_endpoint: str) -> str:
+    """Dask on the module's cluster with artifacts on S3, registered the way a user does: with ``zen``."""
+    code = main(
+        [
+            "stack",
+            "register",
+            "s3dask",
+            "--orchestrator",
+            "dask",
+            "--option",
+            f"address={cluster.scheduler_address}",
+            "--artifact-store",
+            s3_url,
+            "--artifact-option",
+            f"endpoint_url={s3_endpoint}",
+        ]
+    )
+    assert code == 0
+    return "s3dask"
 
 
 def _shape(run: Run) -> dict[str, tuple[str, dict[str, str], dict[str, str]]]:
@@ -124,3 +163,81 @@ def test_independent_steps_overlap(dask_stack: str) -> None:
         for (_, earlier_end), (later_start, _) in itertools.pairwise(spans)
         if earlier_end is not None
     ), f"no two branches overlapped: {spans}"
+
+
+def test_fan_out_on_s3_matches_the_reference_runner(s3_dask_stack: str, s3_url: str, project: Path) -> None:
+    """Dask workers writing to S3: the same content hashes and lineage as in process on local disk; every
+    artifact lives in the bucket and reads back in a new client with an empty local cache."""
+    reference, on_s3 = _both(dp.fan_out_instance(), s3_dask_stack)
+    assert _shape(on_s3) == _shape(reference)
+    uris = [a.uri for step in on_s3.steps.values() for a in step.outputs.values()]
+    assert uris and all(uri.startswith(s3_url + "/") for uri in uris)
+    RunContext.forget()
+    shutil.rmtree(project / ".zen" / "cache")
+    assert Client(stack=s3_dask_stack).get_run(on_s3.id).steps["gather"].outputs["output"].read() == 60.0
+
+
+def test_sklearn_example_on_s3_matches_the_reference_runner(s3_dask_stack: str) -> None:
+    """The scikit-learn example on 2 Dask workers with artifacts on S3 equals the in-process run on local disk."""
+    instance = cast(PipelineInstance, importlib.import_module("examples.sklearn_pipeline").instance)
+    reference, on_s3 = _both(instance, s3_dask_stack)
+    assert _shape(on_s3) == _shape(reference)
+    assert (
+        on_s3.steps["evaluator"].outputs["accuracy"].read() == reference.steps["evaluator"].outputs["accuracy"].read()
+    )
+
+
+def test_cache_hits_on_s3_and_gc_through_the_cli(s3_dask_stack: str, s3_url: str, s3_endpoint: str) -> None:
+    """Cache hits come only from the stack's own store (a local artifact is no use to workers reading S3); a
+    second run on the S3 stack is fully cached; `zen gc` there removes an abandoned upload and nothing else."""
+    dp.fan_out_instance().run()
+    first = Client(stack=s3_dask_stack).get_run(dp.fan_out_instance().run(stack=s3_dask_stack).id)
+    assert {s.status for s in first.steps.values()} == {"completed"}
+    second = Client(stack=s3_dask_stack).get_run(dp.fan_out_instance().run(stack=s3_dask_stack).id)
+    assert {s.status for s in second.steps.values()} == {"cached"}
+    store = cast(RemoteArtifactStore, RunContext.open(stack=s3_dask_stack).stores.artifacts)
+    abandoned = f"{store.path}/{uuid.uuid4().hex}/part.bin"
+    store.fs.pipe_file(abandoned, b"half an upload")
+    assert main(["gc", "--stack", s3_dask_stack, "--delete", "--older-than", "0"]) == 0
+    assert not store.exists(abandoned.rsplit("/", 1)[0])
+    assert store.fs.find(abandoned.rsplit("/", 1)[0], detail=True) == {}
+    assert Client(stack=s3_dask_stack).get_run(first.id).steps["gather"].outputs["output"].read() == 60.0
+
+
+@pytest.fixture(scope="module")
+def fragile_cluster(s3_endpoint: str) -> Iterator[LocalCluster]:
+    """A cluster that retries a task once after its worker died (Dask's default is three times)."""
+    with _local_cluster(**{"allowed-failures": 1}) as started:
+        yield started
+
+
+@pytest.fixture
+def fragile_stack(project: Path, fragile_cluster: LocalCluster) -> str:
+    StackRegistry(Project(project)).register(
+        Stack(name="fragile", orchestrator="dask", options={"address": str(fragile_cluster.scheduler_address)})
+    )
+    return "fragile"
+
+
+def test_worker_death_is_a_failure_naming_the_step(fragile_stack: str, tmp_path: Path) -> None:
+    """A step that kills its worker every time fails the run once Dask gives up, with the step named; nothing
+    half-written is recorded."""
+    with pytest.raises(StepFailedError, match=r'"risky".*failed on the Dask cluster') as caught:
+        dp.fragile_instance(tmp_path / "marker", always=True).run(stack=fragile_stack, enable_cache=False)
+    assert caught.value.step_name == "risky"
+    run = Client().last_run("fragile")
+    assert run.status == "failed"
+    assert run.steps["risky"].status == "failed"
+    assert run.steps["risky"].outputs == {}
+
+
+def test_a_retried_step_leaves_one_committed_output(fragile_stack: str, tmp_path: Path, project: Path) -> None:
+    """The first attempt kills its worker, Dask retries on another: the run completes, the step has one output,
+    and the store holds no artifact that lineage does not reference."""
+    run = dp.fragile_instance(tmp_path / "marker", always=False).run(stack=fragile_stack, enable_cache=False)
+    assert (tmp_path / "marker").exists(), "the first attempt did not run; the test would prove nothing"
+    loaded = Client().get_run(run.id)
+    assert loaded.status == "completed"
+    assert loaded.steps["risky"].outputs["output"].read() == 6
+    stores = RunContext.open().stores
+    assert stores.garbage_collect(delete=False).unreferenced == ()

@@ -40,6 +40,7 @@ from zen_store import (
     StagingArea,
     StepRunRecord,
     StorageOption,
+    UnsafePathError,
     new_id,
     open_artifact_store,
 )
@@ -128,21 +129,58 @@ class Pinner:
 class Stores:
     """The artifact store and the lineage store of one stack, as the runner and the client use them."""
 
-    def __init__(self, artifacts: ArtifactStorage, lineage: SQLiteLineageStore) -> None:
+    def __init__(
+        self,
+        artifacts: ArtifactStorage,
+        lineage: SQLiteLineageStore,
+        *,
+        zen_dir: Path | None = None,
+        known_options: Mapping[str, Mapping[str, StorageOption]] | None = None,
+    ) -> None:
         self.artifacts = artifacts
         self.lineage = lineage
+        self._zen_dir = zen_dir
+        self._known_options = dict(known_options or {})
+        self._others: dict[str, ArtifactStorage] = {}
 
     @classmethod
-    def open(cls, *, artifacts: str, lineage: str, zen_dir: Path, options: Mapping[str, StorageOption]) -> Stores:
-        """Open the stores at these locations: the artifact store at a path or fsspec URL, the lineage file."""
+    def open(
+        cls,
+        *,
+        artifacts: str,
+        lineage: str,
+        zen_dir: Path,
+        options: Mapping[str, StorageOption],
+        known_options: Mapping[str, Mapping[str, StorageOption]] | None = None,
+    ) -> Stores:
+        """Open the stores at these locations: the artifact store at a path or fsspec URL, the lineage file.
+
+        ``known_options`` gives the storage options of other artifact stores by location (the project's other
+        stacks), for reading artifacts that runs on those stacks wrote into the same lineage store.
+        """
         if "://" in lineage:
             raise StackError(
                 f"lineage store {lineage!r}: the lineage store is a local SQLite file (only the driver writes it); "
                 f"give a path."
             )
         return cls(
-            open_artifact_store(artifacts, zen_dir=zen_dir, options=options), SQLiteLineageStore.open(Path(lineage))
+            open_artifact_store(artifacts, zen_dir=zen_dir, options=options),
+            SQLiteLineageStore.open(Path(lineage)),
+            zen_dir=zen_dir,
+            known_options=known_options,
         )
+
+    def _store_for(self, uri: str) -> ArtifactStorage:
+        """The artifact store holding ``uri``: this stack's, or the one another stack of the project wrote to."""
+        location = uri.rstrip("/").rsplit("/", 1)[0]
+        mine = self.artifacts.location.rstrip("/")
+        if "/" not in uri or location == mine or self._zen_dir is None:
+            return self.artifacts
+        store = self._others.get(location)
+        if store is None:
+            store = open_artifact_store(location, zen_dir=self._zen_dir, options=self._known_options.get(location))
+            self._others[location] = store
+        return store
 
     @staticmethod
     def open_artifacts(*, artifacts: str, zen_dir: Path, options: Mapping[str, StorageOption]) -> ArtifactStorage:
@@ -212,7 +250,7 @@ class Stores:
         """True when the artifact's files are present and match their content hash."""
         try:
             self.artifacts.verify(artifact.uri, artifact.content_hash)
-        except (ArtifactNotFoundError, ArtifactIntegrityError):
+        except (ArtifactNotFoundError, ArtifactIntegrityError, UnsafePathError):  # not (intact) in *this* store
             return False
         return True
 
@@ -280,11 +318,11 @@ class Stores:
 
     def local_path(self, artifact: ArtifactRecord) -> str:
         """Where the artifact's files are on this machine."""
-        return str(self.artifacts.path_of(artifact.uri))
+        return str(self._store_for(artifact.uri).path_of(artifact.uri))
 
     def read_value(self, registry: Registry, artifact: ArtifactRecord, as_type: object, reader: type | None) -> object:
         """Verify the artifact's content hash and read it with the reader its format and ``as_type`` call for."""
-        path = self.artifacts.verify(artifact.uri, artifact.content_hash)
+        path = self._store_for(artifact.uri).verify(artifact.uri, artifact.content_hash)
         if reader is not None:
             chosen: AnyMaterializer = explicit_writer(registry, reader, as_type) if as_type is not None else reader()
         elif artifact.materializer is None:

@@ -43,6 +43,7 @@ class RunContext:
                     lineage=chosen.lineage_location(project),
                     zen_dir=project.zen_dir,
                     options=chosen.storage_options(),
+                    known_options={s.artifact_location(project): s.storage_options() for s in stacks.list()},
                 ),
                 registry=ad.default_registry(),
                 pinner=ad.Pinner(project.root),

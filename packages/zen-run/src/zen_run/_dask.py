@@ -151,9 +151,10 @@ def _dask_client(options: dict[str, str]) -> Iterator[DaskClient]:
             yield client
         return
     workers = int(options.get("n_workers", "2"))
+    # The dashboard on a free port: a fixed one (8787) collides with any other cluster on the machine.
     with (
         LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         DaskClient(cluster) as client,  # type: ignore[no-untyped-call]
     ):
@@ -198,7 +199,10 @@ class DaskExecution(_Execution):
     def _schedule(self, client: DaskClient, total: int) -> None:
         pending = dict(self.compiled.steps)
         running: dict[str, _Running] = {}
-        submitted: list[Future[_Outcome]] = []  # as_completed mutates its own set from another thread
+        # Our own references (as_completed mutates its set from another thread). A finished step's future is
+        # released at once: its outcome is recorded, and a result Dask still held would be *recomputed* - the
+        # step run again, writing a second artifact - if the worker keeping it died later.
+        submitted: dict[str, Future[_Outcome]] = {}
         futures = as_completed()  # type: ignore[no-untyped-call]
         order = {slot: index for index, slot in enumerate(self.compiled.steps, start=1)}
 
@@ -227,17 +231,21 @@ class DaskExecution(_Execution):
                         pure=False,
                     )
                     running[str(future.key)] = _Running(step, components, key, order[slot], started)
-                    submitted.append(future)
+                    submitted[str(future.key)] = future
                     futures.add(future)  # type: ignore[no-untyped-call]
 
         submit_ready()
         try:
             for future in futures:
                 done = cast("Future[_Outcome]", future)
-                self._finished(done, running.pop(str(done.key)), total)
+                try:
+                    self._finished(done, running.pop(str(done.key)), total)
+                finally:
+                    submitted.pop(str(done.key), None)
+                    done.release()  # type: ignore[no-untyped-call]
                 submit_ready()
         except BaseException:
-            client.cancel([future for future in submitted if not future.done()])  # type: ignore[no-untyped-call]
+            client.cancel([future for future in submitted.values() if not future.done()])  # type: ignore[no-untyped-call]
             raise
         if pending:  # pragma: no cover - the compiled DAG guarantees every step becomes ready
             raise RuntimeError(f"zen: steps never became ready: {', '.join(pending)}")
