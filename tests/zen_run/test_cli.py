@@ -124,6 +124,38 @@ def test_no_cache_dag_stacks_cache_clear_and_gc(workdir: Path) -> None:
     assert not orphan.exists()
 
 
+def test_remote_stack_register_run_and_gc_on_s3(workdir: Path, s3_url: str, s3_endpoint: str) -> None:
+    """An S3 stack registered with zen runs the quickstart end to end in fresh processes; credentials are refused
+    as options (the environment carries them), and options on a local store are refused rather than ignored."""
+    refused = zen(
+        workdir, "stack", "register", "bad", "--artifact-store", s3_url, "--artifact-option", "secret=x", expect=2
+    )
+    assert "would store credentials" in refused
+    assert "local folder" in zen(
+        workdir, "stack", "register", "bad", "--artifact-option", f"endpoint_url={s3_endpoint}", expect=2
+    )
+    assert "expected KEY=VALUE" in zen(workdir, "stack", "register", "bad", "--artifact-option", "novalue", expect=2)
+    zen(
+        workdir,
+        "stack",
+        "register",
+        "s3",
+        "--artifact-store",
+        s3_url,
+        "--artifact-option",
+        f"endpoint_url={s3_endpoint}",
+    )
+    zen(workdir, "run", "flows:instance", "--stack", "s3", "-q")
+    run_id = json.loads(zen(workdir, "runs", "list", "--json"))[0]["run_id"]
+    shown = json.loads(zen(workdir, "runs", "show", run_id, "--json"))
+    output = shown["steps"]["second"]["outputs"]["output"]
+    assert output["uri"].startswith(s3_url + "/")
+    shutil.rmtree(workdir / ".zen" / "cache")  # read back from the bucket, not the local copy
+    assert zen(workdir, "artifacts", "read", output["artifact_id"], "--stack", "s3").strip() == "4"
+    assert "would delete 0 unreferenced" in zen(workdir, "gc", "--stack", "s3")
+    assert "--older-than -1" in zen(workdir, "gc", "--stack", "s3", "--older-than", "-1", expect=2)
+
+
 def test_console_script_is_installed() -> None:
     """The `zen` entry point exists and prints its help."""
     exe = shutil.which("zen", path=str(Path(sys.executable).parent))

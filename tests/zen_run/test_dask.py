@@ -19,7 +19,8 @@ import pytest
 from distributed import LocalCluster
 
 from tests.zen_run import dask_pipelines as dp
-from zen_run import Client, PipelineInstance, Run, RunContext, StepFailedError
+from tests.zen_run import pipelines as p
+from zen_run import Client, OutputTypeError, PipelineInstance, Run, RunContext, StepFailedError
 from zen_run._cli import main
 from zen_run._project import Project
 from zen_run._stack import Stack, StackRegistry
@@ -143,10 +144,25 @@ def test_failing_step_is_named_and_recorded(dask_stack: str) -> None:
         dp.fan_out_instance(fail_three=True).run(stack=dask_stack, enable_cache=False)
     assert caught.value.step_name == "three"
     assert "branch failed on purpose" in str(caught.value)
+    assert isinstance(caught.value.__cause__, ValueError), "chained to the user's exception, as in process"
     run = Client().last_run("fan_out")
     assert run.status == "failed"
     assert run.steps["three"].status == "failed"
     assert "gather" not in run.steps or run.steps["gather"].status != "completed"
+
+
+def test_output_type_check_matches_the_reference_runner(dask_stack: str) -> None:
+    """A returned value of the wrong type is refused on the worker, before writing, with the reference runner's
+    error class and text."""
+    with pytest.raises(OutputTypeError) as in_process:
+        p.single(only=p.wrong_type()).run()
+    with pytest.raises(OutputTypeError) as on_dask:
+        p.single(only=p.wrong_type()).run(stack=dask_stack)
+    assert "declared as int" in str(on_dask.value)
+    assert str(on_dask.value) == str(in_process.value)
+    run = Client().last_run("single")
+    assert run.status == "failed"
+    assert run.steps["only"].outputs == {}
 
 
 def test_independent_steps_overlap(dask_stack: str) -> None:

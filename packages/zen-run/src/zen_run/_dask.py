@@ -63,6 +63,26 @@ class _Outcome:
     error: str | None = None
     summary: str | None = None
     user_error: bool = True
+    exception: bytes | None = None
+    """The exception, pickled when it can be: the driver raises a type or wiring error as the reference runner
+    does, and chains StepFailedError to the user's exception."""
+
+
+def _pickled(exc: BaseException) -> bytes | None:
+    try:
+        return bytes(cloudpickle.dumps(exc))
+    except Exception:  # an exception that cannot travel is reported by its text alone
+        return None
+
+
+def _unpickled(payload: bytes | None) -> BaseException | None:
+    if payload is None:
+        return None
+    try:
+        loaded = cloudpickle.loads(payload)
+    except Exception:  # e.g. its class does not import on the driver
+        return None
+    return loaded if isinstance(loaded, BaseException) else None
 
 
 class _NoLineage:
@@ -103,20 +123,27 @@ def run_step_on_worker(payload: bytes) -> _Outcome:
     staged: dict[str, ad.Staged] = {}
     started = time.time()
 
-    def failed(error: str, summary: str, *, user_error: bool) -> _Outcome:
+    def failed(error: str, summary: str, exc: BaseException, *, user_error: bool) -> _Outcome:
         for area in staged.values():
             context.stores.discard_staged(area)
-        return _Outcome(started_at=started, ended_at=time.time(), error=error, summary=summary, user_error=user_error)
+        return _Outcome(
+            started_at=started,
+            ended_at=time.time(),
+            error=error,
+            summary=summary,
+            user_error=user_error,
+            exception=_pickled(exc),
+        )
 
     try:
         kwargs = execution._call_arguments(step, outputs, staged)
         result = step.instance.step.func(**kwargs)
     except Exception as exc:
-        return failed(traceback.format_exc(), f"{type(exc).__name__}: {exc}", user_error=True)
+        return failed(traceback.format_exc(), f"{type(exc).__name__}: {exc}", exc, user_error=True)
     try:
         written = execution._finish_call(step, result, outputs, staged)
     except (OutputTypeError, WiringError) as exc:
-        return failed(str(exc), str(exc), user_error=False)
+        return failed(str(exc), str(exc), exc, user_error=False)
     return _Outcome(started_at=started, ended_at=time.time(), outputs=written)
 
 
@@ -265,10 +292,16 @@ class DaskExecution(_Execution):
             ) from exc
         if outcome.outputs is None:
             self._record(step, "failed", state.components, outcome.started_at, error=outcome.error)
-            message = f'Step "{step.slot}" ({step.instance.name}) of run {self.run_id} failed: {outcome.summary}'
+            cause = _unpickled(outcome.exception)
             if not outcome.user_error:
-                message = str(outcome.summary)
-            raise StepFailedError(message, run_id=self.run_id, step_name=step.slot)
+                if isinstance(cause, OutputTypeError | WiringError):
+                    raise cause  # as the reference runner raises it
+                raise StepFailedError(str(outcome.summary), run_id=self.run_id, step_name=step.slot)
+            raise StepFailedError(
+                f'Step "{step.slot}" ({step.instance.name}) of run {self.run_id} failed: {outcome.summary}',
+                run_id=self.run_id,
+                step_name=step.slot,
+            ) from cause
         for name, info in outcome.outputs.items():
             self.produced[(step.slot, name)] = _Produced(info)
         self._record(
