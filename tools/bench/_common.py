@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import typing
+
 import attrs
 
-__all__ = ["BenchRow", "print_rows", "rows_to_markdown"]
+from zen_types import AnyFunction
+
+__all__ = ["BenchRow", "generated_function", "print_rows", "rows_to_markdown"]
 
 
 @attrs.frozen(kw_only=True)
@@ -55,3 +59,14 @@ def rows_to_markdown(rows: list[BenchRow]) -> str:
 def print_rows(rows: list[BenchRow]) -> None:
     """Print the rows as a Markdown table."""
     print(rows_to_markdown(rows))
+
+
+def generated_function(name: str, params: list[str], body: str, namespace: dict[str, object]) -> AnyFunction:
+    """A function ``name(*params)`` with ``body``, for pipelines whose width is a benchmark parameter.
+
+    ``namespace["__name__"]`` (default: this module) becomes its module, which code pinning records.
+    """
+    source = f"def {name}({', '.join(params)}):\n{body}"
+    namespace.setdefault("__name__", __name__)
+    exec(source, namespace)
+    return typing.cast("AnyFunction", namespace[name])

@@ -14,16 +14,14 @@ import sqlite3
 import statistics
 import tempfile
 import time
-import typing
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from tools.bench._common import BenchRow, print_rows
+from tools.bench._common import BenchRow, generated_function, print_rows
 from zen_run import PipelineInstance, RunContext, RunOptions, execute, pipeline, step
 from zen_run._project import Project
-from zen_types import AnyFunction
 
 
 @step
@@ -53,27 +51,22 @@ def total(arr: NDArray[np.float64]) -> float:
 GOAL = "< 3x (aim 1.5x)"
 
 
-def _generated(name: str, params: list[str], body: str, namespace: dict[str, object]) -> AnyFunction:
-    source = f"def {name}({', '.join(params)}):\n{body}"
-    namespace.setdefault("__name__", __name__)  # so the generated functions have a module to be pinned by
-    exec(source, namespace)
-    return typing.cast("AnyFunction", namespace[name])
-
-
 def chain_pipeline(length: int) -> PipelineInstance:
     """``start`` followed by ``length - 1`` ``inc`` steps."""
     slots = [f"s{i}" for i in range(length)]
     body = "    h = s0()\n" + "".join(f"    h = {s}(h)\n" for s in slots[1:]) + "    return None\n"
-    func = _generated(f"chain_{length}", slots, body, {})
+    func = generated_function(f"chain_{length}", slots, body, {"__name__": __name__})
     pipe = pipeline(func)
     return pipe(s0=start(), **{s: inc() for s in slots[1:]})
 
 
 def fanout_pipeline(width: int) -> PipelineInstance:
     """``start`` feeding ``width`` ``inc`` steps, all joined by one step."""
-    ns: dict[str, object] = {"int": int}
+    ns: dict[str, object] = {"int": int, "__name__": __name__}
     join_params = [f"x{i}: int" for i in range(width)]
-    join_func = _generated("join_all", join_params, f"    return {' + '.join(f'x{i}' for i in range(width))}\n", ns)
+    join_func = generated_function(
+        "join_all", join_params, f"    return {' + '.join(f'x{i}' for i in range(width))}\n", ns
+    )
     join_func.__annotations__ = {**{f"x{i}": int for i in range(width)}, "return": int}
     joined = step(join_func)
     slots = ["head", *(f"w{i}" for i in range(width)), "joiner"]
@@ -82,7 +75,7 @@ def fanout_pipeline(width: int) -> PipelineInstance:
         + "".join(f"    o{i} = w{i}(h)\n" for i in range(width))
         + f"    joiner({', '.join(f'o{i}' for i in range(width))})\n"
     )
-    func = _generated(f"fanout_{width}", slots, body, {})
+    func = generated_function(f"fanout_{width}", slots, body, {"__name__": __name__})
     pipe = pipeline(func)
     return pipe(head=start(), joiner=joined(), **{f"w{i}": inc() for i in range(width)})
 
