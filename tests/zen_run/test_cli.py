@@ -38,12 +38,19 @@ def workdir(tmp_path: Path) -> Path:
             def boom(some_num: int) -> int:
                 raise RuntimeError("boom")
 
+            @step
+            def dozes(some_num: int) -> int:
+                import time
+                time.sleep(120)
+                return some_num
+
             @pipeline
             def add_pipeline(first: Slot[[], int], second: Slot[[int], int]) -> None:
                 second(first())
 
             instance = add_pipeline(first=returns_one(), second=adds(AddConfig(add_amount=3)))
             failing = add_pipeline(first=returns_one(), second=boom())
+            sleepy = add_pipeline(first=returns_one(), second=dozes())
             """
         )
     )
@@ -154,6 +161,37 @@ def test_remote_stack_register_run_and_gc_on_s3(workdir: Path, s3_url: str, s3_e
     assert zen(workdir, "artifacts", "read", output["artifact_id"], "--stack", "s3").strip() == "4"
     assert "would delete 0 unreferenced" in zen(workdir, "gc", "--stack", "s3")
     assert "--older-than -1" in zen(workdir, "gc", "--stack", "s3", "--older-than", "-1", expect=2)
+
+
+def test_killed_run_shows_the_step_it_died_in(workdir: Path) -> None:
+    """While a step runs, `zen runs show` lists it as running; after kill -9 the run and that step are crashed."""
+    import signal
+    import time
+
+    from zen_store import SQLiteLineageStore
+
+    env = {**os.environ, "ZEN_ROOT": str(workdir)}
+    proc = subprocess.Popen([*ZEN, "run", "flows:sleepy", "-q"], cwd=workdir, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        run_id = ""
+        while not run_id and time.monotonic() < deadline:
+            time.sleep(0.2)
+            if (workdir / ".zen" / "lineage.db").exists():
+                db = SQLiteLineageStore.open(workdir / ".zen" / "lineage.db")
+                runs = db.runs()
+                if runs and any(s.status == "running" for s in db.step_runs(runs[0].run_id)):
+                    run_id = runs[0].run_id
+                db.close()
+        assert run_id, "the step never showed as running"
+        live = json.loads(zen(workdir, "runs", "show", run_id, "--json"))
+        assert live["steps"]["second"]["status"] == "running"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    shown = json.loads(zen(workdir, "runs", "show", run_id, "--json"))
+    assert shown["run"]["status"] == "crashed"
+    assert (shown["steps"]["first"]["status"], shown["steps"]["second"]["status"]) == ("completed", "crashed")
 
 
 def test_console_script_is_installed() -> None:

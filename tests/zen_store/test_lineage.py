@@ -23,6 +23,7 @@ from zen_store import (
     RepoRecord,
     SchemaVersionError,
     SQLiteLineageStore,
+    StoreError,
 )
 from zen_types import JSONValue
 
@@ -408,4 +409,81 @@ def test_run_prefix_is_literal_not_a_pattern(tmp_path: Path) -> None:
             db.get_run(pattern)
     assert db.get_run(run_id[:8]).run_id == run_id
     assert db.get_run(run_id).run_id == run_id
+    db.close()
+
+
+def _finish(db: SQLiteLineageStore, run_id: str, step_run_id: str | None, status: str = "completed") -> str:
+    return db.record_step(
+        run_id=run_id,
+        step_name="s",
+        status=status,
+        source="m.f",
+        config={"a": 1},
+        cache_key="k" if status == "completed" else None,
+        cache_components={},
+        started_at=1.0,
+        ended_at=2.0,
+        inputs={},
+        new_artifacts=[],
+        step_run_id=step_run_id,
+    )
+
+
+def test_a_started_step_shows_as_running_then_completes_in_place(tmp_path: Path) -> None:
+    """start_step writes a `running` row a live run shows; record_step completes that same row (no second one)."""
+    db = SQLiteLineageStore.open(tmp_path / "l.db")
+    run_id = _run(db)
+    started = db.start_step(run_id=run_id, step_name="s", source="m.f", config={"a": 1}, started_at=1.0)
+    [running] = db.step_runs(run_id)
+    assert (running.step_run_id, running.status, running.ended_at) == (started, "running", None)
+    assert _finish(db, run_id, started) == started
+    [done] = db.step_runs(run_id)
+    assert (done.step_run_id, done.status, done.cache_key) == (started, "completed", "k")
+    assert db.find_cached("k") is not None
+    with pytest.raises(StoreError, match="not a running step"):
+        _finish(db, run_id, started)  # completing twice is refused
+    with pytest.raises(StoreError, match="not a running step"):
+        _finish(db, run_id, "no-such-step-run")
+    db.close()
+
+
+def test_steps_still_running_when_the_run_ends_are_stopped(tmp_path: Path) -> None:
+    """A run that fails while another step runs (a parallel orchestrator) leaves that step `stopped`, explained."""
+    db = SQLiteLineageStore.open(tmp_path / "l.db")
+    run_id = _run(db)
+    db.start_step(run_id=run_id, step_name="s", source="m.f", config=None, started_at=1.0)
+    db.finish_run(run_id, status="failed")
+    [step] = db.step_runs(run_id)
+    assert step.status == "stopped"
+    assert step.error is not None and "run ended (failed)" in step.error
+    db.close()
+
+
+def test_the_step_a_killed_process_was_running_is_marked_crashed(tmp_path: Path) -> None:
+    """kill -9 during a step: the run and the step it was in both show `crashed`."""
+    import signal
+
+    path = tmp_path / "l.db"
+    code = textwrap.dedent(
+        """
+        import sys, time
+        from zen_store import SQLiteLineageStore, RepoRecord
+        db = SQLiteLineageStore.open(sys.argv[1])
+        run_id = db.create_run(pipeline_name="p", run_name=None, spec_json="{}", stack="s", repo=RepoRecord(), sources={})
+        db.start_step(run_id=run_id, step_name="train", source="m.train", config=None, started_at=time.time())
+        print(run_id, flush=True)
+        time.sleep(60)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    run_id = proc.stdout.readline().strip()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    db = SQLiteLineageStore.open(path)
+    assert db.get_run(run_id).status == "crashed"
+    [step] = db.step_runs(run_id)
+    assert (step.step_name, step.status) == ("train", "crashed")
+    assert step.error == "the process running this step died"
     db.close()

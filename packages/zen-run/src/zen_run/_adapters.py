@@ -227,6 +227,7 @@ class Stores:
         reused_outputs: Mapping[str, ArtifactRecord] | None = None,
         cached_from: str | None = None,
         error: str | None = None,
+        step_run_id: str | None = None,
     ) -> str:
         """Record a finished step with its new artifacts and events in one transaction."""
         return self.lineage.record_step(
@@ -244,6 +245,7 @@ class Stores:
             reused_outputs={name: a.artifact_id for name, a in (reused_outputs or {}).items()},
             cached_from=cached_from,
             error=error,
+            step_run_id=step_run_id,
         )
 
     def artifact_intact(self, artifact: ArtifactRecord) -> bool:

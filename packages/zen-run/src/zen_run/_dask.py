@@ -251,6 +251,7 @@ class DaskExecution(_Execution):
                         progressed = True
                         continue
                     self.say(f"[{order[slot]}/{total}] {slot}: running")
+                    self._started(step, time.time())
                     future = client.submit(
                         run_step_on_worker,
                         cloudpickle.dumps(self._task(step)),

@@ -126,6 +126,8 @@ class _Execution:
         self.run_id = ""
         self.resume_hits: dict[str, ad.CachedStep] = {}
         self.written_values: dict[tuple[str, str], object] = {}
+        self.running_rows: dict[str, str] = {}
+        """Step run ids of the steps recorded as running, by slot, for their final record to complete."""
 
     def say(self, message: str) -> None:
         if self.opts.progress is not None:
@@ -191,8 +193,9 @@ class _Execution:
         self.say(f"[{index}/{total}] {step.slot}: running")
         outputs: dict[str, Output[object]] = {}
         staged: dict[str, ad.Staged] = {}
-        kwargs = self._call_arguments(step, outputs, staged)
         step_started = time.time()
+        self._started(step, step_started)
+        kwargs = self._call_arguments(step, outputs, staged)
         try:
             result = step.instance.step.func(**kwargs)
         except (KeyboardInterrupt, SystemExit):
@@ -281,6 +284,17 @@ class _Execution:
             reused_outputs=dict(reused.outputs) if reused is not None else None,
             cached_from=reused.step_run_id if reused is not None else None,
             error=error,
+            step_run_id=self.running_rows.pop(step.slot, None),
+        )
+
+    def _started(self, step: CompiledStep, started_at: float) -> None:
+        """Record the step as running: a live run shows it, and a crashed one shows which step it died in."""
+        self.running_rows[step.slot] = self.context.stores.lineage.start_step(
+            run_id=self.run_id,
+            step_name=step.slot,
+            source=step.source,
+            config=step.config_json(),
+            started_at=started_at,
         )
 
     def _reuse(self, step: CompiledStep, hit: ad.CachedStep, components: CacheComponents) -> bool:

@@ -65,8 +65,16 @@ class LineageStore(Protocol):
         reused_outputs: Mapping[str, str] | None = None,
         cached_from: str | None = None,
         error: str | None = None,
+        step_run_id: str | None = None,
     ) -> str:
-        """Record a finished step run with its new artifacts and events, atomically."""
+        """Record a finished step run with its new artifacts and events, atomically (completing the row
+        ``start_step`` wrote when ``step_run_id`` is given)."""
+        ...
+
+    def start_step(
+        self, *, run_id: str, step_name: str, source: str, config: Mapping[str, JSONValue] | None, started_at: float
+    ) -> str:
+        """Record a step as running; returns its step run id."""
         ...
 
     def find_cached(self, cache_key: str) -> CachedStep | None:

@@ -280,12 +280,40 @@ class SQLiteLineageStore:
             conn.execute("UPDATE runs SET heartbeat_at = ? WHERE run_id = ?", (time.time(), run_id))
 
     def finish_run(self, run_id: str, *, status: str) -> None:
-        """Set a run's final status."""
+        """Set a run's final status; steps still marked running (cancelled with it) become ``stopped``."""
+        now = time.time()
         with self.transaction() as conn:
             conn.execute(
-                "UPDATE runs SET status = ?, ended_at = ?, owner_pid = NULL WHERE run_id = ?",
-                (status, time.time(), run_id),
+                "UPDATE runs SET status = ?, ended_at = ?, owner_pid = NULL WHERE run_id = ?", (status, now, run_id)
             )
+            conn.execute(
+                "UPDATE step_runs SET status = 'stopped', ended_at = ?, error = ? "
+                "WHERE run_id = ? AND status = 'running'",
+                (now, f"the run ended ({status}) before this step finished", run_id),
+            )
+
+    def start_step(
+        self, *, run_id: str, step_name: str, source: str, config: Mapping[str, JSONValue] | None, started_at: float
+    ) -> str:
+        """Record that a step started (status ``running``), so a live or crashed run shows it; returns its id for
+        :meth:`record_step` to complete."""
+        step_run_id = new_id()
+        with self.transaction() as conn:
+            seq = conn.execute("SELECT COUNT(*) FROM step_runs WHERE run_id = ?", (run_id,)).fetchone()[0]
+            conn.execute(
+                "INSERT INTO step_runs (step_run_id, run_id, step_name, status, source, config_json, started_at, seq) "
+                "VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+                (
+                    step_run_id,
+                    run_id,
+                    step_name,
+                    source,
+                    None if config is None else _json(dict(config)),
+                    started_at,
+                    seq,
+                ),
+            )
+        return step_run_id
 
     def record_step(
         self,
@@ -304,33 +332,45 @@ class SQLiteLineageStore:
         reused_outputs: Mapping[str, str] | None = None,
         cached_from: str | None = None,
         error: str | None = None,
+        step_run_id: str | None = None,
     ) -> str:
         """Record one finished step run, its new output artifacts and every input/output event, atomically.
 
         ``inputs`` and ``reused_outputs`` map names to existing artifact ids; ``new_artifacts`` are
-        ``(output name, record)`` pairs written by this step run.
+        ``(output name, record)`` pairs written by this step run. ``step_run_id`` completes the row
+        :meth:`start_step` wrote; without it a new row is added (cached steps never start).
         """
-        step_run_id = new_id()
+        values = (
+            status,
+            source,
+            None if config is None else _json(dict(config)),
+            cache_key,
+            None if cache_components is None else _json(dict(cache_components)),
+            cached_from,
+            started_at,
+            ended_at,
+            error,
+        )
         with self.transaction() as conn:
-            seq = conn.execute("SELECT COUNT(*) FROM step_runs WHERE run_id = ?", (run_id,)).fetchone()[0]
-            conn.execute(
-                f"INSERT INTO step_runs ({_STEP_COLUMNS}, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    step_run_id,
-                    run_id,
-                    step_name,
-                    status,
-                    source,
-                    None if config is None else _json(dict(config)),
-                    cache_key,
-                    None if cache_components is None else _json(dict(cache_components)),
-                    cached_from,
-                    started_at,
-                    ended_at,
-                    error,
-                    seq,
-                ),
-            )
+            if step_run_id is None:
+                step_run_id = new_id()
+                seq = conn.execute("SELECT COUNT(*) FROM step_runs WHERE run_id = ?", (run_id,)).fetchone()[0]
+                conn.execute(
+                    f"INSERT INTO step_runs ({_STEP_COLUMNS}, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (step_run_id, run_id, step_name, *values, seq),
+                )
+            else:
+                updated = conn.execute(
+                    "UPDATE step_runs SET status = ?, source = ?, config_json = ?, cache_key = ?, cache_json = ?, "
+                    "cached_from = ?, started_at = ?, ended_at = ?, error = ? "
+                    "WHERE step_run_id = ? AND run_id = ? AND step_name = ? AND status = 'running'",
+                    (*values, step_run_id, run_id, step_name),
+                ).rowcount
+                if updated != 1:
+                    raise StoreError(
+                        f"step run {step_run_id} ({step_name} of run {run_id}) is not a running step of that run; "
+                        f"it cannot be completed (was the run reaped as crashed?)."
+                    )
             for _, art in new_artifacts:
                 conn.execute(
                     f"INSERT INTO artifacts ({_ARTIFACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -384,6 +424,11 @@ class SQLiteLineageStore:
             with self.transaction() as conn:
                 conn.executemany(
                     "UPDATE runs SET status = 'crashed', ended_at = heartbeat_at "
+                    "WHERE run_id = ? AND status = 'running'",
+                    [(r,) for r in dead],
+                )
+                conn.executemany(
+                    "UPDATE step_runs SET status = 'crashed', error = 'the process running this step died' "
                     "WHERE run_id = ? AND status = 'running'",
                     [(r,) for r in dead],
                 )
