@@ -199,7 +199,7 @@ class _Execution:
         try:
             result = step.instance.step.func(**kwargs)
         except (KeyboardInterrupt, SystemExit):
-            self._record_failure(step, components, step_started, "stopped by the user", staged)
+            self._record_failure(step, components, step_started, "stopped by the user", staged, status="stopped")
             raise
         except Exception as exc:
             self._record_failure(step, components, step_started, traceback.format_exc(), staged)
@@ -418,7 +418,9 @@ class _Execution:
         started: float,
         error: str,
         staged: Mapping[str, ad.Staged],
+        *,
+        status: str = "failed",
     ) -> None:
         for area in staged.values():
             self.context.stores.discard_staged(area)
-        self._record(step, "failed", components, started, error=error)
+        self._record(step, status, components, started, error=error)

@@ -22,7 +22,9 @@ __all__ = [
 ]
 
 RUN_STATUSES = ("running", "completed", "failed", "crashed", "stopped")
-STEP_STATUSES = ("completed", "cached", "failed", "crashed", "skipped")
+STEP_STATUSES = ("running", "completed", "cached", "failed", "stopped", "crashed")
+"""``running`` while it runs; ``stopped`` when interrupted or cancelled with its run; ``crashed`` when its process
+died."""
 
 
 @attrs.frozen(kw_only=True)
