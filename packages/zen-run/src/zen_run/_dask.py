@@ -34,7 +34,7 @@ from zen_run._runconfig import RunConfig
 from zen_run._runner import RunOptions, _Execution, _Produced
 from zen_run._stack import Stack
 from zen_run.errors import OutputTypeError, StepFailedError
-from zen_store import SQLiteLineageStore
+from zen_store import ArtifactStorage, SQLiteLineageStore
 from zen_types import Output
 from zen_types.errors import WiringError
 
@@ -92,12 +92,18 @@ class _NoLineage:
         raise RuntimeError(f"zen: lineage.{name} used on a Dask worker; only the driver writes lineage.")
 
 
+_WORKER_STORES: dict[tuple[str, str, tuple[tuple[str, str], ...]], ArtifactStorage] = {}
+"""Artifact stores a worker process opened, reused by its later tasks (opening a remote one checks its bucket)."""
+
+
 def _worker_context(task: _Task) -> RunContext:
-    artifacts = ad.Stores.open_artifacts(
-        artifacts=task.stack.artifact_location(task.project),
-        zen_dir=task.project.zen_dir,
-        options=task.stack.storage_options(),
-    )
+    location = task.stack.artifact_location(task.project)
+    key = (location, str(task.project.zen_dir), tuple(sorted(task.stack.artifact_options.items())))
+    artifacts = _WORKER_STORES.get(key)
+    if artifacts is None:
+        artifacts = _WORKER_STORES[key] = ad.Stores.open_artifacts(
+            artifacts=location, zen_dir=task.project.zen_dir, options=task.stack.storage_options()
+        )
     stores = ad.Stores(artifacts, cast(SQLiteLineageStore, _NoLineage()))
     return RunContext(
         project=task.project,
