@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from sklearn.linear_model import LogisticRegression
@@ -38,6 +39,7 @@ from zen_materialize._numpy import NumpyMaterializer, NumpyMemmapView
 from zen_materialize._pandas import DataFrameMaterializer, SeriesMaterializer
 from zen_materialize._sklearn import SklearnMaterializer
 from zen_materialize.testing import check_roundtrip, same_value
+from zen_store import content_hash
 
 
 @attrs.frozen
@@ -156,6 +158,26 @@ def test_roundtrip_property(cls: type[Materializer[object]]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnsafeMaterializerWarning)
         check_roundtrip(cls(), strategy, equal=equal, max_examples=25)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cls", list(ROUNDTRIPS), ids=lambda c: c.__name__)
+def test_same_value_same_bytes(cls: type[Materializer[object]], tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Writing a value twice gives identical files: content hashes, and so downstream cache keys, are stable."""
+    strategy, _ = ROUNDTRIPS[cls]
+
+    @settings(max_examples=10, deadline=None)
+    @given(value=strategy)
+    def check(value: object) -> None:
+        digests = []
+        for _ in range(2):
+            folder = tmp_path_factory.mktemp("same")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UnsafeMaterializerWarning)
+                cls().write(value, Location(str(folder)))
+            digests.append(content_hash(folder)[0])
+        assert digests[0] == digests[1]
+
+    check()
 
 
 def test_writer_is_chosen_by_mro_and_generic_aliases_resolve() -> None:
