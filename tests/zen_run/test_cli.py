@@ -152,6 +152,7 @@ def test_remote_stack_register_run_and_gc_on_s3(workdir: Path, s3_url: str, s3_e
         "--artifact-option",
         f"endpoint_url={s3_endpoint}",
     )
+    assert f"artifact:endpoint_url={s3_endpoint}" in zen(workdir, "stack", "list")
     zen(workdir, "run", "flows:instance", "--stack", "s3", "-q")
     run_id = json.loads(zen(workdir, "runs", "list", "--json"))[0]["run_id"]
     shown = json.loads(zen(workdir, "runs", "show", run_id, "--json"))

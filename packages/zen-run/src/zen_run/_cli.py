@@ -207,8 +207,11 @@ def cmd_stack_list(args: argparse.Namespace, out: Printer) -> int:
         out.emit_json({"active": active, "stacks": stacks})
         return 0
     out.table(
-        ["", "name", "orchestrator", "artifact store", "lineage store"],
-        [["*" if s.name == active else "", s.name, s.orchestrator, s.artifact_store, s.lineage_store] for s in stacks],
+        ["", "name", "orchestrator", "artifact store", "lineage store", "options"],
+        [
+            ["*" if s.name == active else "", s.name, s.orchestrator, s.artifact_store, s.lineage_store, _options(s)]
+            for s in stacks
+        ],
     )
     return 0
 
@@ -221,6 +224,12 @@ def _key_values(flag: str, items: list[str] | None) -> dict[str, str]:
             raise _UsageError(f"{flag} {item!r}: expected KEY=VALUE.")
         found[key] = value
     return found
+
+
+def _options(stack: Stack) -> str:
+    shown = [f"{k}={v}" for k, v in sorted(stack.options.items())]
+    shown += [f"artifact:{k}={v}" for k, v in sorted(stack.artifact_options.items())]
+    return " ".join(shown) or "-"
 
 
 def cmd_stack_register(args: argparse.Namespace, out: Printer) -> int:
