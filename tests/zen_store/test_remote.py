@@ -123,6 +123,20 @@ def test_conditional_put_refuses_a_racing_writer(s3_store: RemoteArtifactStore, 
         s3_store.fs.pipe_file(f"{key}/{MANIFEST}", b"{}", mode="create")
 
 
+def test_a_writer_never_overwrites_another_writers_upload(s3_store: RemoteArtifactStore, s3_endpoint: str) -> None:
+    """Files of an upload in progress (no manifest yet) under the same name are not overwritten: each data object
+    is a conditional put too, and the refused writer's staging is thrown away."""
+    raw = _raw(s3_endpoint)
+    name = uuid.uuid4().hex
+    raw.pipe_file(f"{s3_store.path}/{name}/a.txt", b"theirs")
+    staging = s3_store.stage()
+    (Path(staging.uri) / "a.txt").write_bytes(b"mine")
+    with pytest.raises(StoreError, match="written once"):
+        s3_store.commit(staging, name=name)
+    assert raw.cat_file(f"{s3_store.path}/{name}/a.txt") == b"theirs"
+    assert not staging.path.exists()
+
+
 def test_no_manifest_no_artifact(s3_store: RemoteArtifactStore, s3_endpoint: str) -> None:
     """Files uploaded without their manifest (a writer killed mid-upload) are not an artifact to anyone."""
     raw = _raw(s3_endpoint)
