@@ -2,20 +2,19 @@
 
 zen-types sits below the runner, so it finds it through the ``zen.runner`` entry-point group (zen-run
 registers its reference runner there). The run it returns is described by small read-only protocols, which
-zen-run's post-execution objects satisfy.
+zen-run's post-execution objects satisfy. This module knows nothing of pipelines: the runner receives the
+``PipelineInstance`` it is handed (typed ``object`` here so ``_pipeline`` can import this module without
+this module importing it back).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from zen_types._json import JSONValue
 from zen_types.errors import RunnerNotFoundError
-
-if TYPE_CHECKING:
-    from zen_types._pipeline import PipelineInstance
 
 __all__ = ["ArtifactView", "RunView", "StepRunView", "run_pipeline"]
 
@@ -55,12 +54,12 @@ class RunView(Protocol):
     def steps(self) -> Mapping[str, StepRunView]: ...
 
 
-_Runner = Callable[["PipelineInstance", Mapping[str, object]], RunView]
+_Runner = Callable[[object, Mapping[str, object]], RunView]
 _RUNNER: list[_Runner] = []
 
 
-def run_pipeline(instance: PipelineInstance, options: Mapping[str, object]) -> RunView:
-    """Run ``instance`` with the installed runner (found once, then remembered)."""
+def run_pipeline(instance: object, options: Mapping[str, object]) -> RunView:
+    """Run ``instance`` (a ``PipelineInstance``) with the installed runner (found once, then remembered)."""
     if not _RUNNER:
         found = sorted(entry_points(group="zen.runner"), key=lambda ep: ep.name != "default")
         if not found:
