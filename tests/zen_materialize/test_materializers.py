@@ -20,6 +20,17 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from tests.zen_materialize.strategies import plain_values
+from tests.zen_materialize.torch_strategies import (
+    batches_from,
+    datasets,
+    images,
+    numpy_tensors,
+    same_batches,
+    same_dataset,
+    same_image,
+    same_tensor,
+    tensors,
+)
 from zen_materialize import (
     AmbiguousMaterializerError,
     ArtifactLocation,
@@ -38,7 +49,9 @@ from zen_materialize._arrow import ArrowTableMaterializer
 from zen_materialize._numpy import NumpyMaterializer, NumpyMemmapView
 from zen_materialize._pandas import DataFrameMaterializer, SeriesMaterializer
 from zen_materialize._sklearn import SklearnMaterializer
+from zen_materialize.images import ImageMaterializer
 from zen_materialize.testing import check_roundtrip, same_value
+from zen_materialize.torch import NumpyTensorView, TableBatchesView, TableDatasetView, TensorMaterializer
 from zen_store import content_hash
 
 
@@ -141,6 +154,12 @@ ROUNDTRIPS: dict[type[Materializer[object]], tuple[st.SearchStrategy[object], ob
         lambda a, b: a.equals(b),
     ),
     SklearnMaterializer: (_fitted_models(), _model_equal),
+    # Materializers typed with their value type; the table holds every entry as Materializer[object].
+    TensorMaterializer: (tensors, same_tensor),  # type: ignore[dict-item]
+    NumpyTensorView: (numpy_tensors, same_tensor),  # type: ignore[dict-item]
+    TableDatasetView: (datasets(), same_dataset),  # type: ignore[dict-item]
+    TableBatchesView: (datasets().map(batches_from), same_batches),  # type: ignore[dict-item]
+    ImageMaterializer: (images(), same_image),  # type: ignore[dict-item]
 }
 
 
@@ -331,6 +350,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from zen_materialize import Location
 from zen_materialize._sklearn import SklearnMaterializer
+from zen_materialize.images import ImageMaterializer
+from zen_materialize.torch import NumpyTensorView, TableBatchesView, TableDatasetView, TensorMaterializer
 x = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
 model = make_pipeline(StandardScaler(), LogisticRegression(C=0.5)).fit(x, [0, 1, 1, 0])
 SklearnMaterializer().write(model, Location(sys.argv[1]))

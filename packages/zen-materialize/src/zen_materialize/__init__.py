@@ -17,6 +17,7 @@ from zen_materialize.errors import (
     MaterializerError,
     MaterializerNotFoundError,
     UnsafeMaterializerWarning,
+    UnsupportedValueError,
 )
 
 __all__ = [
@@ -34,5 +35,6 @@ __all__ = [
     "PickleMaterializer",
     "RecordMaterializer",
     "UnsafeMaterializerWarning",
+    "UnsupportedValueError",
     "default_registry",
 ]

@@ -37,14 +37,24 @@ _LAZY_BY_LIBRARY: Final = {
     "pandas": "zen_materialize._pandas",
     "pyarrow": "zen_materialize._arrow",
     "sklearn": "zen_materialize._sklearn",
+    "torch": "zen_materialize._torch",
+    "PIL": "zen_materialize._images",
 }
 # Stored format -> the zen modules that register its readers.
 _LAZY_BY_FORMAT: Final = {
     "npy": ("zen_materialize._numpy",),
     "parquet": ("zen_materialize._pandas", "zen_materialize._arrow"),
     "skops": ("zen_materialize._sklearn",),
+    "safetensors": ("zen_materialize._torch",),
+    "png": ("zen_materialize._images",),
 }
-_LIBRARY_OF_MODULE: Final = {v: k for k, v in _LAZY_BY_LIBRARY.items()}
+# Modules whose views need two libraries: loaded when one of their own classes is asked for, or when every
+# listed library is installed and all materializers are listed.
+_LAZY_VIEWS: Final = {"zen_materialize._torch_tables": ("torch", "pyarrow")}
+_LIBRARIES_OF_MODULE: Final = {
+    **{module: (library,) for library, module in _LAZY_BY_LIBRARY.items()},
+    **_LAZY_VIEWS,
+}
 
 
 def _classes_of(tp: object) -> list[type]:
@@ -78,6 +88,8 @@ class MaterializerRegistry:
         self._record_writer: MaterializerClass | None = None
         self._writer_cache: dict[object, AnyMaterializer] = {}
         self._loaded: set[str] = set()
+        self._lazy_types: dict[str, str] = {}
+        self._lazy_formats: dict[str, list[str]] = {}
 
     # -- registration ----------------------------------------------------------------------------------------
 
@@ -101,10 +113,24 @@ class MaterializerRegistry:
         self._readers.setdefault(cls.FORMAT, []).append(cls)
         self._writer_cache.clear()
 
+    def register_lazy(self, module: str, *, types: Iterable[str] = (), formats: Iterable[str] = ()) -> None:
+        """Import ``module`` and call its ``register(registry)`` only when it is needed: when a type whose MRO
+        contains one of ``types`` (fully qualified class names, ``"torch.nn.modules.module.Module"``) is
+        written, or an artifact of one of ``formats`` is read. The libraries behind those types are imported
+        only then, so registering costs nothing for processes that never use them."""
+        for name in types:
+            self._lazy_types[name] = module
+        for fmt in formats:
+            self._lazy_formats.setdefault(fmt, []).append(module)
+        self._writer_cache.clear()
+
     def materializers(self) -> list[MaterializerClass]:
         """Every registered materializer class, once each (after loading the installed optional ones)."""
         for library, module in _LAZY_BY_LIBRARY.items():
             if importlib.util.find_spec(library) is not None:
+                self._load(module)
+        for module, libraries in _LAZY_VIEWS.items():
+            if all(importlib.util.find_spec(library) is not None for library in libraries):
                 self._load(module)
         seen: dict[str, MaterializerClass] = {}
         for classes in self._readers.values():
@@ -116,18 +142,30 @@ class MaterializerRegistry:
         if module in self._loaded:
             return
         self._loaded.add(module)
-        library = _LIBRARY_OF_MODULE.get(module)
-        if library is not None and importlib.util.find_spec(library) is None:
+        if any(importlib.util.find_spec(library) is None for library in _LIBRARIES_OF_MODULE.get(module, ())):
             return
         loaded = importlib.import_module(module)
         register: typing.Callable[[MaterializerRegistry], None] = loaded.register
         register(self)
 
     def _load_for(self, classes: Iterable[type]) -> None:
+        """Load the modules registering materializers for ``classes``: by the library of each class in their
+        MROs (a user's ``nn.Module`` subclass needs the torch materializers), by lazily registered qualified
+        names, and the zen module defining a view class itself."""
         for cls in classes:
-            module = _LAZY_BY_LIBRARY.get(cls.__module__.split(".")[0])
-            if module is not None:
-                self._load(module)
+            for base in cls.__mro__:
+                module = _LAZY_BY_LIBRARY.get(base.__module__.split(".")[0])
+                if module is not None:
+                    self._load(module)
+                lazy = self._lazy_types.get(f"{base.__module__}.{base.__qualname__}")
+                if lazy is not None:
+                    self._load(lazy)
+                if base.__module__ in _LIBRARIES_OF_MODULE:
+                    self._load(base.__module__)
+
+    def _load_format(self, format: str) -> None:
+        for module in (*_LAZY_BY_FORMAT.get(format, ()), *self._lazy_formats.get(format, ())):
+            self._load(module)
 
     # -- writers -----------------------------------------------------------------------------------------------
 
@@ -204,8 +242,7 @@ class MaterializerRegistry:
     def by_name(self, name: str, *, format: str | None = None) -> AnyMaterializer:
         """The registered materializer whose import path is ``name`` (``format`` loads optional readers)."""
         if format is not None:
-            for module in _LAZY_BY_FORMAT.get(format, ()):
-                self._load(module)
+            self._load_format(format)
         for classes in self._readers.values():
             for cls in classes:
                 if cls.ref().name == name:
@@ -217,8 +254,9 @@ class MaterializerRegistry:
 
     def reader_for(self, format: str, as_type: object = None) -> AnyMaterializer:
         """The materializer that reads artifacts of ``format`` as ``as_type`` (None: the format's own type)."""
-        for module in _LAZY_BY_FORMAT.get(format, ()):
-            self._load(module)
+        self._load_format(format)
+        if as_type is not None:
+            self._load_for(_classes_of(as_type))
         readers = list(dict.fromkeys(self._readers.get(format, [])))
         if not readers:
             raise MaterializerNotFoundError(

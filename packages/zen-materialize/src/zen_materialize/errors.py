@@ -10,6 +10,7 @@ __all__ = [
     "MaterializerError",
     "MaterializerNotFoundError",
     "UnsafeMaterializerWarning",
+    "UnsupportedValueError",
 ]
 
 
@@ -31,3 +32,8 @@ class CorruptArtifactError(ZenError, ValueError):
 
 class UnsafeMaterializerWarning(UserWarning):
     """A materializer whose stored artifacts execute code when loaded (pickle) was used."""
+
+
+class UnsupportedValueError(ZenError, TypeError):
+    """A value of a type a materializer writes cannot be stored in its format (a dtype, layout or column the
+    format has no place for); the message names what to convert it to."""
