@@ -2,8 +2,9 @@
 
 It sits on zen-types, beside zen-materialize and zen-git, and below zen-run. The artifact store keeps each
 artifact as an atomically committed, content-hashed directory under one root; the lineage store keeps runs,
-step runs, artifacts and the events connecting them in SQLite. Artifact stores are local folders or any fsspec
-URL (S3 through s3fs), with the same guarantees. It stores records and bytes only: turning an
+step runs, artifacts and the events connecting them in SQLite, or in PostgreSQL for a team sharing one history
+(``open_lineage_store`` picks by location). Artifact stores are local folders or any fsspec URL (S3 through
+s3fs), with the same guarantees. It stores records and bytes only: turning an
 artifact back into a value is zen-run's job, with a materializer, so this package does not import
 zen-materialize.
 """
@@ -11,6 +12,8 @@ zen-materialize.
 from __future__ import annotations
 
 from zen_store._artifacts import STALE_AFTER_S, ArtifactStore, StoredArtifact, content_hash
+from zen_store._lineage import open_lineage_store
+from zen_store._postgres import POSTGRES_SCHEMA_VERSION, PostgresLineageStore, is_postgres_url
 from zen_store._protocol import LineageStore
 from zen_store._records import (
     ArtifactRecord,
@@ -50,6 +53,8 @@ __all__ = [
     "LineageGraph",
     "LineageStore",
     "MANIFEST",
+    "POSTGRES_SCHEMA_VERSION",
+    "PostgresLineageStore",
     "RecordNotFoundError",
     "RemoteArtifactStore",
     "RepoRecord",
@@ -66,6 +71,8 @@ __all__ = [
     "StoredArtifact",
     "UnsafePathError",
     "content_hash",
+    "is_postgres_url",
     "new_id",
     "open_artifact_store",
+    "open_lineage_store",
 ]

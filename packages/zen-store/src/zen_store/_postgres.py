@@ -1,0 +1,851 @@
+"""The PostgreSQL lineage store: one shared history for a team, and for drivers on many machines.
+
+The only module that talks to psycopg (3), which it imports when a store is opened, so ``import zen_store`` stays
+free of it. It keeps the SQLite store's behaviour, record for record, with these guarantees:
+
+- Every write is one ``SERIALIZABLE`` transaction (where SQLite serializes writers with ``BEGIN IMMEDIATE``);
+  a transaction the server aborts as a serialization failure or a deadlock is retried from the start, a bounded
+  number of times, so concurrent writers from many processes and hosts all commit.
+- The schema is versioned (the ``zen_schema`` table); opening migrates under a transaction-scoped advisory lock,
+  so simultaneous first opens create it once, and a database written by a newer zen is refused, unchanged.
+- A lost connection (a server restart) is re-opened within ``reconnect_within_s`` seconds and the interrupted
+  transaction - which the server rolled back - runs again. Only a connection lost during ``COMMIT`` itself is not
+  retried: whether it committed is unknown, so the error says so. Nothing is ever half recorded.
+- Credentials come from libpq: the URL's password, ``PGPASSWORD`` or the password file (``~/.pgpass``); messages
+  show the location without the password.
+- One connection per store, used by one thread at a time (a lock), as the run's heartbeat thread shares it.
+
+Ids, pipeline and step names are ``COLLATE "C"`` so that ordering and id-prefix ranges are by code point, as
+in SQLite, whatever the database's locale. Timestamps are seconds since the epoch (``double precision``), JSON
+is stored as the same text SQLite keeps.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Final, TypeVar, cast
+
+from zen_store._process import alive
+from zen_store._records import (
+    ArtifactRecord,
+    CachedStep,
+    Comparison,
+    LineageEdge,
+    LineageGraph,
+    RepoRecord,
+    RunRecord,
+    StepDifference,
+    StepRunRecord,
+)
+from zen_store._sqlite import HEARTBEAT_STALE_S, new_id
+from zen_store.errors import ArtifactNotFoundError, RecordNotFoundError, SchemaVersionError, StoreError
+from zen_types import JSONValue
+
+if TYPE_CHECKING:
+    import psycopg
+
+__all__ = ["POSTGRES_SCHEMA_VERSION", "PostgresLineageStore", "is_postgres_url"]
+
+POSTGRES_SCHEMA_VERSION: Final = 1
+MAX_ATTEMPTS: Final = 30
+"""Attempts of one write transaction that keeps losing serialization conflicts before giving up."""
+RECONNECT_WITHIN_S: Final = 30.0
+_LOCK_KEY: Final = 0x7A656E_6C696E  # "zen" "lin": the advisory lock key migrations take
+_HOST: Final = socket.gethostname()
+_SCHEMES: Final = ("postgresql://", "postgres://")
+
+Row = tuple[object, ...]
+T = TypeVar("T")
+
+_C: Final = 'TEXT COLLATE "C"'
+_MIGRATIONS: Final[dict[int, list[str]]] = {
+    1: [
+        "CREATE TABLE zen_schema (version INTEGER NOT NULL)",
+        f"""CREATE TABLE runs (
+            run_id {_C} PRIMARY KEY, pipeline_name {_C} NOT NULL, run_name TEXT, status TEXT NOT NULL,
+            started_at DOUBLE PRECISION NOT NULL, ended_at DOUBLE PRECISION, spec_json TEXT NOT NULL,
+            stack TEXT NOT NULL, repo_head TEXT, repo_dirty BOOLEAN NOT NULL DEFAULT FALSE, repo_diff_digest TEXT,
+            sources_json TEXT NOT NULL, owner_pid INTEGER, owner_host TEXT, heartbeat_at DOUBLE PRECISION)""",
+        "CREATE INDEX runs_pipeline ON runs (pipeline_name, started_at)",
+        "CREATE INDEX runs_started ON runs (started_at, run_id)",
+        "CREATE INDEX runs_running ON runs (status) WHERE status = 'running'",
+        f"""CREATE TABLE step_runs (
+            step_run_id {_C} PRIMARY KEY, run_id {_C} NOT NULL REFERENCES runs(run_id), step_name {_C} NOT NULL,
+            seq INTEGER NOT NULL, status TEXT NOT NULL, source TEXT NOT NULL, config_json TEXT, cache_key TEXT,
+            cache_json TEXT, cached_from TEXT, started_at DOUBLE PRECISION NOT NULL, ended_at DOUBLE PRECISION,
+            error TEXT)""",
+        "CREATE INDEX step_runs_run ON step_runs (run_id, seq)",
+        "CREATE INDEX step_runs_cache ON step_runs (cache_key, status) WHERE cache_key IS NOT NULL",
+        "CREATE INDEX step_runs_name ON step_runs (step_name, run_id)",
+        f"""CREATE TABLE artifacts (
+            artifact_id {_C} PRIMARY KEY, uri TEXT NOT NULL, type_name TEXT NOT NULL, materializer TEXT,
+            format TEXT NOT NULL, format_version INTEGER NOT NULL, kind TEXT NOT NULL, content_hash TEXT NOT NULL,
+            size BIGINT NOT NULL, metadata_json TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+            producer_step_run_id {_C})""",
+        "CREATE INDEX artifacts_uri ON artifacts (uri)",
+        "CREATE INDEX artifacts_producer ON artifacts (producer_step_run_id)",
+        f"""CREATE TABLE events (
+            step_run_id {_C} NOT NULL REFERENCES step_runs(step_run_id),
+            artifact_id {_C} NOT NULL REFERENCES artifacts(artifact_id),
+            direction TEXT NOT NULL CHECK (direction IN ('input', 'output')), name TEXT NOT NULL,
+            PRIMARY KEY (step_run_id, direction, name))""",
+        "CREATE INDEX events_artifact ON events (artifact_id, direction)",
+    ],
+}
+_TABLES: Final = ("runs", "step_runs", "artifacts", "events")
+
+_ARTIFACT_COLUMNS: Final = (
+    "artifact_id, uri, type_name, materializer, format, format_version, kind, content_hash, size, metadata_json, "
+    "created_at, producer_step_run_id"
+)
+_RUN_COLUMNS: Final = (
+    "run_id, pipeline_name, run_name, status, started_at, ended_at, spec_json, stack, repo_head, repo_dirty, "
+    "repo_diff_digest, sources_json"
+)
+_STEP_COLUMNS: Final = (
+    "step_run_id, run_id, step_name, status, source, config_json, cache_key, cache_json, cached_from, started_at, "
+    "ended_at, error"
+)
+
+
+def is_postgres_url(location: str) -> bool:
+    """True when ``location`` names a PostgreSQL database (``postgresql://`` or ``postgres://``)."""
+    return location.startswith(_SCHEMES)
+
+
+def _ts(value: object) -> datetime:
+    return datetime.fromtimestamp(float(cast("float", value)), tz=UTC)
+
+
+def _opt_ts(value: object) -> datetime | None:
+    return None if value is None else _ts(value)
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _load_json(text: object) -> JSONValue:
+    return cast("JSONValue", json.loads(str(text))) if text is not None else None
+
+
+def _json_dict(text: object) -> dict[str, JSONValue]:
+    value = _load_json(text)
+    return value if isinstance(value, dict) else {}
+
+
+def _artifact(row: Row) -> ArtifactRecord:
+    return ArtifactRecord(
+        artifact_id=str(row[0]),
+        uri=str(row[1]),
+        type_name=str(row[2]),
+        materializer=_opt_str(row[3]),
+        format=str(row[4]),
+        format_version=int(cast("int", row[5])),
+        kind=str(row[6]),
+        content_hash=str(row[7]),
+        size=int(cast("int", row[8])),
+        metadata=_json_dict(row[9]),
+        created_at=_ts(row[10]),
+        producer_step_run_id=_opt_str(row[11]),
+    )
+
+
+def _run(row: Row) -> RunRecord:
+    return RunRecord(
+        run_id=str(row[0]),
+        pipeline_name=str(row[1]),
+        run_name=_opt_str(row[2]),
+        status=str(row[3]),
+        started_at=_ts(row[4]),
+        ended_at=_opt_ts(row[5]),
+        spec_json=str(row[6]),
+        stack=str(row[7]),
+        repo=RepoRecord(head_sha=_opt_str(row[8]), dirty=bool(row[9]), diff_digest=_opt_str(row[10])),
+        sources={k: str(v) for k, v in _json_dict(row[11]).items()},
+    )
+
+
+def describe_location(url: str) -> str:
+    """``user@host:port/dbname`` of a PostgreSQL URL, without its password (for messages)."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.Error:  # show nothing of a URL that may hold a password
+        return "postgresql://(unparsable URL)"
+    user = f"{parts['user']}@" if parts.get("user") else ""
+    port = f":{parts['port']}" if parts.get("port") else ""
+    return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
+
+
+class _Lost(Exception):
+    """The connection dropped during a transaction, before ``COMMIT``: the server rolled it back."""
+
+
+class PostgresLineageStore:
+    """Lineage records in a PostgreSQL database, shared by every process that opens the same URL."""
+
+    reconnect_within_s: float = RECONNECT_WITHIN_S
+    """How long a lost connection is retried before an operation fails (a server restart takes seconds)."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            import psycopg
+        except ImportError as exc:
+            raise StoreError(
+                "the lineage store is a PostgreSQL URL, but psycopg is not installed. Install the postgres extra: "
+                "pip install 'zen-store[postgres]'."
+            ) from exc
+        self._psycopg = psycopg
+        self.url = url
+        self.location = describe_location(url)
+        self._lock = threading.RLock()
+        self._conn: psycopg.Connection[tuple[object, ...]] | None = None
+        self._conn = self._connect()
+        self._migrate()
+
+    @classmethod
+    def open(cls, url: str) -> PostgresLineageStore:
+        """Open (creating or migrating the schema of) the lineage database at ``url``."""
+        return cls(url)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+
+    def __del__(self) -> None:
+        # The store owns its connection: one dropped unclosed closes it (as SQLite's does), without a warning.
+        conn = getattr(self, "_conn", None)
+        if conn is not None and not conn.closed:
+            conn.close()
+
+    # -- connection and transactions --------------------------------------------------------------------------
+
+    def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
+        try:
+            return self._psycopg.connect(self.url, autocommit=True, connect_timeout=10, application_name="zen")
+        except self._psycopg.Error as exc:
+            detail = " ".join(str(exc).split())
+            raise StoreError(
+                f"cannot connect to the PostgreSQL lineage store {self.location}: {detail}. Check that the server "
+                f"runs and the URL is right; a password comes from PGPASSWORD or ~/.pgpass (or the URL given to "
+                f"the Client), never from .zen/config.json."
+            ) from exc
+
+    def _connection(self) -> psycopg.Connection[tuple[object, ...]]:
+        """The open connection, re-opened (retrying for ``reconnect_within_s``) when it was lost."""
+        conn = self._conn
+        if conn is not None and not conn.closed and not conn.broken:
+            return conn
+        deadline = time.monotonic() + self.reconnect_within_s
+        while True:
+            try:
+                self._conn = self._connect()
+            except StoreError as exc:
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"lost the connection to the PostgreSQL lineage store {self.location} and could not "
+                        f"reconnect within {self.reconnect_within_s:g} s: {exc.__cause__}. Everything recorded "
+                        f"before is kept; run again once the server is back."
+                    ) from exc
+                time.sleep(0.25)
+                continue
+            return self._conn
+
+    def _transaction(
+        self, body: Callable[[psycopg.Connection[tuple[object, ...]]], T], *, write: bool = True, single: bool = False
+    ) -> T:
+        """Run ``body`` in one transaction (``SERIALIZABLE`` for writes, a consistent snapshot for reads; none for
+        a ``single`` statement), retried on serialization failures and deadlocks (bounded) and after a connection
+        lost before ``COMMIT`` (re-opened within the bound)."""
+        begin = "BEGIN ISOLATION LEVEL SERIALIZABLE" if write else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+        return self._retrying(body, begin=None if single else begin)
+
+    def _retrying(self, body: Callable[[psycopg.Connection[tuple[object, ...]]], T], *, begin: str | None) -> T:
+        psycopg = self._psycopg
+        conflicts = lost = 0
+        while True:
+            with self._lock:
+                conn = self._connection()
+                committing = False
+                try:
+                    if begin is None:
+                        return body(conn)
+                    conn.execute(begin)
+                    result = body(conn)
+                    committing = True
+                    conn.execute("COMMIT")
+                    return result
+                except (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected) as exc:
+                    self._rollback(conn)
+                    conflicts += 1
+                    if conflicts >= MAX_ATTEMPTS:
+                        raise StoreError(
+                            f"the PostgreSQL lineage store {self.location} aborted a write {conflicts} times for "
+                            f"conflicting concurrent writers ({exc.sqlstate}); nothing of it was recorded. Retry."
+                        ) from exc
+                except psycopg.OperationalError as exc:
+                    if not (conn.closed or conn.broken):
+                        self._rollback(conn)
+                        raise StoreError(f"the PostgreSQL lineage store {self.location} refused: {exc}") from exc
+                    if committing:
+                        raise StoreError(
+                            f"lost the connection to the PostgreSQL lineage store {self.location} while committing; "
+                            f"the server may or may not have recorded the write (never partly). Check with "
+                            f"`zen runs list`, then run again."
+                        ) from exc
+                    lost += 1
+                    if lost > 3:
+                        raise StoreError(
+                            f"the connection to the PostgreSQL lineage store {self.location} keeps dropping ({exc})."
+                        ) from exc
+                    continue  # the server rolled the transaction back: reconnect and run it again
+                except psycopg.DataError as exc:
+                    self._rollback(conn)
+                    raise StoreError(
+                        f"the PostgreSQL lineage store {self.location} cannot keep a value: {exc} (text cannot "
+                        f"hold NUL characters in PostgreSQL)."
+                    ) from exc
+                except BaseException:
+                    self._rollback(conn)
+                    raise
+            time.sleep(random.uniform(0.0, min(0.5, 0.005 * 2**conflicts)))  # jitter spreads the retries
+
+    def _rollback(self, conn: psycopg.Connection[tuple[object, ...]]) -> None:
+        if conn.closed or conn.broken:
+            return
+        try:
+            conn.execute("ROLLBACK")
+        except self._psycopg.Error:
+            conn.close()
+
+    def _read(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
+        """Rows of one query (one statement needs no explicit transaction)."""
+        return self._transaction(lambda conn: _rows(conn, sql, params), write=False, single=True)
+
+    def _migrate(self) -> None:
+        def migrate(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+            found = conn.execute("SELECT to_regclass('zen_schema') IS NOT NULL").fetchone()
+            version = 0
+            if found is not None and found[0]:
+                row = conn.execute("SELECT max(version) FROM zen_schema").fetchone()
+                version = int(cast("int", row[0])) if row is not None and row[0] is not None else 0
+            if version > POSTGRES_SCHEMA_VERSION:
+                raise SchemaVersionError(
+                    f"{self.location} uses lineage schema version {version}, but this zen understands up to "
+                    f"{POSTGRES_SCHEMA_VERSION}. Upgrade zen (pip install -U zen-run); nothing was changed."
+                )
+            if version == POSTGRES_SCHEMA_VERSION:
+                return
+            if version == 0:
+                clash = [t for t in _TABLES if _exists(conn, t)]
+                if clash:
+                    raise SchemaVersionError(
+                        f"{self.location} already has table(s) {', '.join(clash)} that zen did not create; "
+                        f"refusing to use it. Give zen its own database (or schema, through the search_path)."
+                    )
+            for step in range(version + 1, POSTGRES_SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[step]:
+                    conn.execute(statement)
+            conn.execute("DELETE FROM zen_schema")
+            conn.execute("INSERT INTO zen_schema (version) VALUES (%s)", (POSTGRES_SCHEMA_VERSION,))
+
+        # READ COMMITTED: each statement sees what committed before it, so a process that waited on the lock sees
+        # the schema the holder created (a serializable snapshot would be taken before the wait).
+        self._retrying(migrate, begin="BEGIN ISOLATION LEVEL READ COMMITTED")
+
+    # -- writing ------------------------------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        *,
+        pipeline_name: str,
+        run_name: str | None,
+        spec_json: str,
+        stack: str,
+        repo: RepoRecord,
+        sources: Mapping[str, str],
+    ) -> str:
+        """Record a new running run owned by this process; returns its id."""
+        run_id = new_id()
+        now = time.time()
+        values = (
+            run_id,
+            pipeline_name,
+            run_name,
+            now,
+            spec_json,
+            stack,
+            repo.head_sha,
+            repo.dirty,
+            repo.diff_digest,
+            _json(dict(sources)),
+            os.getpid(),
+            _HOST,
+            now,
+        )
+        self._transaction(
+            lambda conn: conn.execute(
+                f"INSERT INTO runs ({_RUN_COLUMNS}, owner_pid, owner_host, heartbeat_at) "
+                "VALUES (%s, %s, %s, 'running', %s, NULL, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                values,
+            )
+        )
+        return run_id
+
+    def heartbeat(self, run_id: str) -> None:
+        """Mark the run as still alive (its owner calls this periodically)."""
+        self._transaction(
+            lambda conn: conn.execute("UPDATE runs SET heartbeat_at = %s WHERE run_id = %s", (time.time(), run_id))
+        )
+
+    def finish_run(self, run_id: str, *, status: str) -> None:
+        """Set a run's final status; steps still marked running (cancelled with it) become ``stopped``."""
+        now = time.time()
+
+        def finish(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+            conn.execute(
+                "UPDATE runs SET status = %s, ended_at = %s, owner_pid = NULL WHERE run_id = %s", (status, now, run_id)
+            )
+            conn.execute(
+                "UPDATE step_runs SET status = 'stopped', ended_at = %s, error = %s "
+                "WHERE run_id = %s AND status = 'running'",
+                (now, f"the run ended ({status}) before this step finished", run_id),
+            )
+
+        self._transaction(finish)
+
+    def start_step(
+        self, *, run_id: str, step_name: str, source: str, config: Mapping[str, JSONValue] | None, started_at: float
+    ) -> str:
+        """Record that a step started (status ``running``); returns its id for :meth:`record_step` to complete."""
+        step_run_id = new_id()
+        config_json = None if config is None else _json(dict(config))
+
+        def start(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+            conn.execute(
+                "INSERT INTO step_runs (step_run_id, run_id, step_name, status, source, config_json, started_at, seq) "
+                "SELECT %s, %s, %s, 'running', %s, %s, %s, COUNT(*) FROM step_runs WHERE run_id = %s",
+                (step_run_id, run_id, step_name, source, config_json, started_at, run_id),
+            )
+
+        self._transaction(start)
+        return step_run_id
+
+    def record_step(
+        self,
+        *,
+        run_id: str,
+        step_name: str,
+        status: str,
+        source: str,
+        config: Mapping[str, JSONValue] | None,
+        cache_key: str | None,
+        cache_components: Mapping[str, JSONValue] | None,
+        started_at: float,
+        ended_at: float,
+        inputs: Mapping[str, str],
+        new_artifacts: Sequence[tuple[str, ArtifactRecord]],
+        reused_outputs: Mapping[str, str] | None = None,
+        cached_from: str | None = None,
+        error: str | None = None,
+        step_run_id: str | None = None,
+    ) -> str:
+        """Record one finished step run, its new output artifacts and every input/output event, atomically.
+
+        ``step_run_id`` completes the row :meth:`start_step` wrote; without it a new row is added.
+        """
+        values = (
+            status,
+            source,
+            None if config is None else _json(dict(config)),
+            cache_key,
+            None if cache_components is None else _json(dict(cache_components)),
+            cached_from,
+            started_at,
+            ended_at,
+            error,
+        )
+        completing = step_run_id
+        chosen = step_run_id or new_id()
+        artifacts = [
+            (
+                art.artifact_id,
+                art.uri,
+                art.type_name,
+                art.materializer,
+                art.format,
+                art.format_version,
+                art.kind,
+                art.content_hash,
+                art.size,
+                _json(art.metadata),
+                art.created_at.timestamp(),
+                chosen,
+            )
+            for _, art in new_artifacts
+        ]
+        events = [(chosen, aid, "input", name) for name, aid in inputs.items()]
+        events += [(chosen, art.artifact_id, "output", name) for name, art in new_artifacts]
+        events += [(chosen, aid, "output", name) for name, aid in (reused_outputs or {}).items()]
+
+        def record(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+            if completing is None:
+                conn.execute(
+                    f"INSERT INTO step_runs ({_STEP_COLUMNS}, seq) "
+                    "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, COUNT(*) FROM step_runs "
+                    "WHERE run_id = %s",
+                    (chosen, run_id, step_name, *values, run_id),
+                )
+            else:
+                updated = conn.execute(
+                    "UPDATE step_runs SET status = %s, source = %s, config_json = %s, cache_key = %s, "
+                    "cache_json = %s, cached_from = %s, started_at = %s, ended_at = %s, error = %s "
+                    "WHERE step_run_id = %s AND run_id = %s AND step_name = %s AND status = 'running'",
+                    (*values, completing, run_id, step_name),
+                ).rowcount
+                if updated != 1:
+                    raise StoreError(
+                        f"step run {completing} ({step_name} of run {run_id}) is not a running step of that run; "
+                        f"it cannot be completed (was the run reaped as crashed?)."
+                    )
+            with conn.cursor() as cur:
+                if artifacts:
+                    cur.executemany(
+                        f"INSERT INTO artifacts ({_ARTIFACT_COLUMNS}) "
+                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                        artifacts,
+                    )
+                if events:
+                    cur.executemany(
+                        "INSERT INTO events (step_run_id, artifact_id, direction, name) VALUES (%s, %s, %s, %s)",
+                        events,
+                    )
+
+        self._transaction(record)
+        return chosen
+
+    def clear_cache(self, *, pipeline_name: str | None = None) -> int:
+        """Forget cache keys (artifacts stay); returns how many step runs were affected."""
+
+        def clear(conn: psycopg.Connection[tuple[object, ...]]) -> int:
+            if pipeline_name is None:
+                cur = conn.execute("UPDATE step_runs SET cache_key = NULL WHERE cache_key IS NOT NULL")
+            else:
+                cur = conn.execute(
+                    "UPDATE step_runs SET cache_key = NULL WHERE cache_key IS NOT NULL AND run_id IN "
+                    "(SELECT run_id FROM runs WHERE pipeline_name = %s)",
+                    (pipeline_name,),
+                )
+            return int(cur.rowcount)
+
+        return self._transaction(clear)
+
+    def reap_crashed(self) -> int:
+        """Mark runs whose owning process is gone (same host) or silent for too long as crashed."""
+        rows = self._read("SELECT run_id, owner_pid, owner_host, heartbeat_at FROM runs WHERE status = 'running'")
+        dead: list[str] = []
+        now = time.time()
+        for run_id, pid, host, beat in rows:
+            if (host == _HOST and isinstance(pid, int) and pid != os.getpid() and not alive(pid)) or (
+                beat is not None and now - float(cast("float", beat)) > HEARTBEAT_STALE_S and pid != os.getpid()
+            ):
+                dead.append(str(run_id))
+        if dead:
+
+            def reap(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+                conn.execute(
+                    "UPDATE runs SET status = 'crashed', ended_at = heartbeat_at "
+                    "WHERE run_id = ANY(%s) AND status = 'running'",
+                    (dead,),
+                )
+                conn.execute(
+                    "UPDATE step_runs SET status = 'crashed', error = 'the process running this step died' "
+                    "WHERE run_id = ANY(%s) AND status = 'running'",
+                    (dead,),
+                )
+
+            self._transaction(reap)
+        return len(dead)
+
+    # -- reading ------------------------------------------------------------------------------------------------
+
+    def pipelines(self) -> list[str]:
+        """Names of pipelines with recorded runs."""
+        return [str(r[0]) for r in self._read("SELECT DISTINCT pipeline_name FROM runs ORDER BY pipeline_name")]
+
+    def runs(
+        self,
+        *,
+        pipeline_name: str | None = None,
+        status: str | None = None,
+        run_name: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+    ) -> list[RunRecord]:
+        """Runs, newest first, filtered."""
+        self.reap_crashed()
+        where: list[str] = []
+        params: list[object] = []
+        for column, value in (("pipeline_name", pipeline_name), ("status", status), ("run_name", run_name)):
+            if value is not None:
+                where.append(f"{column} = %s")
+                params.append(value)
+        if since is not None:
+            where.append("started_at >= %s")
+            params.append(since.timestamp())
+        if until is not None:
+            where.append("started_at < %s")
+            params.append(until.timestamp())
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        sql = f"SELECT {_RUN_COLUMNS} FROM runs {clause} ORDER BY started_at DESC, run_id DESC LIMIT %s"
+        return [_run(r) for r in self._read(sql, [*params, limit])]
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """A run by id or unique id prefix."""
+        self.reap_crashed()
+        # A range on the primary key (ids are COLLATE "C"): ids that start with the prefix sort between it and
+        # prefix + U+10FFFF. No LIKE, so '%' and '_' are literal.
+        rows = self._read(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE run_id >= %s AND run_id < %s ORDER BY run_id = %s DESC LIMIT 2",
+            [run_id, run_id + "\U0010ffff", run_id],
+        )
+        if not rows:
+            raise RecordNotFoundError(f"no run with id {run_id!r}. List runs with `zen runs list`.")
+        if len(rows) > 1 and str(rows[0][0]) != run_id:
+            raise RecordNotFoundError(f"run id prefix {run_id!r} matches several runs; give more characters.")
+        return _run(rows[0])
+
+    def last_run(self, pipeline_name: str) -> RunRecord:
+        """The newest run of a pipeline."""
+        found = self.runs(pipeline_name=pipeline_name, limit=1)
+        if not found:
+            known = ", ".join(self.pipelines()) or "none yet"
+            raise RecordNotFoundError(f"pipeline {pipeline_name!r} has no recorded runs (pipelines: {known}).")
+        return found[0]
+
+    def step_runs(self, run_id: str) -> list[StepRunRecord]:
+        """A run's step runs in execution order, with inputs and outputs."""
+        return self._transaction(lambda conn: _step_runs(conn, "run_id = %s ORDER BY seq", [run_id]), write=False)
+
+    def find_cached(self, cache_key: str) -> CachedStep | None:
+        """The newest completed step run with this cache key and all outputs recorded, if any."""
+
+        def find(conn: psycopg.Connection[tuple[object, ...]]) -> CachedStep | None:
+            rows = _rows(
+                conn,
+                "SELECT step_run_id FROM step_runs WHERE cache_key = %s AND status = 'completed' "
+                "ORDER BY started_at DESC LIMIT 1",
+                [cache_key],
+            )
+            if not rows:
+                return None
+            step_run_id = str(rows[0][0])
+            outputs = _events(conn, [step_run_id])[step_run_id]["output"]
+            return CachedStep(step_run_id=step_run_id, cache_key=cache_key, outputs=outputs)
+
+        return self._transaction(find, write=False)
+
+    def completed_steps(self, run_id: str) -> dict[str, CachedStep]:
+        """The completed or cached steps of a run, by step name (for resuming it)."""
+        steps = self._transaction(
+            lambda conn: _step_runs(conn, "run_id = %s AND status IN ('completed', 'cached') ORDER BY seq", [run_id]),
+            write=False,
+        )
+        return {
+            s.step_name: CachedStep(step_run_id=s.step_run_id, cache_key=s.cache_key or "", outputs=dict(s.outputs))
+            for s in steps
+        }
+
+    def previous_step_run(self, pipeline_name: str, step_name: str, *, before_run: str) -> StepRunRecord | None:
+        """The latest step run of ``step_name`` in an earlier run of the same pipeline."""
+        found = self._transaction(
+            lambda conn: _step_runs(
+                conn,
+                "step_name = %s AND run_id IN (SELECT run_id FROM runs WHERE pipeline_name = %s AND run_id < %s) "
+                "ORDER BY run_id DESC LIMIT 1",
+                [step_name, pipeline_name, before_run],
+            ),
+            write=False,
+        )
+        return found[0] if found else None
+
+    def artifact(self, key: str) -> ArtifactRecord:
+        """An artifact by id, unique id prefix, or URI."""
+        return _artifact(self._transaction(lambda conn: _find_artifact(conn, key), write=False))
+
+    def artifact_uris(self) -> set[str]:
+        """Every URI the lineage store references."""
+        return {str(r[0]) for r in self._read("SELECT uri FROM artifacts")}
+
+    def lineage(self, artifact_id: str, *, downstream: bool = False) -> LineageGraph:
+        """Every artifact and step run upstream (or downstream) of an artifact, through read/write events."""
+        first, second = ("input", "output") if downstream else ("output", "input")
+
+        def walk(conn: psycopg.Connection[tuple[object, ...]]) -> LineageGraph:
+            root_row = _find_artifact(conn, artifact_id)
+            root = str(root_row[0])
+            rows = _rows(
+                conn,
+                """WITH RECURSIVE walk(artifact_id) AS (
+                    SELECT %(root)s::text COLLATE "C"
+                    UNION
+                    SELECT e2.artifact_id FROM walk
+                    JOIN events e1 ON e1.artifact_id = walk.artifact_id AND e1.direction = %(first)s
+                    JOIN events e2 ON e2.step_run_id = e1.step_run_id AND e2.direction = %(second)s
+                )
+                SELECT DISTINCT e.step_run_id FROM walk
+                JOIN events e ON e.artifact_id = walk.artifact_id AND e.direction = %(first)s""",
+                {"root": root, "first": first, "second": second},
+            )
+            step_ids = sorted(str(r[0]) for r in rows)
+            more = _rows(
+                conn,
+                "SELECT step_run_id, artifact_id, direction, name FROM events WHERE step_run_id = ANY(%s)",
+                [step_ids],
+            )
+            edges = {
+                LineageEdge(step_run_id=str(r[0]), artifact_id=str(r[1]), direction=str(r[2]), name=str(r[3]))
+                for r in more
+            }
+            steps = {s.step_run_id: s for s in _step_runs(conn, "step_run_id = ANY(%s)", [step_ids])}
+            artifacts: dict[str, ArtifactRecord] = {root: _artifact(root_row)}
+            for step in steps.values():
+                for art in (*step.inputs.values(), *step.outputs.values()):
+                    artifacts[art.artifact_id] = art
+            return LineageGraph(
+                root=root,
+                artifacts=artifacts,
+                step_runs=steps,
+                edges=tuple(sorted(edges, key=lambda e: (e.step_run_id, e.direction, e.name))),
+            )
+
+        return self._transaction(walk, write=False)
+
+    def compare(self, run_a: str, run_b: str) -> Comparison:
+        """Differences between two runs: bound steps, code sources, configs, cache hits, output hashes."""
+        a, b = self.get_run(run_a), self.get_run(run_b)
+        steps_a = {s.step_name: s for s in self.step_runs(a.run_id)}
+        steps_b = {s.step_name: s for s in self.step_runs(b.run_id)}
+        diffs: list[StepDifference] = []
+        for name in [n for n in steps_a if n in steps_b]:
+            sa, sb = steps_a[name], steps_b[name]
+            for field, va, vb in (
+                ("source", sa.source, sb.source),
+                ("config", sa.config, sb.config),
+                ("status", sa.status, sb.status),
+            ):
+                if va != vb:
+                    diffs.append(StepDifference(step_name=name, field=field, a=va, b=vb))
+            for out in sorted(set(sa.outputs) | set(sb.outputs)):
+                ha = sa.outputs[out].content_hash if out in sa.outputs else None
+                hb = sb.outputs[out].content_hash if out in sb.outputs else None
+                if ha != hb:
+                    diffs.append(StepDifference(step_name=name, field=f"outputs.{out}.content_hash", a=ha, b=hb))
+                ma = sa.outputs[out].metadata if out in sa.outputs else None
+                mb = sb.outputs[out].metadata if out in sb.outputs else None
+                if ma != mb:
+                    diffs.append(StepDifference(step_name=name, field=f"outputs.{out}.metadata", a=ma, b=mb))
+        return Comparison(
+            run_a=a.run_id,
+            run_b=b.run_id,
+            pipeline_a=a.pipeline_name,
+            pipeline_b=b.pipeline_name,
+            differences=tuple(diffs),
+            only_in_a=tuple(n for n in steps_a if n not in steps_b),
+            only_in_b=tuple(n for n in steps_b if n not in steps_a),
+            repo_a=a.repo,
+            repo_b=b.repo,
+        )
+
+
+# -- queries on an open transaction -------------------------------------------------------------------------------
+
+
+def _rows(
+    conn: psycopg.Connection[tuple[object, ...]], sql: str, params: Sequence[object] | Mapping[str, object] = ()
+) -> list[Row]:
+    return list(conn.execute(sql, params).fetchall())
+
+
+def _exists(conn: psycopg.Connection[tuple[object, ...]], table: str) -> bool:
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (table,)).fetchone()
+    return bool(row is not None and row[0])
+
+
+def _find_artifact(conn: psycopg.Connection[tuple[object, ...]], key: str) -> Row:
+    rows = _rows(conn, f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id = %s", [key])
+    if not rows:
+        rows = _rows(conn, f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE uri = %s LIMIT 2", [key])
+    if not rows:
+        rows = _rows(
+            conn,
+            f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id >= %s AND artifact_id < %s LIMIT 2",
+            [key, key + "\U0010ffff"],
+        )
+    if not rows:
+        raise ArtifactNotFoundError(f"no artifact {key!r}. Show a run's outputs with `zen runs show RUN`.")
+    if len(rows) > 1:
+        raise ArtifactNotFoundError(f"artifact prefix {key!r} matches several artifacts; give more characters.")
+    return rows[0]
+
+
+def _events(
+    conn: psycopg.Connection[tuple[object, ...]], step_run_ids: Sequence[str]
+) -> dict[str, dict[str, dict[str, ArtifactRecord]]]:
+    out: dict[str, dict[str, dict[str, ArtifactRecord]]] = {s: {"input": {}, "output": {}} for s in step_run_ids}
+    if not step_run_ids:
+        return out
+    cols = ", ".join(f"a.{c.strip()}" for c in _ARTIFACT_COLUMNS.split(","))
+    rows = _rows(
+        conn,
+        f"SELECT e.step_run_id, e.direction, e.name, {cols} FROM events e JOIN artifacts a "
+        f"ON a.artifact_id = e.artifact_id WHERE e.step_run_id = ANY(%s)",
+        [list(step_run_ids)],
+    )
+    for row in rows:
+        out[str(row[0])][str(row[1])][str(row[2])] = _artifact(row[3:])
+    return out
+
+
+def _step_runs(
+    conn: psycopg.Connection[tuple[object, ...]], where: str, params: Sequence[object]
+) -> list[StepRunRecord]:
+    rows = _rows(conn, f"SELECT {_STEP_COLUMNS} FROM step_runs WHERE {where}", params)
+    events = _events(conn, [str(r[0]) for r in rows])
+    return [
+        StepRunRecord(
+            step_run_id=str(r[0]),
+            run_id=str(r[1]),
+            step_name=str(r[2]),
+            status=str(r[3]),
+            source=str(r[4]),
+            config=cast("dict[str, JSONValue] | None", _load_json(r[5])),
+            cache_key=_opt_str(r[6]),
+            cache_components=cast("dict[str, JSONValue] | None", _load_json(r[7])),
+            cached_from=_opt_str(r[8]),
+            started_at=_ts(r[9]),
+            ended_at=_opt_ts(r[10]),
+            error=_opt_str(r[11]),
+            inputs=events[str(r[0])]["input"],
+            outputs=events[str(r[0])]["output"],
+        )
+        for r in rows
+    ]
