@@ -1,16 +1,19 @@
-"""Shared test configuration: hypothesis profiles (fast locally, thorough in CI), a temporary zen project, and a
-real S3-compatible server (moto's, on 127.0.0.1) for the remote artifact store."""
+"""Shared test configuration: hypothesis profiles (fast locally, thorough in CI), a temporary zen project, a
+real S3-compatible server (moto's, on 127.0.0.1) for the remote artifact store, and a real PostgreSQL server (on
+127.0.0.1) for the lineage store, with every lineage-store test run on both back-ends."""
 
 from __future__ import annotations
 
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.common.postgres import INSTALL_HINT, PostgresServer, find_bindir
 
 settings.register_profile("dev", max_examples=30, deadline=None)
 settings.register_profile("ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -70,3 +73,54 @@ def s3_url(s3_endpoint: str) -> str:
     bucket = f"zen-{uuid.uuid4().hex[:16]}"
     s3fs.S3FileSystem(endpoint_url=s3_endpoint).mkdir(bucket)
     return f"s3://{bucket}/artifacts"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of our own on 127.0.0.1 for the session (one per pytest-xdist worker), its password in
+    a password file named by ``PGPASSFILE`` (libpq's ``~/.pgpass``), so URLs and subprocesses carry none.
+
+    Without server binaries the PostgreSQL tests skip saying what to install - and fail under ``CI=true``.
+    """
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(INSTALL_HINT)
+        pytest.skip(INSTALL_HINT)
+    server = PostgresServer(bindir)
+    saved = os.environ.get("PGPASSFILE")
+    try:
+        server.start()
+        os.environ["PGPASSFILE"] = str(server.passfile)
+        yield server
+    finally:
+        server.destroy()
+        if saved is None:
+            os.environ.pop("PGPASSFILE", None)
+        else:
+            os.environ["PGPASSFILE"] = saved
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """The URL (no password) of a fresh, empty lineage database on the test server (a schema of its own)."""
+    return postgres_server.create_schema()
+
+
+LINEAGE_BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session", params=LINEAGE_BACKENDS)
+def lineage_factory(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Callable[[], str]:
+    """Each lineage-store test runs on both back-ends: this gives a fresh, empty lineage store location per call -
+    a SQLite file path, or the URL of a new database on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        return lambda: str(tmp_path_factory.mktemp("lineage") / "lineage.db")
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.create_schema
+
+
+@pytest.fixture
+def lineage_location(lineage_factory: Callable[[], str]) -> str:
+    """A fresh, empty lineage store location on each back-end (see ``lineage_factory``)."""
+    return lineage_factory()
