@@ -33,6 +33,7 @@ from zen_store import (
     Comparison,
     GcReport,
     LineageGraph,
+    PostgresLineageStore,
     RecordNotFoundError,
     RepoRecord,
     RunRecord,
@@ -41,8 +42,10 @@ from zen_store import (
     StepRunRecord,
     StorageOption,
     UnsafePathError,
+    is_postgres_url,
     new_id,
     open_artifact_store,
+    open_lineage_store,
 )
 from zen_types import EdgeSpec, JSONValue
 
@@ -132,7 +135,7 @@ class Stores:
     def __init__(
         self,
         artifacts: ArtifactStorage,
-        lineage: SQLiteLineageStore,
+        lineage: SQLiteLineageStore | PostgresLineageStore,
         *,
         zen_dir: Path | None = None,
         known_options: Mapping[str, Mapping[str, StorageOption]] | None = None,
@@ -153,19 +156,20 @@ class Stores:
         options: Mapping[str, StorageOption],
         known_options: Mapping[str, Mapping[str, StorageOption]] | None = None,
     ) -> Stores:
-        """Open the stores at these locations: the artifact store at a path or fsspec URL, the lineage file.
+        """Open the stores at these locations: the artifact store at a path or fsspec URL, the lineage store at a
+        path (SQLite) or a ``postgresql://`` URL.
 
         ``known_options`` gives the storage options of other artifact stores by location (the project's other
         stacks), for reading artifacts that runs on those stacks wrote into the same lineage store.
         """
-        if "://" in lineage:
+        if "://" in lineage and not is_postgres_url(lineage):
             raise StackError(
-                f"lineage store {lineage!r}: the lineage store is a local SQLite file (only the driver writes it); "
-                f"give a path."
+                f"lineage store {lineage!r}: give the path of a SQLite file or a PostgreSQL URL "
+                f"(postgresql://user@host:port/dbname)."
             )
         return cls(
             open_artifact_store(artifacts, zen_dir=zen_dir, options=options),
-            SQLiteLineageStore.open(Path(lineage)),
+            open_lineage_store(lineage),
             zen_dir=zen_dir,
             known_options=known_options,
         )

@@ -390,7 +390,12 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one flat table
     p.add_argument("name")
     p.add_argument("--orchestrator", default="local", choices=["local", "dask"])
     p.add_argument("--artifact-store", default=".zen/artifacts", help="a path or an fsspec URL (s3://bucket/prefix)")
-    p.add_argument("--lineage-store", default=".zen/lineage.db")
+    p.add_argument(
+        "--lineage-store",
+        default=".zen/lineage.db",
+        help="a SQLite file, or a PostgreSQL URL postgresql://user@host:port/dbname shared by a team (the password "
+        "comes from PGPASSWORD or ~/.pgpass)",
+    )
     p.add_argument("--option", action="append", metavar="KEY=VALUE", help="orchestrator option (repeatable)")
     p.add_argument(
         "--artifact-option",

@@ -3,7 +3,8 @@
 A stack is named and kept in the project's configuration (``.zen/config.json``); one stack is active. The
 ``default`` stack needs no set-up: the in-process orchestrator, ``.zen/artifacts`` and ``.zen/lineage.db``.
 Store locations are paths relative to the project root, absolute paths, or URLs (``s3://bucket/prefix``, or
-any fsspec URL) with storage options; credentials never go into the configuration, only the environment.
+any fsspec URL, with storage options; ``postgresql://user@host:port/dbname`` for a shared lineage store);
+credentials never go into the configuration, only the environment (or ``~/.pgpass``).
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Final
+from urllib.parse import parse_qs, urlsplit
 
 import attrs
 import cattrs
 
 from zen_run._project import Project
 from zen_run.errors import StackError
-from zen_store import StorageOption
+from zen_store import StorageOption, is_postgres_url
 
 __all__ = ["DEFAULT_STACK", "ORCHESTRATORS", "Stack", "StackRegistry"]
 
@@ -54,6 +56,12 @@ class Stack:
                 f".zen/config.json. Give them through the environment instead (for S3: AWS_ACCESS_KEY_ID, "
                 f"AWS_SECRET_ACCESS_KEY, or AWS_PROFILE / the option profile=NAME)."
             )
+        if is_postgres_url(self.lineage_store) and _url_password(self.lineage_store):
+            raise StackError(
+                f"stack {self.name!r}: the lineage store URL holds a password, which would be stored in "
+                f".zen/config.json. Register the URL without it and give the password through PGPASSWORD or "
+                f"~/.pgpass (host:port:database:user:password)."
+            )
         if self.artifact_options and "://" not in self.artifact_store:
             raise StackError(
                 f"stack {self.name!r}: artifact options apply to remote stores (s3://bucket/prefix, or another "
@@ -69,8 +77,14 @@ class Stack:
         return _resolve(self.artifact_store, project)
 
     def lineage_location(self, project: Project) -> str:
-        """The lineage database path, absolute."""
+        """The lineage database: a SQLite file's absolute path, or the PostgreSQL URL as given."""
         return _resolve(self.lineage_store, project)
+
+
+def _url_password(url: str) -> bool:
+    """True when a PostgreSQL URL carries a password (in its user part or as a ``password`` parameter)."""
+    parts = urlsplit(url)
+    return bool(parts.password) or "password" in parse_qs(parts.query)
 
 
 _SECRET_WORDS: Final = ("secret", "password", "token", "key")
