@@ -11,6 +11,7 @@ from __future__ import annotations
 from zen_materialize._base import ArtifactKind, ArtifactLocation, Location, Materializer, MaterializerRef
 from zen_materialize._builtins import JsonMaterializer, PickleMaterializer, RecordMaterializer
 from zen_materialize._registry import MaterializerRegistry, default_registry
+from zen_materialize._visualization import PREVIEW_MAX_BYTES, Html, Png, Svg, Visualization
 from zen_materialize.errors import (
     AmbiguousMaterializerError,
     CorruptArtifactError,
@@ -25,6 +26,7 @@ __all__ = [
     "ArtifactKind",
     "ArtifactLocation",
     "CorruptArtifactError",
+    "Html",
     "JsonMaterializer",
     "Location",
     "Materializer",
@@ -32,9 +34,13 @@ __all__ = [
     "MaterializerNotFoundError",
     "MaterializerRef",
     "MaterializerRegistry",
+    "PREVIEW_MAX_BYTES",
     "PickleMaterializer",
+    "Png",
     "RecordMaterializer",
+    "Svg",
     "UnsafeMaterializerWarning",
     "UnsupportedValueError",
+    "Visualization",
     "default_registry",
 ]

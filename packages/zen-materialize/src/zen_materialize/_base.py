@@ -16,6 +16,7 @@ from typing import ClassVar, Generic, Protocol, TypeVar
 
 import attrs
 
+from zen_materialize._visualization import Visualization
 from zen_types import JSONValue
 
 __all__ = ["ArtifactKind", "ArtifactLocation", "Location", "Materializer", "MaterializerRef"]
@@ -86,6 +87,14 @@ class Materializer(abc.ABC, Generic[T]):
     def metadata(self, value: T) -> dict[str, JSONValue]:
         """JSON metadata about ``value`` recorded with the artifact (shape, dtype, rows, length...)."""
         return {}
+
+    def visualize(self, artifact: ArtifactLocation) -> Visualization | None:
+        """What the dashboard and notebooks show of the artifact in ``artifact.uri``: ``Html``, ``Svg`` or ``Png``.
+
+        Read only what is shown (a few rows, a memory-mapped sample) and never run code stored in the artifact;
+        return ``None`` (the default) to show the recorded metadata only.
+        """
+        return None
 
     @classmethod
     def ref(cls) -> MaterializerRef:

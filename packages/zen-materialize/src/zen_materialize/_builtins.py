@@ -32,6 +32,8 @@ import attrs
 import cattrs.preconf.json
 
 from zen_materialize._base import ArtifactLocation, Materializer
+from zen_materialize._previews import json_preview
+from zen_materialize._visualization import Visualization
 from zen_materialize.errors import CorruptArtifactError, UnsafeMaterializerWarning
 from zen_types import JSONValue
 
@@ -205,6 +207,10 @@ class JsonMaterializer(Materializer[object]):
             meta["length"] = len(value)
         return meta
 
+    def visualize(self, artifact: ArtifactLocation) -> Visualization | None:
+        """The stored JSON as it is (nothing is decoded into objects, no class is imported)."""
+        return json_preview(Path(artifact.uri) / _FILE)
+
 
 _RECORDS: Final = cattrs.preconf.json.make_converter()
 
@@ -241,6 +247,10 @@ class RecordMaterializer(Materializer[object]):
     def metadata(self, value: object) -> dict[str, JSONValue]:
         """The record's class."""
         return {"python_type": type(value).__qualname__}
+
+    def visualize(self, artifact: ArtifactLocation) -> Visualization | None:
+        """The record's class and fields as stored (the class is not imported)."""
+        return json_preview(Path(artifact.uri) / _FILE)
 
 
 def encode_record(value: object) -> JSONValue:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from zen_materialize._base import ArtifactLocation, Materializer
+from zen_materialize._previews import npy_preview
+from zen_materialize._visualization import Visualization
 from zen_materialize.errors import CorruptArtifactError
 from zen_types import JSONValue
 
@@ -58,6 +60,10 @@ class NumpyMaterializer(Materializer[object]):
         if not isinstance(value, np.ndarray):
             return {}
         return {"shape": list(value.shape), "dtype": str(value.dtype), "nbytes": int(value.nbytes)}
+
+    def visualize(self, artifact: ArtifactLocation) -> Visualization | None:
+        """Shape, dtype, statistics and a histogram from the memory-mapped file (or the image itself)."""
+        return npy_preview(Path(artifact.uri) / _FILE)
 
 
 class NumpyMemmapView(Materializer[object]):

@@ -10,6 +10,8 @@ import pandas as pd
 import pyarrow
 
 from zen_materialize._base import ArtifactLocation, Materializer
+from zen_materialize._previews import parquet_preview
+from zen_materialize._visualization import Visualization
 from zen_materialize.errors import CorruptArtifactError
 from zen_types import JSONValue
 
@@ -59,6 +61,10 @@ class DataFrameMaterializer(Materializer[object]):
             "dtypes": {str(c): str(t) for c, t in value.dtypes.items()},
         }
 
+    def visualize(self, artifact: ArtifactLocation) -> Visualization | None:
+        """The first rows with dtypes and the row count, read from the first row groups only."""
+        return parquet_preview(Path(artifact.uri) / _FILE)
+
 
 class SeriesMaterializer(Materializer[object]):
     """``pandas.Series`` as a one-column parquet file plus its name."""
@@ -93,6 +99,10 @@ class SeriesMaterializer(Materializer[object]):
         if not isinstance(value, pd.Series):
             return {}
         return {"rows": len(value), "dtype": str(value.dtype)}
+
+    def visualize(self, artifact: ArtifactLocation) -> Visualization | None:
+        """The first values with the dtype and length."""
+        return parquet_preview(Path(artifact.uri) / _FILE, series=True)
 
 
 def register(registry: MaterializerRegistry) -> None:

@@ -21,6 +21,8 @@ import skops.io as sio
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
 
 from zen_materialize._base import ArtifactKind, ArtifactLocation, Materializer
+from zen_materialize._previews import skops_preview
+from zen_materialize._visualization import Visualization
 from zen_materialize.errors import CorruptArtifactError
 from zen_types import JSONValue
 
@@ -111,6 +113,10 @@ class SklearnMaterializer(Materializer[object]):
             return {}
         params = {k: repr(v)[:200] for k, v in value.get_params(deep=False).items()}
         return {"estimator": type(value).__qualname__, "params": dict(params)}
+
+    def visualize(self, artifact: ArtifactLocation) -> Visualization | None:
+        """The estimator's class and parameters from the archive's schema (the model is not loaded)."""
+        return skops_preview(Path(artifact.uri) / _FILE)
 
 
 def register(registry: MaterializerRegistry) -> None:

@@ -1,0 +1,231 @@
+"""The built-in materializers' visualizations: read a little of the stored files, never the stored code.
+
+- parquet (DataFrame, Series): the first rows, read from the first row groups only, with dtypes and the row
+  count from the file's footer;
+- npy: shape, dtype, min, max, mean and an SVG histogram from a memory-mapped array (an even sample past
+  ``PREVIEW_MAX_BYTES``), or the picture itself for an 8-bit image array (H x W, or H x W x 3/4);
+- zen-json and zen-record-json: the stored JSON, verbatim (scalars and small dicts as they are);
+- skops: the estimator's class and its parameters, read from the archive's JSON schema without loading it.
+
+Every value shown is escaped. NumPy and pyarrow are imported inside the functions that need them, so this
+module imports with the core install.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import struct
+import zipfile
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+from zen_materialize._visualization import PREVIEW_MAX_BYTES, Html, Png, Visualization
+from zen_materialize.errors import CorruptArtifactError
+
+__all__ = [
+    "histogram_svg",
+    "json_preview",
+    "npy_preview",
+    "parquet_preview",
+    "png_bytes",
+    "skops_preview",
+]
+
+HEAD_ROWS: Final = 20
+MAX_COLUMNS: Final = 40
+MAX_CELL: Final = 120
+MAX_JSON_BYTES: Final = 256 * 1024
+MAX_IMAGE_SIDE: Final = 2048
+BINS: Final = 30
+
+_esc = html.escape
+
+
+def _cell(value: object) -> str:
+    text = str(value)
+    return _esc(text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…")
+
+
+def parquet_preview(path: Path, *, series: bool = False) -> Visualization:
+    """The first rows of a parquet file as an HTML table, with dtypes and the row count."""
+    import pyarrow
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+        total = parquet.metadata.num_rows
+        tables = []
+        taken = 0
+        for group in range(parquet.num_row_groups):
+            if taken >= HEAD_ROWS:
+                break
+            table = parquet.read_row_group(group)
+            tables.append(table)
+            taken += table.num_rows
+        head = pyarrow.concat_tables(tables) if tables else parquet.schema_arrow.empty_table()
+        frame = head.slice(0, HEAD_ROWS).to_pandas()
+    except (OSError, pyarrow.ArrowException, ValueError) as exc:
+        raise CorruptArtifactError(f"{path} is not a readable parquet file: {exc}") from exc
+    columns = list(frame.columns)[:MAX_COLUMNS]
+    index_name = frame.index.name if frame.index.name is not None else ""
+    header = "".join(f'<th>{_cell(c)}<div class="dtype">{_esc(str(frame.dtypes[c]))}</div></th>' for c in columns)
+    body = "".join(
+        f"<tr><th>{_cell(idx)}</th>" + "".join(f"<td>{_cell(row[c])}</td>" for c in columns) + "</tr>"
+        for idx, (_, row) in zip(frame.index, frame.iterrows(), strict=True)
+    )
+    width = len(frame.columns)
+    noun = "value" if series else "row"
+    caption = f"{total} {noun}{'' if total == 1 else 's'}"
+    if not series:
+        caption += f" \u00d7 {width} column{'' if width == 1 else 's'}"
+    if total > len(frame):
+        caption += f"; the first {len(frame)} shown"
+    if width > len(columns):
+        caption += f"; the first {len(columns)} columns shown"
+    return Html(
+        f'<p class="caption">{_esc(caption)}</p><div style="overflow-x:auto"><table class="frame">'
+        f"<thead><tr><th>{_cell(index_name)}</th>{header}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
+
+
+def histogram_svg(counts: Sequence[int], low: float, high: float, *, width: int = 480, height: int = 150) -> str:
+    """Bars of a histogram with its range labelled (``counts`` from ``low`` to ``high``)."""
+    top = max(counts, default=0) or 1
+    plot_h = height - 24
+    bar_w = width / max(len(counts), 1)
+    bars = "".join(
+        f'<rect x="{i * bar_w + 0.5:.1f}" y="{plot_h - c / top * plot_h:.1f}" width="{max(bar_w - 1, 1):.1f}" '
+        f'height="{c / top * plot_h:.1f}" fill="#5f3dc4"><title>{c}</title></rect>'
+        for i, c in enumerate(counts)
+    )
+    label = 'font-size="11" fill="#6c757d" font-family="sans-serif"'
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="histogram" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">{bars}'
+        f'<line x1="0" y1="{plot_h + 0.5}" x2="{width}" y2="{plot_h + 0.5}" stroke="#adb5bd"/>'
+        f'<text x="0" y="{height - 6}" {label}>{_esc(f"{low:.4g}")}</text>'
+        f'<text x="{width}" y="{height - 6}" text-anchor="end" {label}>{_esc(f"{high:.4g}")}</text></svg>'
+    )
+
+
+def png_bytes(rows: Sequence[bytes], *, width: int, height: int, channels: int) -> bytes:
+    """A PNG file (8-bit grey, RGB or RGBA) from raw rows of pixels."""
+    colour = {1: 0, 3: 2, 4: 6}[channels]
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + row for row in rows[:height])
+    header = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
+
+
+def npy_preview(path: Path) -> Visualization:
+    """Shape, dtype and statistics of an ``.npy`` array with a histogram, or an 8-bit image as a picture."""
+    import numpy as np
+
+    try:
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise CorruptArtifactError(f"{path} is not a readable .npy file: {exc}") from exc
+    shape = tuple(int(n) for n in array.shape)
+    is_image = (
+        array.dtype == np.uint8
+        and (array.ndim == 2 or (array.ndim == 3 and shape[2] in (1, 3, 4)))
+        and 0 < shape[0] <= MAX_IMAGE_SIDE
+        and 0 < shape[1] <= MAX_IMAGE_SIDE
+    )
+    if is_image:
+        pixels = np.ascontiguousarray(array)
+        channels = 1 if pixels.ndim == 2 else shape[2]
+        rows = [pixels[i].tobytes() for i in range(shape[0])]
+        data = png_bytes(rows, width=shape[1], height=shape[0], channels=channels)
+        return Png(data, alt=f"{shape[1]}\u00d7{shape[0]} image ({channels} channel{'s' if channels > 1 else ''})")
+    facts: list[tuple[str, str]] = [("shape", str(shape)), ("dtype", str(array.dtype))]
+    histogram = ""
+    numeric = array.dtype.kind in "biuf" and array.size > 0
+    if numeric:
+        flat = array.reshape(-1)
+        step = max(1, math.ceil(array.nbytes / PREVIEW_MAX_BYTES))
+        sample = np.asarray(flat[::step], dtype="float64")
+        finite = sample[np.isfinite(sample)]
+        if step > 1:
+            facts.append(("sampled", f"every {step}th value ({sample.size} of {flat.size})"))
+        if finite.size:
+            low, high = float(finite.min()), float(finite.max())
+            facts += [("min", f"{low:.6g}"), ("max", f"{high:.6g}"), ("mean", f"{float(finite.mean()):.6g}")]
+            if finite.size < sample.size:
+                facts.append(("not finite", str(int(sample.size - finite.size))))
+            counts, _ = np.histogram(finite, bins=BINS, range=(low, high) if high > low else (low - 0.5, low + 0.5))
+            histogram = histogram_svg([int(c) for c in counts], low, high)
+    elif array.size:
+        first = np.asarray(array.reshape(-1)[: min(array.size, 10)])
+        facts.append(("first values", ", ".join(_cell(v) for v in first.tolist())))
+    rows_html = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in facts)
+    return Html(f'<table class="stats">{rows_html}</table>{histogram}')
+
+
+def json_preview(path: Path) -> Visualization:
+    """The stored JSON value, verbatim (large files: the first part, said so)."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            text = handle.read(MAX_JSON_BYTES).decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise CorruptArtifactError(f"{path} cannot be read: {exc}") from exc
+    if size > MAX_JSON_BYTES:
+        return Html(
+            f'<p class="caption">{size} bytes of JSON; the first {MAX_JSON_BYTES} shown</p>'
+            f'<pre class="code">{_esc(text)}</pre>'
+        )
+    try:
+        envelope = json.loads(text)
+    except ValueError as exc:
+        raise CorruptArtifactError(f"{path} is not valid JSON: {exc}") from exc
+    value = envelope.get("value", envelope) if isinstance(envelope, dict) else envelope
+    if isinstance(envelope, dict) and isinstance(envelope.get("class"), str):
+        value = {"class": envelope["class"], "value": value}
+    if value is None or isinstance(value, bool | int | float | str):
+        return Html(f'<p class="scalar"><code>{_esc(json.dumps(value))}</code></p>')
+    return Html(f'<pre class="code">{_esc(json.dumps(value, indent=2, sort_keys=True))}</pre>')
+
+
+def _param(node: object) -> str:
+    if isinstance(node, dict):
+        if node.get("is_json") and isinstance(node.get("content"), str):
+            return str(node["content"])
+        cls = node.get("__class__")
+        if isinstance(cls, str):
+            return f"<{cls}>"
+    return "…"
+
+
+def skops_preview(path: Path) -> Visualization:
+    """The estimator's class and constructor parameters, from the archive's JSON schema (nothing is loaded)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            schema = json.loads(archive.read("schema.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise CorruptArtifactError(f"{path} is not a readable skops archive: {exc}") from exc
+    if not isinstance(schema, dict):
+        raise CorruptArtifactError(f"{path}: the skops schema is not an object.")
+    name = f"{schema.get('__module__', '')}.{schema.get('__class__', '?')}".lstrip(".")
+    outer = schema.get("content")
+    attributes = outer.get("content") if isinstance(outer, dict) else None
+    params: list[tuple[str, str]] = []
+    fitted: list[str] = []
+    if isinstance(attributes, dict):
+        for key, node in sorted(attributes.items()):
+            if key.startswith("_"):
+                continue
+            if key.endswith("_"):
+                fitted.append(key)
+            else:
+                params.append((key, _param(node)))
+    rows = "".join(f"<tr><th>{_esc(k)}</th><td><code>{_esc(v)}</code></td></tr>" for k, v in params)
+    learned = f'<p class="caption">Fitted: {_esc(", ".join(fitted))}</p>' if fitted else ""
+    return Html(f'<p><code>{_esc(name)}</code></p><table class="stats">{rows}</table>{learned}')
