@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
 import importlib.util
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from zen_run import _adapters as ad
@@ -426,9 +427,9 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one flat table
         "this old (default 60)",
     )
 
-    p = add("dag", "print a pipeline instance's graph as Mermaid or Graphviz DOT", cmd_dag, sub)
+    p = add("dag", "print a pipeline instance's graph as Mermaid, Graphviz DOT or SVG", cmd_dag, sub)
     p.add_argument("target")
-    p.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
+    p.add_argument("--format", choices=["mermaid", "dot", "svg"], default="mermaid")
 
     p = add("rerun", "re-run a past run from its pinned sources", cmd_rerun, sub)
     p.add_argument("run")
@@ -437,7 +438,30 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one flat table
     p = add("resume", "run a failed or crashed run's remaining steps", cmd_resume, sub)
     p.add_argument("run")
     p.add_argument("-q", "--quiet", action="store_true")
+    _add_plugin_commands(lambda name, help_text, func: add(name, help_text, _plugin_command(func), sub))
     return parser
+
+
+def _plugin_command(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace, Printer], int]:
+    return lambda args, out: func(args)
+
+
+def _add_plugin_commands(
+    add: Callable[[str, str, Callable[[argparse.Namespace], int]], argparse.ArgumentParser],
+) -> None:
+    """Commands other packages plug in through the ``zen.commands`` entry-point group (``zen ui`` is one).
+
+    Each entry point names a function ``register(add)``; ``add(name, help, func)`` returns the command's
+    argparse parser (with ``--json`` and ``--stack``) and ``func(args) -> exit code`` runs it. zen-run never
+    imports those packages itself, so the layering stays one-way and ``zen --help`` stays fast.
+    """
+    for entry in importlib.metadata.entry_points(group="zen.commands"):
+        try:
+            register = entry.load()
+        except Exception as exc:
+            print(f"zen: command {entry.name!r} from {entry.value} cannot be loaded ({exc}); skipped.", file=sys.stderr)
+            continue
+        register(add)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

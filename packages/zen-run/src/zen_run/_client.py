@@ -13,7 +13,9 @@ from pathlib import Path
 
 import attrs
 
+from zen_materialize import Location, Visualization
 from zen_run import _adapters as ad
+from zen_run import _notebook
 from zen_run._context import RunContext
 from zen_run._project import Project
 from zen_types import JSONValue, PipelineSpec, RunView
@@ -52,6 +54,20 @@ class Artifact:
         """Load the value (verifying its content hash); ``as_type`` picks a view of the stored format."""
         return self.context.stores.read_value(self.context.registry, self.record, as_type, None)
 
+    def visualize(self) -> Visualization | None:
+        """What the artifact's materializer shows of it (HTML, SVG or PNG), reading only what is shown.
+
+        ``None`` when the materializer offers no visualization (or the files were written without one); the
+        content hash is not verified here, so a big artifact is not read in full just to show a few rows.
+        """
+        if self.record.materializer is None:
+            return None
+        materializer = self.context.registry.by_name(self.record.materializer, format=self.record.format)
+        return materializer.visualize(Location(self.context.stores.local_path(self.record)))
+
+    def _repr_html_(self) -> str:
+        return _notebook.artifact_html(self.record, self.visualize())
+
 
 @attrs.frozen(kw_only=True)
 class StepRun:
@@ -89,6 +105,9 @@ class StepRun:
     def inputs(self) -> Mapping[str, Artifact]:
         """Input artifacts by name."""
         return {name: Artifact(record=a, context=self.context) for name, a in self.record.inputs.items()}
+
+    def _repr_html_(self) -> str:
+        return _notebook.step_html(self.record)
 
 
 @attrs.frozen(kw_only=True)
@@ -139,6 +158,10 @@ class Run:
         return {
             s.step_name: StepRun(record=s, context=self.context) for s in self.context.stores.lineage.step_runs(self.id)
         }
+
+    def _repr_html_(self) -> str:
+        steps = {s.step_name: s for s in self.context.stores.lineage.step_runs(self.id)}
+        return _notebook.run_html(self.record, self.spec, steps)
 
     def __repr__(self) -> str:
         dirty = " (dirty tree)" if self.dirty else ""
