@@ -62,6 +62,7 @@ def main(argv: list[str]) -> None:
     _stage("ruff format", [py, "-m", "ruff", "format", "--check", "."])
     _stage("mypy --strict", [py, "-m", "mypy", "--config-file", "mypy.ini", "packages", "tests", "tools"])
     _ensure_postgres()
+    _stage("chromium (browser tests)", [py, "-m", "tools.chromium"])
     workers = os.environ.get("ZEN_TEST_WORKERS", "2")
     _stage("pytest", [py, "-m", "pytest", "-n", workers, *argv])
 

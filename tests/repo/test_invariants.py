@@ -13,8 +13,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = sorted(p for p in (ROOT / "packages").iterdir() if (p / "pyproject.toml").exists())
 
-# zen-types at the bottom; materialize, store and git on it; run on top. Same-level siblings never import each other.
-LAYER = {"zen_types": 0, "zen_materialize": 1, "zen_store": 1, "zen_git": 1, "zen_run": 2}
+# zen-types at the bottom; materialize, store and git on it; run on them; the dashboard (ui) on top. Same-level
+# siblings never import each other.
+LAYER = {"zen_types": 0, "zen_materialize": 1, "zen_store": 1, "zen_git": 1, "zen_run": 2, "zen_ui": 3}
 
 
 def _module(pkg: Path) -> str:

@@ -1,0 +1,143 @@
+"""The JSON API and the pages, in process (Starlette's test client over the real app and a real project)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.zen_ui.conftest import Demo
+from tests.zen_ui.pipelines import XSS
+from zen_ui import create_app
+
+
+@pytest.fixture(scope="module")
+def http(recorded: Demo) -> Iterator[TestClient]:
+    with TestClient(create_app(recorded.root)) as client:
+        yield client
+
+
+def test_runs_lists_every_run_newest_first_with_status(http: TestClient, recorded: Demo) -> None:
+    data = http.get("/api/runs").json()
+    ids = [r["run_id"] for r in data["runs"]]
+    assert ids == [recorded.hostile, recorded.broken, recorded.analysis_more_rows, recorded.analysis]
+    statuses = {r["run_id"]: r["status"] for r in data["runs"]}
+    assert statuses[recorded.broken] == "failed"
+    assert statuses[recorded.analysis] == "completed"
+    assert data["next_after"] is None
+    assert sorted(data["pipelines"]) == sorted(["analysis", "broken", XSS])
+
+
+def test_runs_filter_by_pipeline_and_status_and_page_with_the_cursor(http: TestClient, recorded: Demo) -> None:
+    only = http.get("/api/runs", params={"pipeline": "analysis"}).json()["runs"]
+    assert [r["run_id"] for r in only] == [recorded.analysis_more_rows, recorded.analysis]
+    failed = http.get("/api/runs", params={"status": "failed"}).json()["runs"]
+    assert [r["run_id"] for r in failed] == [recorded.broken]
+    first = http.get("/api/runs", params={"limit": 3}).json()
+    assert len(first["runs"]) == 3 and first["next_after"] == recorded.analysis_more_rows
+    rest = http.get("/api/runs", params={"limit": 3, "after": first["next_after"]}).json()
+    assert [r["run_id"] for r in rest["runs"]] == [recorded.analysis]
+    assert rest["next_after"] is None
+
+
+def test_bad_filters_are_one_sentence_not_a_traceback(http: TestClient) -> None:
+    response = http.get("/api/runs", params={"since": "yesterday"})
+    assert response.status_code == 400
+    assert response.json() == {"error": "since='yesterday' is not a date; use YYYY-MM-DD or an ISO time."}
+    assert http.get("/api/runs", params={"limit": "0"}).status_code == 400
+
+
+def test_run_has_every_step_in_order_with_status_timings_and_artifacts(http: TestClient, recorded: Demo) -> None:
+    data = http.get(f"/api/runs/{recorded.analysis}").json()
+    assert [s["name"] for s in data["steps"]] == ["loader", "arrays", "scorer"]
+    assert {s["status"] for s in data["steps"]} == {"completed"}
+    loader = data["steps"][0]
+    assert loader["config"] == {"rows": 30}
+    assert loader["output_types"] == {"output": "DataFrame"}
+    assert loader["outputs"]["output"]["metadata"]["rows"] == 30
+    assert loader["duration_s"] is not None and loader["duration_s"] >= 0
+    arrays = data["steps"][1]
+    assert arrays["inputs"]["frame"]["artifact_id"] == loader["outputs"]["output"]["artifact_id"]
+    assert arrays["output_types"] == {"output": "ndarray[float64]"}
+    assert {(e["source_step"], e["target_step"]) for e in data["edges"]} == {("loader", "arrays"), ("arrays", "scorer")}
+
+
+def test_failed_step_carries_the_users_exception_and_traceback(http: TestClient, recorded: Demo) -> None:
+    step = http.get(f"/api/runs/{recorded.broken}/steps/boom").json()
+    assert step["status"] == "failed"
+    assert "RuntimeError: the model diverged after 30 rows" in step["error"]
+    assert "Traceback (most recent call last)" in step["error"]
+
+
+def test_unknown_ids_are_404_with_a_sentence(http: TestClient, recorded: Demo) -> None:
+    response = http.get("/api/runs/nope")
+    assert response.status_code == 404
+    assert "no run with id 'nope'" in response.json()["error"]
+    assert http.get(f"/api/runs/{recorded.analysis}/steps/nope").status_code == 404
+    assert http.get("/api/artifacts/nope").status_code == 404
+    page = http.get("/runs/nope")
+    assert page.status_code == 404 and "no run with id" in page.text
+
+
+def test_artifact_and_its_lineage_both_ways(http: TestClient, recorded: Demo) -> None:
+    run = http.get(f"/api/runs/{recorded.analysis}").json()
+    array_id = run["steps"][1]["outputs"]["output"]["artifact_id"]
+    frame_id = run["steps"][0]["outputs"]["output"]["artifact_id"]
+    artifact = http.get(f"/api/artifacts/{array_id}").json()
+    assert artifact["type"] == "ndarray[float64]" and artifact["metadata"]["shape"] == [30]
+    up = http.get(f"/api/artifacts/{array_id}/lineage").json()
+    assert frame_id in up["artifacts"]
+    down = http.get(f"/api/artifacts/{array_id}/lineage", params={"downstream": "1"}).json()
+    # the failed run reused (cached) the same array, so its failing step read it too
+    assert {s["step_name"] for s in down["step_runs"].values()} == {"scorer", "boom"}
+
+
+def test_compare_lists_config_and_output_differences(http: TestClient, recorded: Demo) -> None:
+    data = http.get("/api/compare", params={"a": recorded.analysis, "b": recorded.analysis_more_rows}).json()
+    fields = {(d["step_name"], d["field"]) for d in data["differences"]}
+    assert ("loader", "config") in fields
+    assert [row["name"] for row in data["steps"]] == ["loader", "arrays", "scorer"]
+    assert data["same"] is False
+    assert http.get("/api/compare").status_code == 400
+
+
+def test_the_app_is_read_only(http: TestClient, recorded: Demo) -> None:
+    for method in ("POST", "PUT", "DELETE", "PATCH"):
+        assert http.request(method, f"/api/runs/{recorded.analysis}").status_code == 405
+
+
+def test_pages_escape_hostile_names_and_send_a_script_policy(http: TestClient, recorded: Demo) -> None:
+    page = http.get("/")
+    assert XSS not in page.text
+    assert "&lt;script&gt;window.zenPwned=1&lt;/script&gt;" in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    run_page = http.get(f"/runs/{recorded.hostile}")
+    assert XSS not in run_page.text and "<svg" in run_page.text
+
+
+def test_pages_render_for_every_kind_of_page(http: TestClient, recorded: Demo) -> None:
+    run = http.get(f"/api/runs/{recorded.analysis}").json()
+    frame_id = run["steps"][0]["outputs"]["output"]["artifact_id"]
+    for path in (
+        "/",
+        "/?pipeline=analysis&status=completed&since=2000-01-01",
+        f"/runs/{recorded.broken}",
+        f"/runs/{recorded.broken}/steps/boom",
+        f"/artifacts/{frame_id}",
+        "/compare",
+        f"/compare?a={recorded.analysis}&b={recorded.analysis_more_rows}",
+        "/static/zen.css",
+        "/static/zen.js",
+    ):
+        assert http.get(path).status_code == 200, path
+
+
+def test_importing_zen_run_or_zen_ui_does_not_import_the_web_stack() -> None:
+    code = (
+        "import sys, zen_run, zen_ui; print(sorted(m for m in ('starlette', 'uvicorn', 'jinja2') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
