@@ -167,3 +167,17 @@ def test_pickles_show_metadata_only(tmp_path: Path) -> None:
     with pytest.warns(UnsafeMaterializerWarning):
         PickleMaterializer().write({"a": 1}, Location(str(tmp_path)))
     assert PickleMaterializer().visualize(Location(str(tmp_path))) is None
+
+
+def test_png_images_are_shown_as_stored(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from zen_materialize.images import ImageMaterializer
+
+    ImageMaterializer().write(Image.new("RGB", (7, 3), (10, 20, 30)), Location(str(tmp_path)))
+    shown = ImageMaterializer().visualize(Location(str(tmp_path)))
+    assert isinstance(shown, Png) and shown.alt == "7\u00d73 image"
+    assert shown.data == (tmp_path / "image.png").read_bytes()
+    (tmp_path / "image.png").write_bytes(b"GIF89a not a png at all")
+    with pytest.raises(CorruptArtifactError):
+        ImageMaterializer().visualize(Location(str(tmp_path)))

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, ClassVar, Final
 from PIL import Image, UnidentifiedImageError
 
 from zen_materialize._base import ArtifactLocation, Materializer
+from zen_materialize._previews import png_file_preview
+from zen_materialize._visualization import Visualization
 from zen_materialize.errors import CorruptArtifactError, UnsupportedValueError
 from zen_types import JSONValue
 
@@ -97,6 +99,10 @@ class ImageMaterializer(Materializer[Image.Image]):
     def metadata(self, value: Image.Image) -> dict[str, JSONValue]:
         """Mode, width and height."""
         return {"mode": value.mode, "width": value.width, "height": value.height}
+
+    def visualize(self, artifact: ArtifactLocation) -> Visualization | None:
+        """The stored PNG itself (decoded by the browser; nothing is loaded here)."""
+        return png_file_preview(self.path(artifact, _FILE))
 
 
 def register(registry: MaterializerRegistry) -> None:

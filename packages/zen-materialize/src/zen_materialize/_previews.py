@@ -32,6 +32,7 @@ __all__ = [
     "npy_preview",
     "parquet_preview",
     "png_bytes",
+    "png_file_preview",
     "skops_preview",
 ]
 
@@ -40,6 +41,7 @@ MAX_COLUMNS: Final = 40
 MAX_CELL: Final = 120
 MAX_JSON_BYTES: Final = 256 * 1024
 MAX_IMAGE_SIDE: Final = 2048
+MAX_PNG_BYTES: Final = 16 * 1024 * 1024
 BINS: Final = 30
 
 _esc = html.escape
@@ -122,6 +124,24 @@ def png_bytes(rows: Sequence[bytes], *, width: int, height: int, channels: int) 
     raw = b"".join(b"\x00" + row for row in rows[:height])
     header = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
+
+
+def png_file_preview(path: Path) -> Visualization:
+    """A stored PNG file as it is (the browser decodes it), up to ``MAX_PNG_BYTES``; its size from the header."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(24)
+            if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+                raise CorruptArtifactError(f"{path} is not a PNG file.")
+            width, height = struct.unpack(">II", head[16:24])
+            if size > MAX_PNG_BYTES:
+                return Html(f'<p class="caption">{width}\u00d7{height} image, {size} bytes: too large to preview.</p>')
+            handle.seek(0)
+            data = handle.read()
+    except OSError as exc:
+        raise CorruptArtifactError(f"{path} cannot be read: {exc}") from exc
+    return Png(data, alt=f"{width}\u00d7{height} image")
 
 
 def npy_preview(path: Path) -> Visualization:
