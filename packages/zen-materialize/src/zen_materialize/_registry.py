@@ -121,7 +121,9 @@ class MaterializerRegistry:
         for name in types:
             self._lazy_types[name] = module
         for fmt in formats:
-            self._lazy_formats.setdefault(fmt, []).append(module)
+            modules = self._lazy_formats.setdefault(fmt, [])
+            if module not in modules:
+                modules.append(module)
         self._writer_cache.clear()
 
     def materializers(self) -> list[MaterializerClass]:

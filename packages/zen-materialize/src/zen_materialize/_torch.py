@@ -33,6 +33,8 @@ __all__ = [
     "SAFETENSORS_DTYPES",
     "NumpyTensorView",
     "TensorMaterializer",
+    "canonical_tensor",
+    "load_safetensors",
     "register",
 ]
 

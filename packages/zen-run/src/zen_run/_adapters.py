@@ -20,8 +20,8 @@ from zen_materialize import (
     Materializer,
     MaterializerError,
     MaterializerRegistry,
-    default_registry,
 )
+from zen_materialize import default_registry as _materialize_registry
 from zen_run.errors import StackError
 from zen_store import (
     STALE_AFTER_S,
@@ -86,6 +86,16 @@ EdgeLike = EdgeSpec
 MaterializerLookupError = MaterializerError
 NotFound = (RecordNotFoundError, ArtifactNotFoundError)
 HEARTBEAT_EVERY_S = 30.0
+
+
+def default_registry() -> Registry:
+    """zen-materialize's registry plus the materializers that need zen-git too (a torch module's class is stored
+    as pinned code), registered lazily: torch is imported only when a module is written or read."""
+    registry = _materialize_registry()
+    registry.register_lazy(
+        "zen_run._torch_module", types=["torch.nn.modules.module.Module"], formats=["zen-torch-module"]
+    )
+    return registry
 
 
 def explicit_writer(registry: Registry, cls: type, tp: object) -> AnyMaterializer:

@@ -1,0 +1,13 @@
+"""zen's PyTorch module materializer, for naming it in steps (``step(materializers={"output": ...})``).
+
+``TorchModuleMaterializer`` stores a ``torch.nn.Module`` as safetensors weights plus its class pinned through
+zen-git and its hyperparameter record; it is chosen automatically for module outputs. It lives in zen-run
+because it joins zen-materialize (the weights) and zen-git (the pinned class). Importing this module imports
+torch; ``import zen_run`` does not.
+"""
+
+from __future__ import annotations
+
+from zen_run._torch_module import TorchModuleMaterializer
+
+__all__ = ["TorchModuleMaterializer"]
