@@ -15,7 +15,7 @@ import attrs
 
 from zen_run import _adapters as ad
 from zen_run.errors import CompileError
-from zen_types import BaseStepConfig, JSONValue, OutputParam, PipelineInstance, PipelineSpec, StepInstance
+from zen_types import BaseStepConfig, JSONValue, OutputParam, PipelineInstance, PipelineSpec, StepInstance, type_name
 from zen_types.errors import ConfigError
 
 __all__ = ["CompiledPipeline", "CompiledStep", "compile_pipeline"]
@@ -32,6 +32,8 @@ class CompiledStep:
     """Output name -> the materializer that writes it."""
     readers: Mapping[str, type]
     """Input name -> an explicitly chosen reader class (views); others are chosen by stored format."""
+    views: Mapping[str, type]
+    """Input name -> the class a viewed handle asks the upstream artifact to be read as (``handle.view(V)``)."""
     source: str
     """The pinned (or unpinned) source string of the step function."""
     code_digest: str
@@ -72,6 +74,27 @@ def _writer(registry: ad.Registry, slot: str, instance: StepInstance[object], ou
         raise CompileError(f'Output "{out.name}" of step "{slot}" ({instance.name}): {exc}') from exc
 
 
+def _check_views(registry: ad.Registry, steps: Mapping[str, CompiledStep], spec: PipelineSpec) -> None:
+    """Every viewed input has a reader for its upstream output's stored format and the view's class."""
+    for slot, compiled in steps.items():
+        edges = spec.inputs_of(slot)
+        for name, as_type in compiled.views.items():
+            edge = edges[name]
+            producer = steps[edge.source_step]
+            writer = producer.writers[edge.source_output]
+            stored = next(o.type for o in producer.outputs if o.name == edge.source_output)
+            try:
+                registry.reader_for(type(writer).FORMAT, as_type)
+            except ad.MaterializerLookupError as exc:
+                raise CompileError(
+                    f'Input "{name}" of step "{slot}" views output "{edge.source_output}" of step '
+                    f'"{edge.source_step}" ({type_name(stored)}, stored as {type(writer).FORMAT}) as '
+                    f"{type_name(as_type)}, but no reader reads that format as {type_name(as_type)}: {exc} "
+                    f"Register a view (a Materializer with FORMAT = {type(writer).FORMAT!r} and READ_TYPES = "
+                    f"({as_type.__name__},)) or remove the .view()."
+                ) from exc
+
+
 def compile_pipeline(
     instance: PipelineInstance,
     *,
@@ -95,6 +118,7 @@ def compile_pipeline(
         writers = {out.name: _writer(registry, slot, bound, out) for out in bound.step.signature.outputs}
         input_names = {i.name for i in bound.step.signature.inputs}
         readers = {name: cls for name, cls in bound.materializers.items() if name in input_names}
+        views = dict(instance.steps[slot].views)
         objects[bound.step.source_name] = bound.step.func
         if config is not None:
             objects[f"{type(config).__module__}.{type(config).__qualname__}"] = type(config)
@@ -107,11 +131,13 @@ def compile_pipeline(
             config=config,
             writers=writers,
             readers=readers,
+            views=views,
             source="",
             code_digest="",
             code_parts={},
             cache_enabled=all(flag is not False for flag in cache_flags),
         )
+    _check_views(registry, steps, spec)
     sources, repo = pinner.pin_many(objects)
     finished: dict[str, CompiledStep] = {}
     for slot, compiled in steps.items():

@@ -322,7 +322,7 @@ class _Execution:
             produced = self.produced[(edge.source_step, edge.source_output)]
             reader = step.readers.get(name)
             if param.kind is InputKind.VALUE:
-                if produced.has_value and reader is None:
+                if produced.has_value and reader is None and name not in step.views:
                     kwargs[name] = produced.value  # handed over in memory; the stored artifact holds the same value
                 else:
                     kwargs[name] = self._read(produced.artifact, param.type, reader)

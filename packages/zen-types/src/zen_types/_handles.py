@@ -19,6 +19,7 @@ from zen_types.errors import WiringError
 __all__ = ["Handle", "Input", "OutputHandles", "Output"]
 
 T = TypeVar("T")
+V = TypeVar("V")
 T_co = TypeVar("T_co", covariant=True)
 N_co = TypeVar("N_co", covariant=True)
 
@@ -71,15 +72,42 @@ class Output(Generic[T]):
 
 
 class Handle(Generic[T_co]):
-    """Output ``output_name`` of the step bound to slot ``producer``, while a pipeline body is wired."""
+    """Output ``output_name`` of the step bound to slot ``producer``, while a pipeline body is wired.
 
-    __slots__ = ("output_name", "producer", "trace_id", "type")
+    ``type`` is what the handle carries; ``stored_type`` is the output's declared type. They differ for a view
+    (``handle.view(V)``): the artifact is stored as ``stored_type`` and read by the consuming step as ``V``.
+    """
 
-    def __init__(self, *, producer: str, output_name: str, type_: object, trace_id: int) -> None:
+    __slots__ = ("output_name", "producer", "stored_type", "trace_id", "type")
+
+    def __init__(
+        self, *, producer: str, output_name: str, type_: object, trace_id: int, stored_type: object = None
+    ) -> None:
         self.producer = producer
         self.output_name = output_name
         self.type = type_
         self.trace_id = trace_id
+        self.stored_type = type_ if stored_type is None else stored_type
+
+    @property
+    def is_view(self) -> bool:
+        """True when the consuming step reads the artifact as another type than the one it is stored as."""
+        return self.stored_type is not self.type
+
+    def view(self, as_type: type[V]) -> Handle[V]:
+        """This output, read by the steps it feeds as ``as_type`` (a view of its stored format): for example
+        ``load().view(TableDataset)`` hands a DataFrame artifact to a step as a torch ``Dataset``. Nothing is
+        converted or copied when the pipeline runs; the consuming step reads the stored files with the reader
+        registered for their format and ``as_type``. Compiling the pipeline checks that such a reader exists."""
+        if not isinstance(as_type, type):
+            raise WiringError(_messages.view_needs_a_class(repr(self), repr(as_type)))
+        return Handle[V](
+            producer=self.producer,
+            output_name=self.output_name,
+            type_=as_type,
+            trace_id=self.trace_id,
+            stored_type=self.stored_type,
+        )
 
     def __repr__(self) -> str:
         from zen_types._assignability import type_name

@@ -21,6 +21,7 @@ __all__ = [
     "too_many_inputs",
     "unknown_output",
     "unknown_input",
+    "view_needs_a_class",
 ]
 
 
@@ -105,3 +106,8 @@ def config_not_expected(step: str, actual: str) -> str:
         f'Step "{step}" takes no config, but got {actual}. '
         f"Add a BaseStepConfig parameter to the step, or call it without arguments."
     )
+
+
+def view_needs_a_class(handle: str, given: str) -> str:
+    """``handle.view(x)`` was given something that is not a class."""
+    return f"{handle}.view() takes the class to read the artifact as (for example .view(pyarrow.Table)), not {given}."

@@ -130,6 +130,8 @@ class TracedStep:
     slot: str
     instance: StepInstance[object]
     inputs: Mapping[str, EdgeSpec]
+    views: Mapping[str, type] = attrs.field(factory=dict)
+    """Input name -> the class a viewed handle (``handle.view(V)``) asks the artifact to be read as."""
 
 
 class _Trace:
@@ -163,13 +165,17 @@ class _Trace:
                 raise WiringError(_messages.input_given_twice(step_name, key))
             given[key] = value
         edges: dict[str, EdgeSpec] = {}
+        views: dict[str, type] = {}
         for param in sig.inputs:
             if param.name not in given:
                 if param.has_default:
                     continue
                 raise WiringError(_messages.missing_input(step_name, param.name))
-            edges[param.name] = self._edge(step_name, slot, param, given[param.name])
-        self.called[slot] = TracedStep(slot, instance, edges)
+            value = given[param.name]
+            edges[param.name] = self._edge(step_name, slot, param, value)
+            if isinstance(value, Handle) and value.is_view and isinstance(value.type, type):
+                views[param.name] = value.type
+        self.called[slot] = TracedStep(slot, instance, edges, views)
         return self._outputs(slot, sig)
 
     def _edge(self, step_name: str, slot: str, param: InputParam, value: object) -> EdgeSpec:

@@ -1,0 +1,63 @@
+"""Views inside pipelines: ``handle.view(V)`` hands a stored artifact to a step as another type, checked when
+the pipeline is wired (types) and compiled (a reader for the stored format as ``V``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from tests.zen_run import view_pipelines as vp
+from zen_run import CompileError, Handle
+from zen_types.errors import WiringError
+
+
+def test_one_dataframe_is_read_as_a_dataset_a_stream_arrow_and_itself(project: Path) -> None:
+    """Each viewing step gets the view's type, also when the upstream value is still in memory."""
+    run = vp.viewed(
+        source=vp.make_frame(),
+        batches=vp.count_batches(),
+        streamed=vp.total_streamed(),
+        arrow=vp.arrow_rows(),
+        plain=vp.frame_rows(),
+    ).run()
+    assert run.status == "completed"
+    assert run.steps["batches"].outputs["output"].read() == 3
+    assert vp.SEEN["dataset"] == "TableDataset"
+    assert run.steps["streamed"].outputs["output"].read() == 45.0
+    assert run.steps["arrow"].outputs["output"].read() == 10
+    assert run.steps["plain"].outputs["output"].read() == 10
+
+
+def test_a_view_without_a_reader_fails_at_compile_naming_both_types(project: Path) -> None:
+    """No reader reads parquet as a tensor: the run is refused before any step runs, naming output and view."""
+    instance = vp.bad_view(source=vp.make_frame(), consumer=vp.needs_tensor())
+    with pytest.raises(
+        CompileError, match=r'views output "output" of step "source" \(.*DataFrame, stored as parquet\) as .*Tensor'
+    ):
+        instance.run()
+
+
+def test_a_view_the_step_does_not_accept_is_a_wiring_error(project: Path) -> None:
+    """The view's type is checked against the input like any handle's type."""
+    with pytest.raises(
+        WiringError, match=r'Input "frame" of step "consumer \(frame_rows\)" expects DataFrame.*has type Table'
+    ):
+        vp.mistyped_view(source=vp.make_frame(), consumer=vp.frame_rows())
+
+
+def test_view_keeps_the_output_and_records_the_stored_type() -> None:
+    """A viewed handle still names the same output; only the type it carries changes."""
+    handle = Handle[object](producer="load", output_name="output", type_=int, trace_id=1)
+    viewed = handle.view(pa.Table)
+    assert (viewed.producer, viewed.output_name, viewed.trace_id) == ("load", "output", 1)
+    assert viewed.type is pa.Table and viewed.stored_type is int and viewed.is_view and not handle.is_view
+    assert viewed.view(float).stored_type is int
+
+
+def test_view_refuses_what_is_not_a_class() -> None:
+    """``.view("Table")`` is a wiring error that says what to pass."""
+    handle = Handle[object](producer="load", output_name="output", type_=int, trace_id=1)
+    with pytest.raises(WiringError, match=r"takes the class to read the artifact as"):
+        handle.view("Table")  # type: ignore[arg-type]  # the mistake this test pins

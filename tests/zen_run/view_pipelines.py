@@ -1,0 +1,82 @@
+"""Pipelines whose steps read upstream artifacts through views (``handle.view(V)``); module level so the
+runner can pin and re-import them."""
+
+# pandas and pyarrow ship no type information here, so their types are Any in these signatures; the typing of
+# views themselves is pinned with typed classes in tests/typing/cases.test.
+# mypy: disable-error-code="no-any-unimported"
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import torch
+
+from zen_materialize.torch import TableBatches, TableDataset
+from zen_run import Slot, pipeline, step
+
+SEEN: dict[str, object] = {}
+
+
+@step
+def make_frame() -> pd.DataFrame:
+    """Ten rows of features and labels."""
+    return pd.DataFrame({"x": [float(i) for i in range(10)], "y": [i % 2 for i in range(10)]})
+
+
+@step
+def count_batches(data: TableDataset) -> int:
+    """Batches of four through the DataLoader the dataset view makes."""
+    SEEN["dataset"] = type(data).__name__
+    return sum(1 for _ in data.loader(batch_size=4))
+
+
+@step
+def total_streamed(data: TableBatches) -> float:
+    """Sum of x over streamed batches."""
+    return float(sum(float(batch["x"].sum()) for batch in data.with_batch_size(3)))
+
+
+@step
+def arrow_rows(table: pa.Table) -> int:
+    """Rows of the Arrow view."""
+    return int(table.num_rows)
+
+
+@step
+def frame_rows(frame: pd.DataFrame) -> int:
+    """Rows of the frame as stored."""
+    return len(frame)
+
+
+@pipeline
+def viewed(
+    source: Slot[[], pd.DataFrame],
+    batches: Slot[[TableDataset], int],
+    streamed: Slot[[TableBatches], float],
+    arrow: Slot[[pa.Table], int],
+    plain: Slot[[pd.DataFrame], int],
+) -> None:
+    """One DataFrame read four ways: as a dataset, streamed, as Arrow, and as itself."""
+    frame = source()
+    batches(frame.view(TableDataset))
+    streamed(frame.view(TableBatches))
+    arrow(frame.view(pa.Table))
+    plain(frame)
+
+
+@step
+def needs_tensor(value: torch.Tensor) -> int:
+    """A tensor input (no reader turns a DataFrame into one)."""
+    return int(value.numel())
+
+
+@pipeline
+def bad_view(source: Slot[[], pd.DataFrame], consumer: Slot[[torch.Tensor], int]) -> None:
+    """A view no reader provides."""
+    consumer(source().view(torch.Tensor))
+
+
+@pipeline
+def mistyped_view(source: Slot[[], pd.DataFrame], consumer: Slot[[pd.DataFrame], int]) -> None:
+    """A view whose type the consuming step does not accept."""
+    consumer(source().view(pa.Table))
