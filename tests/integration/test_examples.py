@@ -53,9 +53,21 @@ def test_seed001_example_with_custom_materializer(tmp_path: Path) -> None:
     assert "model read back outside a step" in out
 
 
-@pytest.mark.parametrize("name", ["quickstart.py", "sklearn_pipeline.py", "swap_trainers.py", "seed001.py"])
+def test_torch_example_trains_through_the_dataloader_view_and_predicts_the_same_in_a_new_process(
+    tmp_path: Path,
+) -> None:
+    """A torch model trained on a DataFrame read as a Dataset; a fresh process rebuilds it from the artifact
+    (weights + pinned class, no pickle) and gets identical predictions."""
+    out = _python(str(ROOT / "examples" / "torch_classifier.py"), tmp_path, file=True)
+    assert "accuracy" in out
+    assert "model read back in a new process predicts the same: True" in out
+
+
+@pytest.mark.parametrize(
+    "name", ["quickstart.py", "sklearn_pipeline.py", "swap_trainers.py", "seed001.py", "torch_classifier.py"]
+)
 def test_every_example_is_covered(name: str) -> None:
     """The examples this suite runs exist (a renamed example fails here instead of silently untested)."""
     assert (ROOT / "examples" / name).exists()
     listed = {p.name for p in (ROOT / "examples").glob("*.py")} - {"__init__.py", "seed000.py"}
-    assert listed == {"quickstart.py", "sklearn_pipeline.py", "swap_trainers.py", "seed001.py"}
+    assert listed == {"quickstart.py", "sklearn_pipeline.py", "swap_trainers.py", "seed001.py", "torch_classifier.py"}
