@@ -101,22 +101,23 @@ def _record_of(module: torch.nn.Module) -> object | None:
     return record
 
 
-def _pin(cls: type) -> str:
-    """``cls`` as a source string, pinned against the repository that holds its module."""
+def _pinner(cls: type) -> zen_git.Pinner:
+    """A pinner for the repository holding ``cls``'s module (one ``git status`` for every class it pins)."""
     file = getattr(sys.modules.get(cls.__module__), "__file__", None)
-    root = Path(file).parent if isinstance(file, str) else None
-    return str(zen_git.pin(cls, root=root))
+    return zen_git.Pinner(Path(file).parent if isinstance(file, str) else Path.cwd())
 
 
-def _resolve(source: str) -> type:
+def _resolve(source: str, pinners: dict[str, zen_git.Pinner]) -> type:
     """The class ``source`` names: the live class when it is exactly the pinned code, else from history."""
     ref = zen_git.SourceRef.parse(source)
     try:
         live = zen_git.resolve(ref.dotted)
         if ref.pinned and isinstance(live, type):
+            top = live.__module__.split(".")[0]
+            pinner = pinners.get(top) or pinners.setdefault(top, _pinner(live))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", zen_git.UnpinnedCodeWarning)
-                current = _pin(live)
+                current = str(pinner.pin(live))
             if current == source:
                 return live
         found = zen_git.resolve(source) if ref.pinned else live
@@ -185,11 +186,12 @@ class TorchModuleMaterializer(Materializer[torch.nn.Module]):
         _loadable(cls, "module class")
         record = _record_of(value)
         stored, aliases = _split_aliases(_state_dict(value))
+        pinner = _pinner(cls)
         body: dict[str, JSONValue] = {
             "format": _FORMAT,
             "version": _VERSION,
-            "class": _pin(cls),
-            "hparams_class": _pin(type(record)) if record is not None else None,
+            "class": str(pinner.pin(cls)),
+            "hparams_class": str(pinner.pin(type(record))) if record is not None else None,
             "hparams": _hparams_json(record) if record is not None else None,
             "aliases": dict(sorted(aliases.items())),
             "training": value.training,
@@ -203,26 +205,27 @@ class TorchModuleMaterializer(Materializer[torch.nn.Module]):
         source, hparams_source = body.get("class"), body.get("hparams_class")
         if not isinstance(source, str):
             raise CorruptArtifactError(f"{artifact.uri}: {_RECORD} names no module class.")
-        cls = _resolve(source)
+        pinners: dict[str, zen_git.Pinner] = {}
+        cls = _resolve(source, pinners)
+        arguments: tuple[object, ...] = ()
         if isinstance(hparams_source, str):
-            record_cls = _resolve(hparams_source)
+            record_cls = _resolve(hparams_source, pinners)
             try:
-                record: object = _CONVERTER.structure(body.get("hparams"), record_cls)
+                arguments = (_CONVERTER.structure(body.get("hparams"), record_cls),)
             except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
                 raise CorruptArtifactError(f"{artifact.uri}: cannot rebuild {hparams_source}: {exc}") from exc
-            module: object = cls(record)
-        else:
-            module = cls()
-        if not isinstance(module, torch.nn.Module):
-            raise CorruptArtifactError(f"{source} did not build a torch module.")
         weights = load_safetensors(self.path(artifact, _WEIGHTS))
         aliases = body.get("aliases")
-        for alias, key in (aliases if isinstance(aliases, dict) else {}).items():
+        aliases = aliases if isinstance(aliases, dict) else {}
+        for alias, key in aliases.items():
             if not isinstance(key, str) or key not in weights:
                 raise CorruptArtifactError(f"{artifact.uri}: alias {alias!r} points to a missing tensor.")
             weights[alias] = weights[key]
         try:
-            module.load_state_dict(weights, strict=True)
+            module = _build_on_meta(cls, arguments, weights, aliases)
+            if module is None:
+                module = _build(cls, arguments, source)
+                module.load_state_dict(weights, strict=True)
         except RuntimeError as exc:
             raise CorruptArtifactError(
                 f"{artifact.uri}: the stored weights do not fit {source} (was the class changed without pinning?): "
@@ -241,6 +244,40 @@ class TorchModuleMaterializer(Materializer[torch.nn.Module]):
         if record is not None and (attrs.has(type(record)) or dataclasses.is_dataclass(record)):
             meta["hparams"] = _hparams_json(record)
         return meta
+
+
+def _build(cls: type, arguments: tuple[object, ...], source: str) -> torch.nn.Module:
+    module: object = cls(*arguments)
+    if not isinstance(module, torch.nn.Module):
+        raise CorruptArtifactError(f"{source} did not build a torch module.")
+    return module
+
+
+def _build_on_meta(
+    cls: type, arguments: tuple[object, ...], weights: dict[str, torch.Tensor], aliases: dict[str, JSONValue]
+) -> torch.nn.Module | None:
+    """The module built on the meta device (no memory, no random initialisation) with the loaded tensors put in
+    place of its parameters and buffers; None when that cannot give the complete module (its constructor needs
+    real data, or state outside the state_dict such as non-persistent buffers stays empty), so the caller builds
+    it normally. For a large model this halves the reading time: initialising weights costs as much as loading.
+    """
+    try:
+        with torch.device("meta"):
+            module: object = cls(*arguments)
+    except Exception:
+        return None
+    if not isinstance(module, torch.nn.Module):
+        return None
+    module.load_state_dict(weights, strict=True, assign=True)
+    for alias, key in aliases.items():  # assign gives each name its own Parameter: tie them again
+        if isinstance(key, str):
+            owner, _, name = alias.rpartition(".")
+            shared = module.get_parameter(key) if key in dict(module.named_parameters()) else None
+            if shared is not None:
+                setattr(module.get_submodule(owner), name, shared)
+    if any(t.is_meta for t in (*module.parameters(), *module.buffers())):
+        return None
+    return module
 
 
 def _hparams_json(record: object) -> JSONValue:
