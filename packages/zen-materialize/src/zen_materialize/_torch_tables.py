@@ -111,7 +111,8 @@ class TableBatches(IterableDataset[dict[str, torch.Tensor]]):
         return TableBatches(self.path, batch_size=batch_size, columns=self.selected)
 
     def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
-        parquet = pq.ParquetFile(self.path, memory_map=True)
+        # No memory map and no pre-buffering: either would bring the whole file into memory over the iteration.
+        parquet = pq.ParquetFile(self.path, pre_buffer=False)
         try:
             for batch in parquet.iter_batches(batch_size=self.batch_size, columns=self.selected):
                 yield _tensors(pa.Table.from_batches([batch]))
