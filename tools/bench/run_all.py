@@ -15,7 +15,15 @@ import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tools.bench import bench_dask, bench_materialize, bench_mypy_plugin, bench_runner, bench_store, bench_ui
+from tools.bench import (
+    bench_dask,
+    bench_materialize,
+    bench_mypy_plugin,
+    bench_runner,
+    bench_store,
+    bench_torch,
+    bench_ui,
+)
 from tools.bench._common import BenchRow, rows_to_markdown
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -26,7 +34,7 @@ def main() -> None:
     warnings.simplefilter("ignore")  # unpinned-code warnings from benchmark-generated steps
     rows: list[BenchRow] = []
     started = time.perf_counter()
-    for module in (bench_runner, bench_materialize, bench_store, bench_ui, bench_mypy_plugin, bench_dask):
+    for module in (bench_runner, bench_materialize, bench_store, bench_ui, bench_mypy_plugin, bench_dask, bench_torch):
         name = module.__name__.rsplit(".", 1)[-1]
         print(f"running {name} ...", file=sys.stderr, flush=True)
         section = time.perf_counter()
