@@ -191,10 +191,6 @@ def describe_location(url: str) -> str:
     return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
 
 
-class _Lost(Exception):
-    """The connection dropped during a transaction, before ``COMMIT``: the server rolled it back."""
-
-
 class PostgresLineageStore:
     """Lineage records in a PostgreSQL database, shared by every process that opens the same URL."""
 
@@ -641,49 +637,41 @@ class PostgresLineageStore:
             raise RecordNotFoundError(f"pipeline {pipeline_name!r} has no recorded runs (pipelines: {known}).")
         return found[0]
 
+    # Each query below is one statement (step runs joined with their events and artifacts): one round trip to
+    # the server, and one consistent snapshot without an explicit transaction.
+
+    def _steps(
+        self, where: str, params: Sequence[object], *, order: str = "seq", limit: int = 0
+    ) -> list[StepRunRecord]:
+        return self._transaction(lambda conn: _step_runs(conn, where, params, order=order, limit=limit), single=True)
+
     def step_runs(self, run_id: str) -> list[StepRunRecord]:
         """A run's step runs in execution order, with inputs and outputs."""
-        return self._transaction(lambda conn: _step_runs(conn, "run_id = %s ORDER BY seq", [run_id]), write=False)
+        return self._steps("run_id = %s", [run_id])
 
     def find_cached(self, cache_key: str) -> CachedStep | None:
         """The newest completed step run with this cache key and all outputs recorded, if any."""
-
-        def find(conn: psycopg.Connection[tuple[object, ...]]) -> CachedStep | None:
-            rows = _rows(
-                conn,
-                "SELECT step_run_id FROM step_runs WHERE cache_key = %s AND status = 'completed' "
-                "ORDER BY started_at DESC LIMIT 1",
-                [cache_key],
-            )
-            if not rows:
-                return None
-            step_run_id = str(rows[0][0])
-            outputs = _events(conn, [step_run_id])[step_run_id]["output"]
-            return CachedStep(step_run_id=step_run_id, cache_key=cache_key, outputs=outputs)
-
-        return self._transaction(find, write=False)
+        found = self._steps(
+            "cache_key = %s AND status = 'completed'", [cache_key], order="started_at DESC, step_run_id DESC", limit=1
+        )
+        if not found:
+            return None
+        return CachedStep(step_run_id=found[0].step_run_id, cache_key=cache_key, outputs=dict(found[0].outputs))
 
     def completed_steps(self, run_id: str) -> dict[str, CachedStep]:
         """The completed or cached steps of a run, by step name (for resuming it)."""
-        steps = self._transaction(
-            lambda conn: _step_runs(conn, "run_id = %s AND status IN ('completed', 'cached') ORDER BY seq", [run_id]),
-            write=False,
-        )
         return {
             s.step_name: CachedStep(step_run_id=s.step_run_id, cache_key=s.cache_key or "", outputs=dict(s.outputs))
-            for s in steps
+            for s in self._steps("run_id = %s AND status IN ('completed', 'cached')", [run_id])
         }
 
     def previous_step_run(self, pipeline_name: str, step_name: str, *, before_run: str) -> StepRunRecord | None:
         """The latest step run of ``step_name`` in an earlier run of the same pipeline."""
-        found = self._transaction(
-            lambda conn: _step_runs(
-                conn,
-                "step_name = %s AND run_id IN (SELECT run_id FROM runs WHERE pipeline_name = %s AND run_id < %s) "
-                "ORDER BY run_id DESC LIMIT 1",
-                [step_name, pipeline_name, before_run],
-            ),
-            write=False,
+        found = self._steps(
+            "step_name = %s AND run_id IN (SELECT run_id FROM runs WHERE pipeline_name = %s AND run_id < %s)",
+            [step_name, pipeline_name, before_run],
+            order="run_id DESC",
+            limit=1,
         )
         return found[0] if found else None
 
@@ -698,46 +686,43 @@ class PostgresLineageStore:
     def lineage(self, artifact_id: str, *, downstream: bool = False) -> LineageGraph:
         """Every artifact and step run upstream (or downstream) of an artifact, through read/write events."""
         first, second = ("input", "output") if downstream else ("output", "input")
-
-        def walk(conn: psycopg.Connection[tuple[object, ...]]) -> LineageGraph:
-            root_row = _find_artifact(conn, artifact_id)
-            root = str(root_row[0])
-            rows = _rows(
+        root_row = self._transaction(lambda conn: _find_artifact(conn, artifact_id), single=True)
+        root = str(root_row[0])
+        # The walk is a recursive query over events; the step runs it reaches come back with all their events.
+        walk = f"""walk(artifact_id) AS (
+            SELECT %s::text COLLATE "C"
+            UNION
+            SELECT e2.artifact_id FROM walk
+            JOIN events e1 ON e1.artifact_id = walk.artifact_id AND e1.direction = '{first}'
+            JOIN events e2 ON e2.step_run_id = e1.step_run_id AND e2.direction = '{second}'
+        )"""
+        steps = self._transaction(
+            lambda conn: _step_runs(
                 conn,
-                """WITH RECURSIVE walk(artifact_id) AS (
-                    SELECT %(root)s::text COLLATE "C"
-                    UNION
-                    SELECT e2.artifact_id FROM walk
-                    JOIN events e1 ON e1.artifact_id = walk.artifact_id AND e1.direction = %(first)s
-                    JOIN events e2 ON e2.step_run_id = e1.step_run_id AND e2.direction = %(second)s
-                )
-                SELECT DISTINCT e.step_run_id FROM walk
-                JOIN events e ON e.artifact_id = walk.artifact_id AND e.direction = %(first)s""",
-                {"root": root, "first": first, "second": second},
-            )
-            step_ids = sorted(str(r[0]) for r in rows)
-            more = _rows(
-                conn,
-                "SELECT step_run_id, artifact_id, direction, name FROM events WHERE step_run_id = ANY(%s)",
-                [step_ids],
-            )
-            edges = {
-                LineageEdge(step_run_id=str(r[0]), artifact_id=str(r[1]), direction=str(r[2]), name=str(r[3]))
-                for r in more
-            }
-            steps = {s.step_run_id: s for s in _step_runs(conn, "step_run_id = ANY(%s)", [step_ids])}
-            artifacts: dict[str, ArtifactRecord] = {root: _artifact(root_row)}
-            for step in steps.values():
-                for art in (*step.inputs.values(), *step.outputs.values()):
-                    artifacts[art.artifact_id] = art
-            return LineageGraph(
-                root=root,
-                artifacts=artifacts,
-                step_runs=steps,
-                edges=tuple(sorted(edges, key=lambda e: (e.step_run_id, e.direction, e.name))),
-            )
-
-        return self._transaction(walk, write=False)
+                f"step_run_id IN (SELECT e.step_run_id FROM walk JOIN events e "
+                f"ON e.artifact_id = walk.artifact_id AND e.direction = '{first}')",
+                [root],
+                order="step_run_id",
+                recursive=walk,
+            ),
+            single=True,
+        )
+        edges = sorted(
+            (
+                LineageEdge(step_run_id=s.step_run_id, artifact_id=a.artifact_id, direction=direction, name=name)
+                for s in steps
+                for direction, side in (("input", s.inputs), ("output", s.outputs))
+                for name, a in side.items()
+            ),
+            key=lambda e: (e.step_run_id, e.direction, e.name),
+        )
+        artifacts: dict[str, ArtifactRecord] = {root: _artifact(root_row)}
+        for step in steps:
+            for art in (*step.inputs.values(), *step.outputs.values()):
+                artifacts[art.artifact_id] = art
+        return LineageGraph(
+            root=root, artifacts=artifacts, step_runs={s.step_run_id: s for s in steps}, edges=tuple(edges)
+        )
 
     def compare(self, run_a: str, run_b: str) -> Comparison:
         """Differences between two runs: bound steps, code sources, configs, cache hits, output hashes."""
@@ -807,29 +792,44 @@ def _find_artifact(conn: psycopg.Connection[tuple[object, ...]], key: str) -> Ro
     return rows[0]
 
 
-def _events(
-    conn: psycopg.Connection[tuple[object, ...]], step_run_ids: Sequence[str]
-) -> dict[str, dict[str, dict[str, ArtifactRecord]]]:
-    out: dict[str, dict[str, dict[str, ArtifactRecord]]] = {s: {"input": {}, "output": {}} for s in step_run_ids}
-    if not step_run_ids:
-        return out
-    cols = ", ".join(f"a.{c.strip()}" for c in _ARTIFACT_COLUMNS.split(","))
-    rows = _rows(
-        conn,
-        f"SELECT e.step_run_id, e.direction, e.name, {cols} FROM events e JOIN artifacts a "
-        f"ON a.artifact_id = e.artifact_id WHERE e.step_run_id = ANY(%s)",
-        [list(step_run_ids)],
-    )
-    for row in rows:
-        out[str(row[0])][str(row[1])][str(row[2])] = _artifact(row[3:])
-    return out
+_ARTIFACT_JOINED: Final = ", ".join(f"a.{c.strip()}" for c in _ARTIFACT_COLUMNS.split(","))
+_STEP_JOINED: Final = ", ".join(f"chosen.{c.strip()}" for c in _STEP_COLUMNS.split(","))
+_STEP_WIDTH: Final = len(_STEP_COLUMNS.split(","))
 
 
 def _step_runs(
-    conn: psycopg.Connection[tuple[object, ...]], where: str, params: Sequence[object]
+    conn: psycopg.Connection[tuple[object, ...]],
+    where: str,
+    params: Sequence[object],
+    *,
+    order: str,
+    limit: int = 0,
+    recursive: str = "",
 ) -> list[StepRunRecord]:
-    rows = _rows(conn, f"SELECT {_STEP_COLUMNS} FROM step_runs WHERE {where}", params)
-    events = _events(conn, [str(r[0]) for r in rows])
+    """Step runs matching ``where`` in ``order`` (the first ``limit``), each with its inputs and outputs, from one
+    statement; ``recursive`` is a recursive common table expression ``where`` may use."""
+    ctes = f"WITH RECURSIVE {recursive}, chosen" if recursive else "WITH chosen"
+    rows = _rows(
+        conn,
+        f"""{ctes} AS (
+            SELECT {_STEP_COLUMNS}, row_number() OVER (ORDER BY {order}) AS ord FROM step_runs
+            WHERE {where} ORDER BY {order} {f"LIMIT {int(limit)}" if limit else ""}
+        )
+        SELECT {_STEP_JOINED}, e.direction, e.name, {_ARTIFACT_JOINED} FROM chosen
+        LEFT JOIN events e ON e.step_run_id = chosen.step_run_id
+        LEFT JOIN artifacts a ON a.artifact_id = e.artifact_id
+        ORDER BY chosen.ord""",
+        params,
+    )
+    steps: dict[str, tuple[Row, dict[str, ArtifactRecord], dict[str, ArtifactRecord]]] = {}
+    for row in rows:
+        step_run_id = str(row[0])
+        if step_run_id not in steps:
+            steps[step_run_id] = (row[:_STEP_WIDTH], {}, {})
+        direction, name = row[_STEP_WIDTH], row[_STEP_WIDTH + 1]
+        if direction is not None:
+            _, inputs, outputs = steps[step_run_id]
+            (inputs if direction == "input" else outputs)[str(name)] = _artifact(row[_STEP_WIDTH + 2 :])
     return [
         StepRunRecord(
             step_run_id=str(r[0]),
@@ -844,8 +844,8 @@ def _step_runs(
             started_at=_ts(r[9]),
             ended_at=_opt_ts(r[10]),
             error=_opt_str(r[11]),
-            inputs=events[str(r[0])]["input"],
-            outputs=events[str(r[0])]["output"],
+            inputs=inputs,
+            outputs=outputs,
         )
-        for r in rows
+        for r, inputs, outputs in steps.values()
     ]
