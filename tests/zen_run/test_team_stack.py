@@ -1,0 +1,288 @@
+"""A team's stack: lineage on a real PostgreSQL server (started by the tests on 127.0.0.1), artifacts on S3 (moto's
+server) or a shared folder, steps on Dask. Registered with ``zen stack register`` as a user does, used by runs,
+the Client and the CLI, from several processes and several project folders at once; and a server restart or
+outage mid-run loses nothing already recorded."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from distributed import LocalCluster
+
+from tests.common.postgres import PostgresServer, find_bindir
+from tests.zen_run import dask_pipelines as dp
+from tests.zen_run import pipelines as p
+from tests.zen_run.test_dask import _local_cluster
+from zen_run import Client, RunContext, StackError
+from zen_run._cli import main
+from zen_run._stack import Stack
+
+ROOT = str(Path(__file__).resolve().parents[2])
+
+
+def _register(name: str, *args: str) -> None:
+    assert main(["stack", "register", name, *args]) == 0
+
+
+def _env(project: Path, **extra: str) -> dict[str, str]:
+    """The environment of a subprocess working in ``project`` (it inherits PGPASSFILE and the AWS variables)."""
+    return {**os.environ, "ZEN_ROOT": str(project), "PYTHONPATH": ROOT, **extra}
+
+
+def test_a_postgres_stack_runs_and_reads_back_through_the_client_and_the_cli(
+    project: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Register a stack on PostgreSQL with the CLI, run on it, read the run back with the Client and `zen`."""
+    _register("team", "--lineage-store", postgres_url)
+    assert main(["stack", "set", "team"]) == 0
+    run = p.add_pipeline(first=p.returns_one(), second=p.adds(p.AddConfig(add_amount=3))).run()
+    assert run.status == "completed"
+    RunContext.forget()  # read back through a freshly opened store
+    again = Client().last_run("add_pipeline")
+    assert again.id == run.id
+    assert again.steps["second"].outputs["output"].read() == 4
+    capsys.readouterr()
+    assert main(["runs", "show", run.id[:10]]) == 0
+    assert "second" in capsys.readouterr().out
+    assert main(["stack", "list"]) == 0
+    assert postgres_url in capsys.readouterr().out
+    config = (project / ".zen" / "config.json").read_text()
+    assert postgres_url in config and "password" not in config.lower()
+
+
+def test_a_lineage_url_with_a_password_is_refused_and_nothing_is_stored(project: Path) -> None:
+    """A password in the URL would land in .zen/config.json: registration refuses, pointing at PGPASSWORD/.pgpass."""
+    for url in ("postgresql://zen:secret@127.0.0.1:5432/zen", "postgresql://zen@127.0.0.1/zen?password=secret"):
+        with pytest.raises(StackError, match=r"PGPASSWORD or ~/\.pgpass"):
+            Stack(name="team", lineage_store=url)
+        assert main(["stack", "register", "team", "--lineage-store", url]) != 0
+    assert not (project / ".zen" / "config.json").exists()
+
+
+def test_a_wrong_password_is_one_clear_sentence(
+    project: Path, postgres_server: PostgresServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the right password, `zen runs list` says it cannot connect and where a password comes from."""
+    monkeypatch.setenv("PGPASSWORD", "wrong")
+    monkeypatch.setenv("PGPASSFILE", str(project / "no-such-pgpass"))
+    _register("team", "--lineage-store", postgres_server.create_schema())
+    capsys.readouterr()
+    assert main(["runs", "list", "--stack", "team"]) != 0
+    err = capsys.readouterr().err
+    assert "cannot connect to the PostgreSQL lineage store" in err and "PGPASSWORD or ~/.pgpass" in err
+    assert "wrong" not in err and "Traceback" not in err
+
+
+_WORKER = textwrap.dedent(
+    """
+    import sys
+    from tests.zen_run.pipelines import AddConfig, add_pipeline, adds, returns_one
+    worker = int(sys.argv[1])
+    for i in range(10):
+        amount = worker * 100 + i
+        run = add_pipeline(first=returns_one(), second=adds(AddConfig(add_amount=amount))).run(
+            run_name=f"w{worker}-{i}", enable_cache=False)
+        assert run.status == "completed", run.status
+    """
+)
+
+
+@pytest.mark.slow
+def test_eight_processes_run_ten_pipelines_each_and_another_project_reads_them_all(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """8 processes x 10 runs at once on one PostgreSQL lineage store and one shared artifact folder: all 80 runs are
+    recorded, and a second project folder that registers the same stores reads every run and value."""
+    shared = tmp_path / "shared-artifacts"
+    projects = [tmp_path / "alice", tmp_path / "bob"]
+    for folder in projects:
+        folder.mkdir()
+        monkeypatch.setenv("ZEN_ROOT", str(folder))
+        RunContext.forget()
+        _register("team", "--artifact-store", str(shared), "--lineage-store", postgres_url)
+        assert main(["stack", "set", "team"]) == 0
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER, str(n)],
+            cwd=ROOT,
+            env=_env(projects[0]),
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+        )
+        for n in range(8)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=280)
+        assert proc.returncode == 0, err.decode()[-3000:]
+    monkeypatch.setenv("ZEN_ROOT", str(projects[1]))
+    RunContext.forget()
+    runs = Client().runs(pipeline_name="add_pipeline", limit=1000)
+    assert len(runs) == 80
+    assert {r.status for r in runs} == {"completed"}
+    names = {r.record.run_name for r in runs}
+    assert names == {f"w{n}-{i}" for n in range(8) for i in range(10)}
+    for run in runs[::9]:
+        worker, i = (int(part) for part in str(run.record.run_name)[1:].split("-"))
+        assert run.steps["second"].outputs["output"].read() == 1 + worker * 100 + i
+
+
+@pytest.fixture(scope="module")
+def cluster(s3_endpoint: str) -> Iterator[LocalCluster]:
+    """A LocalCluster of 2 worker processes (they see the S3 credentials; never the lineage store)."""
+    with _local_cluster() as started:
+        yield started
+
+
+def test_the_team_stack_dask_s3_postgres_works_end_to_end(  # noqa: PLR0917 - pytest passes fixtures by position
+    project: Path,
+    cluster: LocalCluster,
+    s3_url: str,
+    s3_endpoint: str,
+    postgres_url: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`zen stack register team --orchestrator dask --artifact-store s3://... --lineage-store postgresql://...`:
+    a run on Dask writes artifacts to S3 and lineage to PostgreSQL; the cache hits on a second run; the Client,
+    the CLI and lineage queries read it all back."""
+    _register(
+        "team",
+        "--orchestrator",
+        "dask",
+        "--option",
+        f"address={cluster.scheduler_address}",
+        "--artifact-store",
+        s3_url,
+        "--artifact-option",
+        f"endpoint_url={s3_endpoint}",
+        "--lineage-store",
+        postgres_url,
+    )
+    assert main(["stack", "set", "team"]) == 0
+    first = Client().get_run(dp.fan_out_instance().run().id)
+    assert first.status == "completed"
+    assert {s.status for s in first.steps.values()} == {"completed"}
+    assert first.steps["gather"].outputs["output"].read() == 60.0
+    uris = [a.uri for step in first.steps.values() for a in step.outputs.values()]
+    assert uris and all(uri.startswith(s3_url + "/") for uri in uris)
+    second = Client().get_run(dp.fan_out_instance().run().id)
+    assert {s.status for s in second.steps.values()} == {"cached"}
+    gathered = first.steps["gather"].outputs["output"]
+    graph = Client().lineage(gathered.id)
+    assert {s.step_name for s in graph.step_runs.values()} == set(first.steps)
+    capsys.readouterr()
+    assert main(["runs", "compare", first.id, second.id]) == 0
+    assert "status: 'completed' -> 'cached'" in capsys.readouterr().out
+    assert main(["runs", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {first.id, second.id} <= {r["run_id"] for r in listed}
+
+
+# -- connection loss: a server of its own, restarted or stopped while a run waits mid-way --------------------------
+
+
+@pytest.fixture
+def own_server(postgres_server: PostgresServer) -> Iterator[PostgresServer]:
+    """A PostgreSQL server for one test that stops and restarts it (the session's server stays untouched)."""
+    bindir = find_bindir()
+    assert bindir is not None  # postgres_server skipped (or failed) otherwise
+    server = PostgresServer(bindir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.destroy()
+
+
+_GATED_RUN = textwrap.dedent(
+    """
+    import sys
+    import zen_store
+    zen_store.PostgresLineageStore.reconnect_within_s = float(sys.argv[1])
+    from zen_run._cli import main
+    sys.exit(main(["run", "tests.zen_run.team_pipelines:gated_instance", "--no-cache", "-q"]))
+    """
+)
+
+
+def _start_gated_run(project: Path, gate: Path, reconnect_s: float) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _GATED_RUN, str(reconnect_s)],
+        cwd=ROOT,
+        env=_env(project, ZEN_TEST_GATE=str(gate), PGPASSFILE=os.environ["PGPASSFILE"]),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not Path(f"{gate}.started").exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the gated step never started"
+        time.sleep(0.05)
+    return proc
+
+
+@pytest.fixture
+def team_project(project: Path, own_server: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The project with its active stack's lineage on ``own_server``, whose password file the environment names."""
+    monkeypatch.setenv("PGPASSFILE", str(own_server.passfile))
+    _register("team", "--lineage-store", own_server.create_schema())
+    assert main(["stack", "set", "team"]) == 0
+    return project
+
+
+def test_a_server_restart_mid_run_is_survived_and_every_step_recorded_once(
+    team_project: Path, own_server: PostgresServer, tmp_path: Path
+) -> None:
+    """The server restarts while a step runs: the store reconnects, the run completes with each step recorded
+    exactly once, and the next run works."""
+    gate = tmp_path / "gate"
+    proc = _start_gated_run(team_project, gate, reconnect_s=30)
+    own_server.restart()  # drops every connection, as a failover or an upgrade does
+    gate.touch()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    run = Client().last_run("three")
+    assert run.status == "completed"
+    assert [(name, s.status) for name, s in run.steps.items()] == [
+        ("first", "completed"),
+        ("second", "completed"),
+        ("third", "completed"),
+    ]
+    assert run.steps["third"].outputs["output"].read() == 4
+    again = p.three(first=p.returns_one(), second=p.adds(), third=p.adds()).run()
+    assert again.status == "completed"
+
+
+def test_a_server_down_past_the_reconnect_bound_ends_the_run_clearly_with_no_half_step(
+    team_project: Path, own_server: PostgresServer, tmp_path: Path
+) -> None:
+    """The server stops while a step runs and stays down: the run ends with one sentence saying the lineage store
+    was lost (no traceback); once the server is back the run shows as crashed in the step it was in, with no
+    output of that step recorded, and the next run works."""
+    gate = tmp_path / "gate"
+    proc = _start_gated_run(team_project, gate, reconnect_s=1)
+    own_server.stop()
+    gate.touch()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert "lost the connection to the PostgreSQL lineage store" in err
+    assert "could not reconnect within 1 s" in err
+    assert "Traceback" not in err
+    own_server.restart()
+    RunContext.forget()
+    run = Client().last_run("three")
+    assert run.status == "crashed"  # its process is gone: reaped on the next read
+    steps = run.steps
+    assert steps["first"].status == "completed" and steps["first"].outputs
+    assert steps["second"].status == "crashed" and not steps["second"].outputs
+    assert "third" not in steps
+    again = p.three(first=p.returns_one(), second=p.adds(), third=p.adds()).run()
+    assert again.status == "completed"
