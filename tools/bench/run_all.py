@@ -21,6 +21,7 @@ from tools.bench import (
     bench_mypy_plugin,
     bench_runner,
     bench_store,
+    bench_store_postgres,
     bench_torch,
     bench_ui,
 )
@@ -34,7 +35,17 @@ def main() -> None:
     warnings.simplefilter("ignore")  # unpinned-code warnings from benchmark-generated steps
     rows: list[BenchRow] = []
     started = time.perf_counter()
-    for module in (bench_runner, bench_materialize, bench_store, bench_ui, bench_mypy_plugin, bench_dask, bench_torch):
+    modules = (
+        bench_runner,
+        bench_materialize,
+        bench_store,
+        bench_store_postgres,
+        bench_ui,
+        bench_mypy_plugin,
+        bench_dask,
+        bench_torch,
+    )
+    for module in modules:
         name = module.__name__.rsplit(".", 1)[-1]
         print(f"running {name} ...", file=sys.stderr, flush=True)
         section = time.perf_counter()
