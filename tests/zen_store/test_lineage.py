@@ -554,3 +554,16 @@ def test_a_nul_character_postgres_cannot_hold_is_refused_clearly_and_records_not
         )
     assert db.step_runs(run_id) == []
     db.close()
+
+
+def test_the_password_of_a_postgres_url_works_and_never_shows_in_messages(postgres_url: str) -> None:
+    """A password given in the URL (as the Client may) is used; the store's location and errors leave it out."""
+    from tests.common.postgres import PASSWORD
+
+    with_password = postgres_url.replace("zen@", f"zen:{PASSWORD}@")
+    db = PostgresLineageStore.open(with_password)
+    assert PASSWORD not in db.location and "options=" in db.location
+    db.close()
+    with pytest.raises(StoreError, match="cannot connect") as caught:
+        PostgresLineageStore.open(postgres_url.replace("zen@", "zen:not-the-password@"))
+    assert "not-the-password" not in str(caught.value)

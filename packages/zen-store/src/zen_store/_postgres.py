@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final, TypeVar, cast
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from zen_store._process import alive
 from zen_store._records import (
@@ -178,17 +179,15 @@ def _run(row: Row) -> RunRecord:
 
 
 def describe_location(url: str) -> str:
-    """``user@host:port/dbname`` of a PostgreSQL URL, without its password (for messages)."""
-    import psycopg
-    from psycopg.conninfo import conninfo_to_dict
-
-    try:
-        parts = conninfo_to_dict(url)
-    except psycopg.Error:  # show nothing of a URL that may hold a password
-        return "postgresql://(unparsable URL)"
-    user = f"{parts['user']}@" if parts.get("user") else ""
-    port = f":{parts['port']}" if parts.get("port") else ""
-    return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
+    """The URL without its password (in the user part or a ``password`` parameter): what messages show and what
+    other processes may be told, since libpq finds the password itself."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        user, _, host = netloc.rpartition("@")
+        netloc = f"{user.partition(':')[0]}@{host}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"])
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 class PostgresLineageStore:
