@@ -131,7 +131,7 @@ class PostgresServer:
                 "synchronous_commit": "off",
                 "full_page_writes": "off",
                 "shared_buffers": "'16MB'",
-                "max_connections": "100",
+                "max_connections": "200",
                 "dynamic_shared_memory_type": "mmap",
             }
             # Appended to postgresql.conf (later lines win), so a restart keeps the port.

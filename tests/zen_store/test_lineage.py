@@ -222,6 +222,7 @@ def test_recorded_configs_round_trip(lineage_factory: Callable[[], str], config:
         new_artifacts=[],
     )
     assert db.step_runs(run)[0].config == config
+    db.close()
 
 
 class StoreMachine(RuleBasedStateMachine):
@@ -349,7 +350,7 @@ def test_eight_processes_opening_a_fresh_store_at_once_all_succeed(lineage_locat
     assert open_lineage_store(lineage_location).runs() == []
 
 
-_NO_NUL = st.characters(exclude_characters="\x00")
+_NO_NUL = st.characters(codec="utf-8", exclude_characters="\x00")
 """Text PostgreSQL can hold (no NUL; a NUL is refused with a clear error, pinned below). JSON values may hold
 NUL: they are stored as escaped JSON text."""
 
