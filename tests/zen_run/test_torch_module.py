@@ -12,50 +12,24 @@ from pathlib import Path
 import pytest
 import torch
 from hypothesis import given, settings
-from hypothesis import strategies as st
 from torch import nn
 
 from tests.zen_git.test_git import Repo
-from tests.zen_run.torch_models import MLP, DictParams, Doubler, MLPParams, TiedLM, TiedParams, Unrecorded
+from tests.zen_run.torch_models import (
+    MLP,
+    DictParams,
+    Doubler,
+    MLPParams,
+    TiedLM,
+    TiedParams,
+    Unrecorded,
+    mlps,
+    same_module,
+)
 from zen_materialize import CorruptArtifactError, Location, UnsupportedValueError
 from zen_materialize.testing import check_roundtrip
 from zen_run import _adapters as ad
 from zen_run._torch_module import TorchModuleMaterializer
-
-
-@st.composite
-def mlps(draw: st.DrawFn) -> MLP:
-    """A small random MLP: random sizes and options, random weights from a drawn seed, train or eval mode."""
-    sizes = tuple(draw(st.lists(st.integers(1, 6), min_size=2, max_size=4)))
-    params = MLPParams(
-        sizes=sizes,
-        activation=draw(st.sampled_from(["relu", "tanh", "gelu"])),
-        bias=draw(st.booleans()),
-        batch_norm=draw(st.booleans()),
-    )
-    torch.manual_seed(draw(st.integers(0, 2**31)))
-    model = MLP(params)
-    if params.batch_norm:  # move the running statistics off their defaults
-        model.train()
-        model(torch.randn(8, sizes[0]))
-    model.train(draw(st.booleans()))
-    return model
-
-
-def same_module(a: nn.Module, b: nn.Module) -> bool:
-    """Same class, record, mode, state (bit for bit) and outputs on a fixed input."""
-    assert type(a) is type(b) and getattr(a, "hparams", None) == getattr(b, "hparams", None)
-    left, right = a.state_dict(), b.state_dict()
-    assert left.keys() == right.keys()
-    assert all(left[k].dtype == right[k].dtype and torch.equal(left[k], right[k]) for k in left)
-    assert a.training == b.training
-    if isinstance(a, MLP) and isinstance(b, MLP):
-        a.eval()
-        b.eval()
-        x = torch.randn(5, a.hparams.sizes[0], generator=torch.Generator().manual_seed(0))
-        with torch.no_grad():
-            assert torch.equal(a(x), b(x))
-    return True
 
 
 def test_random_modules_round_trip_with_identical_outputs() -> None:

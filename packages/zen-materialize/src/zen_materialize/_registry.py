@@ -134,6 +134,9 @@ class MaterializerRegistry:
         for module, libraries in _LAZY_VIEWS.items():
             if all(importlib.util.find_spec(library) is not None for library in libraries):
                 self._load(module)
+        for qualified, module in self._lazy_types.items():
+            if importlib.util.find_spec(qualified.split(".")[0]) is not None:
+                self._load(module)
         seen: dict[str, MaterializerClass] = {}
         for classes in self._readers.values():
             for cls in classes:
