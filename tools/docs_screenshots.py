@@ -31,6 +31,8 @@ def build(c: float) -> object:
     )
 
 first = build(1.0).run(run_name="c=1.0")
+for c in (0.3, 3.0, 10.0):
+    build(c).run(run_name=f"c={c}")
 second = build(0.01).run(run_name="c=0.01")
 try:
     build(-1.0).run(run_name="c=-1")
@@ -49,13 +51,35 @@ def _record(project: Path) -> tuple[str, str]:
     return first, second
 
 
+def _git_init(project: Path) -> None:
+    """A committed project folder, so the runs show the commit they started from."""
+    for argv in (
+        ["git", "init", "-q"],
+        [
+            "git",
+            "-c",
+            "user.name=zen",
+            "-c",
+            "user.email=zen@example.invalid",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "demo",
+        ],
+    ):
+        subprocess.run(argv, cwd=project, check=True)
+
+
 def _shoot(browser: chromium.Browser, url: str, target: Path, *, width: int = 1360) -> None:
     driver = browser.driver
     driver.set_window_size(width, 900)
     driver.get(url)
     time.sleep(0.5)
-    height = int(driver.execute_script("return document.documentElement.scrollHeight"))
-    driver.set_window_size(width, min(max(height, 500), 1600))
+    height = min(int(driver.execute_script("return document.documentElement.scrollHeight")), 2400)
+    driver.set_window_size(width, height)
+    chrome = height - int(driver.execute_script("return window.innerHeight"))  # the window's own bars, if any
+    driver.set_window_size(width, height + chrome)
     time.sleep(0.3)
     driver.save_screenshot(str(target))
     print(f"wrote {target.relative_to(ROOT)}")
@@ -71,6 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="zen-screens-") as tmp:
         project = Path(tmp) / "project"
         project.mkdir()
+        _git_init(project)
         first, second = _record(project)
         env = {**os.environ, "ZEN_ROOT": str(project), "PYTHONUNBUFFERED": "1"}
         server = subprocess.Popen(
@@ -90,12 +115,12 @@ def main(argv: list[str] | None = None) -> None:
             os.environ["ZEN_ROOT"] = str(project)
             client = Client(project)
             failed = client.runs(status="failed")[0].id
-            features = client.get_run(first).steps["loader"].outputs["features"].id
+            model = client.get_run(second).steps["trainer"].outputs["output"].id
             RunContext.forget()
             browser = chromium.start()
             _shoot(browser, base + "/", args.out / "runs.png")
             _shoot(browser, f"{base}/runs/{failed}?step=trainer", args.out / "run.png")
-            _shoot(browser, f"{base}/artifacts/{features}", args.out / "artifact.png")
+            _shoot(browser, f"{base}/artifacts/{model}", args.out / "artifact.png")
             _shoot(browser, f"{base}/compare?a={first}&b={second}", args.out / "compare.png")
         finally:
             if browser is not None:

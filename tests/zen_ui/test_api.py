@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
-from tests.zen_ui.conftest import Demo
+from tests.zen_ui.conftest import Demo, Server
 from tests.zen_ui.pipelines import XSS
 from zen_ui import create_app
 
@@ -141,3 +141,44 @@ def test_importing_zen_run_or_zen_ui_does_not_import_the_web_stack() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_zen_ui_on_a_taken_port_is_one_sentence_and_exit_code_2(
+    recorded: Demo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from zen_run._cli import main
+    from zen_ui._server import bind
+
+    taken = bind("127.0.0.1", 0)
+    try:
+        port = taken.getsockname()[1]
+        assert main(["ui", "--port", str(port)]) == 2
+    finally:
+        taken.close()
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err and f"zen ui --port {port + 1}" in err
+    assert "Traceback" not in err
+
+
+def test_zen_ui_listens_on_loopback_by_default(server: Server) -> None:
+    assert server.url.startswith("http://127.0.0.1:")
+
+
+def test_compare_shows_small_output_values_themselves(http: TestClient, recorded: Demo) -> None:
+    data = http.get("/api/compare", params={"a": recorded.analysis, "b": recorded.analysis_more_rows}).json()
+    scorer = data["steps"][2]
+    assert scorer["a"]["outputs"]["output"]["value"] == "{'mean': 14.5, 'max': 29.0}"
+    assert scorer["b"]["outputs"]["output"]["value"] == "{'mean': 24.5, 'max': 49.0}"
+    assert "'mean': 24.5" in http.get(f"/compare?a={recorded.analysis}&b={recorded.analysis_more_rows}").text.replace(
+        "&#39;", "'"
+    )
+
+
+def test_lineage_picture_leaves_out_cached_step_runs(http: TestClient, recorded: Demo) -> None:
+    run = http.get(f"/api/runs/{recorded.analysis}").json()
+    array_id = run["steps"][1]["outputs"]["output"]["artifact_id"]
+    page = http.get(f"/artifacts/{array_id}").text
+    # produced by the first run's loader and arrays; read by its scorer and by the failed run's boom. The failed
+    # run's loader and arrays were cached (they ran nothing) and are not drawn.
+    assert page.count("<title>step run ") == 4
+    assert page.count("<title>artifact ") == 3  # the frame, the array, and the scores read from it

@@ -224,6 +224,52 @@ def _param(node: object) -> str:
     return "…"
 
 
+def _attributes(node: object) -> dict[str, object] | None:
+    """The attribute dict of an estimator node in a skops schema (``None`` for other nodes)."""
+    if not isinstance(node, dict) or node.get("__loader__") != "ObjectNode":
+        return None
+    outer = node.get("content")
+    inner = outer.get("content") if isinstance(outer, dict) else None
+    return inner if isinstance(inner, dict) else None
+
+
+def _named_estimators(node: object) -> list[tuple[str, object]]:
+    """``[(name, estimator node)]`` of a list of ``(name, estimator)`` tuples (a Pipeline's ``steps``)."""
+    items = node.get("content") if isinstance(node, dict) and node.get("__loader__") == "ListNode" else None
+    found: list[tuple[str, object]] = []
+    for item in items if isinstance(items, list) else []:
+        pair = item.get("content") if isinstance(item, dict) and item.get("__loader__") == "TupleNode" else None
+        if isinstance(pair, list) and len(pair) >= 2 and _attributes(pair[1]) is not None:
+            found.append((_param(pair[0]).strip('"'), pair[1]))
+    return found
+
+
+def _params(node: object, prefix: str, fitted: list[str], depth: int = 0) -> list[tuple[str, str]]:
+    """Constructor parameters as ``get_params(deep=True)`` names them (``logisticregression__C``)."""
+    attributes = _attributes(node)
+    if attributes is None or depth > 6:
+        return []
+    found: list[tuple[str, str]] = []
+    for key, child in sorted(attributes.items()):
+        if key.startswith("_"):
+            continue
+        if key.endswith("_"):
+            if not prefix:
+                fitted.append(key)
+            continue
+        nested = _named_estimators(child)
+        if nested:
+            found.append((prefix + key, ", ".join(f"{name}: {_param(est)}" for name, est in nested)))
+            for name, est in nested:
+                found += _params(est, f"{prefix}{name}__", fitted, depth + 1)
+        elif _attributes(child) is not None:
+            found.append((prefix + key, _param(child)))
+            found += _params(child, f"{prefix}{key}__", fitted, depth + 1)
+        else:
+            found.append((prefix + key, _param(child)))
+    return found
+
+
 def skops_preview(path: Path) -> Visualization:
     """The estimator's class and constructor parameters, from the archive's JSON schema (nothing is loaded)."""
     try:
@@ -234,18 +280,8 @@ def skops_preview(path: Path) -> Visualization:
     if not isinstance(schema, dict):
         raise CorruptArtifactError(f"{path}: the skops schema is not an object.")
     name = f"{schema.get('__module__', '')}.{schema.get('__class__', '?')}".lstrip(".")
-    outer = schema.get("content")
-    attributes = outer.get("content") if isinstance(outer, dict) else None
-    params: list[tuple[str, str]] = []
     fitted: list[str] = []
-    if isinstance(attributes, dict):
-        for key, node in sorted(attributes.items()):
-            if key.startswith("_"):
-                continue
-            if key.endswith("_"):
-                fitted.append(key)
-            else:
-                params.append((key, _param(node)))
+    params = _params(schema, "", fitted)
     rows = "".join(f"<tr><th>{_esc(k)}</th><td><code>{_esc(v)}</code></td></tr>" for k, v in params)
     learned = f'<p class="caption">Fitted: {_esc(", ".join(fitted))}</p>' if fitted else ""
     return Html(f'<p><code>{_esc(name)}</code></p><table class="stats">{rows}</table>{learned}')

@@ -140,7 +140,9 @@ def small_value(artifact: Artifact) -> str | None:
         value = artifact.read()
     except (ZenError, OSError, ValueError):
         return None
-    text = f"{value:.6g}" if isinstance(value, float) else repr(value)
+    text = repr(value)
+    if isinstance(value, float) and len(text) > 12:
+        text = f"{value:.6g}"
     return text if len(text) <= 120 else text[:119] + "…"
 
 
