@@ -81,6 +81,7 @@ _SCHEMA: Final = [
         owner_pid INTEGER, owner_host TEXT, heartbeat_at REAL)""",
     "CREATE INDEX IF NOT EXISTS runs_pipeline ON runs (pipeline_name, started_at)",
     "CREATE INDEX IF NOT EXISTS runs_status ON runs (status)",
+    "CREATE INDEX IF NOT EXISTS runs_started ON runs (started_at, run_id)",
     """CREATE TABLE IF NOT EXISTS step_runs (
         step_run_id TEXT PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs(run_id), step_name TEXT NOT NULL,
         seq INTEGER NOT NULL, status TEXT NOT NULL, source TEXT NOT NULL, config_json TEXT, cache_key TEXT,
