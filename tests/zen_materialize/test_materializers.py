@@ -31,7 +31,7 @@ from tests.zen_materialize.torch_strategies import (
     same_tensor,
     tensors,
 )
-from tests.zen_run.torch_models import mlps, same_module
+from tests.zen_run.torch_models import checkpoints, mlps, same_checkpoint, same_module
 from zen_materialize import (
     AmbiguousMaterializerError,
     ArtifactLocation,
@@ -54,7 +54,7 @@ from zen_materialize.images import ImageMaterializer
 from zen_materialize.testing import check_roundtrip, same_value
 from zen_materialize.torch import NumpyTensorView, TableBatchesView, TableDatasetView, TensorMaterializer
 from zen_run import _adapters
-from zen_run.torch import TorchModuleMaterializer
+from zen_run.torch import CheckpointMaterializer, TorchModuleMaterializer
 from zen_store import content_hash
 
 
@@ -164,6 +164,7 @@ ROUNDTRIPS: dict[type[Materializer[object]], tuple[st.SearchStrategy[object], ob
     TableBatchesView: (datasets().map(batches_from), same_batches),  # type: ignore[dict-item]
     ImageMaterializer: (images(), same_image),  # type: ignore[dict-item]
     TorchModuleMaterializer: (mlps(), same_module),  # type: ignore[dict-item]
+    CheckpointMaterializer: (checkpoints(), same_checkpoint),  # type: ignore[dict-item]
 }
 
 
@@ -358,7 +359,7 @@ from zen_materialize._sklearn import SklearnMaterializer
 from zen_materialize.images import ImageMaterializer
 from zen_materialize.torch import NumpyTensorView, TableBatchesView, TableDatasetView, TensorMaterializer
 from zen_run import _adapters
-from zen_run.torch import TorchModuleMaterializer
+from zen_run.torch import CheckpointMaterializer, TorchModuleMaterializer
 x = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
 model = make_pipeline(StandardScaler(), LogisticRegression(C=0.5)).fit(x, [0, 1, 1, 0])
 SklearnMaterializer().write(model, Location(sys.argv[1]))

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from zen_run import BaseStepConfig
+from zen_run.torch import Checkpoint
 
 
 @attrs.frozen
@@ -127,3 +128,47 @@ def same_module(a: nn.Module, b: nn.Module) -> bool:
         with torch.no_grad():
             assert torch.equal(a(x), b(x))
     return True
+
+
+def _optimizer(kind: str, model: nn.Module) -> torch.optim.Optimizer:
+    if kind == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    if kind == "adamw":
+        return torch.optim.AdamW(model.parameters(), lr=0.01, betas=(0.8, 0.99))
+    head, *rest = list(model.parameters())
+    groups: list[dict[str, object]] = [{"params": [head]}, {"params": rest, "lr": 0.002}]
+    return torch.optim.Adam(groups, lr=0.01)
+
+
+@st.composite
+def checkpoints(draw: st.DrawFn) -> Checkpoint:
+    """A random MLP with an optimizer (SGD with momentum, AdamW, or Adam with two groups) after a few steps."""
+    model = draw(mlps())
+    model.train()
+    optimizer = _optimizer(draw(st.sampled_from(["sgd", "adamw", "adam-groups"])), model)
+    generator = torch.Generator().manual_seed(draw(st.integers(0, 1000)))
+    for _ in range(draw(st.integers(0, 3))):
+        optimizer.zero_grad()
+        model(torch.randn(4, model.hparams.sizes[0], generator=generator)).square().sum().backward()
+        optimizer.step()
+    return Checkpoint(model, optimizer)
+
+
+def same_checkpoint(a: Checkpoint, b: Checkpoint) -> bool:
+    """Same module, same optimizer class, settings and state, and one more identical step from both."""
+    assert same_module(a.module, b.module)
+    assert type(a.optimizer) is type(b.optimizer)
+    left, right = a.optimizer.state_dict(), b.optimizer.state_dict()
+    assert left["param_groups"] == right["param_groups"]
+    assert left["state"].keys() == right["state"].keys()
+    for index, entries in left["state"].items():
+        assert entries.keys() == right["state"][index].keys()
+        assert all(torch.equal(entries[k], right["state"][index][k]) for k in entries)
+    for checkpoint in (a, b):
+        module = checkpoint.module
+        assert isinstance(module, MLP)
+        module.train()
+        checkpoint.optimizer.zero_grad()
+        module(torch.ones(3, module.hparams.sizes[0])).sum().backward()
+        checkpoint.optimizer.step()
+    return all(torch.equal(p, q) for p, q in zip(a.module.parameters(), b.module.parameters(), strict=True))

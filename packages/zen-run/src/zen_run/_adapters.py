@@ -95,6 +95,9 @@ def default_registry() -> Registry:
     registry.register_lazy(
         "zen_run._torch_module", types=["torch.nn.modules.module.Module"], formats=["zen-torch-module"]
     )
+    registry.register_lazy(
+        "zen_run._torch_checkpoint", types=["zen_run._torch_checkpoint.Checkpoint"], formats=["zen-torch-checkpoint"]
+    )
     return registry
 
 

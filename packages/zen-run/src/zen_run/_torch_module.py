@@ -43,7 +43,7 @@ from zen_types import JSONValue
 if TYPE_CHECKING:
     from zen_materialize import MaterializerRegistry
 
-__all__ = ["TorchModuleMaterializer", "register"]
+__all__ = ["TorchModuleMaterializer", "pinner_for", "register", "resolve_class"]
 
 _WEIGHTS: Final = "weights.safetensors"
 _RECORD: Final = "module.json"
@@ -101,20 +101,20 @@ def _record_of(module: torch.nn.Module) -> object | None:
     return record
 
 
-def _pinner(cls: type) -> zen_git.Pinner:
+def pinner_for(cls: type) -> zen_git.Pinner:
     """A pinner for the repository holding ``cls``'s module (one ``git status`` for every class it pins)."""
     file = getattr(sys.modules.get(cls.__module__), "__file__", None)
     return zen_git.Pinner(Path(file).parent if isinstance(file, str) else Path.cwd())
 
 
-def _resolve(source: str, pinners: dict[str, zen_git.Pinner]) -> type:
+def resolve_class(source: str, pinners: dict[str, zen_git.Pinner]) -> type:
     """The class ``source`` names: the live class when it is exactly the pinned code, else from history."""
     ref = zen_git.SourceRef.parse(source)
     try:
         live = zen_git.resolve(ref.dotted)
         if ref.pinned and isinstance(live, type):
             top = live.__module__.split(".")[0]
-            pinner = pinners.get(top) or pinners.setdefault(top, _pinner(live))
+            pinner = pinners.get(top) or pinners.setdefault(top, pinner_for(live))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", zen_git.UnpinnedCodeWarning)
                 current = str(pinner.pin(live))
@@ -186,7 +186,7 @@ class TorchModuleMaterializer(Materializer[torch.nn.Module]):
         _loadable(cls, "module class")
         record = _record_of(value)
         stored, aliases = _split_aliases(_state_dict(value))
-        pinner = _pinner(cls)
+        pinner = pinner_for(cls)
         body: dict[str, JSONValue] = {
             "format": _FORMAT,
             "version": _VERSION,
@@ -206,10 +206,10 @@ class TorchModuleMaterializer(Materializer[torch.nn.Module]):
         if not isinstance(source, str):
             raise CorruptArtifactError(f"{artifact.uri}: {_RECORD} names no module class.")
         pinners: dict[str, zen_git.Pinner] = {}
-        cls = _resolve(source, pinners)
+        cls = resolve_class(source, pinners)
         arguments: tuple[object, ...] = ()
         if isinstance(hparams_source, str):
-            record_cls = _resolve(hparams_source, pinners)
+            record_cls = resolve_class(hparams_source, pinners)
             try:
                 arguments = (_CONVERTER.structure(body.get("hparams"), record_cls),)
             except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
