@@ -98,3 +98,59 @@ def test_rerun_uses_pinned_code_and_helper_edits_miss_the_cache(tmp_path: Path) 
     assert read(rerun_id) == "4"  # pinned v1 code, loaded from history
     compared = _zen(tmp_path, "runs", "compare", first_id, rerun_id)
     assert "outputs.output.content_hash" not in compared
+
+
+def _project(root: Path, pkg: str) -> None:
+    (root / pkg).mkdir()
+    (root / pkg / "__init__.py").write_text("")
+    (root / pkg / "helpers.py").write_text("def bonus() -> int:\n    return 0\n")
+    (root / pkg / "steps.py").write_text(textwrap.dedent(STEPS.format(pkg=pkg)))
+    (root / ".gitignore").write_text("__pycache__/\nscratch/\n")
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "v1")
+    _zen(root, "init")
+
+
+def test_rerun_after_edits_deletes_and_renames_runs_the_pinned_code_from_the_cache(tmp_path: Path) -> None:
+    """The tree moves on (helper edited, step module renamed, a module deleted, all committed, plus uncommitted
+    scratch): `zen rerun` of the first run records the same pinned sources under the real module names, and
+    since the pinned code is the code that ran, every step is a cache hit with the first run's outputs."""
+    pkg = "moved_pkg"
+    _project(tmp_path, pkg)
+    first = json.loads(_zen(tmp_path, "run", f"{pkg}.steps:instance", "--json", "-q"))
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert first["steps"]["second"]["source"] == f"{pkg}.steps.adds@{head}"
+
+    (tmp_path / pkg / "helpers.py").write_text("def bonus() -> int:\n    return 100\n")
+    _git(tmp_path, "mv", f"{pkg}/steps.py", f"{pkg}/flows.py")
+    (tmp_path / pkg / "extra.py").write_text("x = 1\n")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-q", "-m", "v2: edit, rename")
+    _git(tmp_path, "rm", "-q", f"{pkg}/extra.py")
+    _git(tmp_path, "commit", "-q", "-m", "v3: delete")
+    (tmp_path / pkg / "helpers.py").write_text("def bonus() -> int:\n    return -1\n")  # uncommitted on top
+
+    rerun = json.loads(_zen(tmp_path, "rerun", first["run"]["run_id"], "--json", "-q"))
+    for name in ("first", "second"):
+        assert rerun["steps"][name]["status"] == "cached", rerun["steps"][name]
+        assert rerun["steps"][name]["source"] == first["steps"][name]["source"]
+    assert "zen_pinned" not in json.dumps(rerun)
+    uncached = json.loads(_zen(tmp_path, "rerun", first["run"]["run_id"], "--no-cache", "--json", "-q"))
+    shown = json.loads(_zen(tmp_path, "runs", "show", uncached["run"]["run_id"], "--json"))
+    output = shown["steps"]["second"]["outputs"]["output"]["artifact_id"]
+    assert _zen(tmp_path, "artifacts", "read", output).strip() == "4"  # 1 + 3 + bonus() of v1
+
+
+def test_a_step_module_git_ignores_is_recorded_unpinned(tmp_path: Path) -> None:
+    """A module under an ignored folder is not in HEAD, so it is recorded unpinned (never pinned to HEAD)."""
+    pkg = "ignored_pkg"
+    _project(tmp_path, pkg)
+    scratch = tmp_path / pkg / "scratch"
+    scratch.mkdir()
+    (scratch / "__init__.py").write_text("")
+    (scratch / "steps.py").write_text(textwrap.dedent(STEPS.format(pkg=pkg)))
+    run = json.loads(_zen(tmp_path, "run", f"{pkg}.scratch.steps:instance", "--json", "-q"))
+    assert run["steps"]["second"]["source"] == f"{pkg}.scratch.steps.adds"

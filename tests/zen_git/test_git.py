@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import subprocess
 import sys
 import textwrap
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import zen_git
-from zen_git import Pinner, UncommittedCodeError, UnpinnedCodeWarning, UpwardRelativeImportError
+from zen_git import Pinner, UnpinnedCodeWarning, UnpinnedReason, UpwardRelativeImportError
 from zen_materialize import JsonMaterializer
 
 
@@ -78,22 +79,58 @@ def test_clean_folder_pins_to_head(repo: Repo) -> None:
     assert str(ref) == f"{repo.pkg}.steps.value@{sha}"
 
 
-@pytest.mark.parametrize("state", ["modified", "staged", "untracked"])
-def test_each_dirty_state_leaves_the_code_unpinned_with_a_warning(repo: Repo, state: str) -> None:
-    """Modified, staged and untracked files in the folder all count as uncommitted."""
+@pytest.mark.parametrize(
+    ("state", "reason", "message"),
+    [
+        ("modified", UnpinnedReason.MODIFIED, "changes that are not committed"),
+        ("staged", UnpinnedReason.STAGED, "staged but not committed"),
+        ("new-staged", UnpinnedReason.STAGED, "staged but not committed"),
+        ("untracked", UnpinnedReason.UNTRACKED, "not tracked by git"),
+        ("ignored", UnpinnedReason.IGNORED, r"ignored by git \(.gitignore:2:wip\*\)"),
+    ],
+)
+def test_each_uncommitted_state_of_the_module_file_unpins_with_its_reason(
+    repo: Repo, state: str, reason: UnpinnedReason, message: str
+) -> None:
+    """Modified, staged, new, untracked and ignored module files are unpinned, each with its own reason."""
+    repo.write("../.gitignore", "*.log\nwip*\n")
     repo.commit()
-    if state == "modified":
-        repo.write("helpers.py", "def offset() -> int:\n    return 2\n")
-    elif state == "staged":
-        repo.write("helpers.py", "def offset() -> int:\n    return 3\n")
-        git(repo.root, "add", "-A")
+    name = "steps"
+    if state in ("modified", "staged"):
+        repo.write("steps.py", "def value() -> int:\n    return 3\n")
     else:
-        repo.write("notes.py", "x = 1\n")
-    func = _get(repo.module("steps"), "value")
-    with pytest.warns(UnpinnedCodeWarning, match="uncommitted"):
+        name = "wip_steps" if state == "ignored" else "new_steps"
+        repo.write(f"{name}.py", "def value() -> int:\n    return 3\n")
+    if state in ("staged", "new-staged"):
+        git(repo.root, "add", "-A")
+    func = _get(repo.module(name), "value")
+    decision = Pinner(repo.root).decide(func)
+    assert isinstance(decision, zen_git.Unpinned)
+    assert decision.reason is reason
+    with pytest.warns(UnpinnedCodeWarning, match=message):
         ref = Pinner(repo.root).pin(func)
     assert ref.sha is None
-    assert str(ref) == f"{repo.pkg}.steps.value"
+    assert str(ref) == f"{repo.pkg}.{name}.value"
+
+
+def test_an_uncommitted_imported_module_unpins_the_module_that_imports_it(repo: Repo) -> None:
+    """Loading the pin would run the committed helpers, not the edited ones that ran: so no pin, naming it."""
+    repo.commit()
+    repo.write("helpers.py", "def offset() -> int:\n    return 2\n")
+    func = _get(repo.module("steps"), "value")
+    with pytest.warns(UnpinnedCodeWarning, match=rf"it imports {repo.pkg}.helpers, and .*helpers.py has changes"):
+        ref = Pinner(repo.root).pin(func)
+    assert ref.sha is None
+    decision = Pinner(repo.root).decide(func)
+    assert isinstance(decision, zen_git.Unpinned) and decision.reason is UnpinnedReason.IMPORT
+
+
+def test_uncommitted_files_the_module_does_not_import_do_not_unpin(repo: Repo) -> None:
+    """A scratch module beside the step module, never imported by it, does not change what the pin loads."""
+    sha = repo.commit()
+    repo.write("notes.py", "x = 1\n")
+    func = _get(repo.module("steps"), "value")
+    assert Pinner(repo.root).pin(func).sha == sha
 
 
 def test_changes_in_another_folder_do_not_unpin(repo: Repo) -> None:
@@ -120,12 +157,42 @@ def test_pinned_load_returns_old_behaviour_while_the_tree_has_the_new(repo: Repo
     assert (repo.root / repo.pkg / "helpers.py").read_text().endswith("return 5\n")  # no checkout happened
 
 
-def test_loading_a_pin_is_refused_while_the_folder_is_dirty(repo: Repo) -> None:
-    """Seed 000's safeguard: no in-memory load next to uncommitted changes of the same folder."""
+def test_a_pin_loads_the_committed_code_even_while_the_tree_is_edited(repo: Repo) -> None:
+    """Uncommitted edits in the working tree never leak into pinned code: every module comes from the commit."""
     sha = repo.commit()
     repo.write("helpers.py", "def offset() -> int:\n    return 9\n")
-    with pytest.raises(UncommittedCodeError, match="uncommitted changes"):
-        zen_git.resolve(f"{repo.pkg}.steps.value@{sha}")
+    repo.write("steps.py", "def value() -> int:\n    return 0\n")
+    pinned = zen_git.resolve(f"{repo.pkg}.steps.value@{sha}")
+    assert callable(pinned)
+    assert pinned() == 11
+
+
+def test_pinned_code_keeps_its_real_module_name_and_fingerprint(repo: Repo) -> None:
+    """Code loaded from history has the names and fingerprint of the code when it ran, and pins back to its
+    commit, so a re-run records the same source and hits the same cache entries."""
+    sha = repo.commit("v1")
+    live = _get(repo.module("steps"), "value")
+    before = zen_git.code_fingerprint(live, root=repo.root)
+    repo.write("helpers.py", "def offset() -> int:\n    return 5\n")
+    repo.commit("v2")
+    pinned = zen_git.resolve(f"{repo.pkg}.steps.value@{sha}")
+    assert getattr(pinned, "__module__", None) == f"{repo.pkg}.steps"
+    assert zen_git.code_fingerprint(pinned, root=repo.root) == before
+    assert str(Pinner(repo.root).pin(pinned)) == f"{repo.pkg}.steps.value@{sha}"
+    assert getattr(pinned, "__globals__", None) is not vars(sys.modules[f"{repo.pkg}.steps"])  # live one untouched
+
+
+def test_a_pin_loads_after_its_module_was_renamed_or_deleted(repo: Repo) -> None:
+    """The module a pin names is found in the commit, even when the working tree no longer has it."""
+    sha = repo.commit("v1")
+    git(repo.root, "mv", f"{repo.pkg}/steps.py", f"{repo.pkg}/renamed.py")
+    git(repo.root, "rm", "-q", f"{repo.pkg}/helpers.py")
+    repo.commit("v2")
+    for key in [k for k in sys.modules if k == repo.pkg or k.startswith(repo.pkg + ".")]:
+        del sys.modules[key]
+    pinned = zen_git.resolve(f"{repo.pkg}.steps.value@{sha}")
+    assert callable(pinned)
+    assert pinned() == 11
 
 
 def test_upward_relative_import_is_refused_with_the_line(repo: Repo) -> None:
@@ -247,17 +314,33 @@ def test_main_objects_are_unpinned_with_an_explanation(tmp_path: Path) -> None:
 
 
 def test_third_party_objects_pin_to_their_distribution_version(tmp_path: Path) -> None:
-    """Installed third-party code resolves to module.Name@<distribution>_<version>, and loads back."""
+    """Installed third-party code resolves to module.Name@<distribution>==<version>, and loads back."""
     import attr
 
     ref = Pinner(tmp_path).pin(attr.Factory)
-    assert ref.builtin_version is not None and ref.builtin_version.startswith("attrs_")
+    assert ref.builtin_version == f"attrs=={importlib.metadata.version('attrs')}"
     assert zen_git.resolve(str(ref)) is attr.Factory
+
+
+def test_resolving_installed_code_of_another_version_is_refused() -> None:
+    """A recorded distribution version that is not the installed one is refused, saying what to install."""
+    installed = importlib.metadata.version("attrs")
+    with pytest.raises(zen_git.InstalledVersionError, match=rf"attrs==0.0.1, but {installed} is installed") as info:
+        zen_git.resolve("attr._make.Factory@attrs==0.0.1")
+    assert (info.value.distribution, info.value.recorded, info.value.installed) == ("attrs", "0.0.1", installed)
+    with pytest.raises(zen_git.InstalledVersionError, match="not installed"):
+        zen_git.resolve("nowhere_pkg.mod.Thing@nowhere-pkg==1.0")
 
 
 @pytest.mark.parametrize(
     "source",
-    ["pkg.mod.Name", "pkg.mod.Name@" + "a" * 40, "zen_run._step.step@zen_0.1.0", "pkg.Outer.Inner@attrs_25.1.0"],
+    [
+        "pkg.mod.Name",
+        "pkg.mod.Name@" + "a" * 40,
+        "zen_run._step.step@zen_0.1.0",
+        "pkg.Outer.Inner@attrs==25.1.0",
+        "pkg.Old@attrs_25.1.0",
+    ],
 )
 def test_source_strings_round_trip_through_parse(source: str) -> None:
     """SourceRef.parse(str(ref)) gives the ref back, and str(parse(s)) gives s back."""

@@ -1,29 +1,51 @@
-"""Pinning code to commits: ``module.Name@<40-hex sha>`` when the module's whole folder is committed.
+"""Pinning code to commits: a pin is a promise that ``module.Name@<sha>`` loads the code that ran.
 
-Seed 000: every custom class or function a pipeline uses resolves to a source string. When every file in the
-folder of its module is committed (modified, staged and untracked files all count as uncommitted), the string
-carries the commit sha; otherwise a warning is given and the string is unpinned (``module.Name``). Objects of
-zen's own packages resolve to ``module.Name@zen_<version>``; other installed packages to
-``module.Name@<distribution>_<version>``. Upward relative imports (``from .. import x``) in a module to pin are
-refused with the file and line named: pinning covers one folder, so code above it would silently float.
+The rule: an object is pinned to HEAD only when the bytes of its module file are exactly the bytes of that file
+in HEAD's tree (git blob ids compared, ``git hash-object`` semantics) and so are the bytes of every module of the
+same repository it imports, directly or through others, and of the packages above them (loading the pin runs
+those from the commit too). ``git status`` alone is not trusted: it never lists ignored files. Anything else is
+recorded unpinned, with one warning per run naming each object and why (:class:`UnpinnedReason`).
+
+Objects of zen's own packages resolve to ``module.Name@zen_<version>``; code from installed distributions
+(site-packages) to ``module.Name@<distribution>==<version>``. Code loaded from history by ``resolve`` keeps its
+pin. Upward relative imports (``from .. import x``) in a module to pin are refused with the file and line named.
+
+A :class:`Pinner` is one run's view: each repository's ``git status`` is read once, each module decided once.
+Facts that outlive a run (file blob ids by file state, commit trees) live in the :class:`SourceCache` the caller
+holds and passes to each run's pinner, so a run where nothing changed on disk starts no git command but one
+``git status``.
 """
 
 from __future__ import annotations
 
-import ast
+import enum
 import sys
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib.metadata import PackageNotFoundError, packages_distributions, version
 from pathlib import Path
 
 import attrs
 
-from zen_git._repo import RepoState, RepoView, open_repo
+from zen_git._cache import ImportRef, Location, SourceCache
+from zen_git._git import SYMLINK_MODE, GitRepo, Status
+from zen_git._origins import pinned_origin
+from zen_git._repo import RepoState, state_of
 from zen_git.errors import SourceResolutionError, UnpinnedCodeWarning, UpwardRelativeImportError
 
-__all__ = ["Pinner", "SourceRef", "check_relative_imports", "pin", "repo_state"]
+__all__ = [
+    "Pinned",
+    "Pinner",
+    "SourceRef",
+    "Unpinned",
+    "UnpinnedReason",
+    "check_relative_imports",
+    "installed_version",
+    "is_installed_path",
+    "pin",
+    "repo_state",
+]
 
 _SHA_LENGTH = 40
 
@@ -36,7 +58,7 @@ class SourceRef:
     name: str
     sha: str | None = None
     version: str | None = None
-    """``zen_0.1.0`` or ``<distribution>_<version>`` for installed code."""
+    """``zen_0.1.0`` for zen's own code, ``<distribution>==<version>`` for installed code."""
 
     def __str__(self) -> str:
         base = f"{self.module}.{self.name}"
@@ -48,8 +70,16 @@ class SourceRef:
 
     @property
     def builtin_version(self) -> str | None:
-        """The installed-package pin (``zen_0.1.0``, ``attrs_25.1.0``), or None; the same as ``version``."""
+        """The installed-package pin (``zen_0.1.0``, ``attrs==25.1.0``), or None; the same as ``version``."""
         return self.version
+
+    @property
+    def distribution(self) -> tuple[str, str] | None:
+        """``(distribution, version)`` for a ``<distribution>==<version>`` pin, else None."""
+        if self.version is None or "==" not in self.version:
+            return None
+        dist, _, ver = self.version.partition("==")
+        return dist, ver
 
     @property
     def pinned(self) -> bool:
@@ -63,8 +93,8 @@ class SourceRef:
 
     @classmethod
     def parse(cls, source: str) -> SourceRef:
-        """Parse ``module.Name[@sha|@dist_version]``; the module/name split is found when resolving, so a
-        parsed ref keeps the whole dotted path in ``module`` and the last part in ``name``."""
+        """Parse ``module.Name[@sha|@zen_version|@dist==version]``; the module/name split is found when
+        resolving, so a parsed ref keeps the whole dotted path in ``module`` and the last part in ``name``."""
         dotted, at, pin_part = source.partition("@")
         if (
             (at and not pin_part)
@@ -78,28 +108,85 @@ class SourceRef:
         return cls(module=module, name=name, sha=sha, version=pin_part or None if sha is None else None)
 
 
-def check_relative_imports(path: Path, source: str | None = None) -> None:
+class UnpinnedReason(enum.Enum):
+    """Why an object was recorded without a pin."""
+
+    MAIN = "main"
+    """Defined in ``__main__``: a script run directly, or a notebook cell."""
+    LOCAL = "local"
+    """Defined inside a function, so it cannot be imported by name."""
+    NO_FILE = "no-file"
+    """Its module has no readable source file (made in memory)."""
+    NO_REPOSITORY = "no-repository"
+    """The project is in no git repository."""
+    OUTSIDE = "outside"
+    """Its file is outside the repository and not in an installed distribution."""
+    NO_DISTRIBUTION = "no-distribution"
+    """Installed (site-packages) but no distribution metadata names it."""
+    NO_COMMITS = "no-commits"
+    """The repository has no commit yet."""
+    UNTRACKED = "untracked"
+    """Its file is not tracked by git."""
+    IGNORED = "ignored"
+    """Its file is ignored by git (the rule is named)."""
+    STAGED = "staged"
+    """Its bytes are staged (``git add``) but not committed."""
+    MODIFIED = "modified"
+    """Its file differs from HEAD and the change is not staged."""
+    SYMLINK = "symlink"
+    """Its file is a symbolic link; a commit stores the link, not the code."""
+    OTHER_REPOSITORY = "other-repository"
+    """It imports code from another repository (a submodule or the project around one)."""
+    IMPORT = "import"
+    """A module of the repository it imports cannot be pinned (that module's reason is given)."""
+
+
+@attrs.frozen(kw_only=True)
+class Pinned:
+    """An object whose source string carries a pin (a commit, zen's version, or a distribution version)."""
+
+    ref: SourceRef
+
+
+@attrs.frozen(kw_only=True)
+class Unpinned:
+    """An object recorded without a pin, with the reason and a sentence for people."""
+
+    ref: SourceRef
+    reason: UnpinnedReason
+    detail: str
+
+
+def check_relative_imports(path: Path | str, source: str | bytes | None = None) -> None:
     """Raise UpwardRelativeImportError if the module at ``path`` imports from a parent package."""
-    text = source if source is not None else path.read_text(encoding="utf-8")
+    import ast
+
+    text = source if source is not None else Path(path).read_bytes()
     try:
         tree = ast.parse(text, filename=str(path))
-    except SyntaxError:
+    except (SyntaxError, ValueError):
         return
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.level >= 2:
-            dots = "." * node.level
-            raise UpwardRelativeImportError(
-                f"{path}:{node.lineno}: `from {dots}{node.module or ''} import ...` reaches above the module's "
-                f"folder, which pinning cannot cover. Use an absolute import (from my_package.x import y)."
-            )
+            _refuse_upward(str(path), ImportRef(level=node.level, module=node.module or "", names=(), line=node.lineno))
+
+
+def _refuse_upward(path: str, ref: ImportRef) -> None:
+    raise UpwardRelativeImportError(
+        f"{path}:{ref.line}: `from {'.' * ref.level}{ref.module} import ...` reaches above the module's "
+        f"folder, which pinning cannot cover. Use an absolute import (from my_package.x import y)."
+    )
 
 
 @cache
 def _distributions() -> Mapping[str, list[str]]:
+    # Scanning every installed distribution's metadata takes tens of milliseconds; the set of installed
+    # distributions does not change under a running process often enough to pay that per run. Never cleared.
     return packages_distributions()
 
 
-def _installed_version(module: str) -> str | None:
+def installed_version(module: str) -> str | None:
+    """``zen_<version>`` for zen's packages, ``<distribution>==<version>`` for other installed code, or None."""
     top = module.split(".", maxsplit=1)[0]
     if top.startswith("zen_"):
         try:
@@ -108,100 +195,303 @@ def _installed_version(module: str) -> str | None:
             return None
     for dist in _distributions().get(top, []):
         try:
-            return f"{dist}_{version(dist)}"
+            return f"{dist}=={version(dist)}"
         except PackageNotFoundError:
             continue
     return None
 
 
-class Pinner:
-    """Resolves objects to source strings for one run: one ``git status`` for the whole run."""
+def is_installed_path(path: str) -> bool:
+    """True for a file under an installation folder (``site-packages``, ``dist-packages``)."""
+    return any(f"{sep}{folder}{sep}" in path for folder in ("site-packages", "dist-packages") for sep in "/\\")
 
-    def __init__(self, root: Path | str, *, repo: RepoView | None = None) -> None:
+
+@attrs.frozen
+class _Outcome:
+    sha: str | None
+    version: str | None
+    reason: UnpinnedReason | None = None
+    detail: str = ""
+
+
+class Pinner:
+    """One run's code pinning: repository state read once, each module decided once.
+
+    ``root`` is the project folder; its repository (and repositories nested in it, such as submodules) is
+    where code can be pinned. Pass the same ``cache`` to every run's pinner so unchanged files are not read
+    again.
+    """
+
+    def __init__(self, root: Path | str, *, cache: SourceCache | None = None) -> None:
         self.root = Path(root).resolve()
-        self.repo = repo if repo is not None else open_repo(self.root)
-        self._folders: dict[Path, list[str]] = {}
-        self._modules: dict[str, tuple[str | None, str | None, str | None]] = {}
+        self.cache = cache if cache is not None else SourceCache()
+        self.repo = self.cache.repo_for(self.root)
+        self._statuses: dict[Path, Status] = {}
+        self._files: dict[str, _Outcome] = {}
+        self._modules: dict[str, _Outcome] = {}
+        self._closures: dict[str, list[tuple[str, Location]]] = {}
+        self._locations: dict[str, tuple[Location, list[str]] | None] = {}
+        self._inside: dict[Path, bool] = {}
+
+    # -- repository state ------------------------------------------------------------------------------------
+
+    def status(self, repo: GitRepo) -> Status:
+        """``repo``'s status, read once per run."""
+        found = self._statuses.get(repo.root)
+        if found is None:
+            found = self._statuses[repo.root] = repo.status()
+        return found
 
     def state(self) -> RepoState:
-        """The repository state (or an empty one outside a repository)."""
+        """The project repository's state (or an empty one outside a repository)."""
         if self.repo is None:
             return RepoState(root=None, head_sha=None, branch=None, dirty=False, diff_digest=None)
-        return self.repo.state()
+        return state_of(self.repo, self.status(self.repo), self.cache)
 
-    def pin(self, obj: object) -> SourceRef:
-        """The source string of ``obj`` (warns with UnpinnedCodeWarning when it cannot be pinned)."""
-        ref, reason = self._pin(obj)
-        if reason is not None:
-            self._warn([(ref, reason)])
-        return ref
+    # -- decisions ---------------------------------------------------------------------------------------------
 
-    def pin_many(self, objects: Mapping[str, object]) -> dict[str, str]:
-        """Source strings for many objects, keyed like ``objects``; one warning lists every unpinned one."""
-        out: dict[str, str] = {}
-        unpinned: list[tuple[SourceRef, str]] = []
-        for key, obj in objects.items():
-            ref, reason = self._pin(obj)
-            out[key] = str(ref)
-            if reason is not None:
-                unpinned.append((ref, reason))
-        if unpinned:
-            self._warn(unpinned)
-        return out
-
-    def _pin(self, obj: object) -> tuple[SourceRef, str | None]:
+    def decide(self, obj: object) -> Pinned | Unpinned:
+        """Whether ``obj`` can be pinned, and its source string either way."""
         module_name = getattr(obj, "__module__", None)
         qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
         if not isinstance(module_name, str) or not isinstance(qualname, str):
             raise SourceResolutionError(f"{obj!r} has no module and name to pin.")
+        bare = SourceRef(module=module_name, name=qualname)
+        if "<locals>" in qualname.split("."):
+            return Unpinned(
+                ref=bare,
+                reason=UnpinnedReason.LOCAL,
+                detail="it is defined inside a function and cannot be imported by name; define it at module level",
+            )
+        origin = pinned_origin(obj)
+        if origin is not None:  # code loaded from history keeps its pin
+            return Pinned(ref=attrs.evolve(bare, sha=origin))
         outcome = self._modules.get(module_name)
         if outcome is None:  # one decision per module and run: the hot path is a dict look-up
-            outcome = self._modules[module_name] = self._pin_module(module_name)
-        sha, version, reason = outcome
-        return SourceRef(module=module_name, name=qualname, sha=sha, version=version), reason
+            outcome = self._modules[module_name] = self._decide_module(module_name)
+        ref = attrs.evolve(bare, sha=outcome.sha, version=outcome.version)
+        if outcome.reason is not None:
+            return Unpinned(ref=ref, reason=outcome.reason, detail=outcome.detail)
+        return Pinned(ref=ref)
 
-    def _pin_module(self, module_name: str) -> tuple[str | None, str | None, str | None]:
-        """(sha, installed version, reason it is unpinned) for every object of ``module_name``."""
+    def pin(self, obj: object) -> SourceRef:
+        """The source string of ``obj`` (warns with UnpinnedCodeWarning when it cannot be pinned)."""
+        decision = self.decide(obj)
+        if isinstance(decision, Unpinned):
+            _warn([decision])
+        return decision.ref
+
+    def pin_many(self, objects: Mapping[str, object]) -> dict[str, str]:
+        """Source strings for many objects, keyed like ``objects``; one warning lists every unpinned one."""
+        self._prefetch(objects.values())
+        out: dict[str, str] = {}
+        unpinned: dict[str, Unpinned] = {}
+        for key, obj in objects.items():
+            decision = self.decide(obj)
+            out[key] = str(decision.ref)
+            if isinstance(decision, Unpinned):
+                unpinned.setdefault(decision.ref.dotted, decision)
+        if unpinned:
+            _warn(list(unpinned.values()))
+        return out
+
+    def _prefetch(self, objects: Iterable[object]) -> None:
+        """Read the HEAD tree entries of every module file the objects need in one ``git ls-tree`` per repo."""
+        if self.repo is None:
+            return
+        by_repo: dict[Path, tuple[GitRepo, set[str]]] = {}
+        names = {getattr(obj, "__module__", None) for obj in objects}
+        for module_name in names:
+            if not isinstance(module_name, str) or module_name in self._modules or module_name == "__main__":
+                continue
+            for _, location in self._closure(module_name):
+                if location.repo is not None:
+                    by_repo.setdefault(location.repo.root, (location.repo, set()))[1].add(location.relative)
+        for repo, paths in by_repo.values():
+            head = self.status(repo).head_sha
+            if head is not None:
+                self.cache.tree_entries(repo, head, paths)
+
+    def _decide_module(self, module_name: str) -> _Outcome:
         if module_name == "__main__":
-            return None, None, "it is defined in __main__, which cannot be imported again; move it to a module"
-        if module_name.split(".", maxsplit=1)[0].startswith("zen_"):
-            # zen's own built-ins are versioned with zen (seed 000: path@zen_x.y.z), even in zen's own checkout.
-            return None, _installed_version(module_name), None
-        module = sys.modules.get(module_name)
-        file = getattr(module, "__file__", None)
-        if not isinstance(file, str):
-            return None, _installed_version(module_name), None
-        path = Path(file).resolve()
-        if self.repo is None or not self.repo.contains(path) or "site-packages" in path.parts:
-            installed = _installed_version(module_name)
-            if installed is not None:
-                return None, installed, None
-            return (
+            return _Outcome(
                 None,
                 None,
-                "there is no git repository" if self.repo is None else "its file is outside the repository",
+                UnpinnedReason.MAIN,
+                "it is defined in __main__ (a script run directly, or a notebook cell), which cannot be imported "
+                "again; move it to a module",
             )
-        check_relative_imports(path)
-        if self.repo.head_sha is None:
-            return None, None, "the repository has no commits yet"
-        folder = path.parent
-        dirty = self._folders.get(folder)
-        if dirty is None:
-            dirty = self._folders[folder] = self.repo.folder_dirty(folder)
-        if dirty:
-            shown = ", ".join(dirty[:3]) + (" ..." if len(dirty) > 3 else "")
-            return None, None, f"its folder has uncommitted files ({shown})"
-        return self.repo.head_sha, None, None
+        if module_name.split(".", maxsplit=1)[0].startswith("zen_"):
+            # zen's own code is versioned with zen (path@zen_x.y.z), even in zen's own checkout.
+            return _Outcome(None, installed_version(module_name))
+        file = getattr(sys.modules.get(module_name), "__file__", None)
+        if not isinstance(file, str):
+            installed = installed_version(module_name)
+            if installed is not None:
+                return _Outcome(None, installed)
+            return _Outcome(None, None, UnpinnedReason.NO_FILE, "its module has no source file (made in memory)")
+        if is_installed_path(file):
+            installed = installed_version(module_name)
+            if installed is not None:
+                return _Outcome(None, installed)
+            return _Outcome(
+                None, None, UnpinnedReason.NO_DISTRIBUTION, f"{file} is installed but no distribution names it"
+            )
+        if self.repo is None:
+            return _Outcome(None, None, UnpinnedReason.NO_REPOSITORY, f"there is no git repository at {self.root}")
+        closure = self._closure(module_name)
+        location = closure[0][1]
+        if location.repo is None:
+            return _Outcome(
+                None,
+                None,
+                UnpinnedReason.OUTSIDE,
+                f"its file {location.path} is outside the repository {self.repo.root}",
+            )
+        first = self._file(location)
+        if first.reason is not None:
+            return first
+        for dependency, dep in closure[1:]:
+            if dep.repo is None:
+                continue  # outside the project: not repository code
+            if dep.repo.root != location.repo.root:
+                return _Outcome(
+                    None,
+                    None,
+                    UnpinnedReason.OTHER_REPOSITORY,
+                    f"it imports {dependency} from another repository ({dep.repo.root}), which one pin cannot cover",
+                )
+            verdict = self._file(dep)
+            if verdict.reason is not None:
+                return _Outcome(None, None, UnpinnedReason.IMPORT, f"it imports {dependency}, and {verdict.detail}")
+        return first
 
-    @staticmethod
-    def _warn(unpinned: list[tuple[SourceRef, str]]) -> None:
-        listed = "; ".join(f"{ref.dotted}: {reason}" for ref, reason in unpinned)
-        warnings.warn(
-            f"not pinned to a commit ({listed}). Runs using this code record unpinned names and may not be "
-            f"reproducible; commit the code to pin it.",
-            UnpinnedCodeWarning,
-            stacklevel=3,
-        )
+    def _closure(self, module_name: str) -> list[tuple[str, Location]]:
+        """The module, then every loaded module it imports (directly or not) and their packages, whose file is
+        not installed; each with its location."""
+        found = self._closures.get(module_name)
+        if found is not None:
+            return found
+        order: list[tuple[str, Location]] = []
+        pending = [module_name]
+        seen: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            located = self._located(name)
+            if located is None:
+                continue
+            location, imported = located
+            order.append((name, location))
+            if name == module_name and location.repo is not None:
+                facts = self.cache.facts(location.path)
+                for ref in facts.imports if facts is not None else ():
+                    if ref.level >= 2:
+                        _refuse_upward(location.path, ref)
+            pending += imported
+        self._closures[module_name] = order
+        return order
+
+    def _located(self, name: str) -> tuple[Location, list[str]] | None:
+        """Module ``name``'s location (its repository None when outside the project) and the module names it
+        may import (once per run)."""
+        if name in self._locations:
+            return self._locations[name]
+        found: tuple[Location, list[str]] | None = None
+        file = getattr(sys.modules.get(name), "__file__", None)
+        if isinstance(file, str) and not is_installed_path(file):
+            location = self.cache.locate(file)
+            if location.repo is not None and not self._in_project(location.repo):
+                location = attrs.evolve(location, repo=None)
+            imported: list[str] = []
+            facts = self.cache.facts(location.path) if location.repo is not None else None
+            if facts is not None and not name.startswith("zen_"):
+                package = name if location.path.endswith("__init__.py") else name.rpartition(".")[0]
+                parts = name.split(".")
+                imported += [".".join(parts[:cut]) for cut in range(1, len(parts))]
+                for ref in facts.imports:
+                    imported += _imported_names(ref, package)
+            found = (location, imported)
+        self._locations[name] = found
+        return found
+
+    def _in_project(self, repo: GitRepo) -> bool:
+        """True for the project's repository and repositories inside it (submodules)."""
+        inside = self._inside.get(repo.root)
+        if inside is None:
+            inside = self._inside[repo.root] = self.repo is not None and repo.root.is_relative_to(self.repo.root)
+        return inside
+
+    def _file(self, location: Location) -> _Outcome:
+        """Whether the bytes of a module file are exactly those of the same path at its repository's HEAD."""
+        found = self._files.get(location.path)
+        if found is None:
+            assert location.repo is not None
+            found = self._files[location.path] = self._check_file(location.repo, location)
+        return found
+
+    def _check_file(self, repo: GitRepo, location: Location) -> _Outcome:
+        relative = location.relative
+        facts = self.cache.facts(location.path)
+        if facts is None:
+            return _Outcome(None, None, UnpinnedReason.NO_FILE, f"its file {relative} cannot be read")
+        if facts.is_symlink:
+            return _Outcome(
+                None,
+                None,
+                UnpinnedReason.SYMLINK,
+                f"{relative} is a symbolic link (a commit stores the link, not the code); import the real file",
+            )
+        head = self.status(repo).head_sha
+        if head is None:
+            return _Outcome(None, None, UnpinnedReason.NO_COMMITS, f"the repository {repo.root} has no commits yet")
+        entry = self.cache.tree_entries(repo, head, [relative])[relative]
+        if entry is not None and entry.is_file and entry.object_id == facts.blob_id:
+            return _Outcome(head, None)
+        staged = repo.index_entries([relative]).get(relative)
+        if entry is None:
+            if staged is not None:
+                return _Outcome(
+                    None, None, UnpinnedReason.STAGED, f"{relative} is staged but not committed (it is new)"
+                )
+            rule = repo.ignoring_rules([relative]).get(relative)
+            if rule is not None:
+                return _Outcome(
+                    None, None, UnpinnedReason.IGNORED, f"{relative} is ignored by git ({rule}), so no commit has it"
+                )
+            return _Outcome(None, None, UnpinnedReason.UNTRACKED, f"{relative} is not tracked by git")
+        if entry.mode == SYMLINK_MODE:
+            return _Outcome(None, None, UnpinnedReason.SYMLINK, f"{relative} is a symbolic link in HEAD")
+        if staged is not None and staged.object_id == facts.blob_id:
+            return _Outcome(None, None, UnpinnedReason.STAGED, f"{relative} has changes staged but not committed")
+        return _Outcome(None, None, UnpinnedReason.MODIFIED, f"{relative} has changes that are not committed")
+
+
+def _imported_names(ref: ImportRef, package: str) -> list[str]:
+    """Every module name an import statement may load (the module, its packages, and names taken from it)."""
+    if ref.level == 0:
+        target = ref.module
+    else:
+        base = package.split(".")
+        base = base[: len(base) - (ref.level - 1)] if ref.level > 1 else base
+        target = ".".join([*base, ref.module] if ref.module else base)
+    if not target:
+        return []
+    parts = target.split(".")
+    names = [".".join(parts[:cut]) for cut in range(1, len(parts) + 1)]
+    return names + [f"{target}.{name}" for name in ref.names if name != "*"]
+
+
+def _warn(unpinned: list[Unpinned]) -> None:
+    listed = "; ".join(f"{item.ref.dotted}: {item.detail}" for item in unpinned)
+    warnings.warn(
+        f"not pinned to a commit ({listed}). Runs using this code record unpinned names and may not be "
+        f"reproducible; commit the code to pin it.",
+        UnpinnedCodeWarning,
+        stacklevel=4,
+    )
 
 
 def pin(obj: object, *, root: Path | str | None = None) -> SourceRef:

@@ -118,20 +118,29 @@ def materializer_version(materializer: AnyMaterializer) -> str:
     return str(type(materializer).ref())
 
 
-def resolve_source(source: str) -> object:
-    """The object a recorded source string names (from git history when pinned)."""
-    return zen_git.resolve(source)
+def resolve_source(source: str, *, root: Path | None = None) -> object:
+    """The object a recorded source string names (from git history when pinned; ``root``: the project)."""
+    return zen_git.resolve(source, root=root)
 
 
 class Pinner:
-    """Code identity for one project: source strings, fingerprints and repository state."""
+    """Code identity for one project: source strings, fingerprints and repository state.
+
+    It holds the project's ``zen_git.SourceCache`` (module files hashed and parsed once per file state, commit
+    trees read once) across runs; each run gets its own ``zen_git.Pinner`` from :meth:`for_run`.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.cache = zen_git.SourceCache()
+
+    def for_run(self) -> zen_git.Pinner:
+        """One run's pinning state: the repository's status read once, each module decided once."""
+        return zen_git.Pinner(self.root, cache=self.cache)
 
     def pin_many(self, objects: Mapping[str, object]) -> tuple[dict[str, str], RepoRecord]:
         """Source strings for the run's objects and the repository state, from one ``git status``."""
-        pinner = zen_git.Pinner(self.root)
+        pinner = self.for_run()
         sources = pinner.pin_many(objects)
         state = pinner.state()
         return sources, RepoRecord(head_sha=state.head_sha, dirty=state.dirty, diff_digest=state.diff_digest)

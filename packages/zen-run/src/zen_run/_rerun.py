@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from zen_run import _adapters as ad
 from zen_run._client import Client, Run
@@ -60,8 +61,9 @@ def _strip_pin(source: str) -> str:
     return source.split("@", 1)[0]
 
 
-def instance_from_run(run: Run, *, pinned: bool) -> PipelineInstance:
-    """Rebuild a run's pipeline instance: its step code (pinned from history, or as it is now) and configs."""
+def instance_from_run(run: Run, *, pinned: bool, root: Path | None = None) -> PipelineInstance:
+    """Rebuild a run's pipeline instance: its step code (pinned from history, or as it is now) and configs;
+    ``root`` is the project folder, where pinned code whose module left the working tree is looked for."""
     spec = run.spec
     sources: Mapping[str, str] = run.record.sources
     step_runs = run.steps
@@ -75,7 +77,7 @@ def instance_from_run(run: Run, *, pinned: bool) -> PipelineInstance:
         )
         if not pinned:
             source = _strip_pin(source)
-        obj = ad.resolve_source(source)
+        obj = ad.resolve_source(source, root=root)
         if not isinstance(obj, Step):
             raise RunNotResumableError(
                 f"run {run.id}: step {step_spec.name!r} resolves to {type(obj).__name__} from {source!r}, not a step."
@@ -83,7 +85,7 @@ def instance_from_run(run: Run, *, pinned: bool) -> PipelineInstance:
         config: BaseStepConfig | None = None
         if step_spec.config_class is not None and step_spec.config is not None:
             cls_source = sources.get(step_spec.config_class, step_spec.config_class)
-            cls = ad.resolve_source(cls_source if pinned else _strip_pin(cls_source))
+            cls = ad.resolve_source(cls_source if pinned else _strip_pin(cls_source), root=root)
             if not (isinstance(cls, type) and issubclass(cls, BaseStepConfig)):
                 raise RunNotResumableError(f"run {run.id}: config class {cls_source!r} is not a BaseStepConfig.")
             config = structure_config(step_spec.config, cls, path=f"steps.{step_spec.name}.config")
@@ -96,7 +98,7 @@ def rerun(
 ) -> Run:
     """Execute a past run again from its pinned sources; returns the new run (compare it with the old one)."""
     old = Client(context=context).get_run(run_id)
-    instance = instance_from_run(old, pinned=True)
+    instance = instance_from_run(old, pinned=True, root=context.project.root)
     return execute(instance, context, RunOptions(progress=progress, enable_cache=None if enable_cache else False))
 
 

@@ -1,0 +1,140 @@
+"""Facts that stay true until a file or a commit changes, kept across runs by the object the caller holds.
+
+A module file's facts (its git blob id, the modules it imports, an upward relative import) are read and parsed
+once per ``(path, mtime, size, inode, ctime)``: an unchanged module is never re-read or re-parsed. A commit's
+tree entries never change, so they are kept by ``(git dir, commit, path)``. Which folder belongs to which
+repository is kept per folder. Dropping the :class:`SourceCache` drops all of it.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from pathlib import Path
+
+import attrs
+
+from zen_git._git import GitRepo, TreeEntry, blob_id, find_work_tree
+
+__all__ = ["ImportRef", "Location", "ModuleFacts", "SourceCache", "real_file"]
+
+
+@attrs.frozen(kw_only=True)
+class ImportRef:
+    """One import statement: ``level`` dots, the module after them, and the names it takes from it."""
+
+    level: int
+    module: str
+    names: tuple[str, ...]
+    line: int
+
+
+@attrs.frozen(kw_only=True)
+class ModuleFacts:
+    """What pinning needs to know about one module file."""
+
+    blob_id: str
+    imports: tuple[ImportRef, ...]
+    is_symlink: bool
+
+
+_StatKey = tuple[int, int, int, int]
+
+
+def _imports(data: bytes, filename: str) -> tuple[ImportRef, ...]:
+    try:
+        tree = ast.parse(data, filename=filename)
+    except (SyntaxError, ValueError):
+        return ()
+    found: list[ImportRef] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [ImportRef(level=0, module=alias.name, names=(), line=node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = tuple(alias.name for alias in node.names)
+            found.append(ImportRef(level=node.level, module=node.module or "", names=names, line=node.lineno))
+    return tuple(found)
+
+
+def real_file(file: str) -> Path:
+    """A module file with its folders resolved but its own name kept (a symlinked file stays visible)."""
+    absolute = Path(file).absolute()
+    return absolute.parent.resolve() / absolute.name
+
+
+@attrs.frozen(kw_only=True)
+class Location:
+    """Where a module file is: its real path, its repository (None: in none) and its path in that repository."""
+
+    path: str
+    repo: GitRepo | None
+    relative: str
+
+
+class SourceCache:
+    """Module facts by file state, commit trees by commit, repositories by folder; hold one per process or
+    project and hand it to each run's :class:`~zen_git.Pinner`."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, tuple[_StatKey, ModuleFacts]] = {}
+        self._trees: dict[tuple[Path, str, str], TreeEntry | None] = {}
+        self._repos: dict[Path, GitRepo | None] = {}
+        self._work_trees: dict[Path, Path | None] = {}
+        self._locations: dict[str, Location] = {}
+
+    def locate(self, file: str) -> Location:
+        """The real path and repository of a module's ``__file__``, worked out once per file name.
+
+        Folders are resolved once: a folder symlink pointed elsewhere while the process runs is not noticed
+        (the import system caches module paths in the same way).
+        """
+        found = self._locations.get(file)
+        if found is None:
+            real = real_file(file)
+            repo = self.repo_for(real.parent)
+            relative = real.relative_to(repo.root).as_posix() if repo is not None else ""
+            found = self._locations[file] = Location(path=str(real), repo=repo, relative=relative)
+        return found
+
+    def facts(self, path: str) -> ModuleFacts | None:
+        """Facts of the module file at ``path`` (None when it is not a readable regular file)."""
+        try:
+            file = Path(path)
+            st = file.stat()
+            is_link = file.is_symlink()
+        except OSError:
+            return None
+        key = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+        cached = self._files.get(path)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        try:
+            data = file.read_bytes()
+        except OSError:
+            return None
+        imports = _imports(data, path) if path.endswith(".py") else ()
+        facts = ModuleFacts(blob_id=blob_id(data), imports=imports, is_symlink=is_link)
+        if len(data) == st.st_size:  # written while read: keep it uncached
+            self._files[path] = (key, facts)
+        return facts
+
+    def repo_for(self, directory: Path) -> GitRepo | None:
+        """The repository whose work tree holds ``directory`` (a submodule's own, when inside one)."""
+        if directory not in self._work_trees:
+            self._work_trees[directory] = find_work_tree(directory)
+        work_tree = self._work_trees[directory]
+        if work_tree is None:
+            return None
+        if work_tree not in self._repos:
+            self._repos[work_tree] = GitRepo.open(work_tree)
+        return self._repos[work_tree]
+
+    def tree_entries(self, repo: GitRepo, commit: str, paths: Iterable[str]) -> dict[str, TreeEntry | None]:
+        """Entries of ``paths`` in ``commit`` (None where absent); one ``git ls-tree`` for those not yet known."""
+        wanted = set(paths)
+        missing = [p for p in wanted if (repo.git_dir, commit, p) not in self._trees]
+        if missing:
+            found = repo.tree_entries(commit, missing)
+            for path in missing:
+                self._trees[(repo.git_dir, commit, path)] = found.get(path)
+        return {p: self._trees[(repo.git_dir, commit, p)] for p in wanted}
