@@ -19,6 +19,7 @@ from tools.bench import (
     bench_dask,
     bench_materialize,
     bench_mypy_plugin,
+    bench_pinning,
     bench_runner,
     bench_store,
     bench_store_postgres,
@@ -37,6 +38,7 @@ def main() -> None:
     started = time.perf_counter()
     modules = (
         bench_runner,
+        bench_pinning,
         bench_materialize,
         bench_store,
         bench_store_postgres,

@@ -20,8 +20,6 @@ from zen_git.errors import GitCommandError
 
 __all__ = ["ChangedEntry", "GitRepo", "Status", "TreeEntry", "blob_id", "find_work_tree"]
 
-SYMLINK_MODE = "120000"
-GITLINK_MODE = "160000"
 
 
 def blob_id(data: bytes) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 import attrs
 
 from zen_git._cache import ImportRef, Location, SourceCache
-from zen_git._git import SYMLINK_MODE, GitRepo, Status
+from zen_git._git import GitRepo, Status
 from zen_git._origins import pinned_origin
 from zen_git._repo import RepoState, state_of
 from zen_git.errors import SourceResolutionError, UnpinnedCodeWarning, UpwardRelativeImportError
@@ -462,8 +462,6 @@ class Pinner:
                     None, None, UnpinnedReason.IGNORED, f"{relative} is ignored by git ({rule}), so no commit has it"
                 )
             return _Outcome(None, None, UnpinnedReason.UNTRACKED, f"{relative} is not tracked by git")
-        if entry.mode == SYMLINK_MODE:
-            return _Outcome(None, None, UnpinnedReason.SYMLINK, f"{relative} is a symbolic link in HEAD")
         if staged is not None and staged.object_id == facts.blob_id:
             return _Outcome(None, None, UnpinnedReason.STAGED, f"{relative} has changes staged but not committed")
         return _Outcome(None, None, UnpinnedReason.MODIFIED, f"{relative} has changes that are not committed")
