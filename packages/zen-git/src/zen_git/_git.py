@@ -21,7 +21,6 @@ from zen_git.errors import GitCommandError
 __all__ = ["ChangedEntry", "GitRepo", "Status", "TreeEntry", "blob_id", "find_work_tree"]
 
 
-
 def blob_id(data: bytes) -> str:
     """The object id git gives a blob with these bytes (``git hash-object`` semantics, SHA-1 repositories)."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
