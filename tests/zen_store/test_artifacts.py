@@ -115,10 +115,10 @@ _WRITER = textwrap.dedent(
     import sys, uuid
     from datetime import UTC, datetime
     from pathlib import Path
-    from zen_store import ArtifactRecord, ArtifactStore, RepoRecord, SQLiteLineageStore
+    from zen_store import ArtifactRecord, ArtifactStore, FinishedStep, NewRun, SQLiteLineageStore, StepStatus
     store = ArtifactStore(sys.argv[1])
     lineage = SQLiteLineageStore.open(sys.argv[2])
-    run_id = lineage.create_run(pipeline_name="p", run_name=None, spec_json="{}", stack="s", repo=RepoRecord(), sources={})
+    run_id = lineage.create_run(NewRun(pipeline_name="p", spec_json="{}", stack="s"))
     print("ready", flush=True)
     while True:
         staging = store.stage()
@@ -128,8 +128,8 @@ _WRITER = textwrap.dedent(
         art = ArtifactRecord(artifact_id=uuid.uuid4().hex, uri=stored.name, type_name="bytes", materializer="m",
             format="raw", format_version=1, kind="data", content_hash=stored.content_hash, size=stored.size,
             metadata={}, created_at=datetime.now(UTC))
-        lineage.record_step(run_id=run_id, step_name="s", status="completed", source="x", config=None, cache_key=None,
-            cache_components=None, started_at=0.0, ended_at=1.0, inputs={}, new_artifacts=[("output", art)])
+        lineage.record_step(FinishedStep(run_id=run_id, step_name="s", status=StepStatus.COMPLETED, source="x",
+            started_at=0.0, ended_at=1.0, new_outputs={"output": art}))
     """
 )
 

@@ -21,12 +21,14 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from zen_store import (
     ArtifactRecord,
     ArtifactStore,
+    FinishedStep,
     LineageStore,
+    NewRun,
     PostgresLineageStore,
-    RecordNotFoundError,
-    RepoRecord,
+    RunStatus,
     SchemaVersionError,
     SQLiteLineageStore,
+    StepStatus,
     StoreError,
     open_lineage_store,
 )
@@ -52,61 +54,7 @@ def _artifact(artifact_id: str, uri: str = "u", content: str = "sha256:0") -> Ar
 
 
 def _run(db: Store, pipeline: str = "p") -> str:
-    return db.create_run(
-        pipeline_name=pipeline, run_name=None, spec_json="{}", stack="default", repo=RepoRecord(), sources={}
-    )
-
-
-def test_step_with_artifacts_and_events_round_trips(lineage_location: str) -> None:
-    """A recorded step comes back with its config, inputs, outputs and metadata."""
-    db = open_lineage_store(lineage_location)
-    run = _run(db)
-    db.record_step(
-        run_id=run,
-        step_name="a",
-        status="completed",
-        source="m.a",
-        config=None,
-        cache_key="k1",
-        cache_components={},
-        started_at=1.0,
-        ended_at=2.0,
-        inputs={},
-        new_artifacts=[("output", _artifact("x"))],
-    )
-    db.record_step(
-        run_id=run,
-        step_name="b",
-        status="completed",
-        source="m.b",
-        config={"n": 2},
-        cache_key="k2",
-        cache_components={},
-        started_at=2.0,
-        ended_at=3.0,
-        inputs={"v": "x"},
-        new_artifacts=[("output", _artifact("y"))],
-    )
-    db.finish_run(run, status="completed")
-    steps = db.step_runs(run)
-    assert [s.step_name for s in steps] == ["a", "b"]
-    assert steps[1].inputs["v"].artifact_id == "x"
-    assert steps[1].outputs["output"].metadata == {"k": [1, 2]}
-    assert steps[1].config == {"n": 2}
-    graph = db.lineage("y")
-    assert set(graph.artifacts) == {"x", "y"}
-    assert db.lineage("x", downstream=True).artifacts.keys() == {"x", "y"}
-    cached = db.find_cached("k2")
-    assert cached is not None and cached.outputs["output"].artifact_id == "y"
-
-
-def test_prefixes_and_missing_records_give_clear_errors(lineage_location: str) -> None:
-    """Unknown runs and pipelines are named in the error."""
-    db = open_lineage_store(lineage_location)
-    with pytest.raises(RecordNotFoundError, match="no run with id"):
-        db.get_run("nope")
-    with pytest.raises(RecordNotFoundError, match="has no recorded runs"):
-        db.last_run("nothing")
+    return db.create_run(NewRun(pipeline_name=pipeline, spec_json="{}", stack="default"))
 
 
 def test_newer_sqlite_schema_is_refused_and_left_untouched(tmp_path: Path) -> None:
@@ -154,9 +102,9 @@ def test_crashed_owner_is_marked_crashed(lineage_location: str) -> None:
     code = textwrap.dedent(
         f"""
         import os
-        from zen_store import RepoRecord, open_lineage_store
+        from zen_store import NewRun, open_lineage_store
         db = open_lineage_store({path!r})
-        print(db.create_run(pipeline_name="p", run_name=None, spec_json="{{}}", stack="s", repo=RepoRecord(), sources={{}}))
+        print(db.create_run(NewRun(pipeline_name="p", spec_json="{{}}", stack="s")))
         os._exit(0)
         """
     )
@@ -168,16 +116,16 @@ _CONCURRENT = textwrap.dedent(
     """
     import sys
     from datetime import UTC, datetime
-    from zen_store import ArtifactRecord, RepoRecord, open_lineage_store
+    from zen_store import ArtifactRecord, FinishedStep, NewRun, RunStatus, StepStatus, open_lineage_store
     db = open_lineage_store(sys.argv[1])
     worker = sys.argv[2]
     for i in range(int(sys.argv[3])):
-        run = db.create_run(pipeline_name="p", run_name=f"{worker}-{i}", spec_json="{}", stack="s", repo=RepoRecord(), sources={})
+        run = db.create_run(NewRun(pipeline_name="p", run_name=f"{worker}-{i}", spec_json="{}", stack="s"))
         art = ArtifactRecord(artifact_id=f"{worker}-{i}", uri="u", type_name="int", materializer="m", format="f",
             format_version=1, kind="data", content_hash="h", size=1, metadata={}, created_at=datetime.now(UTC))
-        db.record_step(run_id=run, step_name="s", status="completed", source="x", config=None, cache_key=None,
-            cache_components=None, started_at=0.0, ended_at=1.0, inputs={}, new_artifacts=[("output", art)])
-        db.finish_run(run, status="completed")
+        db.record_step(FinishedStep(run_id=run, step_name="s", status=StepStatus.COMPLETED, source="x",
+            started_at=0.0, ended_at=1.0, new_outputs={"output": art}))
+        db.finish_run(run, status=RunStatus.COMPLETED)
     """
 )
 
@@ -194,7 +142,7 @@ def test_eight_processes_write_concurrently_without_losing_a_row(lineage_locatio
         assert proc.returncode == 0, err.decode()
         assert b"database is locked" not in err
     db = open_lineage_store(lineage_location)
-    runs = db.runs(status="completed", limit=10_000)
+    runs = db.runs(status=RunStatus.COMPLETED, limit=10_000)
     names = {f"w{n}-{i}" for n in range(8) for i in range(100)}
     assert {r.run_name for r in runs} == names and len(runs) == 800
     assert all(len(db.step_runs(r.run_id)) == 1 for r in runs[::37])
@@ -209,17 +157,15 @@ def test_recorded_configs_round_trip(lineage_factory: Callable[[], str], config:
     db = open_lineage_store(lineage_factory())
     run = _run(db)
     db.record_step(
-        run_id=run,
-        step_name="a",
-        status="completed",
-        source="m.a",
-        config=config,  # type: ignore[arg-type]
-        cache_key=None,
-        cache_components=None,
-        started_at=1.0,
-        ended_at=2.0,
-        inputs={},
-        new_artifacts=[],
+        FinishedStep(
+            run_id=run,
+            step_name="a",
+            status=StepStatus.COMPLETED,
+            source="m.a",
+            config=config,  # type: ignore[arg-type]  # JSON values drawn as plain objects
+            started_at=1.0,
+            ended_at=2.0,
+        )
     )
     assert db.step_runs(run)[0].config == config
     db.close()
@@ -237,9 +183,7 @@ class StoreMachine(RuleBasedStateMachine):
         self.location = location
         self.store = ArtifactStore(self.dir / "a")
         self.lineage = open_lineage_store(location)
-        self.run_id = self.lineage.create_run(
-            pipeline_name="p", run_name=None, spec_json="{}", stack="s", repo=RepoRecord(), sources={}
-        )
+        self.run_id = self.lineage.create_run(NewRun(pipeline_name="p", spec_json="{}", stack="s"))
         self.model: dict[str, tuple[bytes, str]] = {}
 
     @rule(data=st.binary(max_size=64))
@@ -261,17 +205,15 @@ class StoreMachine(RuleBasedStateMachine):
             created_at=datetime.now(UTC),
         )
         self.lineage.record_step(
-            run_id=self.run_id,
-            step_name="w",
-            status="completed",
-            source="x",
-            config=None,
-            cache_key=None,
-            cache_components=None,
-            started_at=0.0,
-            ended_at=1.0,
-            inputs={},
-            new_artifacts=[("output", record)],
+            FinishedStep(
+                run_id=self.run_id,
+                step_name="w",
+                status=StepStatus.COMPLETED,
+                source="x",
+                started_at=0.0,
+                ended_at=1.0,
+                new_outputs={"output": record},
+            )
         )
         self.model[stored.name] = (data, stored.content_hash)
 
@@ -400,138 +342,20 @@ def test_artifact_records_round_trip(
         created_at=datetime.now(UTC),
     )
     step_run_id = db.record_step(
-        run_id=_run(db),
-        step_name="s",
-        status="completed",
-        source="m.f",
-        config=None,
-        cache_key=None,
-        cache_components=None,
-        started_at=0.0,
-        ended_at=1.0,
-        inputs={},
-        new_artifacts=[("output", record)],
+        FinishedStep(
+            run_id=_run(db),
+            step_name="s",
+            status=StepStatus.COMPLETED,
+            source="m.f",
+            started_at=0.0,
+            ended_at=1.0,
+            new_outputs={"output": record},
+        )
     )
     back = db.artifact(record.artifact_id)
     db.close()
     assert abs((back.created_at - record.created_at).total_seconds()) < 1e-5
     assert attrs.evolve(back, created_at=record.created_at) == attrs.evolve(record, producer_step_run_id=step_run_id)
-
-
-def test_run_of_a_killed_process_is_reaped_as_crashed(lineage_location: str) -> None:
-    """kill -9 of the owner mid-run: listing runs marks it crashed (owner lease: pid + host)."""
-    import signal
-
-    path = lineage_location
-    code = textwrap.dedent(
-        """
-        import sys, time
-        from zen_store import RepoRecord, open_lineage_store
-        db = open_lineage_store(sys.argv[1])
-        print(db.create_run(pipeline_name="p", run_name=None, spec_json="{}", stack="s", repo=RepoRecord(), sources={}), flush=True)
-        time.sleep(60)
-        """
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code, path], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    run_id = proc.stdout.readline().strip()
-    db = open_lineage_store(path)
-    assert db.get_run(run_id).status == "running"  # the owner is alive: not reaped
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    proc.stdout.close()
-    assert [r.status for r in db.runs(pipeline_name="p")] == ["crashed"]
-    assert db.reap_crashed() == 0  # already marked; reaping is idempotent
-    db.close()
-
-
-def test_run_prefix_is_literal_not_a_pattern(lineage_location: str) -> None:
-    """'%' or '_' in a run id prefix match nothing instead of every run; an exact id always wins."""
-    db = open_lineage_store(lineage_location)
-    run_id = _run(db)
-    for pattern in ("%", "_", run_id[:2] + "%"):
-        with pytest.raises(RecordNotFoundError):
-            db.get_run(pattern)
-    assert db.get_run(run_id[:8]).run_id == run_id
-    assert db.get_run(run_id).run_id == run_id
-    db.close()
-
-
-def _finish(db: Store, run_id: str, step_run_id: str | None, status: str = "completed") -> str:
-    return db.record_step(
-        run_id=run_id,
-        step_name="s",
-        status=status,
-        source="m.f",
-        config={"a": 1},
-        cache_key="k" if status == "completed" else None,
-        cache_components={},
-        started_at=1.0,
-        ended_at=2.0,
-        inputs={},
-        new_artifacts=[],
-        step_run_id=step_run_id,
-    )
-
-
-def test_a_started_step_shows_as_running_then_completes_in_place(lineage_location: str) -> None:
-    """start_step writes a `running` row a live run shows; record_step completes that same row (no second one)."""
-    db = open_lineage_store(lineage_location)
-    run_id = _run(db)
-    started = db.start_step(run_id=run_id, step_name="s", source="m.f", config={"a": 1}, started_at=1.0)
-    [running] = db.step_runs(run_id)
-    assert (running.step_run_id, running.status, running.ended_at) == (started, "running", None)
-    assert _finish(db, run_id, started) == started
-    [done] = db.step_runs(run_id)
-    assert (done.step_run_id, done.status, done.cache_key) == (started, "completed", "k")
-    assert db.find_cached("k") is not None
-    with pytest.raises(StoreError, match="not a running step"):
-        _finish(db, run_id, started)  # completing twice is refused
-    with pytest.raises(StoreError, match="not a running step"):
-        _finish(db, run_id, "no-such-step-run")
-    db.close()
-
-
-def test_steps_still_running_when_the_run_ends_are_stopped(lineage_location: str) -> None:
-    """A run that fails while another step runs (a parallel orchestrator) leaves that step `stopped`, explained."""
-    db = open_lineage_store(lineage_location)
-    run_id = _run(db)
-    db.start_step(run_id=run_id, step_name="s", source="m.f", config=None, started_at=1.0)
-    db.finish_run(run_id, status="failed")
-    [step] = db.step_runs(run_id)
-    assert step.status == "stopped"
-    assert step.error is not None and "run ended (failed)" in step.error
-    db.close()
-
-
-def test_the_step_a_killed_process_was_running_is_marked_crashed(lineage_location: str) -> None:
-    """kill -9 during a step: the run and the step it was in both show `crashed`."""
-    import signal
-
-    path = lineage_location
-    code = textwrap.dedent(
-        """
-        import sys, time
-        from zen_store import RepoRecord, open_lineage_store
-        db = open_lineage_store(sys.argv[1])
-        run_id = db.create_run(pipeline_name="p", run_name=None, spec_json="{}", stack="s", repo=RepoRecord(), sources={})
-        db.start_step(run_id=run_id, step_name="train", source="m.train", config=None, started_at=time.time())
-        print(run_id, flush=True)
-        time.sleep(60)
-        """
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code, path], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    run_id = proc.stdout.readline().strip()
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    proc.stdout.close()
-    db = open_lineage_store(path)
-    assert db.get_run(run_id).status == "crashed"
-    [step] = db.step_runs(run_id)
-    assert (step.step_name, step.status) == ("train", "crashed")
-    assert step.error == "the process running this step died"
-    db.close()
 
 
 def test_a_nul_character_postgres_cannot_hold_is_refused_clearly_and_records_nothing(postgres_url: str) -> None:
@@ -541,17 +365,15 @@ def test_a_nul_character_postgres_cannot_hold_is_refused_clearly_and_records_not
     run_id = _run(db)
     with pytest.raises(StoreError, match="NUL"):
         db.record_step(
-            run_id=run_id,
-            step_name="s",
-            status="completed",
-            source="m.f",
-            config=None,
-            cache_key=None,
-            cache_components=None,
-            started_at=0.0,
-            ended_at=1.0,
-            inputs={},
-            new_artifacts=[("output", _artifact("x", uri="a\x00b"))],
+            FinishedStep(
+                run_id=run_id,
+                step_name="s",
+                status=StepStatus.COMPLETED,
+                source="m.f",
+                started_at=0.0,
+                ended_at=1.0,
+                new_outputs={"output": _artifact("x", uri="a\x00b")},
+            )
         )
     assert db.step_runs(run_id) == []
     db.close()
@@ -568,3 +390,64 @@ def test_the_password_of_a_postgres_url_works_and_never_shows_in_messages(postgr
     with pytest.raises(StoreError, match="cannot connect") as caught:
         PostgresLineageStore.open(postgres_url.replace("zen@", "zen:not-the-password@"))
     assert "not-the-password" not in str(caught.value)
+
+
+_SCHEMA_1 = [
+    """CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY, pipeline_name TEXT NOT NULL, run_name TEXT, status TEXT NOT NULL,
+        started_at REAL NOT NULL, ended_at REAL, spec_json TEXT NOT NULL, stack TEXT NOT NULL,
+        repo_head TEXT, repo_dirty INTEGER NOT NULL DEFAULT 0, repo_diff_digest TEXT, sources_json TEXT NOT NULL,
+        owner_pid INTEGER, owner_host TEXT, heartbeat_at REAL)""",
+    """CREATE TABLE step_runs (
+        step_run_id TEXT PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs(run_id), step_name TEXT NOT NULL,
+        seq INTEGER NOT NULL, status TEXT NOT NULL, source TEXT NOT NULL, config_json TEXT, cache_key TEXT,
+        cache_json TEXT, cached_from TEXT, started_at REAL NOT NULL, ended_at REAL, error TEXT)""",
+    """CREATE TABLE artifacts (
+        artifact_id TEXT PRIMARY KEY, uri TEXT NOT NULL, type_name TEXT NOT NULL, materializer TEXT,
+        format TEXT NOT NULL, format_version INTEGER NOT NULL, kind TEXT NOT NULL, content_hash TEXT NOT NULL,
+        size INTEGER NOT NULL, metadata_json TEXT NOT NULL, created_at REAL NOT NULL, producer_step_run_id TEXT)""",
+    """CREATE TABLE events (
+        step_run_id TEXT NOT NULL REFERENCES step_runs(step_run_id),
+        artifact_id TEXT NOT NULL REFERENCES artifacts(artifact_id),
+        direction TEXT NOT NULL CHECK (direction IN ('input', 'output')), name TEXT NOT NULL,
+        PRIMARY KEY (step_run_id, direction, name))""",
+    "INSERT INTO runs VALUES ('r1', 'train', 'old', 'completed', 1.0, 2.0, '{}', 'default', NULL, 0, NULL, '{}', "
+    "NULL, NULL, NULL)",
+    "PRAGMA user_version = 1",
+]
+
+
+def test_a_schema_1_database_migrates_with_a_backup_and_its_runs_become_searchable(tmp_path: Path) -> None:
+    """Opening a database of the previous schema keeps its runs, backs it up first, and indexes it for search."""
+    path = tmp_path / "l.db"
+    conn = sqlite3.connect(path)
+    for statement in _SCHEMA_1:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+    db = SQLiteLineageStore.open(path)
+    [run] = db.runs()
+    assert (run.run_id, run.run_name, run.status, run.tags) == ("r1", "old", RunStatus.COMPLETED, ())
+    assert [r.run_id for r in db.search_runs("old train")] == ["r1"]
+    new = db.create_run(NewRun(pipeline_name="train", spec_json="{}", stack="s", tags=("x",)))
+    assert [r.run_id for r in db.search_runs("train")] == [new, "r1"]
+    db.close()
+    backup = sqlite3.connect(tmp_path / "l.db.v1.bak")
+    assert backup.execute("PRAGMA user_version").fetchone()[0] == 1
+    backup.close()
+
+
+def test_the_sqlite_utils_command_reads_the_lineage_file(tmp_path: Path) -> None:
+    """What the docs promise: `sqlite-utils tables .zen/lineage.db` and queries work on zen's file."""
+    path = tmp_path / "lineage.db"
+    db = SQLiteLineageStore.open(path)
+    db.create_run(NewRun(pipeline_name="train", spec_json="{}", stack="s"))
+    db.close()
+    tool = Path(sys.executable).with_name("sqlite-utils")
+    out = subprocess.run(
+        [str(tool), "query", str(path), "select pipeline_name, status from runs"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert '"pipeline_name": "train"' in out and '"status": "running"' in out

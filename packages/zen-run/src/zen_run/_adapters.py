@@ -33,11 +33,10 @@ from zen_store import (
     Comparison,
     GcReport,
     LineageGraph,
-    PostgresLineageStore,
+    LineageStore,
     RecordNotFoundError,
     RepoRecord,
     RunRecord,
-    SQLiteLineageStore,
     StagingArea,
     StepRunRecord,
     StorageOption,
@@ -157,7 +156,7 @@ class Stores:
     def __init__(
         self,
         artifacts: ArtifactStorage,
-        lineage: SQLiteLineageStore | PostgresLineageStore,
+        lineage: LineageStore,
         *,
         zen_dir: Path | None = None,
         known_options: Mapping[str, Mapping[str, StorageOption]] | None = None,
@@ -235,44 +234,6 @@ class Stores:
             yield
         finally:
             stop.set()
-
-    def record_step(
-        self,
-        *,
-        run_id: str,
-        step_name: str,
-        status: str,
-        source: str,
-        config: Mapping[str, JSONValue] | None,
-        cache_key: str | None,
-        cache_components: Mapping[str, JSONValue],
-        started_at: float,
-        ended_at: float,
-        inputs: Mapping[str, ArtifactRecord],
-        outputs: Mapping[str, ArtifactRecord],
-        reused_outputs: Mapping[str, ArtifactRecord] | None = None,
-        cached_from: str | None = None,
-        error: str | None = None,
-        step_run_id: str | None = None,
-    ) -> str:
-        """Record a finished step with its new artifacts and events in one transaction."""
-        return self.lineage.record_step(
-            run_id=run_id,
-            step_name=step_name,
-            status=status,
-            source=source,
-            config=config,
-            cache_key=cache_key,
-            cache_components=cache_components,
-            started_at=started_at,
-            ended_at=ended_at,
-            inputs={name: a.artifact_id for name, a in inputs.items()},
-            new_artifacts=list(outputs.items()),
-            reused_outputs={name: a.artifact_id for name, a in (reused_outputs or {}).items()},
-            cached_from=cached_from,
-            error=error,
-            step_run_id=step_run_id,
-        )
 
     def artifact_intact(self, artifact: ArtifactRecord) -> bool:
         """True when the artifact's files are present and match their content hash."""

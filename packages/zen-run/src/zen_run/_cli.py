@@ -117,6 +117,7 @@ def cmd_run(args: argparse.Namespace, out: Printer) -> int:
         enable_cache=False if args.no_cache else None,
         config=config,
         stack=args.stack,
+        tags=tuple(args.tag or ()),
         progress=None if args.quiet else _progress,
     )
     run = execute(instance, RunContext.open(stack=args.stack), opts)
@@ -145,7 +146,15 @@ def _run_json(run: Run) -> dict[str, object]:
 
 
 def cmd_runs_list(args: argparse.Namespace, out: Printer) -> int:
-    runs = _client(args).runs(args.pipeline, status=args.status, run_name=args.name, limit=args.limit)
+    runs = _client(args).runs(args.pipeline, status=args.status, run_name=args.name, tag=args.tag, limit=args.limit)
+    return _list_runs(runs, out)
+
+
+def cmd_runs_search(args: argparse.Namespace, out: Printer) -> int:
+    return _list_runs(_client(args).search_runs(args.text, limit=args.limit), out)
+
+
+def _list_runs(runs: list[Run], out: Printer) -> int:
     if out.json:
         out.emit_json([r.record for r in runs])
         return 0
@@ -361,13 +370,23 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one flat table
     p.add_argument("--set", action="append", metavar="SLOT.FIELD=VALUE", help="set a config field (repeatable)")
     p.add_argument("--run-name")
     p.add_argument("--no-cache", action="store_true", help="run every step, reuse nothing")
+    p.add_argument("--tag", action="append", help="label the run (repeatable); find it with runs list --tag")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
-    runs = sub.add_parser("runs", help="list, show and compare runs").add_subparsers(dest="sub", required=True)
+    runs = sub.add_parser("runs", help="list, search, show and compare runs").add_subparsers(dest="sub", required=True)
     p = add("list", "list runs, newest first", cmd_runs_list, runs)
     p.add_argument("--pipeline")
     p.add_argument("--status")
     p.add_argument("--name")
+    p.add_argument("--tag", help="only runs labelled with this tag")
+    p.add_argument("--limit", type=int, default=50)
+    p = add(
+        "search",
+        "find runs by pipeline or run name, tag or config value (every word must match)",
+        cmd_runs_search,
+        runs,
+    )
+    p.add_argument("text", help="words to find; end a word with * to match a prefix, e.g. 'resnet lr*'")
     p.add_argument("--limit", type=int, default=50)
     p = add("show", "show a run and its steps", cmd_runs_show, runs)
     p.add_argument("run")

@@ -18,6 +18,8 @@ from zen_run import _adapters as ad
 from zen_run import _notebook
 from zen_run._context import RunContext
 from zen_run._project import Project
+from zen_run.errors import RunConfigError
+from zen_store import RunStatus, StepStatus
 from zen_types import JSONValue, PipelineSpec, RunView
 
 __all__ = ["Artifact", "Client", "Run", "StepRun"]
@@ -82,8 +84,8 @@ class StepRun:
         return self.record.step_name
 
     @property
-    def status(self) -> str:
-        """completed, cached, failed, crashed, running or pending."""
+    def status(self) -> StepStatus:
+        """How the step run ended (or ``running``)."""
         return self.record.status
 
     @property
@@ -133,14 +135,19 @@ class Run:
         return self.record.pipeline_name
 
     @property
-    def status(self) -> str:
-        """completed, failed, crashed, stopped or running."""
+    def status(self) -> RunStatus:
+        """How the run ended (or ``running``)."""
         return self.record.status
 
     @property
     def started_at(self) -> datetime:
         """When the run started."""
         return self.record.started_at
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The labels the run was started with."""
+        return self.record.tags
 
     @property
     def dirty(self) -> bool:
@@ -165,7 +172,15 @@ class Run:
 
     def __repr__(self) -> str:
         dirty = " (dirty tree)" if self.dirty else ""
-        return f"Run(id={self.id!r}, pipeline={self.pipeline_name!r}, status={self.status!r}{dirty})"
+        return f"Run(id={self.id!r}, pipeline={self.pipeline_name!r}, status={self.status.value!r}{dirty})"
+
+
+def _run_status(status: RunStatus | str) -> RunStatus:
+    try:
+        return RunStatus(status)
+    except ValueError:
+        known = ", ".join(s.value for s in RunStatus)
+        raise RunConfigError(f"run status {status!r} is not one of {known}.") from None
 
 
 class Client:
@@ -183,17 +198,29 @@ class Client:
         self,
         pipeline_name: str | None = None,
         *,
-        status: str | None = None,
+        status: RunStatus | str | None = None,
         run_name: str | None = None,
+        tag: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 50,
     ) -> list[Run]:
-        """Runs, newest first, filtered by pipeline, status, run name and start time."""
+        """Runs, newest first, filtered by pipeline, status, run name, tag and start time."""
         records = self.context.stores.lineage.runs(
-            pipeline_name=pipeline_name, status=status, run_name=run_name, since=since, until=until, limit=limit
+            pipeline_name=pipeline_name,
+            status=None if status is None else _run_status(status),
+            run_name=run_name,
+            tag=tag,
+            since=since,
+            until=until,
+            limit=limit,
         )
         return [self._run(r) for r in records]
+
+    def search_runs(self, text: str, *, limit: int = 50) -> list[Run]:
+        """Runs, newest first, whose pipeline name, run name, tags or step config values contain every word of
+        ``text`` (whole words; ``lr*`` matches a prefix)."""
+        return [self._run(r) for r in self.context.stores.lineage.search_runs(text, limit=limit)]
 
     def get_run(self, run_id: str) -> Run:
         """The run with this id (a unique prefix is enough)."""

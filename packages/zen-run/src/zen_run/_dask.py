@@ -34,7 +34,7 @@ from zen_run._runconfig import RunConfig
 from zen_run._runner import RunOptions, _Execution, _Produced
 from zen_run._stack import Stack
 from zen_run.errors import OutputTypeError, StepFailedError
-from zen_store import ArtifactStorage, SQLiteLineageStore
+from zen_store import ArtifactStorage, LineageStore, StepStatus
 from zen_types import Output
 from zen_types.errors import WiringError
 
@@ -104,7 +104,7 @@ def _worker_context(task: _Task) -> RunContext:
         artifacts = _WORKER_STORES[key] = ad.Stores.open_artifacts(
             artifacts=location, zen_dir=task.project.zen_dir, options=task.stack.storage_options()
         )
-    stores = ad.Stores(artifacts, cast(SQLiteLineageStore, _NoLineage()))
+    stores = ad.Stores(artifacts, cast(LineageStore, _NoLineage()))
     return RunContext(
         project=task.project,
         stack=task.stack,
@@ -290,7 +290,7 @@ class DaskExecution(_Execution):
             outcome = future.result()
         except Exception as exc:  # the worker died, or the task could not run at all
             now = time.time()
-            self._record(step, "failed", state.components, now, error=f"{type(exc).__name__}: {exc}")
+            self._record(step, StepStatus.FAILED, state.components, now, error=f"{type(exc).__name__}: {exc}")
             raise StepFailedError(
                 f'Step "{step.slot}" ({step.instance.name}) of run {self.run_id} failed on the Dask cluster: '
                 f"{type(exc).__name__}: {exc}",
@@ -298,7 +298,7 @@ class DaskExecution(_Execution):
                 step_name=step.slot,
             ) from exc
         if outcome.outputs is None:
-            self._record(step, "failed", state.components, outcome.started_at, error=outcome.error)
+            self._record(step, StepStatus.FAILED, state.components, outcome.started_at, error=outcome.error)
             cause = _unpickled(outcome.exception)
             if not outcome.user_error:
                 if isinstance(cause, OutputTypeError | WiringError):
@@ -313,7 +313,7 @@ class DaskExecution(_Execution):
             self.produced[(step.slot, name)] = _Produced(info)
         self._record(
             step,
-            "completed",
+            StepStatus.COMPLETED,
             state.components,
             outcome.started_at,
             cache_key=state.key if step.cache_enabled else None,

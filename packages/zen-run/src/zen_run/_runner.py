@@ -24,6 +24,7 @@ from zen_run._compile import CompiledPipeline, CompiledStep, compile_pipeline
 from zen_run._context import RunContext
 from zen_run._runconfig import RunConfig
 from zen_run.errors import OutputTypeError, RunConfigError, StepFailedError
+from zen_store import FinishedStep, NewRun, RunStatus, StepStatus
 from zen_types import (
     DEFAULT_OUTPUT,
     Input,
@@ -48,6 +49,8 @@ class RunOptions:
     config: RunConfig | None = None
     config_file: Path | None = None
     stack: str | None = None
+    tags: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    """Labels to find the run by later (``zen runs list --tag``, ``zen runs search``)."""
     progress: Callable[[str], None] | None = None
     resume_from: str | None = None
     """A failed or crashed run whose completed steps are reused regardless of cache flags."""
@@ -136,12 +139,16 @@ class _Execution:
     def run(self) -> Run:
         ctx = self.context
         self.run_id = ctx.stores.lineage.create_run(
-            pipeline_name=self.compiled.spec.pipeline_name,
-            run_name=self.config.run_name,
-            spec_json=self.compiled.spec.to_json(),
-            stack=ctx.stack.name,
-            repo=self.compiled.repo,
-            sources=dict(self.compiled.sources),
+            NewRun(
+                pipeline_name=self.compiled.spec.pipeline_name,
+                run_name=self.config.run_name,
+                spec_json=self.compiled.spec.to_json(),
+                stack=ctx.stack.name,
+                repo=self.compiled.repo,
+                sources=dict(self.compiled.sources),
+                tags=self.opts.tags,
+                configs={slot: step.config_json() for slot, step in self.compiled.steps.items()},
+            )
         )
         if self.opts.resume_from is not None:
             self.resume_hits = ctx.stores.lineage.completed_steps(self.opts.resume_from)
@@ -150,16 +157,13 @@ class _Execution:
             with ctx.stores.heartbeat(self.run_id):
                 self._run_steps(total)
         except KeyboardInterrupt:
-            ctx.stores.lineage.finish_run(self.run_id, status="stopped")
+            ctx.stores.lineage.finish_run(self.run_id, status=RunStatus.STOPPED)
             self.say(f"run {self.run_id} stopped")
             raise
-        except StepFailedError:
-            ctx.stores.lineage.finish_run(self.run_id, status="failed")
-            raise
         except BaseException:
-            ctx.stores.lineage.finish_run(self.run_id, status="failed")
+            ctx.stores.lineage.finish_run(self.run_id, status=RunStatus.FAILED)
             raise
-        ctx.stores.lineage.finish_run(self.run_id, status="completed")
+        ctx.stores.lineage.finish_run(self.run_id, status=RunStatus.COMPLETED)
         self.say(f"run {self.run_id} completed")
         return Client(context=ctx).get_run(self.run_id)
 
@@ -199,7 +203,9 @@ class _Execution:
         try:
             result = step.instance.step.func(**kwargs)
         except (KeyboardInterrupt, SystemExit):
-            self._record_failure(step, components, step_started, "stopped by the user", staged, status="stopped")
+            self._record_failure(
+                step, components, step_started, "stopped by the user", staged, status=StepStatus.STOPPED
+            )
             raise
         except Exception as exc:
             self._record_failure(step, components, step_started, traceback.format_exc(), staged)
@@ -214,7 +220,12 @@ class _Execution:
             self._record_failure(step, components, step_started, str(exc), staged)
             raise
         self._record(
-            step, "completed", components, step_started, cache_key=key if step.cache_enabled else None, outputs=written
+            step,
+            StepStatus.COMPLETED,
+            components,
+            step_started,
+            cache_key=key if step.cache_enabled else None,
+            outputs=written,
         )
         self.say(f"[{index}/{total}] {step.slot}: done ({(time.perf_counter() - started) * 1000:.1f} ms)")
 
@@ -259,7 +270,7 @@ class _Execution:
     def _record(
         self,
         step: CompiledStep,
-        status: str,
+        status: StepStatus,
         components: CacheComponents,
         started_at: float,
         *,
@@ -269,22 +280,27 @@ class _Execution:
         error: str | None = None,
     ) -> None:
         """Record a finished step (completed, cached or failed) with its inputs, in one lineage transaction."""
-        self.context.stores.record_step(
-            run_id=self.run_id,
-            step_name=step.slot,
-            status=status,
-            source=step.source,
-            config=step.config_json(),
-            cache_key=cache_key,
-            cache_components=components.to_json(),
-            started_at=started_at,
-            ended_at=time.time(),
-            inputs={name: self.produced[(e.source_step, e.source_output)].artifact for name, e in self._edges(step)},
-            outputs=outputs or {},
-            reused_outputs=dict(reused.outputs) if reused is not None else None,
-            cached_from=reused.step_run_id if reused is not None else None,
-            error=error,
-            step_run_id=self.running_rows.pop(step.slot, None),
+        self.context.stores.lineage.record_step(
+            FinishedStep(
+                run_id=self.run_id,
+                step_name=step.slot,
+                status=status,
+                source=step.source,
+                config=step.config_json(),
+                cache_key=cache_key,
+                cache_components=components.to_json(),
+                started_at=started_at,
+                ended_at=time.time(),
+                inputs={
+                    name: self.produced[(e.source_step, e.source_output)].artifact.artifact_id
+                    for name, e in self._edges(step)
+                },
+                new_outputs=dict(outputs or {}),
+                reused_outputs={n: a.artifact_id for n, a in reused.outputs.items()} if reused is not None else {},
+                cached_from=reused.step_run_id if reused is not None else None,
+                error=error,
+                step_run_id=self.running_rows.pop(step.slot, None),
+            )
         )
 
     def _started(self, step: CompiledStep, started_at: float) -> None:
@@ -305,7 +321,7 @@ class _Execution:
         for artifact in hit.outputs.values():
             if not self.context.stores.artifact_intact(artifact):
                 return False
-        self._record(step, "cached", components, time.time(), cache_key=hit.cache_key, reused=hit)
+        self._record(step, StepStatus.CACHED, components, time.time(), cache_key=hit.cache_key, reused=hit)
         for name, artifact in hit.outputs.items():
             self.produced[(step.slot, name)] = _Produced(artifact)
         return True
@@ -419,7 +435,7 @@ class _Execution:
         error: str,
         staged: Mapping[str, ad.Staged],
         *,
-        status: str = "failed",
+        status: StepStatus = StepStatus.FAILED,
     ) -> None:
         for area in staged.values():
             self.context.stores.discard_staged(area)

@@ -38,12 +38,16 @@ from zen_store._records import (
     ArtifactRecord,
     CachedStep,
     Comparison,
+    FinishedStep,
     LineageEdge,
     LineageGraph,
+    NewRun,
     RepoRecord,
     RunRecord,
+    RunStatus,
     StepDifference,
     StepRunRecord,
+    StepStatus,
 )
 from zen_store._sqlite import HEARTBEAT_STALE_S, new_id
 from zen_store.errors import ArtifactNotFoundError, RecordNotFoundError, SchemaVersionError, StoreError
@@ -54,7 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = ["POSTGRES_SCHEMA_VERSION", "PostgresLineageStore", "is_postgres_url"]
 
-POSTGRES_SCHEMA_VERSION: Final = 1
+POSTGRES_SCHEMA_VERSION: Final = 2
 MAX_ATTEMPTS: Final = 30
 """Attempts of one write transaction that keeps losing serialization conflicts before giving up."""
 RECONNECT_WITHIN_S: Final = 30.0
@@ -66,6 +70,11 @@ Row = tuple[object, ...]
 T = TypeVar("T")
 
 _C: Final = 'TEXT COLLATE "C"'
+_SEARCHED: Final = (
+    "to_tsvector('simple', pipeline_name || ' ' || coalesce(run_name, '') || ' ' || tags_json || ' ' || search_text)"
+)
+"""What ``search_runs`` matches: the words of the pipeline and run names, tags and config values (indexed)."""
+_NEXT_SEQ: Final = "SELECT COALESCE(MAX(seq), -1) + 1 FROM step_runs WHERE run_id = %s"
 _MIGRATIONS: Final[dict[int, list[str]]] = {
     1: [
         "CREATE TABLE zen_schema (version INTEGER NOT NULL)",
@@ -99,6 +108,11 @@ _MIGRATIONS: Final[dict[int, list[str]]] = {
             PRIMARY KEY (step_run_id, direction, name))""",
         "CREATE INDEX events_artifact ON events (artifact_id, direction)",
     ],
+    2: [
+        "ALTER TABLE runs ADD COLUMN tags_json TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE runs ADD COLUMN search_text TEXT NOT NULL DEFAULT ''",
+        f"CREATE INDEX runs_search ON runs USING gin ({_SEARCHED})",
+    ],
 }
 _TABLES: Final = ("runs", "step_runs", "artifacts", "events")
 
@@ -108,7 +122,7 @@ _ARTIFACT_COLUMNS: Final = (
 )
 _RUN_COLUMNS: Final = (
     "run_id, pipeline_name, run_name, status, started_at, ended_at, spec_json, stack, repo_head, repo_dirty, "
-    "repo_diff_digest, sources_json"
+    "repo_diff_digest, sources_json, tags_json"
 )
 _STEP_COLUMNS: Final = (
     "step_run_id, run_id, step_name, status, source, config_json, cache_key, cache_json, cached_from, started_at, "
@@ -119,6 +133,13 @@ _STEP_COLUMNS: Final = (
 def is_postgres_url(location: str) -> bool:
     """True when ``location`` names a PostgreSQL database (``postgresql://`` or ``postgres://``)."""
     return location.startswith(_SCHEMES)
+
+
+def _ts_word(word: str) -> str:
+    """One search word as a quoted tsquery term (quotes doubled), keeping a trailing ``*`` as a prefix match."""
+    prefix = word.endswith("*") and len(word) > 1
+    core = (word[:-1] if prefix else word).replace("\\", "\\\\").replace("'", "''")
+    return f"'{core}'" + (":*" if prefix else "")
 
 
 def _ts(value: object) -> datetime:
@@ -168,13 +189,14 @@ def _run(row: Row) -> RunRecord:
         run_id=str(row[0]),
         pipeline_name=str(row[1]),
         run_name=_opt_str(row[2]),
-        status=str(row[3]),
+        status=RunStatus(str(row[3])),
         started_at=_ts(row[4]),
         ended_at=_opt_ts(row[5]),
         spec_json=str(row[6]),
         stack=str(row[7]),
         repo=RepoRecord(head_sha=_opt_str(row[8]), dirty=bool(row[9]), diff_digest=_opt_str(row[10])),
         sources={k: str(v) for k, v in _json_dict(row[11]).items()},
+        tags=tuple(str(t) for t in tags) if isinstance(tags := _load_json(row[12]), list) else (),
     )
 
 
@@ -367,38 +389,31 @@ class PostgresLineageStore:
 
     # -- writing ------------------------------------------------------------------------------------------------
 
-    def create_run(
-        self,
-        *,
-        pipeline_name: str,
-        run_name: str | None,
-        spec_json: str,
-        stack: str,
-        repo: RepoRecord,
-        sources: Mapping[str, str],
-    ) -> str:
+    def create_run(self, run: NewRun) -> str:
         """Record a new running run owned by this process; returns its id."""
         run_id = new_id()
         now = time.time()
         values = (
             run_id,
-            pipeline_name,
-            run_name,
+            run.pipeline_name,
+            run.run_name,
             now,
-            spec_json,
-            stack,
-            repo.head_sha,
-            repo.dirty,
-            repo.diff_digest,
-            _json(dict(sources)),
+            run.spec_json,
+            run.stack,
+            run.repo.head_sha,
+            run.repo.dirty,
+            run.repo.diff_digest,
+            _json(dict(run.sources)),
+            _json(list(run.tags)),
             os.getpid(),
             _HOST,
             now,
+            run.search_text(),
         )
         self._transaction(
             lambda conn: conn.execute(
-                f"INSERT INTO runs ({_RUN_COLUMNS}, owner_pid, owner_host, heartbeat_at) "
-                "VALUES (%s, %s, %s, 'running', %s, NULL, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                f"INSERT INTO runs ({_RUN_COLUMNS}, owner_pid, owner_host, heartbeat_at, search_text) "
+                "VALUES (%s, %s, %s, 'running', %s, NULL, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 values,
             )
         )
@@ -410,18 +425,20 @@ class PostgresLineageStore:
             lambda conn: conn.execute("UPDATE runs SET heartbeat_at = %s WHERE run_id = %s", (time.time(), run_id))
         )
 
-    def finish_run(self, run_id: str, *, status: str) -> None:
+    def finish_run(self, run_id: str, *, status: RunStatus) -> None:
         """Set a run's final status; steps still marked running (cancelled with it) become ``stopped``."""
         now = time.time()
+        status = RunStatus(status)
 
         def finish(conn: psycopg.Connection[tuple[object, ...]]) -> None:
             conn.execute(
-                "UPDATE runs SET status = %s, ended_at = %s, owner_pid = NULL WHERE run_id = %s", (status, now, run_id)
+                "UPDATE runs SET status = %s, ended_at = %s, owner_pid = NULL WHERE run_id = %s",
+                (status.value, now, run_id),
             )
             conn.execute(
                 "UPDATE step_runs SET status = 'stopped', ended_at = %s, error = %s "
                 "WHERE run_id = %s AND status = 'running'",
-                (now, f"the run ended ({status}) before this step finished", run_id),
+                (now, f"the run ended ({status.value}) before this step finished", run_id),
             )
 
         self._transaction(finish)
@@ -436,49 +453,33 @@ class PostgresLineageStore:
         def start(conn: psycopg.Connection[tuple[object, ...]]) -> None:
             conn.execute(
                 "INSERT INTO step_runs (step_run_id, run_id, step_name, status, source, config_json, started_at, seq) "
-                "SELECT %s, %s, %s, 'running', %s, %s, %s, COUNT(*) FROM step_runs WHERE run_id = %s",
+                f"VALUES (%s, %s, %s, 'running', %s, %s, %s, ({_NEXT_SEQ}))",
                 (step_run_id, run_id, step_name, source, config_json, started_at, run_id),
             )
 
         self._transaction(start)
         return step_run_id
 
-    def record_step(
-        self,
-        *,
-        run_id: str,
-        step_name: str,
-        status: str,
-        source: str,
-        config: Mapping[str, JSONValue] | None,
-        cache_key: str | None,
-        cache_components: Mapping[str, JSONValue] | None,
-        started_at: float,
-        ended_at: float,
-        inputs: Mapping[str, str],
-        new_artifacts: Sequence[tuple[str, ArtifactRecord]],
-        reused_outputs: Mapping[str, str] | None = None,
-        cached_from: str | None = None,
-        error: str | None = None,
-        step_run_id: str | None = None,
-    ) -> str:
+    def record_step(self, step: FinishedStep) -> str:
         """Record one finished step run, its new output artifacts and every input/output event, atomically.
 
-        ``step_run_id`` completes the row :meth:`start_step` wrote; without it a new row is added.
+        ``step.step_run_id`` completes the row :meth:`start_step` wrote; without it a new row is added.
         """
+        run_id, step_name = step.run_id, step.step_name
+        config, cache_components = step.config, step.cache_components
         values = (
-            status,
-            source,
+            StepStatus(step.status).value,
+            step.source,
             None if config is None else _json(dict(config)),
-            cache_key,
+            step.cache_key,
             None if cache_components is None else _json(dict(cache_components)),
-            cached_from,
-            started_at,
-            ended_at,
-            error,
+            step.cached_from,
+            step.started_at,
+            step.ended_at,
+            step.error,
         )
-        completing = step_run_id
-        chosen = step_run_id or new_id()
+        completing = step.step_run_id
+        chosen = completing or new_id()
         artifacts = [
             (
                 art.artifact_id,
@@ -494,18 +495,17 @@ class PostgresLineageStore:
                 art.created_at.timestamp(),
                 chosen,
             )
-            for _, art in new_artifacts
+            for art in step.new_outputs.values()
         ]
-        events = [(chosen, aid, "input", name) for name, aid in inputs.items()]
-        events += [(chosen, art.artifact_id, "output", name) for name, art in new_artifacts]
-        events += [(chosen, aid, "output", name) for name, aid in (reused_outputs or {}).items()]
+        events = [(chosen, aid, "input", name) for name, aid in step.inputs.items()]
+        events += [(chosen, art.artifact_id, "output", name) for name, art in step.new_outputs.items()]
+        events += [(chosen, aid, "output", name) for name, aid in step.reused_outputs.items()]
 
         def record(conn: psycopg.Connection[tuple[object, ...]]) -> None:
             if completing is None:
                 conn.execute(
                     f"INSERT INTO step_runs ({_STEP_COLUMNS}, seq) "
-                    "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, COUNT(*) FROM step_runs "
-                    "WHERE run_id = %s",
+                    f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, ({_NEXT_SEQ}))",
                     (chosen, run_id, step_name, *values, run_id),
                 )
             else:
@@ -589,8 +589,9 @@ class PostgresLineageStore:
         self,
         *,
         pipeline_name: str | None = None,
-        status: str | None = None,
+        status: RunStatus | None = None,
         run_name: str | None = None,
+        tag: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 50,
@@ -602,7 +603,12 @@ class PostgresLineageStore:
         for column, value in (("pipeline_name", pipeline_name), ("status", status), ("run_name", run_name)):
             if value is not None:
                 where.append(f"{column} = %s")
-                params.append(value)
+                params.append(str(value))
+        if tag is not None:
+            where.append(
+                "EXISTS (SELECT 1 FROM jsonb_array_elements_text(tags_json::jsonb) AS t(tag) WHERE t.tag = %s)"
+            )
+            params.append(tag)
         if since is not None:
             where.append("started_at >= %s")
             params.append(since.timestamp())
@@ -612,6 +618,20 @@ class PostgresLineageStore:
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         sql = f"SELECT {_RUN_COLUMNS} FROM runs {clause} ORDER BY started_at DESC, run_id DESC LIMIT %s"
         return [_run(r) for r in self._read(sql, [*params, limit])]
+
+    def search_runs(self, text: str, *, limit: int = 50) -> list[RunRecord]:
+        """Runs whose pipeline name, run name, tags or config values contain every word of ``text``, newest
+        first (whole words, or word prefixes written ``lr*``)."""
+        self.reap_crashed()
+        words = text.split()
+        if not words:
+            return []
+        query = " & ".join(_ts_word(word) for word in words)
+        sql = (
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE {_SEARCHED} @@ to_tsquery('simple', %s) "
+            "ORDER BY started_at DESC, run_id DESC LIMIT %s"
+        )
+        return [_run(r) for r in self._read(sql, [query, limit])]
 
     def get_run(self, run_id: str) -> RunRecord:
         """A run by id or unique id prefix."""
@@ -667,9 +687,12 @@ class PostgresLineageStore:
     def previous_step_run(self, pipeline_name: str, step_name: str, *, before_run: str) -> StepRunRecord | None:
         """The latest step run of ``step_name`` in an earlier run of the same pipeline."""
         found = self._steps(
-            "step_name = %s AND run_id IN (SELECT run_id FROM runs WHERE pipeline_name = %s AND run_id < %s)",
-            [step_name, pipeline_name, before_run],
-            order="run_id DESC",
+            "step_name = %s AND run_id = (SELECT r.run_id FROM runs r WHERE r.pipeline_name = %s "
+            "AND r.started_at < (SELECT started_at FROM runs WHERE run_id = %s) AND EXISTS "
+            "(SELECT 1 FROM step_runs x WHERE x.run_id = r.run_id AND x.step_name = %s) "
+            "ORDER BY r.started_at DESC, r.run_id DESC LIMIT 1)",
+            [step_name, pipeline_name, before_run, step_name],
+            order="seq DESC",
             limit=1,
         )
         return found[0] if found else None
@@ -834,7 +857,7 @@ def _step_runs(
             step_run_id=str(r[0]),
             run_id=str(r[1]),
             step_name=str(r[2]),
-            status=str(r[3]),
+            status=StepStatus(str(r[3])),
             source=str(r[4]),
             config=cast("dict[str, JSONValue] | None", _load_json(r[5])),
             cache_key=_opt_str(r[6]),

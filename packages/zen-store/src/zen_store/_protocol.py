@@ -1,12 +1,32 @@
-"""The lineage-store contract, so another back-end (a server database) can stand in for SQLite.
+"""The lineage-store contract: everything zen-run asks of a lineage back-end, and nothing else.
 
-zen-run depends only on these methods; :class:`~zen_store.SQLiteLineageStore` is the reference
-implementation. Every write is one transaction; reads return the frozen records of :mod:`zen_store._records`.
+:class:`~zen_store.SQLiteLineageStore` is the reference implementation; a server database (PostgreSQL) is
+another. An implementation passes the shared suite in ``tests/zen_store/test_lineage_contract.py``: add it to
+the ``lineage_store`` fixture's back-ends there and every test runs against it too.
+
+What every implementation keeps:
+
+- Every write is one transaction: a step run is recorded with its new artifacts and all its events, or not at
+  all; concurrent writers (several processes, several machines) wait for each other instead of failing.
+- Reads return the frozen records of :mod:`zen_store._records`, statuses as :class:`RunStatus` and
+  :class:`StepStatus`; an unknown id raises :class:`~zen_store.RecordNotFoundError` (runs, step runs) or
+  :class:`~zen_store.ArtifactNotFoundError` (artifacts) with a sentence naming what to do.
+- A run is owned by the process that created it (pid and host) until it finishes; reads first mark the
+  running runs whose owner died, or stopped beating for five minutes, as crashed (with the steps they were in).
+- Ids are the caller's prefix or whole id; a prefix is literal (no pattern characters) and must be unique.
+
+A minimal use::
+
+    store: LineageStore = SQLiteLineageStore.open(".zen/lineage.db")
+    run_id = store.create_run(NewRun(pipeline_name="train", spec_json="{}", stack="default"))
+    store.finish_run(run_id, status=RunStatus.COMPLETED)
+    assert store.get_run(run_id).status is RunStatus.COMPLETED
+    store.close()
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -14,9 +34,11 @@ from zen_store._records import (
     ArtifactRecord,
     CachedStep,
     Comparison,
+    FinishedStep,
     LineageGraph,
-    RepoRecord,
+    NewRun,
     RunRecord,
+    RunStatus,
     StepRunRecord,
 )
 from zen_types import JSONValue
@@ -27,75 +49,77 @@ __all__ = ["LineageStore"]
 class LineageStore(Protocol):
     """Runs, step runs, artifacts and the events between them."""
 
-    def create_run(
-        self,
-        *,
-        pipeline_name: str,
-        run_name: str | None,
-        spec_json: str,
-        stack: str,
-        repo: RepoRecord,
-        sources: Mapping[str, str],
-    ) -> str:
-        """Record a running run owned by this process; return its id."""
+    def close(self) -> None:
+        """Release the connection; the store is not used afterwards."""
+        ...
+
+    # -- a run's owner writes --------------------------------------------------------------------------------
+
+    def create_run(self, run: NewRun) -> str:
+        """Record a running run owned by this process; return its new id."""
         ...
 
     def heartbeat(self, run_id: str) -> None:
         """Refresh the owner's lease on a running run."""
         ...
 
-    def finish_run(self, run_id: str, *, status: str) -> None:
-        """Record a run's final status."""
-        ...
-
-    def record_step(
-        self,
-        *,
-        run_id: str,
-        step_name: str,
-        status: str,
-        source: str,
-        config: Mapping[str, JSONValue] | None,
-        cache_key: str | None,
-        cache_components: Mapping[str, JSONValue] | None,
-        started_at: float,
-        ended_at: float,
-        inputs: Mapping[str, str],
-        new_artifacts: Sequence[tuple[str, ArtifactRecord]],
-        reused_outputs: Mapping[str, str] | None = None,
-        cached_from: str | None = None,
-        error: str | None = None,
-        step_run_id: str | None = None,
-    ) -> str:
-        """Record a finished step run with its new artifacts and events, atomically (completing the row
-        ``start_step`` wrote when ``step_run_id`` is given)."""
+    def finish_run(self, run_id: str, *, status: RunStatus) -> None:
+        """Record a run's final status; its steps still ``running`` become ``stopped``."""
         ...
 
     def start_step(
         self, *, run_id: str, step_name: str, source: str, config: Mapping[str, JSONValue] | None, started_at: float
     ) -> str:
-        """Record a step as running; returns its step run id."""
+        """Record a step as running (after the run's earlier steps, in order); return its step run id."""
+        ...
+
+    def record_step(self, step: FinishedStep) -> str:
+        """Record a finished step run with its new artifacts and events, atomically (completing the row
+        ``start_step`` wrote when ``step.step_run_id`` is given; raising StoreError if that row is not running);
+        return its step run id."""
         ...
 
     def find_cached(self, cache_key: str) -> CachedStep | None:
-        """A completed step run with this cache key, if any."""
+        """The newest completed step run with this cache key, with its outputs, if any."""
         ...
 
     def completed_steps(self, run_id: str) -> dict[str, CachedStep]:
-        """The completed or cached steps of a run."""
+        """The completed or cached steps of a run, by step name (to resume it)."""
         ...
+
+    # -- maintenance -------------------------------------------------------------------------------------------
+
+    def clear_cache(self, *, pipeline_name: str | None = None) -> int:
+        """Forget cache keys (of one pipeline's runs, or all); artifacts stay. Returns how many were forgotten."""
+        ...
+
+    def reap_crashed(self) -> int:
+        """Mark running runs whose owner is gone as crashed (with their running steps); returns how many."""
+        ...
+
+    def artifact_uris(self) -> set[str]:
+        """Every artifact URI the store references (what garbage collection must keep)."""
+        ...
+
+    # -- queries -----------------------------------------------------------------------------------------------
 
     def runs(
         self,
         *,
         pipeline_name: str | None = None,
-        status: str | None = None,
+        status: RunStatus | None = None,
         run_name: str | None = None,
+        tag: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 50,
     ) -> list[RunRecord]:
-        """Runs, newest first, filtered."""
+        """Runs, newest first, filtered (``since`` inclusive, ``until`` exclusive)."""
+        ...
+
+    def search_runs(self, text: str, *, limit: int = 50) -> list[RunRecord]:
+        """Runs, newest first, whose pipeline name, run name, tags or config values (``NewRun.search_text``)
+        contain every word of ``text``; a word ending in ``*`` matches as a prefix. Empty text finds nothing."""
         ...
 
     def get_run(self, run_id: str) -> RunRecord:
@@ -106,12 +130,20 @@ class LineageStore(Protocol):
         """The newest run of a pipeline."""
         ...
 
+    def pipelines(self) -> list[str]:
+        """Names of every pipeline with recorded runs, sorted."""
+        ...
+
     def step_runs(self, run_id: str) -> list[StepRunRecord]:
-        """A run's step runs in execution order."""
+        """A run's step runs in execution order, with the artifacts each read and wrote (or reused)."""
+        ...
+
+    def previous_step_run(self, pipeline_name: str, step_name: str, *, before_run: str) -> StepRunRecord | None:
+        """The latest run of ``step_name`` in the latest run of the same pipeline started before ``before_run``."""
         ...
 
     def artifact(self, key: str) -> ArtifactRecord:
-        """An artifact by id, prefix or URI."""
+        """An artifact by id, unique id prefix, or URI."""
         ...
 
     def lineage(self, artifact_id: str, *, downstream: bool = False) -> LineageGraph:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from enum import StrEnum
 
 import attrs
 
@@ -12,19 +14,44 @@ __all__ = [
     "ArtifactRecord",
     "CachedStep",
     "Comparison",
+    "FinishedStep",
     "GcReport",
     "LineageEdge",
     "LineageGraph",
+    "NewRun",
     "RepoRecord",
     "RunRecord",
+    "RunStatus",
     "StepDifference",
     "StepRunRecord",
+    "StepStatus",
 ]
 
-RUN_STATUSES = ("running", "completed", "failed", "crashed", "stopped")
-STEP_STATUSES = ("running", "completed", "cached", "failed", "stopped", "crashed")
-"""``running`` while it runs; ``stopped`` when interrupted or cancelled with its run; ``crashed`` when its process
-died."""
+
+class RunStatus(StrEnum):
+    """Where a run is: ``running`` until its owner records how it ended, or ``crashed`` when the owner died."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    STOPPED = "stopped"
+    """Interrupted (Ctrl-C)."""
+    CRASHED = "crashed"
+    """Its process died (or stopped beating) before recording an end."""
+
+
+class StepStatus(StrEnum):
+    """Where a step run is: ``running`` while it runs, then how it ended."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    CACHED = "cached"
+    """Not executed: the outputs of an earlier step run with the same cache key were reused."""
+    FAILED = "failed"
+    STOPPED = "stopped"
+    """Interrupted, or cancelled when its run ended first."""
+    CRASHED = "crashed"
+    """Its process died while it ran."""
 
 
 @attrs.frozen(kw_only=True)
@@ -61,7 +88,7 @@ class RunRecord:
     run_id: str
     pipeline_name: str
     run_name: str | None
-    status: str
+    status: RunStatus
     started_at: datetime
     ended_at: datetime | None
     spec_json: str
@@ -69,6 +96,7 @@ class RunRecord:
     repo: RepoRecord = attrs.field(factory=RepoRecord)
     sources: dict[str, str] = attrs.field(factory=dict)
     """Every pinned object of the run: qualified name -> source string."""
+    tags: tuple[str, ...] = ()
 
     @property
     def dirty(self) -> bool:
@@ -83,7 +111,7 @@ class StepRunRecord:
     step_run_id: str
     run_id: str
     step_name: str
-    status: str
+    status: StepStatus
     source: str
     config: dict[str, JSONValue] | None
     cache_key: str | None
@@ -99,6 +127,67 @@ class StepRunRecord:
     def duration(self) -> float | None:
         """Seconds the step took."""
         return None if self.ended_at is None else (self.ended_at - self.started_at).total_seconds()
+
+
+@attrs.frozen(kw_only=True)
+class NewRun:
+    """What is recorded when a run starts: the run is ``running`` and owned by the recording process."""
+
+    pipeline_name: str
+    run_name: str | None = None
+    spec_json: str
+    stack: str
+    repo: RepoRecord = attrs.field(factory=RepoRecord)
+    sources: Mapping[str, str] = attrs.field(factory=dict)
+    tags: tuple[str, ...] = ()
+    configs: Mapping[str, Mapping[str, JSONValue] | None] = attrs.field(factory=dict)
+    """Each step's config by slot name: not stored as such (steps record their own), only made searchable."""
+
+    def search_text(self) -> str:
+        """The config values as words for full-text search (``slot key value`` per leaf), the same in every
+        back-end, so ``zen runs search 0.01`` finds the runs with a learning rate of 0.01."""
+        words: list[str] = []
+
+        def walk(prefix: str, value: JSONValue) -> None:
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    walk(f"{prefix} {key}", item)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(prefix, item)
+            else:
+                words.append(f"{prefix} {value}")
+
+        for slot, config in sorted(self.configs.items()):
+            if config is not None:
+                walk(slot, dict(config))
+        return "\n".join(words)
+
+
+@attrs.frozen(kw_only=True)
+class FinishedStep:
+    """What is recorded when a step run ends (completed, cached, failed or stopped), in one transaction.
+
+    ``inputs`` and ``reused_outputs`` name artifacts already recorded (by id); ``new_outputs`` are the artifacts
+    this step run wrote. ``step_run_id`` completes the row :meth:`LineageStore.start_step` wrote; without it a
+    new row is added (a cached step never starts).
+    """
+
+    run_id: str
+    step_name: str
+    status: StepStatus
+    source: str
+    config: Mapping[str, JSONValue] | None = None
+    cache_key: str | None = None
+    cache_components: Mapping[str, JSONValue] | None = None
+    started_at: float
+    ended_at: float
+    inputs: Mapping[str, str] = attrs.field(factory=dict)
+    new_outputs: Mapping[str, ArtifactRecord] = attrs.field(factory=dict)
+    reused_outputs: Mapping[str, str] = attrs.field(factory=dict)
+    cached_from: str | None = None
+    error: str | None = None
+    step_run_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -26,12 +26,16 @@ from zen_store._records import (
     ArtifactRecord,
     CachedStep,
     Comparison,
+    FinishedStep,
     LineageEdge,
     LineageGraph,
+    NewRun,
     RepoRecord,
     RunRecord,
+    RunStatus,
     StepDifference,
     StepRunRecord,
+    StepStatus,
 )
 from zen_store._sqlite_utils import sqlite_utils
 from zen_store.errors import ArtifactNotFoundError, RecordNotFoundError, SchemaVersionError, StoreError
@@ -39,17 +43,27 @@ from zen_types import JSONValue
 
 __all__ = ["SCHEMA_VERSION", "SQLiteLineageStore", "new_id"]
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 BUSY_TIMEOUT_MS: Final = 30_000
 HEARTBEAT_STALE_S: Final = 300.0
 _HOST: Final = socket.gethostname()
 
 Row = tuple[object, ...]
+_NEXT_SEQ: Final = "SELECT COALESCE(MAX(seq), -1) + 1 FROM step_runs WHERE run_id = ?"
+"""A step run's position in its run: one index probe on (run_id, seq), not a count of the run's rows."""
+_TABLES: Final = frozenset({"runs", "step_runs", "artifacts", "events"})
 
 
 def new_id() -> str:
     """A time-sortable unique id: 12 hex digits of milliseconds, then 12 random hex digits."""
     return f"{int(time.time() * 1000):012x}{uuid.uuid4().hex[:12]}"
+
+
+def _fts_word(word: str) -> str:
+    """One search word as an FTS5 string (quotes doubled), keeping a trailing ``*`` as a prefix query."""
+    prefix = word.endswith("*") and len(word) > 1
+    core = word[:-1] if prefix else word
+    return '"' + core.replace('"', '""') + '"' + ("*" if prefix else "")
 
 
 def _ts(value: object) -> datetime:
@@ -73,34 +87,106 @@ def _json_dict(text: object) -> dict[str, JSONValue]:
     return value if isinstance(value, dict) else {}
 
 
-_SCHEMA: Final = [
-    """CREATE TABLE IF NOT EXISTS runs (
-        run_id TEXT PRIMARY KEY, pipeline_name TEXT NOT NULL, run_name TEXT, status TEXT NOT NULL,
-        started_at REAL NOT NULL, ended_at REAL, spec_json TEXT NOT NULL, stack TEXT NOT NULL,
-        repo_head TEXT, repo_dirty INTEGER NOT NULL DEFAULT 0, repo_diff_digest TEXT, sources_json TEXT NOT NULL,
-        owner_pid INTEGER, owner_host TEXT, heartbeat_at REAL)""",
-    "CREATE INDEX IF NOT EXISTS runs_pipeline ON runs (pipeline_name, started_at)",
-    "CREATE INDEX IF NOT EXISTS runs_status ON runs (status)",
-    "CREATE INDEX IF NOT EXISTS runs_started ON runs (started_at, run_id)",
-    """CREATE TABLE IF NOT EXISTS step_runs (
-        step_run_id TEXT PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs(run_id), step_name TEXT NOT NULL,
-        seq INTEGER NOT NULL, status TEXT NOT NULL, source TEXT NOT NULL, config_json TEXT, cache_key TEXT,
-        cache_json TEXT, cached_from TEXT, started_at REAL NOT NULL, ended_at REAL, error TEXT)""",
-    "CREATE INDEX IF NOT EXISTS step_runs_run ON step_runs (run_id, seq)",
-    "CREATE INDEX IF NOT EXISTS step_runs_cache ON step_runs (cache_key, status)",
-    """CREATE TABLE IF NOT EXISTS artifacts (
-        artifact_id TEXT PRIMARY KEY, uri TEXT NOT NULL, type_name TEXT NOT NULL, materializer TEXT,
-        format TEXT NOT NULL, format_version INTEGER NOT NULL, kind TEXT NOT NULL, content_hash TEXT NOT NULL,
-        size INTEGER NOT NULL, metadata_json TEXT NOT NULL, created_at REAL NOT NULL, producer_step_run_id TEXT)""",
-    "CREATE INDEX IF NOT EXISTS artifacts_uri ON artifacts (uri)",
-    "CREATE INDEX IF NOT EXISTS artifacts_producer ON artifacts (producer_step_run_id)",
-    """CREATE TABLE IF NOT EXISTS events (
-        step_run_id TEXT NOT NULL REFERENCES step_runs(step_run_id),
-        artifact_id TEXT NOT NULL REFERENCES artifacts(artifact_id),
-        direction TEXT NOT NULL CHECK (direction IN ('input', 'output')), name TEXT NOT NULL,
-        PRIMARY KEY (step_run_id, direction, name))""",
-    "CREATE INDEX IF NOT EXISTS events_artifact ON events (artifact_id, direction)",
-]
+def _create_tables(db: sqlite_utils.Database) -> None:
+    """The current schema, created by sqlite-utils (inside the caller's migration transaction)."""
+    db.table("runs").create(
+        {
+            "run_id": str,
+            "pipeline_name": str,
+            "run_name": str,
+            "status": str,
+            "started_at": float,
+            "ended_at": float,
+            "spec_json": str,
+            "stack": str,
+            "repo_head": str,
+            "repo_dirty": int,
+            "repo_diff_digest": str,
+            "sources_json": str,
+            "owner_pid": int,
+            "owner_host": str,
+            "heartbeat_at": float,
+            "tags_json": str,
+            "search_text": str,
+        },
+        pk="run_id",
+        not_null={"pipeline_name", "status", "started_at", "spec_json", "stack", "repo_dirty", "sources_json"},
+        defaults={"repo_dirty": 0, "tags_json": "[]", "search_text": ""},
+        if_not_exists=True,
+    )
+    db.table("step_runs").create(
+        {
+            "step_run_id": str,
+            "run_id": str,
+            "step_name": str,
+            "seq": int,
+            "status": str,
+            "source": str,
+            "config_json": str,
+            "cache_key": str,
+            "cache_json": str,
+            "cached_from": str,
+            "started_at": float,
+            "ended_at": float,
+            "error": str,
+        },
+        pk="step_run_id",
+        not_null={"run_id", "step_name", "seq", "status", "source", "started_at"},
+        foreign_keys=[("run_id", "runs", "run_id")],
+        if_not_exists=True,
+    )
+    db.table("artifacts").create(
+        {
+            "artifact_id": str,
+            "uri": str,
+            "type_name": str,
+            "materializer": str,
+            "format": str,
+            "format_version": int,
+            "kind": str,
+            "content_hash": str,
+            "size": int,
+            "metadata_json": str,
+            "created_at": float,
+            "producer_step_run_id": str,
+        },
+        pk="artifact_id",
+        not_null={"uri", "type_name", "format", "format_version", "kind", "content_hash", "size", "metadata_json"}
+        | {"created_at"},
+        if_not_exists=True,
+    )
+    db.table("events").create(
+        {"step_run_id": str, "artifact_id": str, "direction": str, "name": str},
+        pk=("step_run_id", "direction", "name"),
+        not_null={"step_run_id", "artifact_id", "direction", "name"},
+        foreign_keys=[("step_run_id", "step_runs", "step_run_id"), ("artifact_id", "artifacts", "artifact_id")],
+        if_not_exists=True,
+    )
+    _create_indexes(db)
+
+
+def _create_indexes(db: sqlite_utils.Database) -> None:
+    for table, columns in (
+        ("runs", ["pipeline_name", "started_at"]),
+        ("runs", ["status"]),
+        ("runs", ["started_at", "run_id"]),
+        ("step_runs", ["run_id", "seq"]),
+        ("step_runs", ["cache_key", "status"]),
+        ("artifacts", ["uri"]),
+        ("artifacts", ["producer_step_run_id"]),
+        ("events", ["artifact_id", "direction"]),
+    ):
+        db.table(table).create_index(columns, if_not_exists=True)
+
+
+def _add_search(db: sqlite_utils.Database) -> None:
+    """Schema 1 -> 2: run tags, and full-text search over pipeline name, run name, tags and config values."""
+    runs = db.table("runs")
+    if "tags_json" not in runs.columns_dict:
+        runs.add_column("tags_json", str, not_null_default="[]")
+        runs.add_column("search_text", str, not_null_default="")
+    runs.enable_fts(["pipeline_name", "run_name", "tags_json", "search_text"], create_triggers=True, replace=True)
+
 
 _ARTIFACT_COLUMNS: Final = (
     "artifact_id, uri, type_name, materializer, format, format_version, kind, content_hash, size, metadata_json, "
@@ -108,7 +194,7 @@ _ARTIFACT_COLUMNS: Final = (
 )
 _RUN_COLUMNS: Final = (
     "run_id, pipeline_name, run_name, status, started_at, ended_at, spec_json, stack, repo_head, repo_dirty, "
-    "repo_diff_digest, sources_json"
+    "repo_diff_digest, sources_json, tags_json"
 )
 _STEP_COLUMNS: Final = (
     "step_run_id, run_id, step_name, status, source, config_json, cache_key, cache_json, cached_from, started_at, "
@@ -139,7 +225,7 @@ def _run(row: Row) -> RunRecord:
         run_id=str(row[0]),
         pipeline_name=str(row[1]),
         run_name=None if row[2] is None else str(row[2]),
-        status=str(row[3]),
+        status=RunStatus(str(row[3])),
         started_at=_ts(row[4]),
         ended_at=_opt_ts(row[5]),
         spec_json=str(row[6]),
@@ -150,6 +236,7 @@ def _run(row: Row) -> RunRecord:
             diff_digest=None if row[10] is None else str(row[10]),
         ),
         sources={k: str(v) for k, v in sources.items()},
+        tags=tuple(str(t) for t in tags) if isinstance(tags := _load_json(row[12]), list) else (),
     )
 
 
@@ -207,6 +294,11 @@ class SQLiteLineageStore:
         self._conn.execute("COMMIT")
 
     def _migrate(self) -> None:
+        found = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+        if 0 < found < SCHEMA_VERSION:
+            # Before taking the write lock: a backup cannot read the file while its own connection writes it.
+            # A concurrent opener migrating first is harmless (the version is checked again under the lock).
+            self._backup(found)
         with self.transaction() as conn:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             if version > SCHEMA_VERSION:
@@ -217,14 +309,12 @@ class SQLiteLineageStore:
             if version == SCHEMA_VERSION:
                 return
             tables = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if version == 0 and tables - {"runs", "step_runs", "artifacts", "events"}:
+            if version == 0 and tables - _TABLES:
                 raise SchemaVersionError(
                     f"{self.path} is a SQLite database that zen did not create; refusing to use it."
                 )
-            if version > 0:
-                self._backup(version)
-            for statement in _SCHEMA:
-                conn.execute(statement)
+            _create_tables(self.db)
+            _add_search(self.db)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _backup(self, version: int) -> None:
@@ -236,41 +326,34 @@ class SQLiteLineageStore:
             backup.close()
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
-        return [tuple(r) for r in self.db.execute(sql, list(params)).fetchall()]
+        return [tuple(r) for r in self._conn.execute(sql, list(params)).fetchall()]
 
     # -- writing ------------------------------------------------------------------------------------------------
 
-    def create_run(
-        self,
-        *,
-        pipeline_name: str,
-        run_name: str | None,
-        spec_json: str,
-        stack: str,
-        repo: RepoRecord,
-        sources: Mapping[str, str],
-    ) -> str:
+    def create_run(self, run: NewRun) -> str:
         """Record a new running run owned by this process; returns its id."""
         run_id = new_id()
         now = time.time()
         with self.transaction() as conn:
             conn.execute(
-                f"INSERT INTO runs ({_RUN_COLUMNS}, owner_pid, owner_host, heartbeat_at) "
-                "VALUES (?, ?, ?, 'running', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO runs ({_RUN_COLUMNS}, owner_pid, owner_host, heartbeat_at, search_text) "
+                "VALUES (?, ?, ?, 'running', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
-                    pipeline_name,
-                    run_name,
+                    run.pipeline_name,
+                    run.run_name,
                     now,
-                    spec_json,
-                    stack,
-                    repo.head_sha,
-                    int(repo.dirty),
-                    repo.diff_digest,
-                    _json(dict(sources)),
+                    run.spec_json,
+                    run.stack,
+                    run.repo.head_sha,
+                    int(run.repo.dirty),
+                    run.repo.diff_digest,
+                    _json(dict(run.sources)),
+                    _json(list(run.tags)),
                     os.getpid(),
                     _HOST,
                     now,
+                    run.search_text(),
                 ),
             )
         return run_id
@@ -280,17 +363,18 @@ class SQLiteLineageStore:
         with self.transaction() as conn:
             conn.execute("UPDATE runs SET heartbeat_at = ? WHERE run_id = ?", (time.time(), run_id))
 
-    def finish_run(self, run_id: str, *, status: str) -> None:
+    def finish_run(self, run_id: str, *, status: RunStatus) -> None:
         """Set a run's final status; steps still marked running (cancelled with it) become ``stopped``."""
         now = time.time()
         with self.transaction() as conn:
             conn.execute(
-                "UPDATE runs SET status = ?, ended_at = ?, owner_pid = NULL WHERE run_id = ?", (status, now, run_id)
+                "UPDATE runs SET status = ?, ended_at = ?, owner_pid = NULL WHERE run_id = ?",
+                (RunStatus(status).value, now, run_id),
             )
             conn.execute(
                 "UPDATE step_runs SET status = 'stopped', ended_at = ?, error = ? "
                 "WHERE run_id = ? AND status = 'running'",
-                (now, f"the run ended ({status}) before this step finished", run_id),
+                (now, f"the run ended ({RunStatus(status).value}) before this step finished", run_id),
             )
 
     def start_step(
@@ -300,10 +384,9 @@ class SQLiteLineageStore:
         :meth:`record_step` to complete."""
         step_run_id = new_id()
         with self.transaction() as conn:
-            seq = conn.execute("SELECT COUNT(*) FROM step_runs WHERE run_id = ?", (run_id,)).fetchone()[0]
             conn.execute(
                 "INSERT INTO step_runs (step_run_id, run_id, step_name, status, source, config_json, started_at, seq) "
-                "VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+                f"VALUES (?, ?, ?, 'running', ?, ?, ?, ({_NEXT_SEQ}))",
                 (
                     step_run_id,
                     run_id,
@@ -311,70 +394,48 @@ class SQLiteLineageStore:
                     source,
                     None if config is None else _json(dict(config)),
                     started_at,
-                    seq,
+                    run_id,
                 ),
             )
         return step_run_id
 
-    def record_step(
-        self,
-        *,
-        run_id: str,
-        step_name: str,
-        status: str,
-        source: str,
-        config: Mapping[str, JSONValue] | None,
-        cache_key: str | None,
-        cache_components: Mapping[str, JSONValue] | None,
-        started_at: float,
-        ended_at: float,
-        inputs: Mapping[str, str],
-        new_artifacts: Sequence[tuple[str, ArtifactRecord]],
-        reused_outputs: Mapping[str, str] | None = None,
-        cached_from: str | None = None,
-        error: str | None = None,
-        step_run_id: str | None = None,
-    ) -> str:
-        """Record one finished step run, its new output artifacts and every input/output event, atomically.
-
-        ``inputs`` and ``reused_outputs`` map names to existing artifact ids; ``new_artifacts`` are
-        ``(output name, record)`` pairs written by this step run. ``step_run_id`` completes the row
-        :meth:`start_step` wrote; without it a new row is added (cached steps never start).
-        """
+    def record_step(self, step: FinishedStep) -> str:
+        """Record one finished step run, its new output artifacts and every input/output event, atomically."""
         values = (
-            status,
-            source,
-            None if config is None else _json(dict(config)),
-            cache_key,
-            None if cache_components is None else _json(dict(cache_components)),
-            cached_from,
-            started_at,
-            ended_at,
-            error,
+            StepStatus(step.status).value,
+            step.source,
+            None if step.config is None else _json(dict(step.config)),
+            step.cache_key,
+            None if step.cache_components is None else _json(dict(step.cache_components)),
+            step.cached_from,
+            step.started_at,
+            step.ended_at,
+            step.error,
         )
+        step_run_id = step.step_run_id
         with self.transaction() as conn:
             if step_run_id is None:
                 step_run_id = new_id()
-                seq = conn.execute("SELECT COUNT(*) FROM step_runs WHERE run_id = ?", (run_id,)).fetchone()[0]
                 conn.execute(
-                    f"INSERT INTO step_runs ({_STEP_COLUMNS}, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (step_run_id, run_id, step_name, *values, seq),
+                    f"INSERT INTO step_runs ({_STEP_COLUMNS}, seq) "
+                    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ({_NEXT_SEQ}))",
+                    (step_run_id, step.run_id, step.step_name, *values, step.run_id),
                 )
             else:
                 updated = conn.execute(
                     "UPDATE step_runs SET status = ?, source = ?, config_json = ?, cache_key = ?, cache_json = ?, "
                     "cached_from = ?, started_at = ?, ended_at = ?, error = ? "
                     "WHERE step_run_id = ? AND run_id = ? AND step_name = ? AND status = 'running'",
-                    (*values, step_run_id, run_id, step_name),
+                    (*values, step_run_id, step.run_id, step.step_name),
                 ).rowcount
                 if updated != 1:
                     raise StoreError(
-                        f"step run {step_run_id} ({step_name} of run {run_id}) is not a running step of that run; "
-                        f"it cannot be completed (was the run reaped as crashed?)."
+                        f"step run {step_run_id} ({step.step_name} of run {step.run_id}) is not a running step of "
+                        f"that run; it cannot be completed (was the run reaped as crashed?)."
                     )
-            for _, art in new_artifacts:
-                conn.execute(
-                    f"INSERT INTO artifacts ({_ARTIFACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            conn.executemany(
+                f"INSERT INTO artifacts ({_ARTIFACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
                     (
                         art.artifact_id,
                         art.uri,
@@ -388,11 +449,13 @@ class SQLiteLineageStore:
                         _json(art.metadata),
                         art.created_at.timestamp(),
                         step_run_id,
-                    ),
-                )
-            events = [(step_run_id, aid, "input", name) for name, aid in inputs.items()]
-            events += [(step_run_id, art.artifact_id, "output", name) for name, art in new_artifacts]
-            events += [(step_run_id, aid, "output", name) for name, aid in (reused_outputs or {}).items()]
+                    )
+                    for art in step.new_outputs.values()
+                ],
+            )
+            events = [(step_run_id, aid, "input", name) for name, aid in step.inputs.items()]
+            events += [(step_run_id, art.artifact_id, "output", name) for name, art in step.new_outputs.items()]
+            events += [(step_run_id, aid, "output", name) for name, aid in step.reused_outputs.items()]
             conn.executemany(
                 "INSERT INTO events (step_run_id, artifact_id, direction, name) VALUES (?, ?, ?, ?)", events
             )
@@ -445,8 +508,9 @@ class SQLiteLineageStore:
         self,
         *,
         pipeline_name: str | None = None,
-        status: str | None = None,
+        status: RunStatus | None = None,
         run_name: str | None = None,
+        tag: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 50,
@@ -458,7 +522,10 @@ class SQLiteLineageStore:
         for column, value in (("pipeline_name", pipeline_name), ("status", status), ("run_name", run_name)):
             if value is not None:
                 where.append(f"{column} = ?")
-                params.append(value)
+                params.append(str(value))
+        if tag is not None:
+            where.append("EXISTS (SELECT 1 FROM json_each(runs.tags_json) WHERE json_each.value = ?)")
+            params.append(tag)
         if since is not None:
             where.append("started_at >= ?")
             params.append(since.timestamp())
@@ -468,6 +535,21 @@ class SQLiteLineageStore:
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         sql = f"SELECT {_RUN_COLUMNS} FROM runs {clause} ORDER BY started_at DESC, run_id DESC LIMIT ?"
         return [_run(r) for r in self._rows(sql, [*params, limit])]
+
+    def search_runs(self, text: str, *, limit: int = 50) -> list[RunRecord]:
+        """Runs whose pipeline name, run name, tags or config values contain every word of ``text``, newest
+        first (full-text search: whole words, or word prefixes written ``lr*``)."""
+        self.reap_crashed()
+        words = text.split()
+        if not words:
+            return []
+        query = " ".join(_fts_word(word) for word in words)
+        rows = self._rows(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE rowid IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ?) "
+            "ORDER BY started_at DESC, run_id DESC LIMIT ?",
+            [query, limit],
+        )
+        return [_run(r) for r in rows]
 
     def get_run(self, run_id: str) -> RunRecord:
         """A run by id or unique id prefix."""
@@ -515,7 +597,7 @@ class SQLiteLineageStore:
                 step_run_id=str(r[0]),
                 run_id=str(r[1]),
                 step_name=str(r[2]),
-                status=str(r[3]),
+                status=StepStatus(str(r[3])),
                 source=str(r[4]),
                 config=cast("dict[str, JSONValue] | None", _load_json(r[5])),
                 cache_key=None if r[6] is None else str(r[6]),
@@ -557,9 +639,11 @@ class SQLiteLineageStore:
     def previous_step_run(self, pipeline_name: str, step_name: str, *, before_run: str) -> StepRunRecord | None:
         """The latest step run of ``step_name`` in an earlier run of the same pipeline."""
         found = self._step_runs(
-            "step_name = ? AND run_id IN (SELECT run_id FROM runs WHERE pipeline_name = ? AND run_id < ?) "
-            "ORDER BY run_id DESC LIMIT 1",
-            [step_name, pipeline_name, before_run],
+            "step_name = ? AND run_id = (SELECT r.run_id FROM runs r WHERE r.pipeline_name = ? "
+            "AND r.started_at < (SELECT started_at FROM runs WHERE run_id = ?) AND EXISTS "
+            "(SELECT 1 FROM step_runs x WHERE x.run_id = r.run_id AND x.step_name = ?) "
+            "ORDER BY r.started_at DESC, r.run_id DESC LIMIT 1) ORDER BY seq DESC LIMIT 1",
+            [step_name, pipeline_name, before_run, step_name],
         )
         return found[0] if found else None
 

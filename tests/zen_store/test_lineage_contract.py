@@ -1,0 +1,262 @@
+"""The lineage-store contract (``zen_store.LineageStore``), on every back-end of ``lineage_location``.
+
+Everything zen-run relies on is pinned here (and in ``test_lineage.py``'s back-end-parametrized tests) through
+the protocol alone, so a new back-end is correct when both pass against it.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from zen_store import (
+    ArtifactNotFoundError,
+    ArtifactRecord,
+    FinishedStep,
+    LineageStore,
+    NewRun,
+    RecordNotFoundError,
+    RunStatus,
+    StepStatus,
+    StoreError,
+    open_lineage_store,
+)
+
+
+def _artifact(artifact_id: str, uri: str = "u", content: str = "sha256:0") -> ArtifactRecord:
+    return ArtifactRecord(
+        artifact_id=artifact_id,
+        uri=uri,
+        type_name="int",
+        materializer="m",
+        format="zen-json",
+        format_version=1,
+        kind="data",
+        content_hash=content,
+        size=1,
+        metadata={"k": [1, 2]},
+        created_at=datetime.now(UTC),
+    )
+
+
+def _run(db: LineageStore, pipeline: str = "p", **fields: object) -> str:
+    return db.create_run(NewRun(pipeline_name=pipeline, spec_json="{}", stack="default", **fields))  # type: ignore[arg-type]  # test helper forwards NewRun's optional fields
+
+
+def _step(run_id: str, name: str = "s", **fields: object) -> FinishedStep:
+    values: dict[str, object] = {"status": StepStatus.COMPLETED, "source": f"m.{name}", "started_at": 1.0}
+    values["ended_at"] = 2.0
+    return FinishedStep(run_id=run_id, step_name=name, **{**values, **fields})  # type: ignore[arg-type]  # as above
+
+
+@pytest.fixture
+def db(lineage_location: str) -> Iterator[LineageStore]:
+    store: LineageStore = open_lineage_store(lineage_location)
+    yield store
+    store.close()
+
+
+def test_step_with_artifacts_and_events_round_trips(db: LineageStore) -> None:
+    """A recorded step comes back with its config, inputs, outputs and metadata; lineage and the cache find it."""
+    run = _run(db)
+    db.record_step(_step(run, "a", cache_key="k1", new_outputs={"output": _artifact("x")}))
+    db.record_step(
+        _step(run, "b", config={"n": 2}, cache_key="k2", inputs={"v": "x"}, new_outputs={"output": _artifact("y")})
+    )
+    db.finish_run(run, status=RunStatus.COMPLETED)
+    steps = db.step_runs(run)
+    assert [s.step_name for s in steps] == ["a", "b"]
+    assert steps[1].inputs["v"].artifact_id == "x"
+    assert steps[1].outputs["output"].metadata == {"k": [1, 2]}
+    assert steps[1].config == {"n": 2}
+    assert all(s.status is StepStatus.COMPLETED for s in steps)
+    assert db.get_run(run).status is RunStatus.COMPLETED
+    assert set(db.lineage("y").artifacts) == {"x", "y"}
+    assert db.lineage("x", downstream=True).artifacts.keys() == {"x", "y"}
+    cached = db.find_cached("k2")
+    assert cached is not None and cached.outputs["output"].artifact_id == "y"
+    assert db.find_cached("nope") is None
+    assert db.artifact_uris() == {"u"}
+
+
+def test_a_cached_step_records_the_reused_outputs_and_where_they_came_from(db: LineageStore) -> None:
+    """A cached step is a new step run whose outputs are the reused artifacts; resume sees it as done."""
+    first = _run(db)
+    origin = db.record_step(_step(first, cache_key="k", new_outputs={"output": _artifact("x")}))
+    second = _run(db)
+    reused = db.record_step(
+        _step(second, status=StepStatus.CACHED, cache_key="k", reused_outputs={"output": "x"}, cached_from=origin)
+    )
+    [step] = db.step_runs(second)
+    assert (step.step_run_id, step.status, step.cached_from) == (reused, StepStatus.CACHED, origin)
+    assert step.outputs["output"].artifact_id == "x"
+    assert db.completed_steps(second)["s"].outputs["output"].artifact_id == "x"
+
+
+def test_prefixes_and_missing_records_give_clear_errors(db: LineageStore) -> None:
+    """Unknown runs, pipelines and artifacts are named in the error."""
+    with pytest.raises(RecordNotFoundError, match="no run with id"):
+        db.get_run("nope")
+    with pytest.raises(RecordNotFoundError, match="has no recorded runs"):
+        db.last_run("nothing")
+    with pytest.raises(ArtifactNotFoundError, match="no artifact"):
+        db.artifact("nope")
+
+
+def test_run_prefix_is_literal_not_a_pattern(db: LineageStore) -> None:
+    """'%' or '_' in a run id prefix match nothing instead of every run; an exact id always wins."""
+    run_id = _run(db)
+    for pattern in ("%", "_", run_id[:2] + "%"):
+        with pytest.raises(RecordNotFoundError):
+            db.get_run(pattern)
+    assert db.get_run(run_id[:8]).run_id == run_id
+    assert db.get_run(run_id).run_id == run_id
+
+
+def test_runs_filter_by_pipeline_status_name_tag_and_time(db: LineageStore) -> None:
+    """Every filter of runs() narrows the list; newest first; pipelines() names each pipeline once."""
+    a = _run(db, "train", run_name="first", tags=("nightly", "gpu"))
+    b = _run(db, "train", run_name="second")
+    c = _run(db, "eval", tags=("nightly",))
+    db.finish_run(b, status=RunStatus.FAILED)
+    assert [r.run_id for r in db.runs()] == [c, b, a]
+    assert [r.run_id for r in db.runs(pipeline_name="train")] == [b, a]
+    assert [r.run_id for r in db.runs(status=RunStatus.FAILED)] == [b]
+    assert [r.run_id for r in db.runs(run_name="first")] == [a]
+    assert [r.run_id for r in db.runs(tag="nightly")] == [c, a]
+    assert db.runs(limit=1)[0].run_id == c
+    assert db.runs(until=datetime.now(UTC) - timedelta(days=1)) == []
+    assert len(db.runs(since=datetime.now(UTC) - timedelta(days=1))) == 3
+    assert db.get_run(a).tags == ("nightly", "gpu")
+    assert db.pipelines() == ["eval", "train"]
+    assert db.last_run("train").run_id == b
+
+
+def test_search_finds_runs_by_name_tag_and_config_value(db: LineageStore) -> None:
+    """Full-text search covers pipeline and run names, tags and step config values; every word must match."""
+    a = _run(db, "train", run_name="baseline", tags=("nightly",), configs={"fit": {"lr": 0.01, "model": "resnet"}})
+    b = _run(db, "train", configs={"fit": {"lr": 0.5, "layers": [3, 4]}})
+    _run(db, "evaluate", configs={"score": None})
+    assert [r.run_id for r in db.search_runs("train")] == [b, a]
+    assert [r.run_id for r in db.search_runs("nightly")] == [a]
+    assert [r.run_id for r in db.search_runs("0.01")] == [a]
+    assert [r.run_id for r in db.search_runs("resnet train")] == [a]
+    assert [r.run_id for r in db.search_runs("res*")] == [a]
+    assert [r.run_id for r in db.search_runs("layers 4")] == [b]
+    assert db.search_runs("resnet evaluate") == []
+    assert db.search_runs("") == []
+    assert db.search_runs('"unbalanced OR') == []  # search syntax in user text is matched literally
+
+
+def test_clear_cache_forgets_keys_of_one_pipeline_or_all(db: LineageStore) -> None:
+    """Cleared keys no longer hit; the artifacts stay recorded."""
+    for pipeline, key in (("p", "kp"), ("q", "kq")):
+        db.record_step(_step(_run(db, pipeline), cache_key=key, new_outputs={"output": _artifact(key)}))
+    assert db.clear_cache(pipeline_name="p") == 1
+    assert db.find_cached("kp") is None and db.find_cached("kq") is not None
+    assert db.clear_cache() == 1
+    assert db.find_cached("kq") is None
+    assert db.artifact("kp").artifact_id == "kp"
+
+
+def test_previous_step_run_is_the_latest_earlier_run_of_the_step(db: LineageStore) -> None:
+    """The cache explanation compares with the step's latest run in an earlier run of the pipeline."""
+    first, second, third = _run(db), _run(db), _run(db)
+    db.record_step(_step(first, config={"v": 1}))
+    db.record_step(_step(second, config={"v": 2}))
+    previous = db.previous_step_run("p", "s", before_run=third)
+    assert previous is not None and (previous.run_id, previous.config) == (second, {"v": 2})
+    assert db.previous_step_run("p", "s", before_run=first) is None
+    assert db.previous_step_run("other", "s", before_run=third) is None
+
+
+def test_compare_names_what_differs(db: LineageStore) -> None:
+    """Config, source and output differences are listed per step; steps in one run only are named."""
+    a, b = _run(db), _run(db)
+    db.record_step(_step(a, config={"v": 1}, new_outputs={"output": _artifact("x", content="sha256:1")}))
+    db.record_step(_step(b, config={"v": 2}, new_outputs={"output": _artifact("y", content="sha256:2")}))
+    db.record_step(_step(b, "extra"))
+    comparison = db.compare(a, b)
+    fields = {(d.step_name, d.field) for d in comparison.differences}
+    assert {("s", "config"), ("s", "outputs.output.content_hash")} <= fields
+    assert comparison.only_in_b == ("extra",) and not comparison.same
+    assert db.compare(a, a).same
+
+
+def test_a_started_step_shows_as_running_then_completes_in_place(db: LineageStore) -> None:
+    """start_step writes a `running` row a live run shows; record_step completes that same row (no second one)."""
+    run_id = _run(db)
+    started = db.start_step(run_id=run_id, step_name="s", source="m.f", config={"a": 1}, started_at=1.0)
+    [running] = db.step_runs(run_id)
+    assert (running.step_run_id, running.status, running.ended_at) == (started, StepStatus.RUNNING, None)
+    done_id = db.record_step(_step(run_id, cache_key="k", step_run_id=started))
+    assert done_id == started
+    [done] = db.step_runs(run_id)
+    assert (done.step_run_id, done.status, done.cache_key) == (started, StepStatus.COMPLETED, "k")
+    with pytest.raises(StoreError, match="not a running step"):
+        db.record_step(_step(run_id, step_run_id=started))  # completing twice is refused
+    with pytest.raises(StoreError, match="not a running step"):
+        db.record_step(_step(run_id, step_run_id="no-such-step-run"))
+
+
+def test_step_runs_keep_the_order_they_were_started_in(db: LineageStore) -> None:
+    """Execution order is the order of start_step/record_step calls, mixed freely."""
+    run_id = _run(db)
+    names = ["c", "a", "d", "b"]
+    for name in names:
+        if name in ("a", "b"):
+            db.record_step(_step(run_id, name, status=StepStatus.CACHED))
+        else:
+            db.start_step(run_id=run_id, step_name=name, source="m", config=None, started_at=1.0)
+    assert [s.step_name for s in db.step_runs(run_id)] == names
+
+
+def test_steps_still_running_when_the_run_ends_are_stopped(db: LineageStore) -> None:
+    """A run that fails while another step runs (a parallel orchestrator) leaves that step `stopped`, explained."""
+    run_id = _run(db)
+    db.start_step(run_id=run_id, step_name="s", source="m.f", config=None, started_at=1.0)
+    db.finish_run(run_id, status=RunStatus.FAILED)
+    [step] = db.step_runs(run_id)
+    assert step.status is StepStatus.STOPPED
+    assert step.error is not None and "run ended (failed)" in step.error
+
+
+_OWNER = textwrap.dedent(
+    """
+    import sys, time
+    from zen_store import NewRun, open_lineage_store
+    db = open_lineage_store(sys.argv[1])
+    run_id = db.create_run(NewRun(pipeline_name="p", spec_json="{}", stack="s"))
+    if sys.argv[2] == "step":
+        db.start_step(run_id=run_id, step_name="train", source="m.train", config=None, started_at=time.time())
+    print(run_id, flush=True)
+    time.sleep(60)
+    """
+)
+
+
+@pytest.mark.parametrize("during", ["run", "step"])
+def test_a_killed_owner_leaves_its_run_and_step_crashed(lineage_location: str, during: str) -> None:
+    """kill -9 of the owner: while it lives the run is running; then reads mark the run (and the step it was in)
+    crashed, once."""
+    proc = subprocess.Popen([sys.executable, "-c", _OWNER, lineage_location, during], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    run_id = proc.stdout.readline().strip()
+    db = open_lineage_store(lineage_location)
+    assert db.get_run(run_id).status is RunStatus.RUNNING  # the owner is alive: not reaped
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    assert [r.status for r in db.runs(pipeline_name="p")] == [RunStatus.CRASHED]
+    assert db.reap_crashed() == 0  # already marked; reaping is idempotent
+    if during == "step":
+        [step] = db.step_runs(run_id)
+        assert (step.step_name, step.status) == ("train", StepStatus.CRASHED)
+        assert step.error == "the process running this step died"
+    db.close()
