@@ -182,3 +182,12 @@ def test_lineage_picture_leaves_out_cached_step_runs(http: TestClient, recorded:
     # run's loader and arrays were cached (they ran nothing) and are not drawn.
     assert page.count("<title>step run ") == 4
     assert page.count("<title>artifact ") == 3  # the frame, the array, and the scores read from it
+
+
+def test_paths_outside_the_store_and_the_package_are_refused(http: TestClient) -> None:
+    for path in ("/artifacts/..%2F..%2Fetc%2Fpasswd", "/api/artifacts/%2Fetc%2Fpasswd", "/runs/..%2F..%2F"):
+        response = http.get(path)
+        assert response.status_code == 404, path
+        assert "root:" not in response.text
+    assert http.get("/static/../_app.py").status_code == 404
+    assert http.get("/static/%2e%2e/_app.py").status_code == 404

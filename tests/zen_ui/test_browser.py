@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
@@ -74,17 +76,29 @@ def test_markup_in_a_pipeline_name_and_a_cell_renders_as_text(browser: Browser, 
     assert browser.driver.find_elements(By.CSS_SELECTOR, "main img[src='x']") == []
 
 
-def test_a_running_runs_page_changes_status_without_a_reload(
-    browser: Browser, server: Server, recorded: Demo, tmp_path: Path
-) -> None:
-    gate = tmp_path / "gate"
+@contextlib.contextmanager
+def _gated_run(recorded: Demo, gate: Path) -> Iterator[str]:
+    """A run of the gated pipeline in another process, held running until ``gate`` exists; yields its id."""
     env = {**os.environ, "ZEN_ROOT": str(recorded.root), "ZEN_UI_GATE": str(gate)}
-    code = "from tests.zen_ui.pipelines import gated_instance; gated_instance.run()"
+    code = "from tests.zen_ui.pipelines import gated_instance; gated_instance.run(enable_cache=False)"
     runner = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
     try:
         client = Client(recorded.root)
         wait_until(lambda: bool(client.runs("gated", status="running")), timeout=60)
-        run_id = client.runs("gated", status="running")[0].id
+        yield client.runs("gated", status="running")[0].id
+        assert runner.wait(timeout=60) == 0
+    finally:
+        gate.touch()
+        if runner.poll() is None:
+            runner.kill()
+        runner.wait()
+
+
+def test_a_running_runs_page_changes_status_without_a_reload(
+    browser: Browser, server: Server, recorded: Demo, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
+    with _gated_run(recorded, gate) as run_id:
         browser.driver.get(f"{server.url}/runs/{run_id}")
         wait_until(lambda: _statuses(browser).get("waiter") == "running", timeout=30)
         browser.driver.execute_script("window.zenSamePage = true")
@@ -93,9 +107,21 @@ def test_a_running_runs_page_changes_status_without_a_reload(
         badge = browser.driver.find_element(By.CSS_SELECTOR, "#run-status .badge")
         wait_until(lambda: badge.text == "completed")
         assert browser.driver.execute_script("return window.zenSamePage") is True
-        assert runner.wait(timeout=60) == 0
-    finally:
+
+
+def test_the_runs_list_follows_a_running_run_without_a_reload(
+    browser: Browser, server: Server, recorded: Demo, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
+    with _gated_run(recorded, gate) as run_id:
+        browser.driver.get(f"{server.url}/?pipeline=gated")
+
+        def status() -> str:
+            row = browser.driver.find_element(By.CSS_SELECTOR, f'table.runs tr[data-run="{run_id}"] .badge')
+            return str(row.text)
+
+        assert status() == "running"
+        browser.driver.execute_script("window.zenSamePage = true")
         gate.touch()
-        if runner.poll() is None:
-            runner.kill()
-        runner.wait()
+        wait_until(lambda: status() == "completed", timeout=30)
+        assert browser.driver.execute_script("return window.zenSamePage") is True

@@ -1,5 +1,23 @@
-// zen dashboard: select a step in the DAG, and follow a running run without reloading the page.
+// zen dashboard: follow running runs without reloading the page, and select a step in a run's DAG.
 "use strict";
+(function () {
+  // The runs page: while a listed run is running, refresh the table in place every few seconds.
+  const runs = document.querySelector("table.runs tbody");
+  if (!runs) return;
+  async function refresh() {
+    if (!runs.querySelector('.badge[data-status="running"]')) return;
+    try {
+      const response = await fetch(location.href, { cache: "no-store" });
+      if (response.ok) {
+        const page = new DOMParser().parseFromString(await response.text(), "text/html");
+        const fresh = page.querySelector("table.runs tbody");
+        if (fresh) runs.replaceChildren(...fresh.childNodes);
+      }
+    } catch (e) { /* the server may be restarting; try again */ }
+    setTimeout(refresh, 3000);
+  }
+  setTimeout(refresh, 3000);
+})();
 (function () {
   const body = document.body;
   const runId = body.dataset.runId;
