@@ -32,7 +32,7 @@ class CompiledStep:
     """Output name -> the materializer that writes it."""
     readers: Mapping[str, type]
     """Input name -> an explicitly chosen reader class (views); others are chosen by stored format."""
-    views: Mapping[str, type]
+    views: Mapping[str, type] = attrs.field(factory=dict)
     """Input name -> the class a viewed handle asks the upstream artifact to be read as (``handle.view(V)``)."""
     source: str
     """The pinned (or unpinned) source string of the step function."""
