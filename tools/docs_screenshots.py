@@ -1,15 +1,17 @@
 """Screenshots of the dashboard for the README and docs: ``python -m tools.docs_screenshots``.
 
-It records a few runs of ``examples/sklearn_pipeline.py`` in a fresh project (two configs, and one that fails),
-serves them with ``zen ui`` on a free loopback port, and saves the runs page, a failed run's page, an artifact's
-page and a comparison as PNG files under ``docs/img/`` (taken by a real headless Chromium; see
-``tools/chromium.py``). The server and the browser are stopped before it returns.
+It records a few runs of ``examples/sklearn_pipeline.py`` (copied into a fresh, committed project, so the code
+is pinned) with several configs, one of which fails, serves them with ``zen ui`` on a free loopback port, and
+saves the runs page, a failed run's page, an artifact's page and a comparison as PNG files under ``docs/img/``
+(taken by a real headless Chromium; see ``tools/chromium.py``). The server and the browser are stopped before
+it returns.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -43,18 +45,22 @@ print(first.id, second.id)
 
 
 def _record(project: Path) -> tuple[str, str]:
-    env = {**os.environ, "ZEN_ROOT": str(project), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "ZEN_ROOT": str(project), "PYTHONPATH": str(project)}
     done = subprocess.run(
-        [sys.executable, "-c", _RECORD], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", _RECORD], cwd=project, env=env, capture_output=True, text=True, check=True
     )
     first, second = done.stdout.split()[-2:]
     return first, second
 
 
 def _git_init(project: Path) -> None:
-    """A committed project folder, so the runs show the commit they started from."""
+    """A project with the example committed in it, so runs and steps show the commit their code is pinned to."""
+    (project / "examples").mkdir()
+    for name in ("__init__.py", "sklearn_pipeline.py"):
+        shutil.copyfile(ROOT / "examples" / name, project / "examples" / name)
     for argv in (
         ["git", "init", "-q"],
+        ["git", "add", "."],
         [
             "git",
             "-c",
