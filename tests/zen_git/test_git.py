@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import os
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -355,3 +357,61 @@ def test_malformed_source_strings_are_refused(bad: str) -> None:
     """A string that is not module.Name[@pin] raises SourceResolutionError naming it."""
     with pytest.raises(zen_git.SourceResolutionError):
         zen_git.SourceRef.parse(bad)
+
+
+def test_objects_defined_inside_a_function_are_unpinned_saying_why(repo: Repo) -> None:
+    """A step defined in a function cannot be imported by name, so no pin can load it."""
+    repo.commit()
+
+    def local_step() -> int:
+        return 1
+
+    decision = Pinner(repo.root).decide(local_step)
+    assert isinstance(decision, zen_git.Unpinned) and decision.reason is UnpinnedReason.LOCAL
+    assert "inside a function" in decision.detail
+
+
+def test_code_in_a_submodule_pins_to_its_commit_and_code_importing_it_is_unpinned(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A submodule's module pins to the submodule's HEAD; a module of the project importing it cannot be pinned
+    by one sha, and says so."""
+    library = tmp_path / "library_source"
+    lib = f"lib_{uuid.uuid4().hex[:8]}"
+    (library / lib).mkdir(parents=True)
+    (library / lib / "__init__.py").write_text("")
+    (library / lib / "tools.py").write_text("def three() -> int:\n    return 3\n")
+    git(library, "init", "-q", "-b", "main")
+    git(library, "add", "-A")
+    git(library, "commit", "-q", "-m", "lib")
+    lib_sha = git(library, "rev-parse", "HEAD")
+    git(repo.root, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library), "vendor")
+    monkeypatch.syspath_prepend(str(repo.root / "vendor"))
+    repo.write("uses_lib.py", f"from {lib}.tools import three\n\ndef value() -> int:\n    return three()\n")
+    sha = repo.commit()
+    three = _get(importlib.import_module(f"{lib}.tools"), "three")
+    assert str(Pinner(repo.root).pin(three)) == f"{lib}.tools.three@{lib_sha}"
+    decision = Pinner(repo.root).decide(_get(repo.module("uses_lib"), "value"))
+    assert isinstance(decision, zen_git.Unpinned) and decision.reason is UnpinnedReason.OTHER_REPOSITORY
+    assert Pinner(repo.root).pin(_get(repo.module("steps"), "value")).sha == sha
+
+
+def test_module_facts_are_read_once_per_file_state(repo: Repo) -> None:
+    """An unchanged module file is not read or parsed again (same facts object); a changed one is, and the
+    next run's pinner sees the change through the same cache."""
+    repo.commit()
+    cache = zen_git.SourceCache()
+    func = _get(repo.module("steps"), "value")
+    first = Pinner(repo.root, cache=cache).pin_many({"v": func})
+    helpers = str(repo.root / repo.pkg / "helpers.py")
+    past = time.time() - 60  # files changed in the last seconds are read every time (coarse file times)
+    os.utime(helpers, (past, past))
+    facts = cache.facts(helpers)
+    assert facts is not None and facts is cache.facts(helpers)
+    assert Pinner(repo.root, cache=cache).pin_many({"v": func}) == first
+    assert cache.facts(helpers) is facts
+    repo.write("helpers.py", "def offset() -> int:\n    return 4\n")
+    changed = cache.facts(helpers)
+    assert changed is not None and changed.blob_id != facts.blob_id
+    with pytest.warns(UnpinnedCodeWarning, match="helpers.py has changes"):
+        Pinner(repo.root, cache=cache).pin_many({"v": func})

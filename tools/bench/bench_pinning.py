@@ -5,6 +5,10 @@ what the runner does before the first step: pin every step function (source stri
 fingerprint each step's code. Figures: the first run in the process (cold: repository discovery, reading the
 tree, hashing and parsing each module) and the mean of the following runs (warm: nothing changed on disk).
 Baseline, measured in the same run: one ``git rev-parse HEAD`` subprocess, the least any git-asking run pays.
+A warm run costs one ``git status`` (the repository state recorded with the run) plus dictionary look-ups and
+one ``stat`` per module file. Before git plumbing (GitPython, a ``git status`` and a re-parse of every step
+module per run) the same workload measured 22-27 ms per warm run and 29-45 ms for the first (plus ~0.28 s to
+import GitPython).
 
 Run: ``python -m tools.bench.bench_pinning``.
 """
@@ -12,6 +16,7 @@ Run: ``python -m tools.bench.bench_pinning``.
 from __future__ import annotations
 
 import importlib
+import os
 import statistics
 import subprocess
 import sys
@@ -51,6 +56,9 @@ def _project(root: Path) -> list[object]:
     _git(root, "init", "-q")
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "steps")
+    past = time.time() - 60  # saved a minute ago: files changed in the last seconds are re-read on purpose
+    for file in package.iterdir():
+        os.utime(file, (past, past))
     sys.path.insert(0, str(root))
     importlib.invalidate_caches()
     found: list[object] = []

@@ -1,7 +1,8 @@
 """Facts that stay true until a file or a commit changes, kept across runs by the object the caller holds.
 
-A module file's facts (its git blob id, the modules it imports, an upward relative import) are read and parsed
-once per ``(path, mtime, size, inode, ctime)``: an unchanged module is never re-read or re-parsed. A commit's
+A module file's facts (its git blob id, the modules it imports) are read and parsed once per
+``(path, mtime, size, inode, ctime)``: an unchanged module is never re-read or re-parsed (a file changed in the
+last two seconds is read each time, since file times are too coarse to tell two quick edits apart). A commit's
 tree entries never change, so they are kept by ``(git dir, commit, path)``. Which folder belongs to which
 repository is kept per folder. Dropping the :class:`SourceCache` drops all of it.
 """
@@ -9,6 +10,7 @@ repository is kept per folder. Dropping the :class:`SourceCache` drops all of it
 from __future__ import annotations
 
 import ast
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -39,6 +41,7 @@ class ModuleFacts:
 
 
 _StatKey = tuple[int, int, int, int]
+_SETTLED_NS = 2_000_000_000
 
 
 def _imports(data: bytes, filename: str) -> tuple[ImportRef, ...]:
@@ -114,7 +117,11 @@ class SourceCache:
             return None
         imports = _imports(data, path) if path.endswith(".py") else ()
         facts = ModuleFacts(blob_id=blob_id(data), imports=imports, is_symlink=is_link)
-        if len(data) == st.st_size:  # written while read: keep it uncached
+        # File times tick coarsely (a few milliseconds): a file changed again within the same tick, at the same
+        # size, would look unchanged. As git does with "racily clean" entries, facts of a file changed in the
+        # last seconds are not kept; nor are those of a file that changed while it was read.
+        settled = time.time_ns() - st.st_mtime_ns > _SETTLED_NS
+        if settled and len(data) == st.st_size:
             self._files[path] = (key, facts)
         return facts
 
