@@ -7,6 +7,8 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from tests.zen_ui.conftest import Demo, Server
@@ -191,3 +193,18 @@ def test_paths_outside_the_store_and_the_package_are_refused(http: TestClient) -
         assert "root:" not in response.text
     assert http.get("/static/../_app.py").status_code == 404
     assert http.get("/static/%2e%2e/_app.py").status_code == 404
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.dictionaries(
+        st.sampled_from(["pipeline", "status", "since", "limit", "after"]),
+        st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=12),
+    )
+)
+def test_any_runs_query_is_a_page_or_one_sentence(http: TestClient, query: dict[str, str]) -> None:
+    response = http.get("/api/runs", params=query)
+    assert response.status_code in (200, 400, 404), response.text
+    if response.status_code != 200:
+        message = response.json()["error"]
+        assert message.endswith(".") and "Traceback" not in message
