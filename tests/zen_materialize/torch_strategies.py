@@ -89,9 +89,13 @@ def same_dataset(a: object, b: object) -> bool:
     return a.columns.keys() == b.columns.keys() and all(same_tensor(a.columns[k], b.columns[k]) for k in a.columns)
 
 
+# One folder per test process for the files TableBatches values stream from; removed when the process exits.
+_BATCH_FILES = tempfile.TemporaryDirectory(prefix="zen-batches-")
+
+
 def batches_from(dataset: TableDataset) -> TableBatches:
-    """A TableBatches over a parquet file holding ``dataset`` (in a folder kept for the test session)."""
-    folder = Path(tempfile.mkdtemp(prefix="zen-batches-"))
+    """A TableBatches over a parquet file holding ``dataset`` (kept until the test process exits)."""
+    folder = Path(tempfile.mkdtemp(dir=_BATCH_FILES.name))
     arrays = {name: pa.array(column.numpy()) for name, column in dataset.columns.items()}
     pq.write_table(pa.table(arrays), folder / "data.parquet")
     return TableBatches(folder / "data.parquet", batch_size=2)
