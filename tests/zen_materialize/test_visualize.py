@@ -181,3 +181,19 @@ def test_png_images_are_shown_as_stored(tmp_path: Path) -> None:
     (tmp_path / "image.png").write_bytes(b"GIF89a not a png at all")
     with pytest.raises(CorruptArtifactError):
         ImageMaterializer().visualize(Location(str(tmp_path)))
+
+
+def test_tensors_show_statistics_from_the_mapped_file(tmp_path: Path) -> None:
+    import torch
+
+    from zen_materialize.torch import TensorMaterializer
+
+    for sub in ("f", "b"):
+        (tmp_path / sub).mkdir()
+    TensorMaterializer().write(torch.tensor([[1.0, 2.0], [3.0, 6.0]]), Location(str(tmp_path / "f")))
+    text = _html(TensorMaterializer().visualize(Location(str(tmp_path / "f"))))
+    for fact in ("(2, 2)", "f32", "<th>min</th><td>1</td>", "<th>max</th><td>6</td>", "<th>mean</th><td>3</td>"):
+        assert fact in text
+    TensorMaterializer().write(torch.zeros(3, dtype=torch.bfloat16), Location(str(tmp_path / "b")))
+    text = _html(TensorMaterializer().visualize(Location(str(tmp_path / "b"))))
+    assert "bf16" in text.lower() and "min" not in text

@@ -33,6 +33,7 @@ __all__ = [
     "parquet_preview",
     "png_bytes",
     "png_file_preview",
+    "safetensors_preview",
     "skops_preview",
 ]
 
@@ -165,7 +166,16 @@ def npy_preview(path: Path) -> Visualization:
         rows = [pixels[i].tobytes() for i in range(shape[0])]
         data = png_bytes(rows, width=shape[1], height=shape[0], channels=channels)
         return Png(data, alt=f"{shape[1]}\u00d7{shape[0]} image ({channels} channel{'s' if channels > 1 else ''})")
-    facts: list[tuple[str, str]] = [("shape", str(shape)), ("dtype", str(array.dtype))]
+    return _array_html(array, shape=shape, dtype=str(array.dtype))
+
+
+def _array_html(array: object, *, shape: tuple[int, ...], dtype: str) -> Html:
+    """Shape, dtype, min/max/mean (from an even sample past ``PREVIEW_MAX_BYTES``) and a histogram."""
+    import numpy as np
+
+    if not isinstance(array, np.ndarray):  # pragma: no cover - np.load and np.memmap return arrays
+        raise CorruptArtifactError(f"expected an array, got {type(array).__name__}.")
+    facts: list[tuple[str, str]] = [("shape", str(shape)), ("dtype", dtype)]
     histogram = ""
     numeric = array.dtype.kind in "biuf" and array.size > 0
     if numeric:
@@ -187,6 +197,54 @@ def npy_preview(path: Path) -> Visualization:
         facts.append(("first values", ", ".join(_cell(v) for v in first.tolist())))
     rows_html = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in facts)
     return Html(f'<table class="stats">{rows_html}</table>{histogram}')
+
+
+_SAFETENSORS_DTYPES: Final = {
+    "F64": "<f8",
+    "F32": "<f4",
+    "F16": "<f2",
+    "I64": "<i8",
+    "I32": "<i4",
+    "I16": "<i2",
+    "I8": "i1",
+    "U64": "<u8",
+    "U32": "<u4",
+    "U16": "<u2",
+    "U8": "u1",
+    "BOOL": "?",
+}
+_MAX_HEADER: Final = 1024 * 1024
+
+
+def safetensors_preview(path: Path, key: str) -> Visualization:
+    """Shape, dtype and statistics of tensor ``key`` in a safetensors file, memory-mapped from its header's
+    offsets (dtypes NumPy has no type for, such as bfloat16, show shape and dtype only)."""
+    import numpy as np
+
+    try:
+        with path.open("rb") as handle:
+            (length,) = struct.unpack("<Q", handle.read(8))
+            if length > _MAX_HEADER:
+                raise CorruptArtifactError(f"{path}: a {length}-byte safetensors header is not plausible.")
+            header = json.loads(handle.read(length))
+    except (OSError, struct.error, ValueError) as exc:
+        raise CorruptArtifactError(f"{path} is not a readable safetensors file: {exc}") from exc
+    entry = header.get(key) if isinstance(header, dict) else None
+    if not isinstance(entry, dict):
+        raise CorruptArtifactError(f"{path} holds no tensor named {key!r}.")
+    shape = tuple(int(n) for n in entry.get("shape", []))
+    dtype_name = str(entry.get("dtype"))
+    offsets = entry.get("data_offsets", [0, 0])
+    numpy_dtype = _SAFETENSORS_DTYPES.get(dtype_name)
+    count = math.prod(shape)
+    if numpy_dtype is None or count == 0:
+        rows = f"<tr><th>shape</th><td>{_esc(str(shape))}</td></tr><tr><th>dtype</th><td>{_esc(dtype_name)}</td></tr>"
+        return Html(f'<table class="stats">{rows}</table>')
+    try:
+        flat = np.memmap(path, dtype=numpy_dtype, mode="r", offset=8 + length + int(offsets[0]), shape=(count,))
+    except (OSError, ValueError) as exc:
+        raise CorruptArtifactError(f"{path}: the tensor's data is missing or truncated ({exc}).") from exc
+    return _array_html(flat, shape=shape, dtype=dtype_name.lower())
 
 
 def json_preview(path: Path) -> Visualization:

@@ -23,6 +23,8 @@ import safetensors.torch
 import torch
 
 from zen_materialize._base import ArtifactLocation, Materializer
+from zen_materialize._previews import safetensors_preview
+from zen_materialize._visualization import Visualization
 from zen_materialize.errors import CorruptArtifactError, UnsupportedValueError
 from zen_types import JSONValue
 
@@ -147,6 +149,10 @@ class TensorMaterializer(Materializer[torch.Tensor]):
             "device": str(value.device),
             "nbytes": value.numel() * value.element_size(),
         }
+
+    def visualize(self, artifact: ArtifactLocation) -> Visualization | None:
+        """Shape, dtype, statistics and a histogram, memory-mapped from the file (nothing is loaded into torch)."""
+        return safetensors_preview(self.path(artifact, _TENSOR), _KEY)
 
 
 class NumpyTensorView(Materializer[torch.Tensor]):
