@@ -415,3 +415,21 @@ def test_module_facts_are_read_once_per_file_state(repo: Repo) -> None:
     assert changed is not None and changed.blob_id != facts.blob_id
     with pytest.warns(UnpinnedCodeWarning, match="helpers.py has changes"):
         Pinner(repo.root, cache=cache).pin_many({"v": func})
+
+
+def test_a_module_changed_on_disk_after_it_was_imported_is_unpinned_as_stale(repo: Repo) -> None:
+    """A notebook keeps the old module in memory while the file is edited and committed: the bytes at HEAD are
+    not the code that runs, so runs sharing a SourceCache stop pinning it and say to reload."""
+    repo.commit()
+    cache = zen_git.SourceCache()
+    func = _get(repo.module("steps"), "value")
+    assert Pinner(repo.root, cache=cache).pin(func).sha is not None
+    repo.write("helpers.py", "def offset() -> int:\n    return 6\n")
+    with pytest.warns(UnpinnedCodeWarning, match="helpers.py has changes"):  # modified comes first
+        Pinner(repo.root, cache=cache).pin(func)
+    repo.commit("helpers edited, not reloaded")
+    decision = Pinner(repo.root, cache=cache).decide(func)
+    assert isinstance(decision, zen_git.Unpinned) and decision.reason is UnpinnedReason.STALE
+    assert f"{repo.pkg}.helpers was imported before" in decision.detail
+    fresh = _get(repo.module("steps"), "value")  # reloaded: pinned again
+    assert Pinner(repo.root, cache=cache).pin(fresh).sha is not None

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import ast
 import time
+import types
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -84,6 +86,11 @@ class SourceCache:
         self._repos: dict[Path, GitRepo | None] = {}
         self._work_trees: dict[Path, Path | None] = {}
         self._locations: dict[str, Location] = {}
+        self._loaded: weakref.WeakKeyDictionary[types.ModuleType, str] = weakref.WeakKeyDictionary()
+
+    def blob_when_first_seen(self, module: types.ModuleType, blob_id: str) -> str:
+        """The blob id ``module``'s file had when this cache first saw the module (``blob_id`` if now)."""
+        return self._loaded.setdefault(module, blob_id)
 
     def locate(self, file: str) -> Location:
         """The real path and repository of a module's ``__file__``, worked out once per file name.

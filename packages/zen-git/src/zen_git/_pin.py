@@ -139,6 +139,9 @@ class UnpinnedReason(enum.Enum):
     """It imports code from another repository (a submodule or the project around one)."""
     IMPORT = "import"
     """A module of the repository it imports cannot be pinned (that module's reason is given)."""
+    STALE = "stale"
+    """Its module (or one it imports) was imported before its file last changed: the code in memory is not
+    the file's (noticed across runs sharing a :class:`SourceCache`)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -364,6 +367,10 @@ class Pinner:
             verdict = self._file(dep)
             if verdict.reason is not None:
                 return _Outcome(None, None, UnpinnedReason.IMPORT, f"it imports {dependency}, and {verdict.detail}")
+        for dependency, dep in closure:
+            stale = self._stale(dependency, dep)
+            if stale is not None:
+                return stale
         return first
 
     def _closure(self, module_name: str) -> list[tuple[str, Location]]:
@@ -407,6 +414,9 @@ class Pinner:
                 location = attrs.evolve(location, repo=None)
             imported: list[str] = []
             facts = self.cache.facts(location.path) if location.repo is not None else None
+            module = sys.modules.get(name)
+            if facts is not None and module is not None:  # remember the file as the module was first seen
+                self.cache.blob_when_first_seen(module, facts.blob_id)
             if facts is not None and not name.startswith("zen_"):
                 package = name if location.path.endswith("__init__.py") else name.rpartition(".")[0]
                 parts = name.split(".")
@@ -416,6 +426,22 @@ class Pinner:
             found = (location, imported)
         self._locations[name] = found
         return found
+
+    def _stale(self, name: str, location: Location) -> _Outcome | None:
+        """An outcome when module ``name`` in memory was imported before its file last changed."""
+        module = sys.modules.get(name)
+        facts = self.cache.facts(location.path) if location.repo is not None else None
+        if module is None or facts is None:
+            return None
+        if self.cache.blob_when_first_seen(module, facts.blob_id) == facts.blob_id:
+            return None
+        return _Outcome(
+            None,
+            None,
+            UnpinnedReason.STALE,
+            f"{name} was imported before {location.relative} last changed, so the code in memory is not the "
+            f"file's; reload the module (or restart) and run again",
+        )
 
     def _in_project(self, repo: GitRepo) -> bool:
         """True for the project's repository and repositories inside it (submodules)."""
