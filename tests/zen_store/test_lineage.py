@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from zen_store import (
+    POSTGRES_SCHEMA_VERSION,
     ArtifactRecord,
     ArtifactStore,
     FinishedStep,
@@ -451,3 +452,26 @@ def test_the_sqlite_utils_command_reads_the_lineage_file(tmp_path: Path) -> None
         text=True,
     ).stdout
     assert '"pipeline_name": "train"' in out and '"status": "running"' in out
+
+
+def test_a_version_1_postgres_schema_is_migrated_in_place_keeping_its_runs(postgres_url: str) -> None:
+    """A database written by the first PostgreSQL schema is migrated on open (tags, search), its runs kept."""
+    import psycopg
+
+    from zen_store._postgres import _MIGRATIONS
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        for statement in _MIGRATIONS[1]:
+            conn.execute(statement)
+        conn.execute("INSERT INTO zen_schema (version) VALUES (1)")
+        conn.execute(
+            "INSERT INTO runs (run_id, pipeline_name, status, started_at, spec_json, stack, sources_json) "
+            "VALUES ('0123456789ab0123456789ab', 'old', 'completed', 1.0, '{}', 'default', '{}')"
+        )
+    db = open_lineage_store(postgres_url)
+    [old] = db.runs(pipeline_name="old")
+    assert (old.run_id, old.status, old.tags) == ("0123456789ab0123456789ab", "completed", ())
+    assert [r.run_id for r in db.search_runs("old")] == [old.run_id]
+    db.close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        assert conn.execute("SELECT version FROM zen_schema").fetchall() == [(POSTGRES_SCHEMA_VERSION,)]
