@@ -726,7 +726,7 @@ class SQLiteLineageStore:
             for field, va, vb in (
                 ("source", sa.source, sb.source),
                 ("config", sa.config, sb.config),
-                ("status", sa.status, sb.status),
+                ("status", sa.status.value, sb.status.value),  # plain text: the JSON value of the status
             ):
                 if va != vb:
                     diffs.append(StepDifference(step_name=name, field=field, a=va, b=vb))
