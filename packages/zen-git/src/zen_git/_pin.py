@@ -3,8 +3,9 @@
 The rule: an object is pinned to HEAD only when the bytes of its module file are exactly the bytes of that file
 in HEAD's tree (git blob ids compared, ``git hash-object`` semantics) and so are the bytes of every module of the
 same repository it imports, directly or through others, and of the packages above them (loading the pin runs
-those from the commit too). ``git status`` alone is not trusted: it never lists ignored files. Anything else is
-recorded unpinned, with one warning per run naming each object and why (:class:`UnpinnedReason`).
+those from the commit too), and the modules in memory were imported from those bytes (a module whose file
+changed after it was imported is stale). ``git status`` alone is not trusted: it never lists ignored files.
+Anything else is recorded unpinned, with one warning per run naming each object and why (:class:`UnpinnedReason`).
 
 Objects of zen's own packages resolve to ``module.Name@zen_<version>``; code from installed distributions
 (site-packages) to ``module.Name@<distribution>==<version>``. Code loaded from history by ``resolve`` keeps its
@@ -18,6 +19,7 @@ holds and passes to each run's pinner, so a run where nothing changed on disk st
 
 from __future__ import annotations
 
+import ast
 import enum
 import sys
 import warnings
@@ -162,8 +164,6 @@ class Unpinned:
 
 def check_relative_imports(path: Path | str, source: str | bytes | None = None) -> None:
     """Raise UpwardRelativeImportError if the module at ``path`` imports from a parent package."""
-    import ast
-
     text = source if source is not None else Path(path).read_bytes()
     try:
         tree = ast.parse(text, filename=str(path))
