@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from distributed import LocalCluster
 
-from tests.common.postgres import PostgresServer, find_bindir
+from tests.common.postgres import PASSWORD, PostgresServer, find_bindir
 from tests.zen_run import dask_pipelines as dp
 from tests.zen_run import pipelines as p
 from tests.zen_run.test_dask import _local_cluster
@@ -67,18 +67,22 @@ def test_a_lineage_url_with_a_password_is_refused_and_nothing_is_stored(project:
     assert not (project / ".zen" / "config.json").exists()
 
 
-def test_a_wrong_password_is_one_clear_sentence(
+def test_the_password_comes_from_pgpassword_and_a_wrong_one_is_one_clear_sentence(
     project: Path, postgres_server: PostgresServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Without the right password, `zen runs list` says it cannot connect and where a password comes from."""
-    monkeypatch.setenv("PGPASSWORD", "wrong")
+    """With PGPASSWORD (no password file) the stack works; with a wrong one `zen runs list` says it cannot connect
+    and where a password comes from, without showing it."""
     monkeypatch.setenv("PGPASSFILE", str(project / "no-such-pgpass"))
     _register("team", "--lineage-store", postgres_server.create_schema())
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    assert main(["runs", "list", "--stack", "team"]) == 0
+    RunContext.forget()
+    monkeypatch.setenv("PGPASSWORD", "wrong-password")
     capsys.readouterr()
     assert main(["runs", "list", "--stack", "team"]) != 0
     err = capsys.readouterr().err
     assert "cannot connect to the PostgreSQL lineage store" in err and "PGPASSWORD or ~/.pgpass" in err
-    assert "wrong" not in err and "Traceback" not in err
+    assert "wrong-password" not in err and "Traceback" not in err
 
 
 _WORKER = textwrap.dedent(
