@@ -290,3 +290,24 @@ def test_a_server_down_past_the_reconnect_bound_ends_the_run_clearly_with_no_hal
     assert "third" not in steps
     again = p.three(first=p.returns_one(), second=p.adds(), third=p.adds()).run()
     assert again.status == "completed"
+
+
+def test_a_heartbeat_while_the_server_is_down_is_skipped_at_once_and_the_next_one_works(
+    own_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run's heartbeat thread must outlive an outage: a beat with no server returns at once (no wait, no
+    error), and once the server is back the store reconnects and beats and records again."""
+    from zen_store import NewRun, PostgresLineageStore, RunStatus
+
+    monkeypatch.setenv("PGPASSFILE", str(own_server.passfile))
+    store = PostgresLineageStore.open(own_server.create_schema())
+    run_id = store.create_run(NewRun(pipeline_name="p", spec_json="{}", stack="team"))
+    own_server.stop()
+    started = time.monotonic()
+    store.heartbeat(run_id)
+    assert time.monotonic() - started < store.reconnect_within_s / 2
+    own_server.restart()
+    store.heartbeat(run_id)
+    store.finish_run(run_id, status=RunStatus.COMPLETED)
+    assert store.get_run(run_id).status == "completed"
+    store.close()

@@ -264,12 +264,13 @@ class PostgresLineageStore:
                 f"the Client), never from .zen/config.json."
             ) from exc
 
-    def _connection(self) -> psycopg.Connection[tuple[object, ...]]:
-        """The open connection, re-opened (retrying for ``reconnect_within_s``) when it was lost."""
+    def _connection(self, *, patient: bool = True) -> psycopg.Connection[tuple[object, ...]]:
+        """The open connection, re-opened when it was lost (retrying for ``reconnect_within_s`` when ``patient``,
+        else trying once)."""
         conn = self._conn
         if conn is not None and not conn.closed and not conn.broken:
             return conn
-        deadline = time.monotonic() + self.reconnect_within_s
+        deadline = time.monotonic() + (self.reconnect_within_s if patient else 0.0)
         while True:
             try:
                 self._conn = self._connect()
@@ -293,12 +294,14 @@ class PostgresLineageStore:
         begin = "BEGIN ISOLATION LEVEL SERIALIZABLE" if write else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
         return self._retrying(body, begin=None if single else begin)
 
-    def _retrying(self, body: Callable[[psycopg.Connection[tuple[object, ...]]], T], *, begin: str | None) -> T:
+    def _retrying(
+        self, body: Callable[[psycopg.Connection[tuple[object, ...]]], T], *, begin: str | None, patient: bool = True
+    ) -> T:
         psycopg = self._psycopg
         conflicts = lost = 0
         while True:
             with self._lock:
-                conn = self._connection()
+                conn = self._connection(patient=patient)
                 committing = False
                 try:
                     if begin is None:
@@ -420,10 +423,19 @@ class PostgresLineageStore:
         return run_id
 
     def heartbeat(self, run_id: str) -> None:
-        """Mark the run as still alive (its owner calls this periodically)."""
-        self._transaction(
-            lambda conn: conn.execute("UPDATE runs SET heartbeat_at = %s WHERE run_id = %s", (time.time(), run_id))
-        )
+        """Mark the run as still alive (its owner calls this periodically, from a background thread).
+
+        Best effort: while the server is unreachable a beat is skipped - without waiting for it, so the run's own
+        writes are not held up - and the next beat tries again. Those writes report a lost server themselves.
+        """
+        try:
+            self._retrying(
+                lambda conn: conn.execute("UPDATE runs SET heartbeat_at = %s WHERE run_id = %s", (time.time(), run_id)),
+                begin="BEGIN ISOLATION LEVEL SERIALIZABLE",
+                patient=False,
+            )
+        except StoreError:
+            return
 
     def finish_run(self, run_id: str, *, status: RunStatus) -> None:
         """Set a run's final status; steps still marked running (cancelled with it) become ``stopped``."""
