@@ -55,9 +55,20 @@ def _ensure_postgres() -> None:
     )
 
 
+def _ensure_node() -> None:
+    """pyright (the typing suite) runs on the machine's Node.js: install Debian's when missing and root."""
+    if shutil.which("node") is not None:
+        return
+    if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get") is not None:
+        _stage("install nodejs", ["sh", "-c", "apt-get update -qq && apt-get install -y -qq nodejs"])
+        return
+    sys.exit("The typing suite runs pyright, which needs Node.js: install it (e.g. apt-get install nodejs).")
+
+
 def main(argv: list[str]) -> None:
     """Run the stages; extra arguments go to pytest (e.g. ``-k store``)."""
     py = sys.executable
+    _ensure_node()
     _stage("ruff lint", [py, "-m", "ruff", "check", "."])
     _stage("ruff format", [py, "-m", "ruff", "format", "--check", "."])
     _stage("mypy --strict", [py, "-m", "mypy", "--config-file", "mypy.ini", "packages", "tests", "tools"])

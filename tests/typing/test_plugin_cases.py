@@ -1,21 +1,24 @@
-"""The mypy plugin's typing suite: every case of ``cases.test`` gives exactly its expected mypy output.
+"""The typing suite: every case of ``cases.test`` gives exactly its expected output in each checker.
 
-Three mypy runs per session cover all cases: cold cache with the plugin, warm cache with the plugin (must be
-identical: the plugin keeps its results in types, which mypy's cache carries), and the positive cases without
-the plugin (must be clean: without it zen's types degrade to permissive, never to false errors).
+Four runs per session cover all cases: mypy with the plugin, cold cache and warm cache (must be identical: the
+plugin keeps its results in types, which mypy's cache carries); mypy alone; pyright (one invocation for every
+case). Each case is also imported with zen's runtime checks, whose refusal is part of the expected output.
 """
 
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
 from pathlib import Path
 
 import attrs
 import pytest
 
-from tests.typing.mypy_harness import Case, load_cases, run_mypy
+from tests.typing.harness import ROOT, Case, load_cases, run_mypy, run_pyright, run_runtime
 from zen_types.mypy import (
     FUNCTION_HOOKS,
+    FUNCTION_SIGNATURE_HOOKS,
     METHOD_HOOKS,
     METHOD_SIGNATURE_HOOKS,
     PLUGIN_VERSION,
@@ -25,16 +28,18 @@ from zen_types.mypy import (
 )
 
 CASES = load_cases()
-POSITIVE = [case for case in CASES if not case.expected]
+CORRECT = [case for case in CASES if case.name.startswith(("positive_", "seed_", "reveal_"))]
+IDS = [case.name for case in CASES]
 
 
 @attrs.frozen
 class Runs:
-    """mypy's output per case name for each of the three runs."""
+    """Each checker's output per case name."""
 
     cold: dict[str, list[str]]
     warm: dict[str, list[str]]
-    without_plugin: dict[str, list[str]]
+    plain: dict[str, list[str]]
+    pyright: dict[str, list[str]]
 
 
 @pytest.fixture(scope="module")
@@ -43,25 +48,46 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     sources = {case.name: case.source for case in CASES}
     cold = run_mypy(sources, workdir=tmp / "src", cache_dir=tmp / "cache")
     warm = run_mypy(sources, workdir=tmp / "src", cache_dir=tmp / "cache", write=False)
-    plain = run_mypy(
-        {case.name: case.source for case in POSITIVE},
-        workdir=tmp / "plain",
-        cache_dir=tmp / "plain-cache",
-        plugin=False,
-    )
-    return Runs(cold, warm, plain)
+    plain = run_mypy(sources, workdir=tmp / "plain", cache_dir=tmp / "plain-cache", plugin=False)
+    return Runs(cold, warm, plain, run_pyright(sources, workdir=tmp / "pyright"))
 
 
 def test_suite_is_large_enough() -> None:
-    """The issue asks for at least 40 cases, with errors and positives."""
-    assert len(CASES) >= 40
-    assert len(POSITIVE) >= 10
+    """Mistakes and correct modules both: a checker that reports everything, or nothing, fails here."""
+    assert len(CASES) >= 70
+    assert len(CORRECT) >= 18
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_case_output(case: Case, runs: Runs) -> None:
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_mypy_with_plugin(case: Case, runs: Runs) -> None:
     """mypy with the plugin reports exactly the expected lines (``cases.test`` line given for context)."""
     assert runs.cold[case.name] == list(case.expected), f"cases.test:{case.line}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_mypy_alone(case: Case, runs: Runs) -> None:
+    """mypy without the plugin reports exactly the expected lines: zen's own annotations at work."""
+    assert runs.plain[case.name] == list(case.plain), f"cases.test:{case.line}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_pyright(case: Case, runs: Runs) -> None:
+    """pyright (strict) reports exactly the expected lines: zen's own annotations at work."""
+    assert runs.pyright[case.name] == list(case.pyright), f"cases.test:{case.line}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_runtime(case: Case) -> None:
+    """Importing the module raises exactly the expected zen error (nothing for a correct module)."""
+    assert run_runtime(case) == list(case.runtime), f"cases.test:{case.line}"
+
+
+@pytest.mark.parametrize("case", CORRECT, ids=[case.name for case in CORRECT])
+def test_correct_modules_are_flagged_by_no_checker(case: Case) -> None:
+    """A correct module gets no error from any checker, nor from the runtime (``reveal_type`` notes aside)."""
+    assert case.runtime == ()
+    for line in (*case.expected, *case.plain, *case.pyright):
+        assert ": error:" not in line, f"cases.test:{case.line}: {line}"
 
 
 def test_warm_cache_gives_the_same_output(runs: Runs) -> None:
@@ -69,10 +95,12 @@ def test_warm_cache_gives_the_same_output(runs: Runs) -> None:
     assert runs.warm == runs.cold
 
 
-@pytest.mark.parametrize("case", POSITIVE, ids=[case.name for case in POSITIVE])
-def test_positive_case_passes_without_plugin(case: Case, runs: Runs) -> None:
-    """Without the plugin the same correct code is accepted by plain ``mypy --strict``."""
-    assert runs.without_plugin[case.name] == []
+def test_generated_step_shapes_are_up_to_date() -> None:
+    """``zen_types/_shapes.py`` is what ``tools/gen_step_shapes.py`` writes today."""
+    completed = subprocess.run(
+        [sys.executable, "tools/gen_step_shapes.py", "--check"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
 
 
 @pytest.mark.parametrize("fullname", _names.ALL_NAMES)
@@ -94,7 +122,7 @@ def test_hooked_names_still_name_the_runtime_objects(fullname: str) -> None:
 
 def test_every_hook_name_is_in_the_checked_table() -> None:
     """Each hook the plugin registers is one of the names the test above verifies."""
-    registered = {*FUNCTION_HOOKS, *METHOD_HOOKS, *METHOD_SIGNATURE_HOOKS}
+    registered = {*FUNCTION_HOOKS, *FUNCTION_SIGNATURE_HOOKS, *METHOD_HOOKS, *METHOD_SIGNATURE_HOOKS}
     assert registered <= set(_names.ALL_NAMES)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.typing.mypy_harness import run_mypy
+from tests.typing.harness import run_mypy
 from zen_types import is_assignable
 
 PRELUDE = """\

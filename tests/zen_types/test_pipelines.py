@@ -531,10 +531,10 @@ def test_a_handle_used_as_data_is_a_wiring_error(use: str, what: str) -> None:
     assert "Do the computation inside a step." in str(info.value)
 
 
-def test_calling_the_slot_annotation_itself_is_explained() -> None:
-    """``Slot`` is only an annotation; zen passes the bound step in its place while tracing."""
-    with pytest.raises(WiringError, match="Slot is an annotation"):
-        untyped(Slot)()()
+def test_the_slot_annotation_is_a_protocol_not_an_object() -> None:
+    """``Slot`` is only an annotation (a protocol); zen passes the bound step in its place while tracing."""
+    with pytest.raises(TypeError, match="Protocols cannot be instantiated"):
+        untyped(Slot)()
 
 
 # -- configs of a bound pipeline -------------------------------------------------------------------------------

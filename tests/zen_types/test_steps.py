@@ -205,7 +205,7 @@ def test_step_refuses_non_functions_and_bound_methods() -> None:
     with pytest.raises(StepDefinitionError, match=r'Step "len": is a builtin_function_or_method, not a function'):
         step(untyped(len))
     with pytest.raises(StepDefinitionError, match=r'Step "partial": is a partial, not a function'):
-        step(functools.partial(adds.func, 1))
+        step(untyped(functools.partial(adds.func, 1)))
     with pytest.raises(StepDefinitionError, match="is a method, not a function"):
         step(untyped(AddConfig().to_dict))
     with pytest.raises(StepDefinitionError, match="not a function"):

@@ -14,6 +14,7 @@ from zen_types._handles import Handle, Input, Output, OutputHandles
 from zen_types._json import JSONValue
 from zen_types._pipeline import Pipeline, PipelineInstance, Slot, SlotInterface, TracedStep, pipeline
 from zen_types._run import ArtifactView, RunView, StepRunView
+from zen_types._shapes import step
 from zen_types._signature import (
     DEFAULT_OUTPUT,
     ConfigParam,
@@ -25,7 +26,7 @@ from zen_types._signature import (
     analyze_step,
 )
 from zen_types._spec import EdgeSpec, IOSpec, PipelineSpec, StepSpec, topological_order
-from zen_types._step import Step, StepInstance, step
+from zen_types._step import Step, StepInstance
 from zen_types._typing import AnyFunction, Permissive
 from zen_types._yaml import YamlScalar, load_yaml
 from zen_types.errors import ZenError

@@ -14,6 +14,7 @@ from typing import Generic, NoReturn, Self, TypeVar
 
 from zen_types import _messages
 from zen_types._json import JSONValue
+from zen_types._typing import Permissive
 from zen_types.errors import WiringError
 
 __all__ = ["Handle", "Input", "OutputHandles", "Output"]
@@ -114,7 +115,8 @@ class Handle(Generic[T_co]):
 
         return f"Handle[{type_name(self.type)}]({self.producer}.{self.output_name})"
 
-    def __bool__(self) -> NoReturn:
+    def __bool__(self) -> _NotATruthValue:
+        # Typed as returning a non-bool so checkers refuse ``if handle:`` (pyright does; mypy needs the plugin).
         raise WiringError(_messages.handle_used_as_data(f"truth value of {self!r}"))
 
     def __iter__(self) -> NoReturn:
@@ -127,11 +129,15 @@ class Handle(Generic[T_co]):
         raise WiringError(_messages.handle_used_as_data(f"indexing {self!r}"))
 
 
-class OutputHandles(tuple[Handle[object], ...], Generic[N_co]):
+class _NotATruthValue:
+    """What ``Handle.__bool__`` claims to return: not a ``bool``, so ``if handle:`` is a type error."""
+
+
+class OutputHandles(tuple[Handle[Permissive], ...], Generic[N_co]):
     """The handles of a step with several named outputs: unpack them in order or access them by name.
 
-    ``N_co`` is only for the mypy plugin: the NamedTuple class the step returns, so ``outputs.train`` is typed
-    as the handle of field ``train``.
+    ``N_co`` is the NamedTuple class of the outputs. The mypy plugin types ``outputs.train`` as the handle of
+    field ``train``; other checkers see handles of any type (they cannot follow field names).
     """
 
     __slots__ = ()
@@ -140,7 +146,7 @@ class OutputHandles(tuple[Handle[object], ...], Generic[N_co]):
     def __new__(cls, handles: tuple[Handle[object], ...]) -> Self:
         return super().__new__(cls, handles)
 
-    def __getattr__(self, name: str) -> Handle[object]:
+    def __getattr__(self, name: str) -> Handle[Permissive]:
         for handle in self:
             if handle.output_name == name:
                 return handle

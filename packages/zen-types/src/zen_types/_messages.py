@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "config_class_mismatch",
+    "step_instance_called",
     "config_not_expected",
     "handle_used_as_data",
     "input_given_twice",
@@ -111,3 +112,11 @@ def config_not_expected(step: str, actual: str) -> str:
 def view_needs_a_class(handle: str, given: str) -> str:
     """``handle.view(x)`` was given something that is not a class."""
     return f"{handle}.view() takes the class to read the artifact as (for example .view(pyarrow.Table)), not {given}."
+
+
+def step_instance_called(step: str) -> str:
+    """A step instance called like a slot (``dedupe()(handle)``) inside or outside a pipeline body."""
+    return (
+        f'Step instance "{step}" was called directly. Inside a @pipeline body call the slot parameters; '
+        f"outside, call the undecorated function for tests: {step}.func(...)."
+    )

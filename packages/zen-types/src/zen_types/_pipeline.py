@@ -13,7 +13,7 @@ import inspect
 import itertools
 import typing
 from collections.abc import Callable, Mapping
-from typing import Generic, ParamSpec, TypeVar, get_args, get_origin, overload
+from typing import Generic, ParamSpec, Protocol, TypeAlias, TypeVar, get_args, get_origin, overload
 
 import attrs
 
@@ -32,19 +32,112 @@ __all__ = ["Pipeline", "PipelineInstance", "Slot", "SlotInterface", "TracedStep"
 
 _P = ParamSpec("_P")
 _R_co = TypeVar("_R_co", covariant=True)
+_PF_co = TypeVar("_PF_co", bound=AnyFunction, covariant=True)
 _PF = TypeVar("_PF", bound=AnyFunction)
+_R = TypeVar("_R")
+_A1 = TypeVar("_A1")
+_A2 = TypeVar("_A2")
+_A3 = TypeVar("_A3")
+_A4 = TypeVar("_A4")
+_A5 = TypeVar("_A5")
+_R0_co = TypeVar("_R0_co", covariant=True)
+_I1_contra = TypeVar("_I1_contra", contravariant=True)
+_I2_contra = TypeVar("_I2_contra", contravariant=True)
+_I3_contra = TypeVar("_I3_contra", contravariant=True)
+_I4_contra = TypeVar("_I4_contra", contravariant=True)
+_I5_contra = TypeVar("_I5_contra", contravariant=True)
 
 _TRACE_IDS = itertools.count(1)
 
+# A slot whose output is a NamedTuple gives the handles of its fields, unpacked or by name. Without the plugin
+# they are open (checkers cannot follow field names), and so is the result of a slot of unknown output type
+# (``Slot`` alone). A bound type variable would not do: mypy ignores bounds on ``self``.
+_Named: TypeAlias = tuple[object, ...]
 
-class Slot(Generic[_P, _R_co]):
+
+# One small protocol per arity: annotating ``self`` with them is what lets a checker read ``Slot[[A, B], R]``'s
+# input types one by one (``self: Slot[[_A1], _R]`` solves ``_A1`` as Never in mypy).
+class _Slot0(Protocol[_R0_co]):
+    @property
+    def __zen_sig__(self) -> Callable[[], _R0_co]: ...
+
+
+class _Slot1(Protocol[_I1_contra, _R0_co]):
+    @property
+    def __zen_sig__(self) -> Callable[[_I1_contra], _R0_co]: ...
+
+
+class _Slot2(Protocol[_I1_contra, _I2_contra, _R0_co]):
+    @property
+    def __zen_sig__(self) -> Callable[[_I1_contra, _I2_contra], _R0_co]: ...
+
+
+class _Slot3(Protocol[_I1_contra, _I2_contra, _I3_contra, _R0_co]):
+    @property
+    def __zen_sig__(self) -> Callable[[_I1_contra, _I2_contra, _I3_contra], _R0_co]: ...
+
+
+class _Slot4(Protocol[_I1_contra, _I2_contra, _I3_contra, _I4_contra, _R0_co]):
+    @property
+    def __zen_sig__(self) -> Callable[[_I1_contra, _I2_contra, _I3_contra, _I4_contra], _R0_co]: ...
+
+
+class _Slot5(Protocol[_I1_contra, _I2_contra, _I3_contra, _I4_contra, _I5_contra, _R0_co]):
+    @property
+    def __zen_sig__(self) -> Callable[[_I1_contra, _I2_contra, _I3_contra, _I4_contra, _I5_contra], _R0_co]: ...
+
+
+class Slot(Protocol[_P, _R_co]):
     """Annotation of a pipeline slot: ``Slot[[int, str], float]`` takes steps whose inputs accept an ``int``
-    and a ``str`` (in that order) and whose output is a ``float``; ``Slot[..., T]`` any inputs.
+    and a ``str`` (in that order) and whose output is a ``float``; ``Slot[..., T]`` any inputs; a
+    ``NamedTuple`` output for several named outputs; ``Slot[[X], object]`` for a step with any outputs.
 
     Seed 001 writes ``step_1: Step[SimplestStepEver]``: the slot states the interface a bound step must have.
+    It is a protocol whose one binding member, ``__zen_sig__``, step instances carry too: binding a step is
+    ordinary argument checking for every type checker (inputs contravariant, the output covariant). Calling a
+    slot in a pipeline body takes one ``Handle`` per input and gives the output's handle(s).
     """
 
-    def __call__(self, *args: object, **kwargs: object) -> Permissive:
+    @property
+    def __zen_sig__(self) -> Callable[_P, _R_co]: ...
+
+    @overload
+    def __call__(self: _Slot0[_Named], /) -> Permissive: ...
+    @overload
+    def __call__(self: _Slot0[_R], /) -> Handle[_R]: ...
+    @overload
+    def __call__(self: _Slot1[_A1, _Named], a1: Handle[_A1], /) -> Permissive: ...
+    @overload
+    def __call__(self: _Slot1[_A1, _R], a1: Handle[_A1], /) -> Handle[_R]: ...
+    @overload
+    def __call__(self: _Slot2[_A1, _A2, _Named], a1: Handle[_A1], a2: Handle[_A2], /) -> Permissive: ...
+    @overload
+    def __call__(self: _Slot2[_A1, _A2, _R], a1: Handle[_A1], a2: Handle[_A2], /) -> Handle[_R]: ...
+    @overload
+    def __call__(
+        self: _Slot3[_A1, _A2, _A3, _Named], a1: Handle[_A1], a2: Handle[_A2], a3: Handle[_A3], /
+    ) -> Permissive: ...
+    @overload
+    def __call__(
+        self: _Slot3[_A1, _A2, _A3, _R], a1: Handle[_A1], a2: Handle[_A2], a3: Handle[_A3], /
+    ) -> Handle[_R]: ...
+    @overload
+    def __call__(
+        self: _Slot4[_A1, _A2, _A3, _A4, _R], a1: Handle[_A1], a2: Handle[_A2], a3: Handle[_A3], a4: Handle[_A4], /
+    ) -> Handle[_R]: ...
+    @overload
+    def __call__(
+        self: _Slot5[_A1, _A2, _A3, _A4, _A5, _R],
+        a1: Handle[_A1],
+        a2: Handle[_A2],
+        a3: Handle[_A3],
+        a4: Handle[_A4],
+        a5: Handle[_A5],
+        /,
+    ) -> Handle[_R]: ...
+    @overload
+    def __call__(self, *args: Handle[object], **kwargs: Handle[object]) -> Permissive: ...
+    def __call__(self, *args: object, **kwargs: object) -> object:
         raise WiringError("Slot is an annotation; zen passes the bound step in its place while tracing.")
 
 
@@ -101,7 +194,7 @@ def _interface_mismatch(interface: SlotInterface, sig: StepSignature) -> str | N
                     f"the slot passes {type_name(given)}"
                 )
     wanted = interface.output
-    if wanted is None or wanted is type(None):
+    if wanted is None or wanted is type(None) or wanted is object:  # a sink: any outputs, or none
         return None
     if _is_named_tuple(wanted):
         hints = typing.get_type_hints(wanted)
@@ -235,18 +328,27 @@ class _SlotCall:
         return f"<slot {self._slot} bound to {self._trace.bound[self._slot]!r}>"
 
 
-class Pipeline(Generic[_PF]):
-    """A function marked ``@pipeline``: slots plus the wiring between them. Call it with step instances."""
+class Pipeline(Generic[_PF_co]):
+    """A function marked ``@pipeline``: slots plus the wiring between them. Call it with step instances.
 
-    def __init__(self, func: _PF, *, name: str | None = None, enable_cache: bool | None = None) -> None:
+    Binding is typed by the pipeline function's own parameters: each slot's ``Slot[...]`` annotation is the
+    parameter type a step instance must fit, so any type checker checks it.
+    """
+
+    def __init__(self, func: _PF_co, *, name: str | None = None, enable_cache: bool | None = None) -> None:
         if not inspect.isfunction(func):
             raise PipelineDefinitionError(
                 f"@pipeline needs a plain function, got {type(func).__name__}. Put @pipeline on a `def` function."
             )
         self.name: str = name or func.__name__
-        self.func: _PF = func
+        self._func = func
         self.enable_cache = enable_cache
         self.slots: dict[str, SlotInterface | None] = self._read_slots(func)
+
+    @property
+    def func(self) -> _PF_co:
+        """The undecorated pipeline function."""
+        return self._func
 
     def _read_slots(self, func: AnyFunction) -> dict[str, SlotInterface | None]:
         try:
@@ -267,7 +369,7 @@ class Pipeline(Generic[_PF]):
             slots[param.name] = _slot_interface(hints.get(param.name, param.empty), self.name, param.name)
         return slots
 
-    def __call__(self, *args: object, **kwargs: object) -> PipelineInstance:
+    def __call__(self: Pipeline[Callable[_P, object]], *args: _P.args, **kwargs: _P.kwargs) -> PipelineInstance:
         """Bind step instances to the slots (positionally or by slot name) and trace the wiring."""
         names = list(self.slots)
         if len(args) > len(names):

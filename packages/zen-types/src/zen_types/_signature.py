@@ -174,6 +174,13 @@ def _is_type(tp: object) -> bool:
     )
 
 
+def _type_variables(tp: object) -> list[str]:
+    """The names of the type variables in ``tp`` (``T`` in ``list[T]``)."""
+    if isinstance(tp, typing.TypeVar):
+        return [tp.__name__]
+    return [name for arg in get_args(tp) for name in _type_variables(arg)]
+
+
 def _return_outputs(step_name: str, hints: dict[str, object], outputs: list[OutputParam]) -> type | None:
     """Append the outputs the return annotation declares; return the NamedTuple class for named outputs."""
     if "return" not in hints:
@@ -186,6 +193,13 @@ def _return_outputs(step_name: str, hints: dict[str, object], outputs: list[Outp
             "the return annotation",
             f"is {returned!r}, which is not a type",
             "Annotate the return with a type: `-> None`, `-> int`, or a NamedTuple class for named outputs.",
+        )
+    if _type_variables(returned):
+        _fail(
+            step_name,
+            "the return annotation",
+            f"uses the type variable {_type_variables(returned)[0]} (a generic step)",
+            "zen compares steps with slots by concrete types; annotate the step with the types it is used with.",
         )
     if get_origin(returned) is Handle or returned is Handle:
         _fail(step_name, "the return annotation", "is a Handle", "Return the value's type (`-> int`).")
@@ -239,6 +253,13 @@ def analyze_step(func: object, *, name: str | None = None) -> StepSignature:
             )
         tp = hints[param.name]
         has_default = param.default is not param.empty
+        if _type_variables(tp):
+            _fail(
+                step_name,
+                where,
+                f"uses the type variable {_type_variables(tp)[0]} (a generic step)",
+                "zen compares steps with slots by concrete types; annotate the step with the types it is used with.",
+            )
         if not _is_type(tp):
             _fail(
                 step_name,

@@ -2,8 +2,10 @@
 
 Seed 000: ``adds(AddConfig(add_amount=3))`` is a *step instance*: the step's logic plus the parameters of one
 run. Instances are bound to pipeline slots. The undecorated function stays reachable as ``Step.func`` for
-unit tests. The generic parameters carry what the mypy plugin computes: ``_F`` is the function's exact type,
-``_W`` the wiring (call-site) signature used inside pipeline bodies, ``_C`` the config class.
+unit tests. The generic parameters carry a step's interface for type checkers: ``_F`` is the function's type,
+``_W`` the interface a pipeline slot compares (``Callable[[input types...], output type]``), ``_C`` the config
+class. The overloads of ``step`` (generated in ``_shapes``) compute them from the function's shape for any
+checker; the mypy plugin computes them exactly.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import functools
 import typing
 from collections.abc import Mapping
-from typing import Generic, TypeVar, overload
+from typing import Generic, TypeVar
+
+from typing_extensions import deprecated
 
 from zen_types import _messages
 from zen_types._config import BaseStepConfig
@@ -19,7 +23,7 @@ from zen_types._signature import StepSignature, analyze_step
 from zen_types._typing import AnyFunction, Permissive
 from zen_types.errors import BindingError, WiringError
 
-__all__ = ["Step", "StepDecorator", "StepInstance", "step"]
+__all__ = ["Step", "StepInstance"]
 
 _F = TypeVar("_F", bound=AnyFunction)
 _W_co = TypeVar("_W_co", covariant=True)
@@ -107,49 +111,19 @@ class StepInstance(Generic[_W_co]):
         """The same instance with another config (used when configs come from YAML or the CLI)."""
         return self.step(config, enable_cache=self.enable_cache, materializers=self.materializers)
 
+    @property
+    def __zen_sig__(self) -> _W_co:
+        """The interface a slot compares (for type checkers only: pipeline slots are protocols with this member)."""
+        raise WiringError(f'Step instance "{self.name}" has no run-time interface object; see its .step.signature.')
+
+    @deprecated(
+        "A step instance is bound to a pipeline slot, not called: inside a @pipeline body call the slot parameters.",
+        category=None,  # the WiringError below explains it at run time; no warning on top
+    )
     def __call__(self, *args: object, **kwargs: object) -> Permissive:
         """Wiring happens through a pipeline's slots; calling an instance directly is a mistake we explain."""
-        raise WiringError(
-            f'Step instance "{self.name}" was called directly. Inside a @pipeline body call the slot parameters; '
-            f"outside, call the undecorated function for tests: {self.name}.func(...)."
-        )
+        raise WiringError(_messages.step_instance_called(self.name))
 
     def __repr__(self) -> str:
         config = f"({self.config!r})" if self.config is not None else "()"
         return f"{self.name}{config}"
-
-
-class StepDecorator:
-    """What ``step(name=..., enable_cache=...)`` returns: applied to a function, it makes the step.
-
-    A class rather than a lambda so the mypy plugin can hook its ``__call__`` (a lambda has no name to hook).
-    """
-
-    __slots__ = ("enable_cache", "name")
-
-    def __init__(self, *, name: str | None, enable_cache: bool | None) -> None:
-        self.name = name
-        self.enable_cache = enable_cache
-
-    def __call__(self, func: _F, /) -> Step[_F, Permissive, Permissive]:
-        return Step(func, name=self.name, enable_cache=self.enable_cache)
-
-
-@overload
-def step(func: _F, /) -> Step[_F, Permissive, Permissive]: ...
-
-
-@overload
-def step(*, name: str | None = None, enable_cache: bool | None = None) -> StepDecorator: ...
-
-
-def step(
-    func: _F | None = None, /, *, name: str | None = None, enable_cache: bool | None = None
-) -> Step[_F, Permissive, Permissive] | StepDecorator:
-    """Mark a function as a zen step; its signature is checked now (see :mod:`zen_types._signature`).
-
-    ``@step`` or ``@step(name=..., enable_cache=False)``.
-    """
-    if func is None:
-        return StepDecorator(name=name, enable_cache=enable_cache)
-    return Step(func, name=name, enable_cache=enable_cache)

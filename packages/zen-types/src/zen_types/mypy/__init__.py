@@ -11,14 +11,22 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 
-from mypy.plugin import AttributeContext, FunctionContext, MethodContext, MethodSigContext, Plugin, ReportConfigContext
+from mypy.plugin import (
+    AttributeContext,
+    FunctionContext,
+    FunctionSigContext,
+    MethodContext,
+    MethodSigContext,
+    Plugin,
+    ReportConfigContext,
+)
 from mypy.types import FunctionLike, Type
 
 from zen_types.mypy import _binding, _definition, _names, _types, _wiring
 
 __all__ = ["PLUGIN_VERSION", "ZenPlugin", "plugin"]
 
-PLUGIN_VERSION = "4"
+PLUGIN_VERSION = "5"
 """Bump whenever any module of this package changes what it reports: mypy re-checks cached modules then."""
 
 
@@ -61,6 +69,21 @@ def _guard_signature(hook: Callable[[MethodSigContext], FunctionLike]) -> Callab
     return guarded
 
 
+def _guard_function_signature(
+    hook: Callable[[FunctionSigContext], FunctionLike],
+) -> Callable[[FunctionSigContext], FunctionLike]:
+    """As :func:`_guard_function`, for function signature hooks."""
+
+    @functools.wraps(hook)
+    def guarded(ctx: FunctionSigContext) -> FunctionLike:
+        try:
+            return hook(ctx)
+        except Exception:  # see _guard_function
+            return ctx.default_signature
+
+    return guarded
+
+
 def _guard_attribute(hook: Callable[[AttributeContext], Type]) -> Callable[[AttributeContext], Type]:
     """As :func:`_guard_function`, for attribute hooks."""
 
@@ -77,6 +100,9 @@ def _guard_attribute(hook: Callable[[AttributeContext], Type]) -> Callable[[Attr
 FUNCTION_HOOKS: Mapping[str, Callable[[FunctionContext], Type]] = {
     _names.STEP_DECORATOR: _guard_function(_definition.step_decorator_hook),
 }
+FUNCTION_SIGNATURE_HOOKS: Mapping[str, Callable[[FunctionSigContext], FunctionLike]] = {
+    _names.STEP_DECORATOR: _guard_function_signature(_definition.step_signature_hook),
+}
 METHOD_HOOKS: Mapping[str, Callable[[MethodContext], Type]] = {
     _names.STEP_DECORATOR_FACTORY_CALL: _guard_method(_definition.step_factory_call_hook),
     _names.PIPELINE_CALL: _guard_method(_binding.pipeline_call_hook),
@@ -85,7 +111,9 @@ METHOD_HOOKS: Mapping[str, Callable[[MethodContext], Type]] = {
     _names.SLOT_CALL: _guard_method(_wiring.slot_call_hook),
 }
 METHOD_SIGNATURE_HOOKS: Mapping[str, Callable[[MethodSigContext], FunctionLike]] = {
+    _names.STEP_DECORATOR_FACTORY_CALL: _guard_signature(_definition.step_factory_signature_hook),
     _names.STEP_CALL: _guard_signature(_wiring.step_call_signature_hook),
+    _names.SLOT_CALL: _guard_signature(_wiring.slot_call_signature_hook),
     _names.PIPELINE_CALL: _guard_signature(_binding.pipeline_call_signature_hook),
 }
 
@@ -95,6 +123,9 @@ class ZenPlugin(Plugin):
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         return FUNCTION_HOOKS.get(fullname)
+
+    def get_function_signature_hook(self, fullname: str) -> Callable[[FunctionSigContext], FunctionLike] | None:
+        return FUNCTION_SIGNATURE_HOOKS.get(fullname)
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         return METHOD_HOOKS.get(fullname)

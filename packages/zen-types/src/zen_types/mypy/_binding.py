@@ -10,7 +10,7 @@ assignable to the slot's); a misfit is reported in the runtime's words with the 
 from __future__ import annotations
 
 from mypy.messages import format_type_bare
-from mypy.nodes import ARG_POS
+from mypy.nodes import ARG_NAMED, ARG_POS
 from mypy.options import Options
 from mypy.plugin import MethodContext, MethodSigContext
 from mypy.subtypes import is_subtype
@@ -23,11 +23,12 @@ from mypy.types import (
     TupleType,
     Type,
     TypeOfAny,
+    UnionType,
     get_proper_type,
 )
 
 from zen_types import _messages
-from zen_types.mypy import _codes, _names, _types
+from zen_types.mypy import _codes, _names, _report, _types
 
 
 def _slots(pipeline_type: Type) -> CallableType | None:
@@ -35,8 +36,8 @@ def _slots(pipeline_type: Type) -> CallableType | None:
     if not isinstance(pipeline, Instance) or len(pipeline.args) != 1:
         return None
     func = get_proper_type(pipeline.args[0])
-    if not isinstance(func, CallableType) or any(kind != ARG_POS for kind in func.arg_kinds):
-        return None
+    if not isinstance(func, CallableType) or any(kind not in (ARG_POS, ARG_NAMED) for kind in func.arg_kinds):
+        return None  # *slots or defaults: the runtime refuses the pipeline itself
     return func
 
 
@@ -66,21 +67,27 @@ def pipeline_call_hook(ctx: MethodContext) -> Type:
         if len(actuals) != 1 or not isinstance(slot, Instance) or slot.type.fullname != _names.SLOT:
             continue
         interface = _types.slot_signature(ctx.api, slot, as_interface=True)
+        if interface is None:
+            continue
         bound = get_proper_type(actuals[0])
-        if interface is None or not isinstance(bound, Instance) or bound.type.fullname != _names.STEP_INSTANCE:
-            continue
-        wiring = get_proper_type(bound.args[0]) if bound.args else None
-        if not isinstance(wiring, CallableType) or is_subtype(wiring, interface):
-            continue
-        options = ctx.api.options
-        message = _messages.slot_interface_mismatch(
-            func.name or "<pipeline>",
-            name or "<slot>",
-            _describe(interface, options),
-            _describe(wiring, options),
-            _reason(interface, wiring, options),
-        )
-        ctx.api.fail(message, exprs[0], code=_codes.ZEN_BINDING)
+        # ``fit_a() if flag else fit_b()`` or a sweep over several steps: each may be bound, so each must fit.
+        candidates = bound.relevant_items() if isinstance(bound, UnionType) else [bound]
+        for candidate in map(get_proper_type, candidates):
+            if not isinstance(candidate, Instance) or candidate.type.fullname != _names.STEP_INSTANCE:
+                continue
+            wiring = get_proper_type(candidate.args[0]) if candidate.args else None
+            if not isinstance(wiring, CallableType) or is_subtype(wiring, interface):
+                continue
+            options = ctx.api.options
+            message = _messages.slot_interface_mismatch(
+                func.name or "<pipeline>",
+                name or "<slot>",
+                _describe(interface, options),
+                _describe(wiring, options),
+                _reason(interface, wiring, options),
+            )
+            _report.fail(ctx.api, message, exprs[0], code=_codes.ZEN_BINDING)
+            break  # one report per slot
     return ctx.default_return_type
 
 

@@ -8,10 +8,12 @@ invalid step keeps mypy's default ``Step[F, Any, Any]`` so one mistake is report
 from __future__ import annotations
 
 from mypy.nodes import ARG_OPT, ARG_POS, ARG_STAR, ARG_STAR2, FUNC_NO_INFO, ArgKind, Context, Decorator, FuncDef
-from mypy.plugin import FunctionContext, MethodContext
+from mypy.plugin import FunctionContext, FunctionSigContext, MethodContext, MethodSigContext
+from mypy.typeops import get_all_type_vars
 from mypy.types import (
     AnyType,
     CallableType,
+    FunctionLike,
     Instance,
     NoneType,
     ProperType,
@@ -19,12 +21,13 @@ from mypy.types import (
     Type,
     TypeOfAny,
     TypeType,
+    TypeVarType,
     UnionType,
     get_proper_type,
 )
 
 from zen_types import _messages
-from zen_types.mypy import _codes, _names, _types
+from zen_types.mypy import _codes, _names, _report, _types
 
 _MARKERS = (_names.INPUT, _names.OUTPUT)
 
@@ -64,6 +67,25 @@ def _unannotated(tp: ProperType) -> bool:
     return isinstance(tp, AnyType) and tp.type_of_any == TypeOfAny.unannotated
 
 
+_GENERIC_FIX = "zen compares steps with slots by concrete types; annotate the step with the types it is used with."
+
+
+def _not_a_function(fn: ProperType) -> tuple[str, str] | None:
+    """``(what it is, its name)`` in the runtime's words when a ``step(...)`` argument is no plain function."""
+    if isinstance(fn, CallableType) and fn.is_type_obj():
+        return "type", fn.type_object().name
+    if isinstance(fn, CallableType):
+        definition = fn.definition
+        if definition is not None and definition.fullname.startswith("builtins."):
+            return "builtin_function_or_method", fn.name or definition.name
+        return None
+    if isinstance(fn, Instance):
+        wrapped = get_proper_type(fn.args[0]) if fn.type.fullname == _names.STEP and fn.args else None
+        name = wrapped.name if isinstance(wrapped, CallableType) and wrapped.name else fn.type.name
+        return fn.type.name, name  # ``@step @step``: a Step; ``functools.partial(...)``: a partial
+    return None
+
+
 class _Checker:
     """Walks one step function's signature; collects errors instead of stopping at the first."""
 
@@ -80,8 +102,17 @@ class _Checker:
             node = self.defn
             if index is not None and index < len(self.defn.arguments):
                 node = self.defn.arguments[index]
-        self.ctx.api.fail(_messages.step_definition(self.name, where, problem, fix), node, code=_codes.ZEN_STEP)
+        _report.fail(
+            self.ctx.api, _messages.step_definition(self.name, where, problem, fix), node, code=_codes.ZEN_STEP
+        )
         self.ok = False
+
+    def generic(self, index: int | None, where: str, tp: ProperType) -> bool:
+        """Report a type variable in ``tp``: steps are compared with slots by concrete types."""
+        variables = get_all_type_vars(tp)
+        if variables:
+            self.fail(index, where, f"uses the type variable {variables[0].name} (a generic step)", _GENERIC_FIX)
+        return bool(variables)
 
     def check_function(self) -> None:
         defn = self.defn
@@ -127,6 +158,8 @@ class _Checker:
                 continue
             if _is(tp, _names.HANDLE):
                 self.fail(index, where, "is annotated Handle", "Handles are for wiring; annotate Input[T] instead.")
+                continue
+            if self.generic(index, where, tp):
                 continue
             nested = any(map(_marker_nested, _components(tp))) if _is_marker(tp) else _marker_nested(tp)
             if nested or (_is_marker(tp) and any(map(_is_marker, _components(tp)))):
@@ -188,6 +221,15 @@ class _Checker:
                 "Return the value's type (`-> int`), or take an Output[T] parameter and write to it.",
             )
             return None
+        variables = get_all_type_vars(ret)
+        if variables:
+            self.fail(
+                None,
+                "the return annotation",
+                f"uses the type variable {variables[0].name} (a generic step)",
+                _GENERIC_FIX,
+            )
+            return None
         if isinstance(ret, NoneType):
             return (None,)
         fields = _types.named_tuple_fields(ret)
@@ -203,17 +245,41 @@ def _format(tp: Type) -> str:
 
 
 def _typed_step(ctx: FunctionContext | MethodContext, fn_type: Type, defn: FuncDef | None) -> Type:
+    """``Step[F, W, C]`` computed here, whichever of ``step``'s shape overloads mypy is trying.
+
+    ``F`` is the function's own type (an overload only knows its shape, not parameter names). An invalid step,
+    or one this plugin cannot read, gets ``Step[F, Any, Any]``: its errors are reported once, here, and its
+    uses are not checked again.
+    """
     default = get_proper_type(ctx.default_return_type)
     fn = get_proper_type(fn_type)
     if not isinstance(default, Instance) or default.type.fullname != _names.STEP or len(default.args) != 3:
         return ctx.default_return_type
+    anything = AnyType(TypeOfAny.special_form)
+    found = _not_a_function(fn)
+    if found is not None:
+        what, name = found
+        fix = "Put @step on a plain `def` function."
+        message = _messages.step_definition(name, "", f"is a {what}, not a function", fix)
+        _report.fail(ctx.api, message, ctx.context, code=_codes.ZEN_STEP)
+        return default.copy_modified(args=[fn_type, anything, anything])
     if not isinstance(fn, CallableType) or fn.is_ellipsis_args:
-        return ctx.default_return_type  # a function of unknown signature (``Callable[..., T]``): stay permissive
-    computed = _Checker(ctx, fn, defn).run()
+        return default.copy_modified(args=[fn_type, anything, anything])  # unknown signature: stay permissive
+    if _LAST and _LAST[0][0] is ctx.context and _LAST[0][1] is fn_type:
+        computed = _LAST[0][2]
+    else:
+        computed = _Checker(ctx, fn, defn).run()
+        _LAST[:] = [(ctx.context, fn_type, computed)]
     if computed is None:
-        return ctx.default_return_type
+        return default.copy_modified(args=[fn_type, anything, anything])
     wiring, config = computed
-    return default.copy_modified(args=[default.args[0], wiring, config])
+    return default.copy_modified(args=[fn_type, wiring, config])
+
+
+# mypy calls the hook once per overload of ``step`` it tries, with the same decorator node and function type:
+# the last result is kept so one step is analysed once. Replaced at the next step; it holds nothing mypy's
+# cache would need.
+_LAST: list[tuple[Context, Type, tuple[CallableType, Type] | None]] = []
 
 
 def step_decorator_hook(ctx: FunctionContext) -> Type:
@@ -230,3 +296,28 @@ def step_factory_call_hook(ctx: MethodContext) -> Type:
         return ctx.default_return_type
     defn = ctx.context.func if isinstance(ctx.context, Decorator) else None
     return _typed_step(ctx, ctx.arg_types[0][0], defn)
+
+
+def _only_the_catch_all(signature: CallableType) -> CallableType:
+    """Keep ``step``'s catch-all overload (``func: _F``) and take every shape overload out of the running.
+
+    The shapes are for checkers without this plugin. With it, this plugin types every step exactly, and
+    mypy's overload matching must not run this plugin's hook once per shape: errors reported while mypy tries
+    an overload make it reject that overload. A shape loses its parameter, so mypy drops it before trying.
+    """
+    ret = get_proper_type(signature.ret_type)
+    if not isinstance(ret, Instance) or ret.type.fullname != _names.STEP or not ret.args:
+        return signature  # ``step(name=...)``: the decorator factory
+    if isinstance(get_proper_type(ret.args[0]), TypeVarType):
+        return signature
+    return signature.copy_modified(arg_types=[], arg_kinds=[], arg_names=[])
+
+
+def step_signature_hook(ctx: FunctionSigContext) -> FunctionLike:
+    """``step``'s overloads, one at a time: see :func:`_only_the_catch_all`."""
+    return _only_the_catch_all(ctx.default_signature)
+
+
+def step_factory_signature_hook(ctx: MethodSigContext) -> FunctionLike:
+    """``StepDecorator.__call__``'s overloads, one at a time: see :func:`_only_the_catch_all`."""
+    return _only_the_catch_all(ctx.default_signature)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
-STEP_DECORATOR: Final = "zen_types._step.step"
-STEP_DECORATOR_FACTORY_CALL: Final = "zen_types._step.StepDecorator.__call__"
+STEP_DECORATOR: Final = "zen_types._shapes.step"
+STEP_DECORATOR_FACTORY_CALL: Final = "zen_types._shapes.StepDecorator.__call__"
 STEP: Final = "zen_types._step.Step"
 STEP_CALL: Final = "zen_types._step.Step.__call__"
 STEP_INSTANCE: Final = "zen_types._step.StepInstance"

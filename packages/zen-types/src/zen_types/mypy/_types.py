@@ -24,7 +24,7 @@ from mypy.types import (
 )
 
 from zen_types import _messages
-from zen_types.mypy import _names
+from zen_types.mypy import _names, _report
 from zen_types.mypy._codes import ZEN_WIRING
 
 
@@ -121,7 +121,8 @@ def slot_signature(api: CheckerPluginInterface, slot: Instance, *, as_interface:
     output = get_proper_type(slot.args[1])
     result: Type | None
     fields = named_tuple_fields(output)
-    if isinstance(output, NoneType):
+    if isinstance(output, NoneType) or (isinstance(output, Instance) and output.type.fullname == "builtins.object"):
+        # A sink (``Slot[[X], object]``; ``None`` too, for this plugin and the runtime): any outputs, or none.
         result = api.named_generic_type("builtins.object", []) if as_interface else NoneType()
     elif fields is not None:
         named = AnyType(TypeOfAny.special_form) if as_interface else output
@@ -159,5 +160,5 @@ def output_handle_attribute(ctx: AttributeContext, name: str) -> Type:
         if field == name:
             return handle
     known = ", ".join(field for field, _ in fields)
-    ctx.api.fail(_messages.unknown_output(name, known), ctx.context, code=ZEN_WIRING)
+    _report.fail(ctx.api, _messages.unknown_output(name, known), ctx.context, code=ZEN_WIRING)
     return AnyType(TypeOfAny.from_error)  # reported once here, not again where the handle is passed

@@ -10,7 +10,7 @@ output handle(s).
 from __future__ import annotations
 
 from mypy.messages import format_type_bare
-from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Context, NameExpr
+from mypy.nodes import ARG_NAMED, ARG_POS, ARG_STAR, ARG_STAR2, CallExpr, Context, NameExpr
 from mypy.plugin import MethodContext, MethodSigContext
 from mypy.subtypes import is_subtype
 from mypy.types import (
@@ -26,16 +26,20 @@ from mypy.types import (
 )
 
 from zen_types import _messages
-from zen_types.mypy import _codes, _names, _types
+from zen_types.mypy import _codes, _names, _report, _types
 
 
 def step_instance_call_hook(ctx: MethodContext) -> Type:
-    """``step_instance(handle, name=handle)``: checked against ``W`` of ``StepInstance[W]``."""
+    """``dedupe()(handle)``: a step instance is bound to a slot, never called; the runtime refuses it too.
+
+    Reported here in the runtime's words (mypy alone reports it only with ``enable_error_code = deprecated``).
+    """
     self_type = get_proper_type(ctx.type)
     if isinstance(self_type, Instance) and self_type.args:
         wiring = get_proper_type(self_type.args[0])
-        if isinstance(wiring, CallableType):
-            return _check_call(ctx, wiring, wiring.name or "<step>", keywords_known=True)
+        name = wiring.name if isinstance(wiring, CallableType) and wiring.name else None
+        if name is not None:
+            _report.fail(ctx.api, _messages.step_instance_called(name), ctx.context, code=_codes.ZEN_WIRING)
     return ctx.default_return_type
 
 
@@ -56,6 +60,16 @@ def slot_call_hook(ctx: MethodContext) -> Type:
     return ctx.default_return_type
 
 
+def slot_call_signature_hook(ctx: MethodSigContext) -> FunctionLike:
+    """Each of ``Slot.__call__``'s overloads takes anything here: ``slot_call_hook`` checks the call in zen's
+    words, so mypy's own argument errors would say the same thing twice."""
+    signature = ctx.default_signature
+    anything = ctx.api.named_generic_type("builtins.object", [])
+    return signature.copy_modified(
+        arg_types=[anything, anything], arg_kinds=[ARG_STAR, ARG_STAR2], arg_names=[None, None]
+    )
+
+
 def _check_call(ctx: MethodContext, wiring: CallableType, step: str, *, keywords_known: bool) -> Type:
     """Report what does not fit ``wiring`` in the shared wording; the call's result either way."""
     result = wiring.ret_type
@@ -69,7 +83,9 @@ def _check_call(ctx: MethodContext, wiring: CallableType, step: str, *, keywords
         return result
     names = [name or f"#{index + 1}" for index, name in enumerate(wiring.arg_names)]
     if len(positional) > len(names):
-        ctx.api.fail(_messages.too_many_inputs(step, len(names), len(positional)), ctx.context, code=_codes.ZEN_WIRING)
+        _report.fail(
+            ctx.api, _messages.too_many_inputs(step, len(names), len(positional)), ctx.context, code=_codes.ZEN_WIRING
+        )
         return result
     given: dict[str, tuple[Type, Context]] = {}
     for name, (tp, expr, _) in zip(names, positional, strict=False):
@@ -79,21 +95,21 @@ def _check_call(ctx: MethodContext, wiring: CallableType, step: str, *, keywords
             continue
         if key not in names:
             known = ", ".join(names) or "none"
-            ctx.api.fail(_messages.unknown_input(step, key, known), expr, code=_codes.ZEN_WIRING)
+            _report.fail(ctx.api, _messages.unknown_input(step, key, known), expr, code=_codes.ZEN_WIRING)
             continue
         if key in given:
-            ctx.api.fail(_messages.input_given_twice(step, key), expr, code=_codes.ZEN_WIRING)
+            _report.fail(ctx.api, _messages.input_given_twice(step, key), expr, code=_codes.ZEN_WIRING)
             continue
         given[key] = (tp, expr)
     for name, expected, kind in zip(names, wiring.arg_types, wiring.arg_kinds, strict=True):
         if name not in given:
             if not kind.is_optional():
-                ctx.api.fail(_messages.missing_input(step, name), ctx.context, code=_codes.ZEN_WIRING)
+                _report.fail(ctx.api, _messages.missing_input(step, name), ctx.context, code=_codes.ZEN_WIRING)
             continue
         actual, where = given[name]
         message = _mismatch(ctx, step, name, actual, expected)
         if message is not None:
-            ctx.api.fail(message, where, code=_codes.ZEN_WIRING)
+            _report.fail(ctx.api, message, where, code=_codes.ZEN_WIRING)
     return result
 
 
@@ -141,7 +157,7 @@ def step_call_hook(ctx: MethodContext) -> Type:
         message = _messages.config_not_expected(step, got)
     else:
         message = _messages.config_class_mismatch(step, format_type_bare(config, ctx.api.options), got)
-    ctx.api.fail(message, ctx.args[0][0], code=_codes.ZEN_BINDING)
+    _report.fail(ctx.api, message, ctx.args[0][0], code=_codes.ZEN_BINDING)
     return ctx.default_return_type
 
 
