@@ -168,18 +168,22 @@ def test_plugin_sees_the_installed_package(tmp_path: Path) -> None:
 
 
 def test_step_types_survive_mypys_cache(tmp_path: Path) -> None:
-    """Steps read back from mypy's cache keep their wiring signature: a new module using them is checked."""
+    """Steps read back from mypy's cache keep their computed interface: a new module binding them is checked."""
     steps = (
         "from zen_types import BaseStepConfig, step\n\n\nclass Cfg(BaseStepConfig):\n    n: int = 1\n\n\n"
         "@step\ndef make() -> str:\n    return ''\n\n\n@step\ndef use(x: int, config: Cfg) -> None: ...\n"
     )
-    user = "from cached_steps import make, use\n\n\ndef wire() -> None:\n    use()(make()())\n\n\nreveal_type(use)\n"
+    user = (
+        "from zen_types import Slot, pipeline\nfrom cached_steps import make, use\n\n\n@pipeline\n"
+        "def p(a: Slot[[], str], b: Slot[[str], None]) -> None:\n    b(a())\n\n\n"
+        "p(a=make(), b=use())\nreveal_type(use)\n"
+    )
     cache = tmp_path / "cache"
     assert run_mypy({"cached_steps": steps}, workdir=tmp_path / "src", cache_dir=cache) == {"cached_steps": []}
     output = run_mypy({"cached_steps": steps, "uses_cache": user}, workdir=tmp_path / "src", cache_dir=cache)
     assert output["uses_cache"] == [
-        'main:5: error: Input "x" of step "use" expects int, but the handle passed has type str. '
-        "Wire an output of a compatible type, or widen the input's annotation.  [zen-wiring]",
-        'main:8: note: Revealed type is "zen_types._step.Step[def (x: int, config: cached_steps.Cfg), '
+        'main:10: error: Slot "b" of pipeline "p" expects a step of interface (str) -> None, but the bound step '
+        'has interface (int) -> None: input 1 ("x") expects int, the slot passes str.  [zen-binding]',
+        'main:11: note: Revealed type is "zen_types._step.Step[def (x: int, config: cached_steps.Cfg), '
         'def (x: zen_types._handles.Handle[int]), cached_steps.Cfg]"',
     ]

@@ -1,8 +1,8 @@
 """The runtime bind-time rule and the mypy plugin agree on which outputs may feed which inputs.
 
 One shared table of (output type, input type, accepted?) rows. For each row the runtime ``is_assignable`` is
-asked directly, and the plugin by running mypy once over a generated module in which a step returning the
-output type is wired into a step taking the input type (one wiring line per row).
+asked directly, and the plugin by running mypy once over a generated module in which a slot returning the
+output type is wired into a slot taking the input type (one wiring line per row).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ PRELUDE = """\
 from collections.abc import Mapping, Sequence, Set
 from typing import Generic, Literal, NewType, TypeVar
 
-from zen_types import step
+from zen_types import Slot, pipeline
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -97,17 +97,9 @@ def _module() -> tuple[str, dict[int, int]]:
         lines += [
             "",
             "",
-            "@step",
-            f"def produce_{index}() -> {output}:",
-            "    raise NotImplementedError",
-            "",
-            "",
-            "@step",
-            f"def consume_{index}(value: {input_}) -> None: ...",
-            "",
-            "",
-            f"def wire_{index}() -> None:",
-            f"    consume_{index}()(produce_{index}()())",
+            "@pipeline",
+            f"def wire_{index}(produce: Slot[[], {output}], consume: Slot[[{input_}], None]) -> None:",
+            "    consume(produce())",
         ]
         line_of_row[len(lines)] = index
     return "\n".join(lines) + "\n", line_of_row
