@@ -13,7 +13,7 @@ import inspect
 import itertools
 import typing
 from collections.abc import Callable, Mapping
-from typing import Generic, ParamSpec, Protocol, TypeAlias, TypeVar, get_args, get_origin, overload
+from typing import Generic, Never, ParamSpec, Protocol, TypeAlias, TypeVar, get_args, get_origin, overload
 
 import attrs
 
@@ -136,7 +136,7 @@ class Slot(Protocol[_P, _R_co]):
         /,
     ) -> Handle[_R]: ...
     @overload
-    def __call__(self, *args: Handle[object], **kwargs: Handle[object]) -> Permissive: ...
+    def __call__(self, *args: Handle[Never], **kwargs: Handle[object]) -> Permissive: ...  # keywords: the plugin
     def __call__(self, *args: object, **kwargs: object) -> object:
         raise WiringError("Slot is an annotation; zen passes the bound step in its place while tracing.")
 
