@@ -19,7 +19,7 @@ BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)  # "```python no-run" 
 def test_docs_pages_exist() -> None:
     """The pages the README and issues promise are there."""
     names = {p.name for p in PAGES}
-    assert {"concepts.md", "tutorial.md", "materializers.md", "cli.md", "design.md", "mypy-plugin.md"} <= names
+    assert {"concepts.md", "tutorial.md", "materializers.md", "cli.md", "design.md", "typing.md"} <= names
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if BLOCK.search(p.read_text())], ids=lambda p: p.name)
