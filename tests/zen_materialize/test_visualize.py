@@ -7,6 +7,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import attrs
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -142,16 +143,17 @@ def test_json_values_are_shown_verbatim_and_escaped(tmp_path: Path) -> None:
     assert "&quot;accuracy&quot;: 0.9" in text and MARKUP not in text
 
 
+@attrs.frozen
+class ShownPoint:
+    """A record whose preview names its class."""
+
+    x: int
+
+
 def test_records_are_shown_with_their_class_without_importing_it(tmp_path: Path) -> None:
-    import attrs
-
-    @attrs.frozen
-    class Point:
-        x: int
-
-    RecordMaterializer().write(Point(3), Location(str(tmp_path)))
+    RecordMaterializer().write(ShownPoint(3), Location(str(tmp_path)))
     text = _html(RecordMaterializer().visualize(Location(str(tmp_path))))
-    assert "&lt;locals&gt;.Point" in text and "&quot;x&quot;: 3" in text
+    assert "test_visualize:ShownPoint" in text and "&quot;x&quot;: 3" in text
 
 
 def test_sklearn_model_shows_its_parameters_without_loading_it(tmp_path: Path) -> None:

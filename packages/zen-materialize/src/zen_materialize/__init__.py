@@ -2,22 +2,29 @@
 
 It sits on zen-types and beside zen-store and zen-git; zen-run uses it to write step outputs and read step
 inputs. A materializer is tied to data types and a stored format; the registry picks the writer for a type by
-its MRO and the reader for a stored format by the requested type (views). Nothing is pickled unless asked
-for. ``zen_materialize.testing`` gives users the hypothesis round-trip check the built-ins pass.
+its MRO and the reader for a stored format by the requested type (views). A write stores what reads back equal
+and of the same type, or refuses the value naming the spot. Nothing is pickled unless asked for. Third-party
+materializers come in through the ``zen.materializers`` entry-point group. ``zen_materialize.testing`` gives
+users the checks the built-ins pass.
 """
 
 from __future__ import annotations
 
 from zen_materialize._base import ArtifactKind, ArtifactLocation, Location, Materializer, MaterializerRef
 from zen_materialize._builtins import JsonMaterializer, PickleMaterializer, RecordMaterializer
-from zen_materialize._registry import MaterializerRegistry, default_registry
+from zen_materialize._registry import ENTRY_POINT_GROUP, MaterializerRegistry, default_registry
 from zen_materialize._visualization import PREVIEW_MAX_BYTES, Html, Png, Svg, Visualization
+from zen_materialize._writing import write_artifact
 from zen_materialize.errors import (
     AmbiguousMaterializerError,
+    ArtifactReadError,
+    ArtifactWriteError,
     CorruptArtifactError,
+    MaterializerDefinitionError,
     MaterializerError,
     MaterializerNotFoundError,
     UnsafeMaterializerWarning,
+    UnstorableValueError,
     UnsupportedValueError,
 )
 
@@ -25,11 +32,15 @@ __all__ = [
     "AmbiguousMaterializerError",
     "ArtifactKind",
     "ArtifactLocation",
+    "ArtifactReadError",
+    "ArtifactWriteError",
     "CorruptArtifactError",
+    "ENTRY_POINT_GROUP",
     "Html",
     "JsonMaterializer",
     "Location",
     "Materializer",
+    "MaterializerDefinitionError",
     "MaterializerError",
     "MaterializerNotFoundError",
     "MaterializerRef",
@@ -40,7 +51,9 @@ __all__ = [
     "RecordMaterializer",
     "Svg",
     "UnsafeMaterializerWarning",
+    "UnstorableValueError",
     "UnsupportedValueError",
     "Visualization",
     "default_registry",
+    "write_artifact",
 ]

@@ -1,23 +1,28 @@
-"""pyarrow Tables as parquet; the same format as pandas DataFrames, so each can be read as the other (views)."""
+"""pyarrow Tables as parquet; the same format as pandas DataFrames, so each can be read as the other (views).
+
+Parquet cannot hold every Arrow type as it is (``date64`` comes back as ``date32``, for example): a write reads
+the file back and compares schema, metadata and data, and refuses a table that would change, naming the column.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Final
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from zen_materialize._base import ArtifactLocation, Materializer
-from zen_materialize.errors import CorruptArtifactError
+from zen_materialize.errors import CorruptArtifactError, UnstorableValueError
 from zen_types import JSONValue
 
-if TYPE_CHECKING:
-    from zen_materialize._registry import MaterializerRegistry
+__all__ = ["WRITERS", "ArrowTableMaterializer"]
 
-__all__ = ["ArrowTableMaterializer", "register"]
+_FILE: Final = "data.parquet"
 
-_FILE = "data.parquet"
+
+def _refuse(where: str, problem: str, fix: str) -> UnstorableValueError:
+    return UnstorableValueError(value_type="pyarrow.Table", where=where, problem=problem, fix=fix)
 
 
 class ArrowTableMaterializer(Materializer[object]):
@@ -29,10 +34,31 @@ class ArrowTableMaterializer(Materializer[object]):
     DESCRIPTION: ClassVar[str] = "pyarrow Table (parquet)"
 
     def write(self, value: object, artifact: ArtifactLocation) -> None:
-        """Write the table."""
+        """Write the table, then read it back and compare (a difference is refused, naming the column)."""
         if not isinstance(value, pa.Table):
-            raise TypeError(f"ArrowTableMaterializer writes pyarrow Tables, not {type(value).__name__}")
-        pq.write_table(value, Path(artifact.uri) / _FILE)
+            raise _refuse("value", f"it is a {type(value).__qualname__}, not a Table", "Choose another materializer.")
+        path = Path(artifact.uri) / _FILE
+        try:
+            pq.write_table(value, path)
+        except (pa.ArrowException, ValueError, TypeError) as exc:
+            raise _refuse(
+                "value", f"parquet cannot store it ({exc})", "Cast the column to a type parquet keeps."
+            ) from exc
+        back = self.read(artifact)
+        assert isinstance(back, pa.Table)
+        for field in value.schema:
+            index = back.schema.get_field_index(field.name)
+            other = back.schema.field(index) if index >= 0 else None
+            if other is None or not other.equals(field, check_metadata=True):
+                raise _refuse(
+                    f"column {field.name!r}",
+                    f"its type {field.type} comes back as {other.type if other is not None else 'nothing'}",
+                    "Cast the column to a type parquet keeps (for example date64 to date32 or timestamp).",
+                )
+            if not back.column(index).equals(value.column(field.name)):
+                raise _refuse(f"column {field.name!r}", "its values come back changed", "Cast the column first.")
+        if not back.schema.equals(value.schema, check_metadata=True):
+            raise _refuse("the schema", f"{value.schema} comes back as {back.schema}", "Drop what parquet adds.")
 
     def read(self, artifact: ArtifactLocation) -> object:
         """Read the table (for a DataFrame artifact its index comes back as a column)."""
@@ -52,6 +78,4 @@ class ArrowTableMaterializer(Materializer[object]):
         return {"rows": value.num_rows, "columns": list(value.column_names)}
 
 
-def register(registry: MaterializerRegistry) -> None:
-    """Register the Arrow materializer."""
-    registry.register(ArrowTableMaterializer)
+WRITERS: Final = (ArrowTableMaterializer,)

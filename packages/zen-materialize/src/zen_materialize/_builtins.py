@@ -1,20 +1,39 @@
 """Built-in materializers for plain Python values, attrs classes/dataclasses, and explicit pickle.
 
-``zen-json`` (format version 1) stores one file, ``value.json``: ``{"format": "zen-json", "version": 1, "value":
-...}`` where the value is JSON with tags for what JSON cannot say, so every value reads back with its exact
-type: ``{"$float": "nan"}``, ``{"$bytes": base64}``, ``{"$tuple": [...]}``, ``{"$set": [...]}``,
-``{"$frozenset": [...]}``, ``{"$dict": [[key, value], ...]}`` (for keys that are not strings or start with
-``$``), ``{"$enum": "module.Class", "value": ...}``, ``{"$datetime": iso}``, ``{"$date": iso}``,
-``{"$decimal": text}``, ``{"$uuid": text}``, ``{"$path": text}``. The closing brace of the envelope means a
-truncated file never parses as a shorter value.
+``zen-json`` (format version 2) stores one file, ``value.json``: ``{"format": "zen-json", "version": 2, "value":
+...}``. The value is JSON with a tag for everything JSON cannot say, so a value reads back equal and of exactly
+the same class, or is refused when written (``UnstorableValueError`` naming the spot inside the value). The
+encoding dispatches on the exact class; a subclass of a supported class is stored only where its class is tagged
+and rebuilt (enum members, named tuples, ``OrderedDict``/``Counter``/``defaultdict``, the four path classes,
+NumPy scalars), and refused otherwise. Tags:
 
-``zen-record-json`` stores attrs classes and dataclasses through cattrs, with the class's import path.
-``pickle`` is never chosen automatically: it must be named explicitly, and warns that loading runs code.
+- numbers: ints beyond 64 bits ``{"$int": hex}``; non-finite floats ``{"$float": "inf" | "-inf" | "nan"}`` and
+  any other NaN by its bits ``{"$float": "nan:fff8000000000000"}``; ``{"$complex": [re, im]}``;
+- ``{"$bytes": b64}``, ``{"$bytearray": b64}``, ``{"$tuple": [...]}``, ``{"$set": [...]}``, ``{"$frozenset": [...]}``
+  (set items sorted by their encoded text, so a set has one encoding in every process);
+- dicts keep their insertion order (it is part of a dict's value in Python): string keys not starting with
+  ``$`` as a JSON object, other keys as ``{"$dict": [[key, value], ...]}``; ``$ordereddict``, ``$counter``,
+  ``$defaultdict`` (with its importable ``factory``);
+- classes by import path: ``{"$enum": path, "value": ...}``, ``{"$namedtuple": path, "items": [...]}``,
+  ``{"$record": path, "fields": {...}}`` (attrs classes and dataclasses; ``init=False`` fields are recomputed by
+  the class, not stored). A class defined inside a function cannot be imported back and is refused;
+- time: ``{"$datetime": wall-clock iso, "tz": {"zone": key} | {"offset": microseconds[, "name": name]},
+  "fold": 1}`` (``tz`` and ``fold`` only when set), ``$date``, ``$time`` (like datetime), ``{"$timedelta":
+  [days, seconds, microseconds]}``. Only ``zoneinfo.ZoneInfo`` and ``datetime.timezone`` zones are stored;
+- ``{"$decimal": text}``, ``{"$uuid": text}``, ``{"$path": text, "class": "PurePosixPath"}``,
+  ``{"$numpy": dtype, "bytes": b64}`` (a NumPy scalar, bit for bit).
+
+Version 1 files (which had fewer tags) still read. The closing brace of the envelope means a truncated file
+never parses as a shorter value.
+
+``zen-record-json`` (version 2) stores one attrs class or dataclass with the same encoding. ``pickle`` is never
+chosen automatically: it must be named explicitly, and warns that loading runs code.
 """
 
 from __future__ import annotations
 
 import base64
+import collections
 import dataclasses
 import datetime as dt
 import decimal
@@ -22,11 +41,16 @@ import enum
 import importlib
 import json
 import math
+import pathlib
 import pickle
+import struct
+import sys
 import uuid
 import warnings
+import zoneinfo
+from collections.abc import Callable
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, ClassVar, Final
+from typing import ClassVar, Final
 
 import attrs
 import cattrs.preconf.json
@@ -34,27 +58,48 @@ import cattrs.preconf.json
 from zen_materialize._base import ArtifactLocation, Materializer
 from zen_materialize._previews import json_preview
 from zen_materialize._visualization import Visualization
-from zen_materialize.errors import CorruptArtifactError, UnsafeMaterializerWarning
+from zen_materialize.errors import CorruptArtifactError, UnsafeMaterializerWarning, UnstorableValueError
 from zen_types import JSONValue
 
-if TYPE_CHECKING:
-    from zen_materialize._registry import MaterializerRegistry
-
-__all__ = ["JsonMaterializer", "PickleMaterializer", "RecordMaterializer", "register"]
+__all__ = [
+    "RECORD_WRITER",
+    "VIEWS",
+    "WRITERS",
+    "JsonMaterializer",
+    "PickleMaterializer",
+    "RecordMaterializer",
+    "decode",
+    "encode",
+]
 
 _FILE: Final = "value.json"
+_INT64: Final = 2**63
+_CANONICAL_NAN: Final = struct.pack(">d", math.nan)
+_PATH_CLASSES: Final[dict[str, type[PurePath]]] = {
+    cls.__name__: cls
+    for cls in (pathlib.PurePosixPath, pathlib.PureWindowsPath, pathlib.PosixPath, pathlib.WindowsPath)
+}
+
+
+def _class_label(cls: type) -> str:
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _import_path(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
-def _import_class(path: str) -> type:
+def _resolve(path: str) -> object:
     module_name, _, qualname = path.partition(":")
+    obj: object = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _import_class(path: str) -> type:
     try:
-        obj: object = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            obj = getattr(obj, part)
+        obj = _resolve(path)
     except (ImportError, AttributeError) as exc:
         raise CorruptArtifactError(f"the stored value needs class {path}, which cannot be imported ({exc}).") from exc
     if not isinstance(obj, type):
@@ -62,72 +107,336 @@ def _import_class(path: str) -> type:
     return obj
 
 
-def encode(value: object) -> JSONValue:
-    """Tagged JSON for a plain Python value (see the module docstring)."""
-    if value is None or isinstance(value, (bool, str)):
+class _Encoder:
+    """Encodes one value; ``refuse`` names the root's type and the path of the culprit."""
+
+    def __init__(self, root: object) -> None:
+        self.root_type = _class_label(type(root))
+
+    def refuse(self, where: str, problem: str, fix: str) -> UnstorableValueError:
+        return UnstorableValueError(value_type=self.root_type, where=where, problem=problem, fix=fix)
+
+    def importable(self, obj: type | Callable[[], object], where: str, what: str) -> str:
+        path = f"{obj.__module__}:{obj.__qualname__}"
+        try:
+            found = _resolve(path)
+        except (ImportError, AttributeError):
+            found = None
+        if found is not obj:
+            raise self.refuse(
+                where,
+                f"{what} {obj.__qualname__} cannot be imported back as {path} (it is defined inside a function or "
+                f"was replaced)",
+                f"Define {obj.__qualname__} at module level.",
+            )
+        return path
+
+    def encode(self, value: object, where: str) -> JSONValue:
+        cls = type(value)
+        handler = _EXACT.get(cls)
+        if handler is not None:
+            return handler(self, value, where)
+        if isinstance(value, enum.Enum):
+            path = self.importable(cls, where, "enum")
+            return {"$enum": path, "value": self.encode(value.value, f"{where}.value")}
+        if attrs.has(cls) or dataclasses.is_dataclass(cls):
+            return self.record(value, where)
+        if cls.__module__ == "numpy" or cls.__module__.startswith("numpy."):
+            return self.numpy_scalar(value, where)
+        if isinstance(value, tuple) and hasattr(cls, "_fields"):
+            path = self.importable(cls, where, "named tuple")
+            names: tuple[str, ...] = cls._fields
+            items = [self.encode(v, f"{where}.{n}") for n, v in zip(names, value, strict=True)]
+            return {"$namedtuple": path, "items": items}
+        if cls in (collections.OrderedDict, collections.Counter, collections.defaultdict):
+            assert isinstance(value, dict)
+            body: dict[str, JSONValue] = {f"${cls.__name__.lower()}": self.pairs(value, where)}
+            if isinstance(value, collections.defaultdict):
+                factory = value.default_factory
+                body["factory"] = None if factory is None else self.importable(factory, where, "default factory")
+            return body
+        if isinstance(value, PurePath) and cls.__name__ in _PATH_CLASSES and _PATH_CLASSES[cls.__name__] is cls:
+            return {"$path": str(value), "class": cls.__name__}
+        claimed = next((base for base in _EXACT if isinstance(value, base) and base is not type(None)), None)
+        if claimed is not None:
+            raise self.refuse(
+                where,
+                f"{_class_label(cls)} is a subclass of {claimed.__name__} that zen-json cannot rebuild",
+                f"Convert it to {claimed.__name__} first, or register a materializer for {cls.__qualname__}.",
+            )
+        raise self.refuse(
+            where,
+            f"zen-json has no encoding for {_class_label(cls)}",
+            f"Convert it to a supported value, or register a materializer for {cls.__qualname__}.",
+        )
+
+    def pairs(self, value: dict[object, object], where: str) -> list[JSONValue]:
+        return [[self.encode(k, f"a key of {where}"), self.encode(v, f"{where}[{k!r:.40}]")] for k, v in value.items()]
+
+    def record(self, value: object, where: str) -> JSONValue:
+        cls = type(value)
+        path = self.importable(cls, where, "record class")
+        fields: dict[str, JSONValue] = {}
+        if attrs.has(cls):
+            for field in attrs.fields(cls):
+                if field.init:
+                    fields[field.alias or field.name] = self.encode(getattr(value, field.name), f"{where}.{field.name}")
+        else:
+            for dc_field in dataclasses.fields(value):  # type: ignore[arg-type]  # a dataclass instance, checked above
+                if dc_field.init:
+                    fields[dc_field.name] = self.encode(getattr(value, dc_field.name), f"{where}.{dc_field.name}")
+        return {"$record": path, "fields": fields}
+
+    def numpy_scalar(self, value: object, where: str) -> JSONValue:
+        dtype = getattr(value, "dtype", None)
+        tobytes = getattr(value, "tobytes", None)
+        if dtype is None or tobytes is None or getattr(dtype, "kind", "O") in "OV":
+            raise self.refuse(
+                where,
+                f"zen-json has no encoding for {_class_label(type(value))}",
+                "Store NumPy objects and structured records in an array (numpy.ndarray).",
+            )
+        raw: bytes = tobytes()
+        if getattr(dtype, "kind", "") in "US":
+            return {"$numpy": str(dtype.str), "text": self.encode(value.item(), where)}  # type: ignore[attr-defined]  # numpy scalar
+        return {"$numpy": str(dtype.str), "bytes": base64.b64encode(raw).decode("ascii")}
+
+
+def _float(enc: _Encoder, value: object, where: str) -> JSONValue:
+    assert isinstance(value, float)
+    if math.isfinite(value):
         return value
-    if isinstance(value, enum.Enum):
-        return {"$enum": _import_path(type(value)), "value": encode(value.value)}
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value) if math.isfinite(value) else {"$float": repr(value)}
-    if isinstance(value, bytes):
-        return {"$bytes": base64.b64encode(value).decode("ascii")}
-    if isinstance(value, list):
-        return [encode(v) for v in value]
-    if isinstance(value, tuple):
-        return {"$tuple": [encode(v) for v in value]}
-    if isinstance(value, (set, frozenset)):
-        items = sorted((encode(v) for v in value), key=lambda e: json.dumps(e, sort_keys=True))
-        return {"$frozenset" if isinstance(value, frozenset) else "$set": items}
-    if isinstance(value, dict):
-        if all(isinstance(k, str) and not k.startswith("$") for k in value):
-            return {k: encode(v) for k, v in value.items()}
-        return {"$dict": [[encode(k), encode(v)] for k, v in value.items()]}
-    if isinstance(value, dt.datetime):
-        return {"$datetime": value.isoformat()}
-    if isinstance(value, dt.date):
-        return {"$date": value.isoformat()}
-    if isinstance(value, decimal.Decimal):
-        return {"$decimal": str(value)}
-    if isinstance(value, uuid.UUID):
-        return {"$uuid": str(value)}
-    if isinstance(value, PurePath):
-        return {"$path": str(value)}
-    raise TypeError(f"zen-json cannot store {type(value).__name__}")
+    if not math.isnan(value):
+        return {"$float": "inf" if value > 0 else "-inf"}
+    bits = struct.pack(">d", value)
+    return {"$float": "nan" if bits == _CANONICAL_NAN else f"nan:{bits.hex()}"}
+
+
+def _int(enc: _Encoder, value: object, where: str) -> JSONValue:
+    assert isinstance(value, int)
+    return value if -_INT64 <= value < _INT64 else {"$int": hex(value)}
+
+
+def _tz(enc: _Encoder, tz: dt.tzinfo | None, where: str) -> dict[str, JSONValue]:
+    if tz is None:
+        return {}
+    if type(tz) is zoneinfo.ZoneInfo and tz.key is not None:
+        return {"tz": {"zone": tz.key}}
+    if type(tz) is dt.timezone:
+        offset = tz.utcoffset(None)
+        spec: dict[str, JSONValue] = {"offset": offset // dt.timedelta(microseconds=1)}
+        if tz != dt.timezone(offset) or tz.tzname(None) != dt.timezone(offset).tzname(None):
+            spec["name"] = tz.tzname(None)
+        return {"tz": spec}
+    raise enc.refuse(
+        where,
+        f"its time zone is a {_class_label(type(tz))}, which zen-json does not store",
+        "Use zoneinfo.ZoneInfo('Area/City') or datetime.timezone(offset).",
+    )
+
+
+def _datetime(enc: _Encoder, value: object, where: str) -> JSONValue:
+    assert isinstance(value, dt.datetime)
+    body: dict[str, JSONValue] = {"$datetime": value.replace(tzinfo=None, fold=0).isoformat()}
+    body.update(_tz(enc, value.tzinfo, where))
+    if value.fold:
+        body["fold"] = 1
+    return body
+
+
+def _time(enc: _Encoder, value: object, where: str) -> JSONValue:
+    assert isinstance(value, dt.time)
+    body: dict[str, JSONValue] = {"$time": value.replace(tzinfo=None, fold=0).isoformat()}
+    body.update(_tz(enc, value.tzinfo, where))
+    if value.fold:
+        body["fold"] = 1
+    return body
+
+
+def _dict(enc: _Encoder, value: object, where: str) -> JSONValue:
+    assert isinstance(value, dict)
+    if all(type(k) is str and not k.startswith("$") for k in value):
+        return {k: enc.encode(v, f"{where}[{k!r:.40}]") for k, v in value.items()}
+    return {"$dict": enc.pairs(value, where)}
+
+
+def _set(enc: _Encoder, value: object, where: str) -> JSONValue:
+    assert isinstance(value, (set, frozenset))
+    items = [enc.encode(v, f"an element of {where}") for v in value]
+    items.sort(key=lambda e: json.dumps(e, sort_keys=True, separators=(",", ":")))
+    return {"$frozenset" if type(value) is frozenset else "$set": items}
+
+
+def _seq(enc: _Encoder, value: object, where: str) -> list[JSONValue]:
+    assert isinstance(value, (list, tuple))
+    return [enc.encode(v, f"{where}[{i}]") for i, v in enumerate(value)]
+
+
+def _b64(value: bytes | bytearray) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+_Handler = Callable[[_Encoder, object, str], JSONValue]
+_EXACT: Final[dict[type, _Handler]] = {
+    type(None): lambda enc, v, w: None,
+    bool: lambda enc, v, w: bool(v),
+    str: lambda enc, v, w: str(v),
+    int: _int,
+    float: _float,
+    complex: lambda enc, v, w: {"$complex": [_float(enc, v.real, w), _float(enc, v.imag, w)]},  # type: ignore[attr-defined]  # a complex
+    bytes: lambda enc, v, w: {"$bytes": _b64(v)},  # type: ignore[arg-type]  # exact class is bytes
+    bytearray: lambda enc, v, w: {"$bytearray": _b64(v)},  # type: ignore[arg-type]  # exact class is bytearray
+    list: _seq,
+    tuple: lambda enc, v, w: {"$tuple": _seq(enc, v, w)},
+    set: _set,
+    frozenset: _set,
+    dict: _dict,
+    dt.datetime: _datetime,
+    dt.date: lambda enc, v, w: {"$date": v.isoformat()},  # type: ignore[attr-defined]  # exact class is date
+    dt.time: _time,
+    dt.timedelta: lambda enc, v, w: {"$timedelta": [v.days, v.seconds, v.microseconds]},  # type: ignore[attr-defined]  # a timedelta
+    decimal.Decimal: lambda enc, v, w: {"$decimal": str(v)},
+    uuid.UUID: lambda enc, v, w: {"$uuid": str(v)},
+}
+
+
+def encode(value: object) -> JSONValue:
+    """Tagged JSON for ``value`` (see the module docstring); ``UnstorableValueError`` names what cannot be."""
+    return _Encoder(value).encode(value, "value")
+
+
+# -- decoding ------------------------------------------------------------------------------------------------
+
+
+def _str(data: dict[str, JSONValue], key: str) -> str:
+    found = data.get(key)
+    if not isinstance(found, str):
+        raise CorruptArtifactError(f"malformed {key!r} in {json.dumps(data)[:80]}")
+    return found
+
+
+def _list(data: dict[str, JSONValue], key: str) -> list[JSONValue]:
+    found = data.get(key)
+    if not isinstance(found, list):
+        raise CorruptArtifactError(f"malformed {key!r} in {json.dumps(data)[:80]}")
+    return found
+
+
+def _pairs(data: dict[str, JSONValue], key: str) -> list[tuple[object, object]]:
+    out = []
+    for pair in _list(data, key):
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise CorruptArtifactError(f"malformed {key} entry {pair!r}")
+        out.append((decode(pair[0]), decode(pair[1])))
+    return out
+
+
+def _decode_float(text: str) -> float:
+    if text.startswith("nan:"):
+        unpacked: float = struct.unpack(">d", bytes.fromhex(text[4:]))[0]
+        return unpacked
+    return float(text)
+
+
+def _decode_tz(data: dict[str, JSONValue]) -> dt.tzinfo | None:
+    spec = data.get("tz")
+    if spec is None:
+        return None
+    if not isinstance(spec, dict):
+        raise CorruptArtifactError(f"malformed time zone {spec!r}")
+    if "zone" in spec:
+        return zoneinfo.ZoneInfo(_str(spec, "zone"))
+    offset = spec.get("offset")
+    if not isinstance(offset, int):
+        raise CorruptArtifactError(f"malformed time zone {spec!r}")
+    delta = dt.timedelta(microseconds=offset)
+    return dt.timezone(delta, _str(spec, "name")) if "name" in spec else dt.timezone(delta)
+
+
+def _decode_numpy(data: dict[str, JSONValue]) -> object:
+    import numpy as np
+
+    dtype = np.dtype(_str(data, "$numpy"))
+    if "text" in data:
+        item = decode(data["text"])
+        return np.array(item, dtype=dtype)[()]
+    return np.frombuffer(base64.b64decode(_str(data, "bytes"), validate=True), dtype=dtype)[0]
+
+
+def _decode_record(data: dict[str, JSONValue]) -> object:
+    cls = _import_class(_str(data, "$record"))
+    fields = data.get("fields")
+    if not isinstance(fields, dict):
+        raise CorruptArtifactError(f"malformed record fields for {cls.__qualname__}")
+    values = {name: decode(v) for name, v in fields.items()}
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as exc:
+        raise CorruptArtifactError(
+            f"cannot rebuild {_class_label(cls)} from its stored fields ({exc}); the class has changed since the "
+            f"value was written: read it with the code that wrote it (zen rerun) or migrate the class."
+        ) from exc
 
 
 def _decode_tagged(tag: str, data: dict[str, JSONValue]) -> object:
-    payload = data[tag]
-    if tag == "$float" and isinstance(payload, str):
-        return float(payload)
-    if tag == "$bytes" and isinstance(payload, str):
-        return base64.b64decode(payload.encode("ascii"), validate=True)
-    if tag in ("$tuple", "$set", "$frozenset") and isinstance(payload, list):
-        items = [decode(v) for v in payload]
+    if tag == "$float":
+        return _decode_float(_str(data, tag))
+    if tag == "$int":
+        return int(_str(data, tag), 16)
+    if tag == "$complex":
+        real, imag = (decode(v) for v in _list(data, tag))
+        if not isinstance(real, float) or not isinstance(imag, float):
+            raise CorruptArtifactError("malformed $complex")
+        return complex(real, imag)
+    if tag in ("$bytes", "$bytearray"):
+        raw = base64.b64decode(_str(data, tag).encode("ascii"), validate=True)
+        return raw if tag == "$bytes" else bytearray(raw)
+    if tag in ("$tuple", "$set", "$frozenset"):
+        items = [decode(v) for v in _list(data, tag)]
         return {"$tuple": tuple, "$set": set, "$frozenset": frozenset}[tag](items)
-    if tag == "$dict" and isinstance(payload, list):
-        out: dict[object, object] = {}
-        for pair in payload:
-            if not (isinstance(pair, list) and len(pair) == 2):
-                raise CorruptArtifactError(f"malformed $dict entry {pair!r}")
-            out[decode(pair[0])] = decode(pair[1])
-        return out
-    if tag == "$enum" and isinstance(payload, str):
-        cls = _import_class(payload)
-        return cls(decode(data.get("value")))
-    if tag == "$datetime" and isinstance(payload, str):
-        return dt.datetime.fromisoformat(payload)
-    if tag == "$date" and isinstance(payload, str):
-        return dt.date.fromisoformat(payload)
-    if tag == "$decimal" and isinstance(payload, str):
-        return decimal.Decimal(payload)
-    if tag == "$uuid" and isinstance(payload, str):
-        return uuid.UUID(payload)
-    if tag == "$path" and isinstance(payload, str):
-        return Path(payload)
-    raise CorruptArtifactError(f"unknown or malformed tag {tag!r}")
+    if tag == "$dict":
+        return dict(_pairs(data, tag))
+    if tag == "$ordereddict":
+        return collections.OrderedDict(_pairs(data, tag))
+    if tag == "$counter":
+        return collections.Counter(dict(_pairs(data, tag)))
+    if tag == "$defaultdict":
+        factory_path = data.get("factory")
+        factory = None if factory_path is None else _resolve(_str(data, "factory"))
+        if factory is not None and not callable(factory):
+            raise CorruptArtifactError(f"the default factory {factory_path} is not callable")
+        return collections.defaultdict(factory, _pairs(data, tag))
+    if tag == "$enum":
+        return _import_class(_str(data, tag))(decode(data.get("value")))
+    if tag == "$namedtuple":
+        return _import_class(_str(data, tag))(*(decode(v) for v in _list(data, "items")))
+    if tag == "$record":
+        return _decode_record(data)
+    if tag == "$datetime":
+        moment = dt.datetime.fromisoformat(_str(data, tag))
+        if "tz" in data:
+            moment = moment.replace(tzinfo=_decode_tz(data))
+        return moment.replace(fold=1) if data.get("fold") == 1 else moment
+    if tag == "$time":
+        clock = dt.time.fromisoformat(_str(data, tag)).replace(tzinfo=_decode_tz(data))
+        return clock.replace(fold=1) if data.get("fold") == 1 else clock
+    if tag == "$date":
+        return dt.date.fromisoformat(_str(data, tag))
+    if tag == "$timedelta":
+        days, seconds, micros = _list(data, tag)
+        if not all(isinstance(n, int) for n in (days, seconds, micros)):
+            raise CorruptArtifactError("malformed $timedelta")
+        return dt.timedelta(days=days, seconds=seconds, microseconds=micros)  # type: ignore[arg-type]  # checked ints
+    if tag == "$decimal":
+        return decimal.Decimal(_str(data, tag))
+    if tag == "$uuid":
+        return uuid.UUID(_str(data, tag))
+    if tag == "$path":
+        path_class = _PATH_CLASSES.get(str(data.get("class", "PosixPath" if sys.platform != "win32" else "")), Path)
+        return path_class(_str(data, tag))
+    if tag == "$numpy":
+        return _decode_numpy(data)
+    raise CorruptArtifactError(f"unknown tag {tag!r}")
 
 
 def decode(data: JSONValue) -> object:
@@ -137,12 +446,17 @@ def decode(data: JSONValue) -> object:
     if isinstance(data, dict):
         tags = [k for k in data if k.startswith("$")]
         if tags:
-            return _decode_tagged(tags[0], data)
+            try:
+                return _decode_tagged(tags[0], data)
+            except (ValueError, TypeError, KeyError, struct.error) as exc:
+                if isinstance(exc, CorruptArtifactError):
+                    raise
+                raise CorruptArtifactError(f"malformed {tags[0]} value: {exc}") from exc
         return {k: decode(v) for k, v in data.items()}
     return data
 
 
-def _read_envelope(artifact: ArtifactLocation, fmt: str, version: int) -> dict[str, JSONValue]:
+def _read_envelope(artifact: ArtifactLocation, fmt: str, versions: tuple[int, ...]) -> dict[str, JSONValue]:
     path = Path(artifact.uri) / _FILE
     try:
         text = path.read_text(encoding="utf-8")
@@ -154,9 +468,10 @@ def _read_envelope(artifact: ArtifactLocation, fmt: str, version: int) -> dict[s
         raise CorruptArtifactError(f"{path} is not valid {fmt} (truncated or corrupt): {exc}") from exc
     if not isinstance(envelope, dict) or envelope.get("format") != fmt:
         raise CorruptArtifactError(f"{path} is not a {fmt} artifact.")
-    if envelope.get("version") != version:
+    if envelope.get("version") not in versions:
         raise CorruptArtifactError(
-            f"{path} has {fmt} version {envelope.get('version')}, this zen reads version {version}."
+            f"{path} has {fmt} version {envelope.get('version')}; this zen reads versions "
+            f"{', '.join(map(str, versions))}. Upgrade zen to read it."
         )
     return envelope
 
@@ -167,15 +482,17 @@ def _write_envelope(artifact: ArtifactLocation, fmt: str, version: int, body: di
 
 
 class JsonMaterializer(Materializer[object]):
-    """Plain Python values as tagged JSON: exact types round-trip (tuples stay tuples, NaN stays NaN)."""
+    """Plain Python values as tagged JSON: a value reads back equal and of its exact class, or is refused."""
 
     TYPES: ClassVar[tuple[type, ...]] = (
         type(None),
         bool,
         int,
         float,
+        complex,
         str,
         bytes,
+        bytearray,
         list,
         tuple,
         dict,
@@ -183,27 +500,29 @@ class JsonMaterializer(Materializer[object]):
         frozenset,
         enum.Enum,
         dt.date,
+        dt.time,
+        dt.timedelta,
         decimal.Decimal,
         uuid.UUID,
         PurePath,
     )
     FORMAT: ClassVar[str] = "zen-json"
-    FORMAT_VERSION: ClassVar[int] = 1
+    FORMAT_VERSION: ClassVar[int] = 2
     DESCRIPTION: ClassVar[str] = "plain Python values as tagged JSON"
 
     def write(self, value: object, artifact: ArtifactLocation) -> None:
-        """Write ``value`` to ``value.json``."""
+        """Write ``value`` to ``value.json`` (refused, with the spot named, when it would not read back as is)."""
         _write_envelope(artifact, self.FORMAT, self.FORMAT_VERSION, {"value": encode(value)})
 
     def read(self, artifact: ArtifactLocation) -> object:
         """Read ``value.json`` back with exact types."""
-        envelope = _read_envelope(artifact, self.FORMAT, self.FORMAT_VERSION)
+        envelope = _read_envelope(artifact, self.FORMAT, (1, 2))
         return decode(envelope.get("value"))
 
     def metadata(self, value: object) -> dict[str, JSONValue]:
         """The Python type, and the length of containers and strings."""
         meta: dict[str, JSONValue] = {"python_type": type(value).__name__}
-        if isinstance(value, (str, bytes, list, tuple, dict, set, frozenset)):
+        if isinstance(value, (str, bytes, bytearray, list, tuple, dict, set, frozenset)):
             meta["length"] = len(value)
         return meta
 
@@ -212,35 +531,43 @@ class JsonMaterializer(Materializer[object]):
         return json_preview(Path(artifact.uri) / _FILE)
 
 
-_RECORDS: Final = cattrs.preconf.json.make_converter()
+_LEGACY_RECORDS: Final = cattrs.preconf.json.make_converter()
+"""Reads version 1 record files, which were unstructured by cattrs from the class's annotations."""
 
 
 class RecordMaterializer(Materializer[object]):
-    """attrs classes and dataclasses, through cattrs, with the class's import path recorded."""
+    """attrs classes and dataclasses, with every nested record's class recorded (so unions and subclasses of
+    field types come back as they were)."""
 
     TYPES: ClassVar[tuple[type, ...]] = ()
     READ_TYPES: ClassVar[tuple[type, ...]] = (object,)
     FORMAT: ClassVar[str] = "zen-record-json"
-    FORMAT_VERSION: ClassVar[int] = 1
-    DESCRIPTION: ClassVar[str] = "attrs classes and dataclasses as JSON (via cattrs)"
+    FORMAT_VERSION: ClassVar[int] = 2
+    DESCRIPTION: ClassVar[str] = "attrs classes and dataclasses as tagged JSON"
 
     def write(self, value: object, artifact: ArtifactLocation) -> None:
-        """Write the record's fields and its class path."""
+        """Write the record's init fields, tagged with its class path."""
         cls = type(value)
         if not (attrs.has(cls) or dataclasses.is_dataclass(cls)):
-            raise TypeError(f"{cls.__name__} is neither an attrs class nor a dataclass")
-        body: dict[str, JSONValue] = {"class": _import_path(cls), "value": encode_record(value)}
-        _write_envelope(artifact, self.FORMAT, self.FORMAT_VERSION, body)
+            raise UnstorableValueError(
+                value_type=_class_label(cls),
+                where="value",
+                problem="it is neither an attrs class nor a dataclass",
+                fix="Choose a materializer for its type.",
+            )
+        _write_envelope(artifact, self.FORMAT, self.FORMAT_VERSION, {"value": encode(value)})
 
     def read(self, artifact: ArtifactLocation) -> object:
-        """Rebuild the record (its class must be importable)."""
-        envelope = _read_envelope(artifact, self.FORMAT, self.FORMAT_VERSION)
+        """Rebuild the record (its class, and those of nested records, must be importable)."""
+        envelope = _read_envelope(artifact, self.FORMAT, (1, 2))
+        if envelope.get("version") == 2:
+            return decode(envelope.get("value"))
         path = envelope.get("class")
         if not isinstance(path, str):
             raise CorruptArtifactError(f"{artifact.uri}: the record's class is not recorded.")
         cls = _import_class(path)
         try:
-            return _RECORDS.structure(decode(envelope.get("value")), cls)
+            return _LEGACY_RECORDS.structure(decode(envelope.get("value")), cls)
         except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
             raise CorruptArtifactError(f"{artifact.uri}: cannot rebuild {path} from the stored fields: {exc}") from exc
 
@@ -251,11 +578,6 @@ class RecordMaterializer(Materializer[object]):
     def visualize(self, artifact: ArtifactLocation) -> Visualization | None:
         """The record's class and fields as stored (the class is not imported)."""
         return json_preview(Path(artifact.uri) / _FILE)
-
-
-def encode_record(value: object) -> JSONValue:
-    """Unstructure with cattrs, then tag what JSON cannot say (NaN, bytes, tuples)."""
-    return encode(_RECORDS.unstructure(value))
 
 
 class PickleMaterializer(Materializer[object]):
@@ -295,8 +617,7 @@ class PickleMaterializer(Materializer[object]):
             raise CorruptArtifactError(f"{path} is not a valid pickle (truncated or corrupt): {exc}") from exc
 
 
-def register(registry: MaterializerRegistry) -> None:
-    """Register the built-ins (pickle only as a reader of its own format, never as a writer by type)."""
-    registry.register(JsonMaterializer)
-    registry.register_record_writer(RecordMaterializer)
-    registry.register(PickleMaterializer, writer=False)
+WRITERS: Final = (JsonMaterializer,)
+VIEWS: Final = (PickleMaterializer,)
+"""Pickle reads its own format, but is never chosen by type."""
+RECORD_WRITER: Final = RecordMaterializer

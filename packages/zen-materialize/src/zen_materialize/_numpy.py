@@ -1,24 +1,30 @@
-"""NumPy arrays as ``.npy`` files (never pickled), with a memory-mapped read view for large arrays."""
+"""NumPy arrays as ``.npy`` files (never pickled), a memory-mapped read view, and NumPy scalars.
+
+An array is written in C order whatever its memory layout (layout is not part of an array's value), so one value
+has one set of bytes. The dtype, including byte order, and every bit of the data (NaN payloads, ``-0.0``) are
+kept. ``numpy.matrix``, ``numpy.recarray`` and ``numpy.memmap`` values are stored as ``matrix.npy``,
+``recarray.npy`` and ``memmap.npy`` and come back as their class; masked arrays, arrays of Python objects and
+other subclasses are refused when written.
+"""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Final
 
 import numpy as np
 
 from zen_materialize._base import ArtifactLocation, Materializer
 from zen_materialize._previews import npy_preview
 from zen_materialize._visualization import Visualization
-from zen_materialize.errors import CorruptArtifactError
+from zen_materialize.errors import CorruptArtifactError, UnstorableValueError
 from zen_types import JSONValue
 
-if TYPE_CHECKING:
-    from zen_materialize._registry import MaterializerRegistry
+__all__ = ["VIEWS", "WRITERS", "NumpyMaterializer", "NumpyMemmapView", "NumpyScalarMaterializer"]
 
-__all__ = ["NumpyMaterializer", "NumpyMemmapView", "register"]
-
-_FILE = "array.npy"
+_FILE: Final = "array.npy"
+_TAGGED: Final[dict[type, str]] = {np.matrix: "matrix", np.recarray: "recarray", np.memmap: "memmap"}
 
 
 def _load(path: Path, *, mmap: bool) -> object:
@@ -28,11 +34,43 @@ def _load(path: Path, *, mmap: bool) -> object:
         raise CorruptArtifactError(f"{path} is missing: the artifact is incomplete.") from exc
     except (ValueError, OSError, EOFError) as exc:
         raise CorruptArtifactError(f"{path} is not a valid .npy file (truncated or corrupt): {exc}") from exc
+    if not isinstance(loaded, np.ndarray):
+        raise CorruptArtifactError(f"{path} does not hold one array.")
     return loaded
 
 
+def _refuse(value: object, problem: str, fix: str) -> UnstorableValueError:
+    cls = type(value)
+    return UnstorableValueError(
+        value_type=f"{cls.__module__}.{cls.__qualname__}", where="value", problem=problem, fix=fix
+    )
+
+
+def _stored(folder: Path) -> tuple[Path, str | None]:
+    """The array file in ``folder`` and the class its name records (``array.npy``: a plain ndarray)."""
+    for tag in _TAGGED.values():
+        tagged = folder / f"{tag}.npy"
+        if tagged.exists():
+            return tagged, tag
+    return folder / _FILE, None
+
+
+def _rebuild(path: Path, tag: str | None) -> object:
+    if tag == "memmap":
+        return _load(path, mmap=True)
+    array = _load(path, mmap=False)
+    assert isinstance(array, np.ndarray)
+    if tag == "matrix":
+        with warnings.catch_warnings():  # numpy discourages matrix; the value was one when written
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            return np.asmatrix(array)
+    if tag == "recarray":
+        return array.view(np.recarray)
+    return array
+
+
 class NumpyMaterializer(Materializer[object]):
-    """``numpy.ndarray`` as ``array.npy`` (format version 1 of the .npy spec as NumPy writes it; no pickles)."""
+    """``numpy.ndarray`` as ``array.npy`` (the .npy format as NumPy writes it, C order, no pickles)."""
 
     TYPES: ClassVar[tuple[type, ...]] = (np.ndarray,)
     FORMAT: ClassVar[str] = "npy"
@@ -40,20 +78,37 @@ class NumpyMaterializer(Materializer[object]):
     DESCRIPTION: ClassVar[str] = "NumPy array (.npy, no pickle)"
 
     def write(self, value: object, artifact: ArtifactLocation) -> None:
-        """Save the array; object arrays are refused (they would need pickle)."""
+        """Save the array in C order; object arrays, masked arrays and unknown subclasses are refused."""
         if not isinstance(value, np.ndarray):
-            raise TypeError(f"NumpyMaterializer writes numpy arrays, not {type(value).__name__}")
-        if value.dtype.hasobject:
-            raise TypeError(
-                "NumpyMaterializer cannot store arrays of Python objects without pickle; convert the array to a "
-                "numeric or string dtype, or choose PickleMaterializer explicitly."
+            raise _refuse(value, "it is not a numpy array", "Choose a materializer for its type.")
+        cls = type(value)
+        if isinstance(value, np.ma.MaskedArray):
+            raise _refuse(
+                value,
+                "a masked array has a mask and a fill value that .npy cannot hold",
+                "Return its .filled(value), or the data and numpy.ma.getmaskarray(a) as two outputs.",
             )
-        with (Path(artifact.uri) / _FILE).open("wb") as handle:
-            np.save(handle, value, allow_pickle=False)
+        if cls is not np.ndarray and cls not in _TAGGED:
+            raise _refuse(
+                value,
+                f"{cls.__qualname__} is a subclass of numpy.ndarray that zen cannot rebuild",
+                "Return numpy.asarray(value), or register a materializer for the subclass.",
+            )
+        if value.dtype.hasobject:
+            raise _refuse(
+                value,
+                f"its dtype {value.dtype} holds Python objects, which .npy stores only with pickle",
+                "Convert it to a numeric or string dtype, or choose PickleMaterializer explicitly.",
+            )
+        name = _FILE if cls is np.ndarray else f"{_TAGGED[cls]}.npy"
+        with (Path(artifact.uri) / name).open("wb") as handle, warnings.catch_warnings():
+            # non-ASCII field names need .npy format 3.0, which every NumPy zen supports (>= 2) reads
+            warnings.filterwarnings("ignore", "Stored array in format 3.0", UserWarning)
+            np.save(handle, np.asarray(value, order="C"), allow_pickle=False)
 
     def read(self, artifact: ArtifactLocation) -> object:
-        """Load the whole array into memory."""
-        return _load(Path(artifact.uri) / _FILE, mmap=False)
+        """Load the whole array into memory (as the class it was written from)."""
+        return _rebuild(*_stored(Path(artifact.uri)))
 
     def metadata(self, value: object) -> dict[str, JSONValue]:
         """Shape, dtype and size in bytes."""
@@ -63,7 +118,7 @@ class NumpyMaterializer(Materializer[object]):
 
     def visualize(self, artifact: ArtifactLocation) -> Visualization | None:
         """Shape, dtype, statistics and a histogram from the memory-mapped file (or the image itself)."""
-        return npy_preview(Path(artifact.uri) / _FILE)
+        return npy_preview(_stored(Path(artifact.uri))[0])
 
 
 class NumpyMemmapView(Materializer[object]):
@@ -81,10 +136,42 @@ class NumpyMemmapView(Materializer[object]):
 
     def read(self, artifact: ArtifactLocation) -> object:
         """Map the array without reading it into memory."""
-        return _load(Path(artifact.uri) / _FILE, mmap=True)
+        return _load(_stored(Path(artifact.uri))[0], mmap=True)
 
 
-def register(registry: MaterializerRegistry) -> None:
-    """Register the NumPy materializer and its memory-mapped view."""
-    registry.register(NumpyMaterializer)
-    registry.register(NumpyMemmapView, writer=False)
+class NumpyScalarMaterializer(Materializer[object]):
+    """A NumPy scalar (``numpy.float64``, ``numpy.bool``, ``numpy.str_``, ``numpy.datetime64``...) as a 0-d
+    ``.npy``: its dtype and bits come back exactly."""
+
+    TYPES: ClassVar[tuple[type, ...]] = (np.generic,)
+    FORMAT: ClassVar[str] = "npy-scalar"
+    FORMAT_VERSION: ClassVar[int] = 1
+    DESCRIPTION: ClassVar[str] = "NumPy scalar (0-d .npy)"
+
+    def write(self, value: object, artifact: ArtifactLocation) -> None:
+        """Save the scalar as a 0-d array."""
+        if not isinstance(value, np.generic):
+            raise _refuse(value, "it is not a NumPy scalar", "Choose a materializer for its type.")
+        array = np.asarray(value)
+        if array.dtype.hasobject:
+            raise _refuse(value, "it holds a Python object", "Store the object itself.")
+        with (Path(artifact.uri) / _FILE).open("wb") as handle:
+            np.save(handle, array, allow_pickle=False)
+
+    def read(self, artifact: ArtifactLocation) -> object:
+        """Load the 0-d array and return its scalar."""
+        path = Path(artifact.uri) / _FILE
+        array = _load(path, mmap=False)
+        assert isinstance(array, np.ndarray)
+        if array.ndim != 0:
+            raise CorruptArtifactError(f"{path} holds an array of shape {array.shape}, not a scalar.")
+        scalar: object = array[()]
+        return scalar
+
+    def metadata(self, value: object) -> dict[str, JSONValue]:
+        """The scalar's dtype."""
+        return {"dtype": str(np.asarray(value).dtype)}
+
+
+WRITERS: Final = (NumpyMaterializer, NumpyScalarMaterializer)
+VIEWS: Final = (NumpyMemmapView,)

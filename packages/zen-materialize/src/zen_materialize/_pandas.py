@@ -1,55 +1,328 @@
-"""pandas DataFrames and Series as parquet through pyarrow (index and dtypes kept)."""
+"""pandas DataFrames and Series as parquet through pyarrow, checked to read back as written.
+
+A frame is stored as ``data.parquet``: pyarrow's pandas metadata keeps the index, dtypes and ``attrs``, and a
+``zen`` entry of the schema metadata keeps what parquet loses and zen restores: the exact class (a DataFrame or
+Series subclass is rebuilt from its import path), a ``RangeIndex`` of column labels, the index's ``freq``, and
+datetime units parquet widens (``datetime64[s]`` is stored as milliseconds). A Series is stored as a one-column
+frame; its name is kept with zen-json's tags, so a tuple name stays a tuple.
+
+Everything else pyarrow would change is refused when written, never discovered when read: the write reads the
+file back and compares class, labels, index, each column's dtype, values and cell types, ``attrs`` and flags; a
+difference is an ``UnstorableValueError`` naming the column. Cases refused early with a precise fix: complex
+columns, cells holding dicts, lists, sets, tuples or arrays, ints beyond 64 bits, duplicate column labels, and
+columns pyarrow cannot convert (mixed types).
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
+import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Final
 
 import pandas as pd
 import pyarrow
+import pyarrow.parquet as pq
 
 from zen_materialize._base import ArtifactLocation, Materializer
+from zen_materialize._builtins import decode, encode
 from zen_materialize._previews import parquet_preview
 from zen_materialize._visualization import Visualization
-from zen_materialize.errors import CorruptArtifactError
+from zen_materialize.errors import CorruptArtifactError, UnstorableValueError
 from zen_types import JSONValue
 
-if TYPE_CHECKING:
-    from zen_materialize._registry import MaterializerRegistry
+__all__ = ["WRITERS", "DataFrameMaterializer", "SeriesMaterializer"]
 
-__all__ = ["DataFrameMaterializer", "SeriesMaterializer", "register"]
+_FILE: Final = "data.parquet"
+_SERIES_FILE: Final = "series.json"
+_SERIES_COLUMN: Final = "values"
+_INT64: Final = 2**63
+_CONTAINERS: Final = (dict, list, set, frozenset, tuple)
 
-_FILE = "data.parquet"
+
+def _label(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _read_frame(path: Path) -> object:
+class _Check:
+    """Refusals for one value being written."""
+
+    def __init__(self, value: object) -> None:
+        self.value_type = _label(type(value))
+
+    def refuse(self, where: str, problem: str, fix: str) -> UnstorableValueError:
+        return UnstorableValueError(value_type=self.value_type, where=where, problem=problem, fix=fix)
+
+    def class_path(self, cls: type, base: type) -> str | None:
+        """``None`` for the base class itself; the import path of a subclass that can be imported back."""
+        if cls is base:
+            return None
+        path = f"{cls.__module__}:{cls.__qualname__}"
+        try:
+            found: object = importlib.import_module(cls.__module__)
+            for part in cls.__qualname__.split("."):
+                found = getattr(found, part)
+        except (ImportError, AttributeError):
+            found = None
+        if found is not cls:
+            raise self.refuse(
+                "value",
+                f"{cls.__qualname__} cannot be imported back as {path} (it is defined inside a function)",
+                f"Define {cls.__qualname__} at module level, or return a plain {base.__name__}.",
+            )
+        return path
+
+    def columns(self, frame: object) -> None:
+        """Refuse what pyarrow cannot store, column by column, before writing anything."""
+        assert isinstance(frame, pd.DataFrame)
+        labels = frame.columns
+        levels = list(labels.levels) if isinstance(labels, pd.MultiIndex) else [labels]
+        odd = [v for level in levels if level.dtype == object for v in level if type(v) is not str]
+        if odd:
+            raise self.refuse(
+                "the column labels",
+                f"the label {odd[0]!r} is a {type(odd[0]).__name__}; parquet stores column labels as text, so "
+                f"it would come back as {str(odd[0])!r}",
+                "Use labels of one type: strings (frame.columns = [str(c) for c in frame.columns]) or numbers.",
+            )
+        if frame.columns.has_duplicates:
+            dup = frame.columns[frame.columns.duplicated()][0]
+            raise self.refuse(
+                f"column {dup!r}",
+                "the label is used by several columns, which parquet cannot store",
+                "Give every column its own label.",
+            )
+        for position in range(frame.shape[1]):
+            name = frame.columns[position]
+            column = frame.iloc[:, position]
+            if column.dtype.kind == "c":
+                raise self.refuse(
+                    f"column {name!r}",
+                    f"its dtype {column.dtype} is complex, which parquet cannot store",
+                    "Store the .real and .imag parts as two float columns.",
+                )
+            if column.dtype == object:
+                self.cells(name, column)
+
+    def cells(self, name: object, column: object) -> None:
+        assert isinstance(column, pd.Series)
+        for row, cell in zip(column.index, column.array, strict=True):
+            if isinstance(cell, _CONTAINERS) or type(cell).__name__ == "ndarray":
+                raise self.refuse(
+                    f"column {name!r}, row {row!r}",
+                    f"the cell holds a {type(cell).__name__}, which pyarrow rewrites (dicts are merged, lists "
+                    f"come back as arrays)",
+                    "Store such cells as JSON text, or store the structure with zen-json (a dict or list output).",
+                )
+            if type(cell) is int and not -_INT64 <= cell < _INT64:
+                raise self.refuse(
+                    f"column {name!r}, row {row!r}",
+                    "the int does not fit in 64 bits",
+                    "Store it as text (str(n)), or return the numbers as a list (zen-json keeps any int).",
+                )
+
+
+def _frame_meta(frame: object, class_path: str | None) -> dict[str, JSONValue]:
+    assert isinstance(frame, pd.DataFrame)
+    meta: dict[str, JSONValue] = {"class": class_path}
+    if type(frame.columns) is pd.RangeIndex:
+        columns = frame.columns
+        meta["range_columns"] = [columns.start, columns.stop, columns.step]
+    index = frame.index
+    freq = getattr(index, "freq", None)
+    if freq is not None and isinstance(index, (pd.DatetimeIndex, pd.TimedeltaIndex)):
+        meta["freq"] = freq.freqstr
+    meta["dtypes"] = [str(t) for t in frame.dtypes]
+    if isinstance(index, (pd.DatetimeIndex, pd.TimedeltaIndex)):
+        meta["index_dtype"] = str(index.dtype)
+    return meta
+
+
+def _restore(frame: object, meta: dict[str, JSONValue]) -> object:
+    assert isinstance(frame, pd.DataFrame)
+    dtypes = meta.get("dtypes")
+    if isinstance(dtypes, list) and len(dtypes) == frame.shape[1]:
+        for position, wanted in enumerate(dtypes):
+            column = frame.iloc[:, position]
+            if str(column.dtype) != wanted and column.dtype.kind in "Mm":
+                frame.isetitem(position, column.astype(str(wanted)))
+    index_dtype = meta.get("index_dtype")
+    if isinstance(index_dtype, str) and str(frame.index.dtype) != index_dtype:
+        frame.index = frame.index.astype(index_dtype)
+    freq = meta.get("freq")
+    if isinstance(freq, str) and isinstance(frame.index, pd.DatetimeIndex):
+        frame.index = pd.DatetimeIndex(frame.index, freq=freq)
+    elif isinstance(freq, str) and isinstance(frame.index, pd.TimedeltaIndex):
+        frame.index = pd.TimedeltaIndex(frame.index, freq=freq)
+    range_columns = meta.get("range_columns")
+    if isinstance(range_columns, list) and len(range_columns) == 3:
+        start, stop, step = (int(n) for n in range_columns)  # type: ignore[arg-type]  # ints written by _frame_meta
+        frame.columns = pd.RangeIndex(start, stop, step, name=frame.columns.name)
+    return frame
+
+
+def _rebuild_class(value: object, path: JSONValue) -> object:
+    if not isinstance(path, str):
+        return value
+    module, _, qualname = path.partition(":")
     try:
+        found: object = importlib.import_module(module)
+        for part in qualname.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError) as exc:
+        raise CorruptArtifactError(f"the stored frame needs class {path}, which cannot be imported ({exc}).") from exc
+    if not callable(found):
+        raise CorruptArtifactError(f"{path} is not a class.")
+    rebuilt: object = found(value)
+    return rebuilt
+
+
+_ZEN_KEY: Final = b"zen"
+_ATTRS_KEY: Final = b"PANDAS_ATTRS"  # where pandas itself keeps attrs, so pandas.read_parquet finds them too
+
+
+def _write_frame(frame: object, folder: Path, meta: dict[str, JSONValue], check: _Check) -> None:
+    assert isinstance(frame, pd.DataFrame)
+    check.columns(frame)
+    try:
+        with warnings.catch_warnings():
+            # pyarrow reads .values of tz-aware data, which newer pandas warns about; the data itself is kept
+            warnings.filterwarnings("ignore", r".*values returning an ndarray that drops timezone", Warning)
+            table = pyarrow.Table.from_pandas(frame, preserve_index=None)
+        extra = {_ZEN_KEY: json.dumps(meta, separators=(",", ":"))}
+        if frame.attrs:
+            extra[_ATTRS_KEY] = json.dumps(frame.attrs)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
+        pq.write_table(table, folder / _FILE)
+    except (pyarrow.ArrowException, OverflowError, TypeError, ValueError) as exc:
+        raise check.refuse(_culprit(frame), f"pyarrow cannot store it ({exc})", _CONVERT_FIX) from exc
+
+
+_CONVERT_FIX: Final = "Give the column one type per column (for example .astype(str)), or drop it."
+
+
+def _culprit(frame: object) -> str:
+    """The first column pyarrow cannot convert (only computed when a write failed)."""
+    assert isinstance(frame, pd.DataFrame)
+    for position in range(frame.shape[1]):
+        try:
+            pyarrow.Table.from_pandas(frame.iloc[:, [position]], preserve_index=False)
+        except (pyarrow.ArrowException, OverflowError, TypeError, ValueError):
+            return f"column {frame.columns[position]!r}"
+    return "its index or attrs"
+
+
+def _read_frame(folder: Path) -> tuple[object, dict[str, JSONValue]]:
+    """The frame as pyarrow reads it back, restored, and zen's metadata (empty for files written before it)."""
+    path = folder / _FILE
+    try:
+        stored = pq.read_schema(path).metadata or {}
         frame: object = pd.read_parquet(path, engine="pyarrow")
-        return frame
+        meta: object = json.loads(stored[_ZEN_KEY]) if _ZEN_KEY in stored else {}
     except FileNotFoundError as exc:
         raise CorruptArtifactError(f"{path} is missing: the artifact is incomplete.") from exc
     except (pyarrow.ArrowException, OSError, ValueError) as exc:
         raise CorruptArtifactError(f"{path} is not a valid parquet file (truncated or corrupt): {exc}") from exc
+    if not isinstance(frame, pd.DataFrame) or not isinstance(meta, dict):  # pragma: no cover - read_parquet's type
+        raise CorruptArtifactError(f"{path} does not hold a table written by zen.")
+    return _restore(frame, meta), meta
+
+
+def _read_json(path: Path) -> dict[str, JSONValue]:
+    try:
+        loaded: object = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise CorruptArtifactError(f"{path} is missing: the artifact is incomplete.") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CorruptArtifactError(f"{path} is corrupt: {exc}") from exc
+    if not isinstance(loaded, dict):
+        raise CorruptArtifactError(f"{path} is corrupt.")
+    return loaded
+
+
+def _same_attrs(a: object, b: object) -> bool:
+    try:
+        return encode(a) == encode(b)
+    except UnstorableValueError:
+        return False
+
+
+def _difference(written: object, back: object) -> tuple[str, str] | None:
+    """Where and how ``back`` differs from ``written`` (``None`` when it is the same value)."""
+    assert isinstance(written, pd.DataFrame) and isinstance(back, pd.DataFrame)
+    if not (type(back.columns) is type(written.columns) and back.columns.equals(written.columns)) or (
+        back.columns.dtype != written.columns.dtype or back.columns.names != written.columns.names
+    ):
+        return "the column labels", f"{written.columns!r} come back as {back.columns!r}"
+    index_problem = _index_difference(written.index, back.index)
+    if index_problem is not None:
+        return "the index", index_problem
+    for position in range(written.shape[1]):
+        name = written.columns[position]
+        a, b = written.iloc[:, position], back.iloc[:, position]
+        if a.dtype != b.dtype:
+            return f"column {name!r}", f"its dtype {a.dtype!r} comes back as {b.dtype!r}"
+        try:
+            pd.testing.assert_series_equal(a, b, check_exact=True, check_names=False, check_index=False)
+        except AssertionError:
+            return f"column {name!r}", "its values come back changed"
+        if a.dtype == object:
+            for row, x, y in zip(a.index, a.array, b.array, strict=True):
+                if type(x) is not type(y):
+                    return f"column {name!r}, row {row!r}", f"a {type(x).__name__} comes back as {type(y).__name__}"
+    if not _same_attrs(written.attrs, back.attrs):
+        return "attrs", f"{written.attrs!r} come back as {back.attrs!r} (attrs are stored as JSON)"
+    if written.flags.allows_duplicate_labels != back.flags.allows_duplicate_labels:
+        return "flags", "allows_duplicate_labels is not kept"
+    return None
+
+
+def _index_difference(a: object, b: object) -> str | None:
+    assert isinstance(a, pd.Index) and isinstance(b, pd.Index)
+    if type(a) is not type(b) or a.dtype != b.dtype or a.names != b.names or not a.equals(b):
+        return f"{a!r} comes back as {b!r}"
+    if getattr(a, "freq", None) != getattr(b, "freq", None):
+        return f"its freq {getattr(a, 'freq', None)!r} is not kept"
+    if isinstance(a, pd.MultiIndex) and isinstance(b, pd.MultiIndex):
+        for level_a, level_b in zip(a.levels, b.levels, strict=True):
+            if level_a.dtype != level_b.dtype:
+                return f"a level's dtype {level_a.dtype} comes back as {level_b.dtype}"
+    elif a.dtype == object:
+        for x, y in zip(a, b, strict=True):
+            if type(x) is not type(y):
+                return f"the label {x!r} ({type(x).__name__}) comes back as {type(y).__name__}"
+    return None
 
 
 class DataFrameMaterializer(Materializer[object]):
-    """``pandas.DataFrame`` as ``data.parquet`` (pyarrow keeps the index and dtypes in its pandas metadata)."""
+    """``pandas.DataFrame`` as ``data.parquet`` + ``frame.json``; refused when it would not read back as is."""
 
     TYPES: ClassVar[tuple[type, ...]] = (pd.DataFrame,)
     FORMAT: ClassVar[str] = "parquet"
-    FORMAT_VERSION: ClassVar[int] = 1
+    FORMAT_VERSION: ClassVar[int] = 2
     DESCRIPTION: ClassVar[str] = "pandas DataFrame (parquet)"
 
     def write(self, value: object, artifact: ArtifactLocation) -> None:
-        """Write the frame with its index."""
+        """Write the frame, then read it back and compare (a difference is refused, naming the column)."""
+        check = _Check(value)
         if not isinstance(value, pd.DataFrame):
-            raise TypeError(f"DataFrameMaterializer writes DataFrames, not {type(value).__name__}")
-        value.to_parquet(Path(artifact.uri) / _FILE, engine="pyarrow", index=True)
+            raise check.refuse("value", "it is not a DataFrame", "Choose a materializer for its type.")
+        folder = Path(artifact.uri)
+        meta = _frame_meta(value, check.class_path(type(value), pd.DataFrame))
+        _write_frame(value, folder, meta, check)
+        back = self.read(artifact)
+        if type(back) is not type(value):
+            raise check.refuse("value", f"it comes back as {type(back).__qualname__}", "Return a plain DataFrame.")
+        assert isinstance(back, pd.DataFrame)
+        found = _difference(value, back)
+        if found is not None:
+            raise check.refuse(found[0], f"{found[1]} after a parquet round trip", _VERIFY_FIX)
 
     def read(self, artifact: ArtifactLocation) -> object:
-        """Read the frame back."""
-        return _read_frame(Path(artifact.uri) / _FILE)
+        """Read the frame back (as the class it was written from)."""
+        frame, meta = _read_frame(Path(artifact.uri))
+        return _rebuild_class(frame, meta.get("class"))
 
     def metadata(self, value: object) -> dict[str, JSONValue]:
         """Rows, columns and dtypes."""
@@ -66,33 +339,56 @@ class DataFrameMaterializer(Materializer[object]):
         return parquet_preview(Path(artifact.uri) / _FILE)
 
 
+_VERIFY_FIX: Final = (
+    "Convert it to something parquet keeps (string labels and categories, one type per column), or choose "
+    "another materializer."
+)
+
+
 class SeriesMaterializer(Materializer[object]):
-    """``pandas.Series`` as a one-column parquet file plus its name."""
+    """``pandas.Series`` as a one-column parquet file; its name (any zen-json value) goes beside it."""
 
     TYPES: ClassVar[tuple[type, ...]] = (pd.Series,)
     FORMAT: ClassVar[str] = "parquet-series"
-    FORMAT_VERSION: ClassVar[int] = 1
+    FORMAT_VERSION: ClassVar[int] = 2
     DESCRIPTION: ClassVar[str] = "pandas Series (parquet)"
 
     def write(self, value: object, artifact: ArtifactLocation) -> None:
-        """Write the series as a frame with one column named ``values``; its name goes beside it."""
+        """Write the series as a frame with one column, then read it back and compare."""
+        check = _Check(value)
         if not isinstance(value, pd.Series):
-            raise TypeError(f"SeriesMaterializer writes Series, not {type(value).__name__}")
-        pd.DataFrame({"values": value}).to_parquet(Path(artifact.uri) / _FILE, engine="pyarrow", index=True)
-        (Path(artifact.uri) / "series.json").write_text(json.dumps({"name": value.name}))
+            raise check.refuse("value", "it is not a Series", "Choose a materializer for its type.")
+        folder = Path(artifact.uri)
+        class_path = check.class_path(type(value), pd.Series)
+        try:
+            name = encode(value.name)
+        except UnstorableValueError as exc:
+            raise check.refuse("its name", exc.problem, exc.fix) from exc
+        frame = pd.Series(value, copy=False).to_frame(name=_SERIES_COLUMN)
+        frame.attrs = dict(value.attrs)
+        _write_frame(frame, folder, _frame_meta(frame, None), check)
+        (folder / _SERIES_FILE).write_text(json.dumps({"name": name, "class": class_path}), encoding="utf-8")
+        back = self.read(artifact)
+        assert isinstance(back, pd.Series)
+        if type(back) is not type(value):
+            raise check.refuse("value", f"it comes back as {type(back).__qualname__}", "Return a plain Series.")
+        found = _difference(frame, back.to_frame(name=_SERIES_COLUMN))
+        if found is None and encode(back.name) != name:
+            found = ("its name", f"{value.name!r} comes back as {back.name!r}")
+        if found is not None:
+            raise check.refuse(found[0].replace(f"column {_SERIES_COLUMN!r}", "its values"), found[1], _VERIFY_FIX)
 
     def read(self, artifact: ArtifactLocation) -> object:
-        """Read the series back with its name."""
-        frame = _read_frame(Path(artifact.uri) / _FILE)
-        if not isinstance(frame, pd.DataFrame):  # pragma: no cover - read_parquet returns frames
+        """Read the series back with its name (and class)."""
+        folder = Path(artifact.uri)
+        frame, _ = _read_frame(folder)
+        meta = _read_json(folder / _SERIES_FILE)
+        if not isinstance(frame, pd.DataFrame) or _SERIES_COLUMN not in frame.columns:
             raise CorruptArtifactError(f"{artifact.uri}: not a series artifact.")
-        try:
-            name = json.loads((Path(artifact.uri) / "series.json").read_text())["name"]
-        except (FileNotFoundError, ValueError, KeyError) as exc:
-            raise CorruptArtifactError(f"{artifact.uri}: series.json is missing or corrupt.") from exc
-        series = frame["values"]
-        series.name = name
-        return series
+        series = frame[_SERIES_COLUMN]
+        series.name = decode(meta.get("name"))
+        series.attrs = dict(frame.attrs)
+        return _rebuild_class(series, meta.get("class"))
 
     def metadata(self, value: object) -> dict[str, JSONValue]:
         """Length and dtype."""
@@ -105,7 +401,4 @@ class SeriesMaterializer(Materializer[object]):
         return parquet_preview(Path(artifact.uri) / _FILE, series=True)
 
 
-def register(registry: MaterializerRegistry) -> None:
-    """Register the pandas materializers."""
-    registry.register(DataFrameMaterializer)
-    registry.register(SeriesMaterializer)
+WRITERS: Final = (DataFrameMaterializer, SeriesMaterializer)

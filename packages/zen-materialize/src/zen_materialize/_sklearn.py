@@ -15,7 +15,7 @@ import io
 import json
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Final
+from typing import ClassVar, Final
 
 import skops.io as sio
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
@@ -23,13 +23,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, Transfo
 from zen_materialize._base import ArtifactKind, ArtifactLocation, Materializer
 from zen_materialize._previews import skops_preview
 from zen_materialize._visualization import Visualization
-from zen_materialize.errors import CorruptArtifactError
+from zen_materialize.errors import CorruptArtifactError, UnstorableValueError
 from zen_types import JSONValue
 
-if TYPE_CHECKING:
-    from zen_materialize._registry import MaterializerRegistry
-
-__all__ = ["SklearnMaterializer", "register"]
+__all__ = ["WRITERS", "SklearnMaterializer"]
 
 _FILE = "model.skops"
 _TRUSTED_PREFIXES: Final = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
@@ -81,10 +78,25 @@ class SklearnMaterializer(Materializer[object]):
     DESCRIPTION: ClassVar[str] = "scikit-learn estimator (skops, no pickle)"
 
     def write(self, value: object, artifact: ArtifactLocation) -> None:
-        """Dump the estimator with skops."""
+        """Dump the estimator with skops; refused when it holds types zen would not trust to load back."""
+        cls = type(value)
+        label = f"{cls.__module__}.{cls.__qualname__}"
         if not isinstance(value, BaseEstimator):
-            raise TypeError(f"SklearnMaterializer writes scikit-learn estimators, not {type(value).__name__}")
-        (Path(artifact.uri) / _FILE).write_bytes(canonical_skops(sio.dumps(value)))
+            raise UnstorableValueError(
+                value_type=label, where="value", problem="it is not a scikit-learn estimator", fix=_OTHER
+            )
+        data = sio.dumps(value)
+        refused = [t for t in sio.get_untrusted_types(data=data) if not t.startswith(_TRUSTED_PREFIXES)]
+        if refused:
+            raise UnstorableValueError(
+                value_type=label,
+                where="value",
+                problem=f"it holds {', '.join(refused)}, which zen does not trust to load back (skops would refuse "
+                f"to read it)",
+                fix="Use scikit-learn, NumPy and SciPy parts only (no functions of your own in FunctionTransformer "
+                "and the like), or choose PickleMaterializer explicitly for this output.",
+            )
+        (Path(artifact.uri) / _FILE).write_bytes(canonical_skops(data))
 
     def read(self, artifact: ArtifactLocation) -> object:
         """Load with skops, trusting only scikit-learn, NumPy and SciPy types."""
@@ -119,6 +131,5 @@ class SklearnMaterializer(Materializer[object]):
         return skops_preview(Path(artifact.uri) / _FILE)
 
 
-def register(registry: MaterializerRegistry) -> None:
-    """Register the scikit-learn materializer."""
-    registry.register(SklearnMaterializer)
+_OTHER: Final = "Choose a materializer for its type."
+WRITERS: Final = (SklearnMaterializer,)

@@ -1,0 +1,42 @@
+"""A two-step pipeline per declared type, for running tricky values through real runs (fresh and cached).
+
+``case_pipeline(tp)`` builds, for a declared type ``tp``: ``produce() -> tp`` returning ``VALUE["value"]``, and
+``consume(x: Input[tp], config) -> bool`` answering whether what it read is exactly that value. Changing the
+config's ``nonce`` re-runs ``consume`` while ``produce`` is cached, so the value is read back from the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from zen_materialize.testing import same_value
+from zen_run import BaseStepConfig, Input, pipeline, step
+from zen_types import PipelineInstance
+
+VALUE: dict[str, object] = {}
+EQUAL: dict[str, Callable[[object, object], bool]] = {"equal": same_value}
+
+
+class Nonce(BaseStepConfig):
+    """Changes to re-run the reading step."""
+
+    nonce: int = 0
+
+
+def case_pipeline(tp: object, nonce: int) -> PipelineInstance:
+    """The bound two-step pipeline for values declared as ``tp``."""
+
+    def produce() -> object:
+        return VALUE["value"]
+
+    def consume(x: Input[object], config: Nonce) -> bool:
+        return EQUAL["equal"](x.read(), VALUE["value"])
+
+    produce.__annotations__ = {"return": tp}
+    consume.__annotations__ = {"x": Input[tp], "config": Nonce, "return": bool}  # type: ignore[valid-type]  # built at run time
+
+    @pipeline
+    def fidelity(source, reader) -> None:  # type: ignore[no-untyped-def]  # slots are untyped here
+        reader(source())
+
+    return fidelity(source=step(produce)(), reader=step(consume)(Nonce(nonce=nonce)))
