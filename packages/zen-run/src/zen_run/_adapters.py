@@ -20,6 +20,7 @@ from zen_materialize import (
     Materializer,
     MaterializerError,
     MaterializerRegistry,
+    write_artifact,
 )
 from zen_materialize import default_registry as _materialize_registry
 from zen_run.errors import StackError
@@ -283,8 +284,7 @@ class Stores:
         """Write a returned value with its materializer and commit it atomically."""
         staged = self.artifacts.stage()
         try:
-            materializer.write(value, staged)
-            metadata = materializer.metadata(value)
+            metadata = write_artifact(materializer, value, staged, artifact=output_name, step=step_name)
         except BaseException:
             self.artifacts.discard(staged)
             raise
@@ -319,10 +319,14 @@ class Stores:
                 f"artifact {artifact.artifact_id} holds files a step wrote itself (no materializer); "
                 f"read them under its uri: {path}"
             )
-        elif as_type is None:
-            chosen = registry.by_name(artifact.materializer, format=artifact.format)
         else:
-            chosen = registry.reader_for(artifact.format, as_type)
+            return registry.read(
+                Location(str(path)),
+                format=artifact.format,
+                as_type=as_type,
+                materializer=artifact.materializer,
+                name=f"{artifact.artifact_id} ({artifact.type_name})",
+            )
         return chosen.read(Location(str(path)))
 
     # -- maintenance -------------------------------------------------------------------------------------------

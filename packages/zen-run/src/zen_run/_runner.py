@@ -17,6 +17,7 @@ from pathlib import Path
 
 import attrs
 
+from zen_materialize import ArtifactWriteError, write_artifact
 from zen_run import _adapters as ad
 from zen_run._cache import CacheComponents, config_digest
 from zen_run._client import Client, Run
@@ -219,6 +220,13 @@ class _Execution:
         except (OutputTypeError, WiringError) as exc:
             self._record_failure(step, components, step_started, str(exc), staged)
             raise
+        except ArtifactWriteError as exc:
+            self._record_failure(step, components, step_started, str(exc), staged)
+            raise StepFailedError(
+                f'Step "{step.slot}" ({step.instance.name}) of run {self.run_id} failed: {exc}',
+                run_id=self.run_id,
+                step_name=step.slot,
+            ) from exc
         self._record(
             step,
             StepStatus.COMPLETED,
@@ -360,7 +368,7 @@ class _Execution:
 
         def store(value: object) -> None:
             self._check_type(step, name, declared, value)
-            writer.write(value, staged)
+            write_artifact(writer, value, staged, artifact=name, step=step.slot)
             self.written_values[(step.slot, name)] = value
 
         return Output(uri=staged.uri, store=store, name=name)
