@@ -128,7 +128,7 @@ def main() -> None:
     run_b = strong.run(run_name="c=0.01")
     for run in (run_a, run_b):
         acc = run.steps["evaluator"].outputs["accuracy"].read()
-        print(f"{run.id} ({run.name}): accuracy {acc:.3f}")
+        print(f"{run.id}: accuracy {acc:.3f}")
     comparison = Client().compare(run_a.id, run_b.id)
     print("\n".join(describe_comparison(comparison)))
 
@@ -138,5 +138,3 @@ if __name__ == "__main__":
     from examples.sklearn_pipeline import main as main_from_module  # steps pinned by module name, not __main__
 
     main_from_module()
-    sys.exit(0)
-    main()

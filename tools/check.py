@@ -71,7 +71,7 @@ def main(argv: list[str]) -> None:
     _ensure_node()
     _stage("ruff lint", [py, "-m", "ruff", "check", "."])
     _stage("ruff format", [py, "-m", "ruff", "format", "--check", "."])
-    _stage("mypy --strict", [py, "-m", "mypy", "--config-file", "mypy.ini", "packages", "tests", "tools"])
+    _stage("mypy --strict", [py, "-m", "mypy", "--config-file", "mypy.ini", "packages", "tests", "tools", "examples"])
     _ensure_postgres()
     _stage("chromium (browser tests)", [py, "-m", "tools.chromium"])
     workers = os.environ.get("ZEN_TEST_WORKERS", "2")
