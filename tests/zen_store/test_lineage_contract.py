@@ -119,6 +119,19 @@ def test_run_prefix_is_literal_not_a_pattern(db: LineageStore) -> None:
     assert db.get_run(run_id).run_id == run_id
 
 
+def test_artifact_prefix_is_literal_and_case_sensitive(db: LineageStore) -> None:
+    """'%', '_', an upper-cased or an empty prefix match no artifact (as with runs); an exact or real prefix does."""
+    artifact_id = "abcdef0123456789"
+    db.record_step(_step(_run(db), new_outputs={"output": _artifact(artifact_id)}))
+    for pattern in ("%", "_", "ab%", "a_c", "ABCDEF", ""):
+        with pytest.raises(ArtifactNotFoundError):
+            db.artifact(pattern)
+    assert db.artifact("abcd").artifact_id == artifact_id
+    assert db.artifact(artifact_id).artifact_id == artifact_id
+    with pytest.raises(RecordNotFoundError):
+        db.get_run("")
+
+
 def test_runs_filter_by_pipeline_status_name_tag_and_time(db: LineageStore) -> None:
     """Every filter of runs() narrows the list; newest first; pipelines() names each pipeline once."""
     a = _run(db, "train", run_name="first", tags=("nightly", "gpu"))

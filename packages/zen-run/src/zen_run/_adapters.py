@@ -33,19 +33,28 @@ from zen_store import (
     CachedStep,
     Comparison,
     GcReport,
+    Health,
     LineageGraph,
     LineageStore,
+    LineageStoreDamagedError,
     RecordNotFoundError,
+    References,
+    Referent,
     RepoRecord,
     RunRecord,
     StagingArea,
     StepRunRecord,
     StorageOption,
+    StoreError,
     UnsafePathError,
+    WriterLease,
+    collect_garbage,
+    forget_referent,
     is_postgres_url,
     new_id,
     open_artifact_store,
     open_lineage_store,
+    referents,
 )
 from zen_types import EdgeSpec, JSONValue
 
@@ -69,6 +78,7 @@ __all__ = [
     "describe_artifact",
     "describe_comparison",
     "describe_gc",
+    "describe_health",
     "describe_lineage",
     "explicit_writer",
     "materializer_name",
@@ -189,8 +199,11 @@ class Stores:
                 f"lineage store {lineage!r}: give the path of a SQLite file or a PostgreSQL URL "
                 f"(postgresql://user@host:port/dbname)."
             )
+        artifact_store = open_artifact_store(artifacts, zen_dir=zen_dir, options=options)
+        if not is_postgres_url(lineage) and not Path(lineage).exists():
+            _refuse_lost_lineage(Path(lineage), artifact_store)
         return cls(
-            open_artifact_store(artifacts, zen_dir=zen_dir, options=options),
+            artifact_store,
             open_lineage_store(lineage),
             zen_dir=zen_dir,
             known_options=known_options,
@@ -222,12 +235,19 @@ class Stores:
 
     @contextmanager
     def heartbeat(self, run_id: str) -> Iterator[None]:
-        """Keep the run's heartbeat fresh while it executes (a background thread, every 30 s)."""
+        """Hold a writer's lease on the artifact store while the run executes (so ``zen gc`` keeps what it
+        commits until its lineage is recorded) and keep the run's heartbeat and the lease fresh (every 30 s)."""
         stop = threading.Event()
+        lease = WriterLease(
+            self.artifacts,
+            run_id=run_id,
+            referent=Referent(store_id=self.lineage.store_id, location=self.lineage.location),
+        )
 
         def beat() -> None:
             while not stop.wait(HEARTBEAT_EVERY_S):
                 self.lineage.heartbeat(run_id)
+                lease.renew()
 
         thread = threading.Thread(target=beat, name=f"zen-heartbeat-{run_id}", daemon=True)
         thread.start()
@@ -235,6 +255,7 @@ class Stores:
             yield
         finally:
             stop.set()
+            lease.release()
 
     def artifact_intact(self, artifact: ArtifactRecord) -> bool:
         """True when the artifact's files are present and match their content hash."""
@@ -332,22 +353,42 @@ class Stores:
     # -- maintenance -------------------------------------------------------------------------------------------
 
     def garbage_collect(self, *, delete: bool, older_than_s: float = STALE_AFTER_S) -> GcReport:
-        """Artifacts no lineage record references, and unfinished writes left by killed writers (staging folders;
-        on remote stores also uploads without a manifest and multipart uploads older than ``older_than_s``)."""
-        referenced = {uri.rstrip("/").rsplit("/", 1)[-1] for uri in self.lineage.artifact_uris()}
-        sizes = self.artifacts.sizes()
-        unreferenced = tuple(name for name in sizes if name not in referenced)
-        stale = tuple(self.artifacts.stale_staging(older_than_s=older_than_s))
-        if delete:
-            for name in unreferenced:
-                self.artifacts.delete(name)
-            self.artifacts.cleanup_stale(older_than_s=older_than_s)
-        return GcReport(
-            unreferenced=unreferenced,
-            stale_staging=stale,
-            bytes=sum(sizes[name] for name in unreferenced),
-            deleted=delete,
+        """Artifacts no lineage store writing to this artifact store references (committed before gc began and
+        before every run in progress), and unfinished writes left by killed writers (staging folders; on remote
+        stores also uploads without a manifest and multipart uploads older than ``older_than_s``)."""
+        return collect_garbage(
+            self.artifacts, self.lineage, read_references=read_references, delete=delete, older_than_s=older_than_s
         )
+
+    def forget_referent(self, store_id: str) -> bool:
+        """Drop a lineage store from the artifact store's registry of referents; False when it is not there."""
+        return forget_referent(self.artifacts, store_id)
+
+
+def _refuse_lost_lineage(path: Path, artifacts: ArtifactStorage) -> None:
+    """Refuse to create a lineage file where one that wrote to ``artifacts`` was lost (it would hide its runs)."""
+    lost = [r for r in referents(artifacts) if r.location == str(path.resolve())]
+    if lost:
+        raise LineageStoreDamagedError(
+            str(path),
+            f"the file is missing, but lineage store {lost[0].store_id} there recorded artifacts in "
+            f"{artifacts.location}",
+        )
+
+
+def read_references(referent: Referent) -> References:
+    """What another lineage store named in an artifact store's registry references (never creating a store where
+    one is gone)."""
+    postgres = is_postgres_url(referent.location)
+    if "://" in referent.location and not postgres:
+        raise StoreError(f"no lineage store back-end here opens {referent.location!r}")
+    if not postgres and not Path(referent.location).is_file():
+        raise StoreError(f"{referent.location} does not exist")
+    other = open_lineage_store(referent.location)
+    try:
+        return References(store_id=other.store_id, uris=frozenset(other.artifact_uris()))
+    finally:
+        other.close()
 
 
 # -- text for the CLI -------------------------------------------------------------------------------------------
@@ -403,11 +444,42 @@ def describe_lineage(graph: LineageGraph) -> list[str]:
     return lines
 
 
+def describe_health(health: Health) -> list[str]:
+    """Lines describing what ``zen doctor`` found."""
+    lines: list[str] = []
+    if not health.exists:
+        lines.append(f"{health.path}: missing")
+    elif health.problems:
+        lines.append(f"{health.path}: damaged ({len(health.problems)} problem(s) found by SQLite's integrity check)")
+        lines += [f"  {problem}" for problem in health.problems[:10]]
+    else:
+        lines.append(f"{health.path}: integrity check ok")
+    if health.marker is not None:
+        lines.append(f"  marked damaged: {health.marker}")
+    if health.backup is None:
+        lines.append("  no backup yet (one is made after the first run and every 25 runs)")
+    else:
+        lines.append(f"  backup: {health.backup} ({health.backup_runs} runs)")
+    if not health.sound:
+        lines.append(
+            "  run `zen doctor --restore` to put the backup in its place (the damaged file is kept; rows it still "
+            "holds are added back)"
+            if health.backup
+            else "  no backup to restore: `zen doctor --new-store` starts afresh"
+        )
+    return lines
+
+
 def describe_gc(report: GcReport, *, deleted: bool) -> list[str]:
     """Lines describing a garbage-collection report."""
     verb = "deleted" if deleted else "would delete"
     lines = [f"{verb} {len(report.unreferenced)} unreferenced artifact(s), {report.bytes} bytes"]
     lines += [f"  {name}" for name in report.unreferenced]
+    if report.too_recent:
+        lines.append(
+            f"kept {report.too_recent} unreferenced artifact(s) committed after gc began or while a run was in "
+            f"progress ({report.live_writers} run(s) in progress now); a later gc removes them if still unreferenced"
+        )
     if report.stale_staging:
         lines.append(f"{verb} {len(report.stale_staging)} unfinished write(s) left by killed writers")
         lines += [f"  {where}" for where in report.stale_staging]

@@ -1,9 +1,10 @@
 """The ``zen`` command line.
 
 Exit codes: 0 success; 1 a step failed (the run is recorded as failed); 2 bad usage or invalid input (a
-definition, wiring, config or stack error); 3 something named does not exist; 130 interrupted (the run is
-recorded as stopped). ``--json`` prints machine-readable output; tables are aligned in a terminal and plain
-tab-separated text when piped; progress of a run goes to stderr.
+definition, wiring, config or stack error); 3 something named does not exist; 4 the lineage store is damaged or
+missing (``zen doctor`` says what to do); 130 interrupted (the run is recorded as stopped). ``--json`` prints
+machine-readable output; tables are aligned in a terminal and plain tab-separated text when piped; progress of a
+run goes to stderr.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from zen_run._runconfig import RunConfig, parse_set_option
 from zen_run._runner import RunOptions, execute
 from zen_run._stack import Stack, StackRegistry
 from zen_run.errors import StepFailedError
-from zen_store import RecordNotFoundError
+from zen_store import LineageStoreDamagedError, RecordNotFoundError, SQLiteLineageStore, check_file, restore
 from zen_types import Pipeline, PipelineInstance, RunView
 from zen_types.errors import ZenError
 
@@ -37,6 +38,7 @@ __all__ = ["main"]
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
+EXIT_DAMAGED = 4
 EXIT_INTERRUPTED = 130
 
 
@@ -315,13 +317,61 @@ def cmd_cache_clear(args: argparse.Namespace, out: Printer) -> int:
 def cmd_gc(args: argparse.Namespace, out: Printer) -> int:
     if args.older_than < 0:
         raise _UsageError(f"--older-than {args.older_than}: give a number of minutes, 0 or more.")
-    report = _client(args).context.stores.garbage_collect(delete=args.delete, older_than_s=args.older_than * 60)
+    stores = _client(args).context.stores
+    if args.forget:
+        if not stores.forget_referent(args.forget):
+            raise _UsageError(f"--forget {args.forget}: no lineage store with that id writes to this artifact store.")
+        out.line(f"forgot lineage store {args.forget}; its references no longer protect artifacts")
+    report = stores.garbage_collect(delete=args.delete, older_than_s=args.older_than * 60)
     if out.json:
         out.emit_json(report)
         return 0
     for line in ad.describe_gc(report, deleted=args.delete):
         out.line(line)
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace, out: Printer) -> int:
+    project = Project.find()
+    stacks = StackRegistry(project)
+    stack = stacks.get(args.stack) if args.stack else stacks.active()
+    location = stack.lineage_location(project)
+    if "://" in location:
+        raise _UsageError(f"zen doctor checks SQLite lineage files; {location!r} is a server, check it there.")
+    path = Path(location)
+    if args.restore:
+        try:
+            report = restore(path)
+        except FileNotFoundError as exc:
+            raise _UsageError(
+                f"there is no backup of {path} to restore ({exc} is missing). If its runs are gone for good, start "
+                f"afresh with `zen doctor --new-store`."
+            ) from exc
+        out.emit_json(report) if out.json else None
+        if not out.json:
+            out.line(f"restored {path} from {report.restored_from}")
+            if report.damaged_kept_at:
+                out.line(f"the damaged file is kept at {report.damaged_kept_at}")
+            for table, count in sorted(report.salvaged.items()):
+                out.line(f"  {count} {table} rows read back from the damaged file")
+            for table, problem in sorted(report.unreadable.items()):
+                out.line(f"  {table}: the rest could not be read ({problem})")
+    elif args.new_store:
+        if path.exists():
+            raise _UsageError(f"{path} exists; --new-store only starts a lineage store where none is left.")
+        SQLiteLineageStore.open(path).close()
+        out.line(
+            f"started an empty lineage store at {path}. The artifact store still protects what the lost one "
+            f"recorded until `zen gc --forget STORE_ID` (gc names it)."
+        )
+        return 0
+    health = check_file(path)
+    if out.json:
+        out.emit_json({"sound": health.sound, "health": health})
+    else:
+        for line in ad.describe_health(health):
+            out.line(line)
+    return 0 if health.sound else EXIT_DAMAGED
 
 
 def cmd_dag(args: argparse.Namespace, out: Printer) -> int:
@@ -445,6 +495,23 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one flat table
         help="treat unfinished uploads to a remote store (and staging written from other hosts) as abandoned once "
         "this old (default 60)",
     )
+    p.add_argument(
+        "--forget",
+        metavar="STORE_ID",
+        help="first drop a lineage store that is gone for good from the artifact store's registry (gc names it when "
+        "it refuses)",
+    )
+
+    p = add("doctor", "check the lineage file and restore it from its backup if it is damaged", cmd_doctor, sub)
+    p.add_argument(
+        "--restore",
+        action="store_true",
+        help="put the last backup in place of a damaged or missing lineage file (kept aside) and add every row the "
+        "damaged file still holds",
+    )
+    p.add_argument(
+        "--new-store", action="store_true", help="start an empty lineage store where the old one is lost for good"
+    )
 
     p = add("dag", "print a pipeline instance's graph as Mermaid, Graphviz DOT or SVG", cmd_dag, sub)
     p.add_argument("target")
@@ -503,6 +570,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ad.NotFound as exc:
         print(f"zen: {exc}", file=sys.stderr)
         return EXIT_NOT_FOUND
+    except LineageStoreDamagedError as exc:
+        print(f"zen: {exc}", file=sys.stderr)
+        return EXIT_DAMAGED
     except ZenError as exc:
         print(f"zen: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -11,7 +11,9 @@ zen-materialize.
 
 from __future__ import annotations
 
-from zen_store._artifacts import STALE_AFTER_S, ArtifactStore, StoredArtifact, content_hash
+from zen_store._artifacts import STALE_AFTER_S, ArtifactStore, CommittedArtifact, StoredArtifact, content_hash
+from zen_store._gc import GC_MARGIN_S, References, collect_garbage
+from zen_store._integrity import BACKUP_EVERY, Health, RestoreReport, check_file, restore
 from zen_store._lineage import open_lineage_store
 from zen_store._postgres import POSTGRES_SCHEMA_VERSION, PostgresLineageStore, is_postgres_url
 from zen_store._protocol import LineageStore
@@ -31,6 +33,7 @@ from zen_store._records import (
     StepRunRecord,
     StepStatus,
 )
+from zen_store._referents import LEASE_STALE_S, Referent, WriterLease, forget_referent, referents
 from zen_store._remote import MANIFEST, RemoteArtifactStore, StorageOption
 from zen_store._sqlite import SCHEMA_VERSION, SQLiteLineageStore, new_id
 from zen_store._staging import StagingArea
@@ -38,6 +41,8 @@ from zen_store._storage import ArtifactStorage, open_artifact_store
 from zen_store.errors import (
     ArtifactIntegrityError,
     ArtifactNotFoundError,
+    GcRefusedError,
+    LineageStoreDamagedError,
     RecordNotFoundError,
     SchemaVersionError,
     StoreError,
@@ -46,22 +51,32 @@ from zen_store.errors import (
 
 __all__ = [
     "ArtifactIntegrityError",
+    "BACKUP_EVERY",
     "ArtifactNotFoundError",
     "ArtifactRecord",
     "ArtifactStorage",
     "ArtifactStore",
     "CachedStep",
+    "CommittedArtifact",
     "Comparison",
     "FinishedStep",
+    "GC_MARGIN_S",
+    "GcRefusedError",
     "GcReport",
+    "Health",
+    "LEASE_STALE_S",
     "LineageEdge",
     "LineageGraph",
     "LineageStore",
+    "LineageStoreDamagedError",
     "MANIFEST",
     "NewRun",
     "POSTGRES_SCHEMA_VERSION",
     "PostgresLineageStore",
     "RecordNotFoundError",
+    "Referent",
+    "References",
+    "RestoreReport",
     "RemoteArtifactStore",
     "RepoRecord",
     "RunRecord",
@@ -78,9 +93,15 @@ __all__ = [
     "StoreError",
     "StoredArtifact",
     "UnsafePathError",
+    "WriterLease",
+    "check_file",
+    "collect_garbage",
     "content_hash",
+    "forget_referent",
     "is_postgres_url",
     "new_id",
     "open_artifact_store",
     "open_lineage_store",
+    "referents",
+    "restore",
 ]

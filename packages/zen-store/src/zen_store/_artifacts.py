@@ -6,12 +6,18 @@ A process killed at any point leaves at most a staging directory, never a visibl
 left by dead processes is removed by :meth:`ArtifactStore.cleanup_stale`. The content hash (sha256 over the
 sorted relative file names, sizes and bytes) is recorded by the lineage store and verified on every read.
 Names and URIs are confined to the root: no ``..``, no absolute paths, no NUL, no symlinks leading out.
+
+A commit stamps the directory's modification time with the file system's own clock just before the rename;
+``zen gc`` compares those times with a mark taken on the same clock (see :mod:`zen_store._gc`). The folder
+``<root>/.zen-store`` holds the store's own records (the lineage stores that write here, writers' leases); it is
+not an artifact.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -23,9 +29,12 @@ import attrs
 from zen_store._staging import Staging, StagingArea
 from zen_store.errors import ArtifactIntegrityError, ArtifactNotFoundError, StoreError, UnsafePathError
 
-__all__ = ["STALE_AFTER_S", "ArtifactStore", "StoredArtifact", "content_hash"]
+__all__ = ["META", "STALE_AFTER_S", "ArtifactStore", "CommittedArtifact", "StoredArtifact", "content_hash"]
 
 _STAGING: Final = ".staging"
+META: Final = ".zen-store"
+"""The folder (local) or prefix (remote) under a store's root that holds the store's own records."""
+_META_KEY: Final = re.compile(r"[a-z]+/[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 STALE_AFTER_S: Final = 3600.0
 """How old an unfinished write from another host must be before ``zen gc`` treats its writer as gone."""
 
@@ -74,6 +83,21 @@ class StoredArtifact:
     size: int
 
 
+@attrs.frozen
+class CommittedArtifact:
+    """What ``zen gc`` needs to know of a committed artifact: its size and when it was committed (storage clock)."""
+
+    size: int
+    committed_at: float
+
+
+def meta_key(key: str) -> str:
+    """``key`` if it is a valid record name under :data:`META` (``<kind>/<name>``), else UnsafePathError."""
+    if not _META_KEY.fullmatch(key):
+        raise UnsafePathError(f"{key!r} is not a valid store record name.")
+    return key
+
+
 class ArtifactStore:
     """Artifact directories under ``root`` (created if missing)."""
 
@@ -101,8 +125,8 @@ class ArtifactStore:
                 raise UnsafePathError(f"{name!r} is outside the artifact store {self.root}.") from exc
         if any(part in ("..", "") for part in candidate.parts) or not candidate.parts:
             raise UnsafePathError(f"{name!r} escapes the artifact store (no '..' allowed).")
-        if candidate.parts[0] == _STAGING:
-            raise UnsafePathError(f"{name!r} names the store's staging area.")
+        if candidate.parts[0] in (_STAGING, META):
+            raise UnsafePathError(f"{name!r} names the store's own records, not an artifact.")
         path = self.root / candidate
         # Only a symbolic link can lead out once '..' and absolute paths are gone; lstat each component (one for
         # the usual single-component artifact name) instead of resolving the whole path on every access.
@@ -139,6 +163,7 @@ class ArtifactStore:
         for path in _files(staging.path):
             _fsync_path(path)
         _fsync_path(staging.path, directory=True)
+        os.utime(staging.path)  # the commit time, on the file system's clock (NFS: the server's), for gc
         if target.exists():
             raise StoreError(f"artifact {name} already exists; artifacts are written once.")
         staging.path.rename(target)
@@ -178,8 +203,61 @@ class ArtifactStore:
     def names(self) -> Iterator[str]:
         """Names of every committed artifact directory."""
         for entry in sorted(self.root.iterdir()):
-            if entry.is_dir() and entry.name != _STAGING:
+            if entry.is_dir() and entry.name not in (_STAGING, META):
                 yield entry.name
+
+    def committed(self) -> dict[str, CommittedArtifact]:
+        """Every committed artifact's size and commit time."""
+        found: dict[str, CommittedArtifact] = {}
+        for name in self.names():
+            path = self.root / name
+            try:
+                stamp = path.lstat().st_mtime
+                size = sum(p.lstat().st_size for p in _files(path) if not p.is_symlink())
+            except FileNotFoundError:  # deleted while listing
+                continue
+            found[name] = CommittedArtifact(size=size, committed_at=stamp)
+        return found
+
+    # -- the store's own records ---------------------------------------------------------------------------------
+
+    def write_meta(self, key: str, data: bytes, *, durable: bool = True) -> None:
+        """Write (or replace, atomically) the record ``key`` under :data:`META`; ``durable`` fsyncs it first."""
+        path = self.root / META / meta_key(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+        with temporary.open("wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        temporary.replace(path)
+
+    def read_meta(self, key: str) -> bytes | None:
+        """The record ``key``, or None when there is none."""
+        try:
+            return (self.root / META / meta_key(key)).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def list_meta(self, kind: str) -> dict[str, float]:
+        """The records of one kind (``referents``, ``leases``, ...) with their modification times (storage clock)."""
+        folder = self.root / META / kind
+        found: dict[str, float] = {}
+        if not folder.is_dir():
+            return found
+        for entry in folder.iterdir():
+            if entry.name.startswith("."):
+                continue  # a write in progress
+            try:
+                found[f"{kind}/{entry.name}"] = entry.lstat().st_mtime
+            except FileNotFoundError:
+                continue
+        return found
+
+    def delete_meta(self, key: str) -> None:
+        """Remove the record ``key`` (nothing when it is gone already)."""
+        (self.root / META / meta_key(key)).unlink(missing_ok=True)
 
     def sizes(self) -> dict[str, int]:
         """Every committed artifact's name and size in bytes."""

@@ -230,9 +230,29 @@ class PostgresLineageStore:
         self.url = url
         self.location = describe_location(url)
         self._lock = threading.RLock()
+        self._store_id: str | None = None
         self._conn: psycopg.Connection[tuple[object, ...]] | None = None
         self._conn = self._connect()
         self._migrate()
+
+    @property
+    def store_id(self) -> str:
+        """This database's random identity, made once and kept in its ``store_info`` table (the artifact store's
+        registry of referents names it)."""
+        if self._store_id is None:
+
+            def ensure(conn: psycopg.Connection[tuple[object, ...]]) -> str:
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+                conn.execute("CREATE TABLE IF NOT EXISTS store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                conn.execute(
+                    "INSERT INTO store_info (key, value) VALUES ('store_id', %s) ON CONFLICT (key) DO NOTHING",
+                    (new_id(),),
+                )
+                row = conn.execute("SELECT value FROM store_info WHERE key = 'store_id'").fetchone()
+                return str(row[0]) if row is not None else ""
+
+            self._store_id = self._retrying(ensure, begin="BEGIN ISOLATION LEVEL READ COMMITTED")
+        return self._store_id
 
     @classmethod
     def open(cls, url: str) -> PostgresLineageStore:
@@ -648,6 +668,8 @@ class PostgresLineageStore:
     def get_run(self, run_id: str) -> RunRecord:
         """A run by id or unique id prefix."""
         self.reap_crashed()
+        if not run_id:
+            raise RecordNotFoundError("no run with an empty id. List runs with `zen runs list`.")
         # A range on the primary key (ids are COLLATE "C"): ids that start with the prefix sort between it and
         # prefix + U+10FFFF. No LIKE, so '%' and '_' are literal.
         rows = self._read(
@@ -810,6 +832,8 @@ def _exists(conn: psycopg.Connection[tuple[object, ...]], table: str) -> bool:
 
 
 def _find_artifact(conn: psycopg.Connection[tuple[object, ...]], key: str) -> Row:
+    if not key:  # as a prefix it would match every artifact
+        raise ArtifactNotFoundError("no artifact with an empty id. Show a run's outputs with `zen runs show RUN`.")
     rows = _rows(conn, f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id = %s", [key])
     if not rows:
         rows = _rows(conn, f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE uri = %s LIMIT 2", [key])

@@ -49,6 +49,17 @@ __all__ = ["LineageStore"]
 class LineageStore(Protocol):
     """Runs, step runs, artifacts and the events between them."""
 
+    @property
+    def store_id(self) -> str:
+        """This store's identity: random, made when the store was created, kept in the store itself (a store
+        recreated empty at the same place has a new one)."""
+        ...
+
+    @property
+    def location(self) -> str:
+        """Where the store is (a path or URL), as written into the artifact store's registry of referents."""
+        ...
+
     def close(self) -> None:
         """Release the connection; the store is not used afterwards."""
         ...

@@ -254,6 +254,11 @@ class GcReport:
     """What garbage collection found (and deleted, unless it was a dry run)."""
 
     unreferenced: tuple[str, ...]
+    """Artifacts no lineage store references, committed before gc began (deleted unless a dry run)."""
     stale_staging: tuple[str, ...]
     bytes: int
     deleted: bool
+    too_recent: int = 0
+    """Unreferenced artifacts kept because they are newer than the mark or than a live writer's lease."""
+    live_writers: int = 0
+    """Runs in progress holding a lease on the artifact store."""

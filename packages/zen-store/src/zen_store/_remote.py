@@ -11,10 +11,14 @@ Reads go through a local cache: the manifest must carry the recorded content has
 others) are downloaded into a staging directory, hashed, and renamed into ``<cache>/<hash>``. Later reads on
 this machine re-hash the cached copy instead of downloading again. Names, URIs and the manifest's file names are
 confined: nothing a tampered manifest says can write outside the cache.
+
+An artifact's commit time is its manifest's modification time, on the object store's clock; ``zen gc`` compares
+it with a mark object written to the same store. The prefix ``<url>/.zen-store/`` holds the store's own records.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -26,7 +30,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Final, Literal, Protocol, TypeAlias, cast
 
-from zen_store._artifacts import STALE_AFTER_S, StoredArtifact, _files, content_hash
+from zen_store._artifacts import META, STALE_AFTER_S, CommittedArtifact, StoredArtifact, _files, content_hash, meta_key
 from zen_store._staging import Staging, StagingArea
 from zen_store.errors import ArtifactIntegrityError, ArtifactNotFoundError, StoreError, UnsafePathError
 
@@ -332,7 +336,7 @@ class RemoteArtifactStore:
             if not key.startswith(prefix):
                 continue
             name, _, relative = key[len(prefix) :].partition("/")
-            if relative:
+            if relative and name != META:
                 grouped.setdefault(name, {})[relative] = info
         return grouped
 
@@ -347,6 +351,48 @@ class RemoteArtifactStore:
             for name, objects in sorted(self._inventory().items())
             if MANIFEST in objects
         }
+
+    def committed(self) -> dict[str, CommittedArtifact]:
+        """Every committed artifact's size and commit time (its manifest's modification time)."""
+        found: dict[str, CommittedArtifact] = {}
+        for name, objects in sorted(self._inventory().items()):
+            manifest = objects.get(MANIFEST)
+            if manifest is None:
+                continue
+            stamp = _modified(manifest)
+            found[name] = CommittedArtifact(
+                size=sum(_size(info) for relative, info in objects.items() if relative != MANIFEST),
+                committed_at=float("inf") if stamp is None else stamp,  # unknown: never old enough to sweep
+            )
+        return found
+
+    # -- the store's own records ---------------------------------------------------------------------------------
+
+    def write_meta(self, key: str, data: bytes, *, durable: bool = True) -> None:
+        """Write (or replace) the record ``key`` under :data:`META` (one put: whole or not at all)."""
+        self.fs.pipe_file(f"{self.path}/{META}/{meta_key(key)}", data)
+
+    def read_meta(self, key: str) -> bytes | None:
+        """The record ``key``, or None when there is none."""
+        try:
+            return self.fs.cat_file(f"{self.path}/{META}/{meta_key(key)}")
+        except FileNotFoundError:
+            return None
+
+    def list_meta(self, kind: str) -> dict[str, float]:
+        """The records of one kind with their modification times (the object store's clock)."""
+        prefix = f"{self.path}/{META}/"
+        found: dict[str, float] = {}
+        for key, info in self.fs.find(f"{prefix}{kind}", detail=True).items():
+            stamp = _modified(info)
+            if key.startswith(prefix) and stamp is not None:
+                found[key[len(prefix) :]] = stamp
+        return found
+
+    def delete_meta(self, key: str) -> None:
+        """Remove the record ``key`` (nothing when it is gone already)."""
+        with contextlib.suppress(FileNotFoundError):
+            self.fs.rm(f"{self.path}/{META}/{meta_key(key)}")
 
     def stale_staging(self, *, older_than_s: float = STALE_AFTER_S) -> list[str]:
         """Unfinished writes whose writer is gone: local staging of dead processes, uploads without a manifest

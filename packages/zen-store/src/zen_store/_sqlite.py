@@ -9,18 +9,29 @@ by a newer zen. A completed step is recorded with its artifacts and events in on
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import sqlite3
 import time
 import uuid
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final, cast
 
+from zen_store._integrity import (
+    BACKUP_EVERY,
+    backup_path,
+    damage_marker,
+    damage_of,
+    mark_damaged,
+    quick_check,
+    write_backup,
+)
 from zen_store._process import alive
 from zen_store._records import (
     ArtifactRecord,
@@ -38,7 +49,13 @@ from zen_store._records import (
     StepStatus,
 )
 from zen_store._sqlite_utils import sqlite_utils
-from zen_store.errors import ArtifactNotFoundError, RecordNotFoundError, SchemaVersionError, StoreError
+from zen_store.errors import (
+    ArtifactNotFoundError,
+    LineageStoreDamagedError,
+    RecordNotFoundError,
+    SchemaVersionError,
+    StoreError,
+)
 from zen_types import JSONValue
 
 __all__ = ["SCHEMA_VERSION", "SQLiteLineageStore", "new_id"]
@@ -64,6 +81,15 @@ def _fts_word(word: str) -> str:
     prefix = word.endswith("*") and len(word) > 1
     core = word[:-1] if prefix else word
     return '"' + core.replace('"', '""') + '"' + ("*" if prefix else "")
+
+
+_CANNOT_WRITE: Final = frozenset({8, 10, 13, 14})  # SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN
+
+
+def _cannot_write(exc: sqlite3.Error) -> bool:
+    """True for errors that mean the file cannot be written now (read-only, full disk, I/O), not damage."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in _CANNOT_WRITE
 
 
 def _ts(value: object) -> datetime:
@@ -245,18 +271,88 @@ class SQLiteLineageStore:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self.read_only: str | None = None
+        """Why the store is open read-only (a full disk, no write permission), or None when it is writable."""
+        self._store_id: str | None = None
+        marker = damage_marker(self.path)
+        if marker.exists():
+            seen = marker.read_text(errors="replace").strip()
+            raise LineageStoreDamagedError(str(self.path), f"found damaged earlier: {seen}")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
-            )
+            self._conn = self._connect(str(self.path), uri=False)
+            self.db = sqlite_utils.Database(self._conn)
+            try:
+                self._configure()
+                self._migrate()
+            except (sqlite3.OperationalError, StoreError) as exc:
+                cause = exc if isinstance(exc, sqlite3.OperationalError) else exc.__cause__
+                if (
+                    isinstance(exc, LineageStoreDamagedError)
+                    or not isinstance(cause, sqlite3.OperationalError)
+                    or not _cannot_write(cause)
+                    or not self.path.is_file()
+                ):
+                    raise
+                self._conn.close()
+                self._open_read_only(str(cause))
+                self.db = sqlite_utils.Database(self._conn)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open lineage store {self.path}: {exc}") from exc
+            raise self._error(exc) from exc
+
+    @staticmethod
+    def _connect(target: str, *, uri: bool) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            target, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000, uri=uri
+        )
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self.db = sqlite_utils.Database(conn)
-        self._conn = conn
-        self._configure()
-        self._migrate()
+        return conn
+
+    def _open_read_only(self, reason: str) -> None:
+        """Open for reading only when the file cannot be written (a full disk, a read-only folder): listing and
+        showing runs still work. Without a WAL file the database file alone is the whole truth, so it can be read
+        as immutable (no shared-memory file to create)."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        targets = [f"file:{self.path}?mode=ro"]
+        if not wal.exists() or wal.stat().st_size == 0:
+            targets.append(f"file:{self.path}?immutable=1")
+        last: sqlite3.Error | None = None
+        for target in targets:
+            try:
+                conn = self._connect(target, uri=True)
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            except sqlite3.OperationalError as exc:
+                last = exc
+                continue
+            if version != SCHEMA_VERSION:
+                conn.close()
+                raise StoreError(
+                    f"cannot open lineage store {self.path}: it cannot be written ({reason}) and its schema "
+                    f"(version {version}) needs migrating first. Free space or fix permissions, then retry."
+                )
+            self._conn = conn
+            self.read_only = reason
+            return
+        assert last is not None
+        raise last
+
+    def _error(self, exc: sqlite3.Error) -> StoreError:
+        """The zen error for a SQLite error: damage is marked and reported as such."""
+        detail = damage_of(exc)
+        if detail is not None:
+            mark_damaged(self.path, detail)
+            return LineageStoreDamagedError(str(self.path), detail)
+        if self.read_only is not None and _cannot_write(exc):
+            return StoreError(
+                f"the lineage store {self.path} can only be read right now ({self.read_only}); nothing was "
+                f"recorded. Free disk space or fix the folder's permissions, then run again."
+            )
+        if _cannot_write(exc):
+            return StoreError(
+                f"cannot write to the lineage store {self.path} ({exc}); nothing more was recorded. Free disk space "
+                f"or fix the folder's permissions, then run again."
+            )
+        return StoreError(f"lineage store {self.path}: {exc}")
 
     @classmethod
     def open(cls, path: Path | str) -> SQLiteLineageStore:
@@ -267,6 +363,27 @@ class SQLiteLineageStore:
         """Close the connection."""
         self._conn.close()
 
+    @property
+    def location(self) -> str:
+        """The database file's absolute path."""
+        return str(self.path.resolve())
+
+    @property
+    def store_id(self) -> str:
+        """This database's random identity, made once and kept in its ``store_info`` table."""
+        if self._store_id is None:
+            try:
+                row = self._conn.execute("SELECT value FROM store_info WHERE key = 'store_id'").fetchone()
+            except sqlite3.OperationalError:  # no such table: a store made before ids were kept
+                row = None
+            if row is None:
+                with self.transaction() as conn:
+                    conn.execute("CREATE TABLE IF NOT EXISTS store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                    conn.execute("INSERT OR IGNORE INTO store_info (key, value) VALUES ('store_id', ?)", (new_id(),))
+                    row = conn.execute("SELECT value FROM store_info WHERE key = 'store_id'").fetchone()
+            self._store_id = str(row[0])
+        return self._store_id
+
     # -- connection and schema -------------------------------------------------------------------------------
 
     def _configure(self) -> None:
@@ -274,7 +391,9 @@ class SQLiteLineageStore:
             try:
                 mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()
                 break
-            except sqlite3.OperationalError:  # another process switching modes at the same moment
+            except sqlite3.OperationalError as exc:  # another process switching modes at the same moment
+                if _cannot_write(exc):
+                    raise
                 time.sleep(0.02 * (attempt + 1))
         else:  # pragma: no cover - 50 consecutive failures
             raise StoreError(f"cannot set WAL mode on {self.path}")
@@ -285,13 +404,29 @@ class SQLiteLineageStore:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction taken with ``BEGIN IMMEDIATE`` (waits on the busy timeout, never fails late)."""
-        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
         try:
             yield self._conn
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise self._error(exc) from exc
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            self._rollback()
             raise
-        self._conn.execute("COMMIT")
+        try:
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise self._error(exc) from exc
+
+    def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            # A damaged file or a full disk: the transaction is gone either way.
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
 
     def _migrate(self) -> None:
         found = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
@@ -309,7 +444,7 @@ class SQLiteLineageStore:
             if version == SCHEMA_VERSION:
                 return
             tables = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if version == 0 and tables - _TABLES:
+            if version == 0 and tables - _TABLES - {"store_info"}:
                 raise SchemaVersionError(
                     f"{self.path} is a SQLite database that zen did not create; refusing to use it."
                 )
@@ -326,7 +461,10 @@ class SQLiteLineageStore:
             backup.close()
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
-        return [tuple(r) for r in self._conn.execute(sql, list(params)).fetchall()]
+        try:
+            return [tuple(r) for r in self._conn.execute(sql, list(params)).fetchall()]
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
 
     # -- writing ------------------------------------------------------------------------------------------------
 
@@ -376,6 +514,29 @@ class SQLiteLineageStore:
                 "WHERE run_id = ? AND status = 'running'",
                 (now, f"the run ended ({RunStatus(status).value}) before this step finished", run_id),
             )
+        self._backup_now_and_then()
+
+    def _backup_now_and_then(self) -> None:
+        """After the first run and every BACKUP_EVERY runs: check the file and back it up (see _integrity)."""
+        if self.read_only is not None:
+            return
+        newest = self._rows("SELECT max(rowid) FROM runs")[0][0]
+        count = int(cast("int", newest or 0))
+        if backup_path(self.path).exists() and count % BACKUP_EVERY != 0:
+            return
+        self.backup()
+
+    def backup(self) -> None:
+        """Check the file (``PRAGMA quick_check``) and, when it is sound, replace its backup with a copy of it."""
+        problem = quick_check(self._conn)
+        if problem is not None:
+            mark_damaged(self.path, problem)
+            raise LineageStoreDamagedError(str(self.path), problem)
+        try:
+            write_backup(self._conn, self.path)
+        except (OSError, sqlite3.Error) as exc:
+            # The run is recorded; only its backup could not be written (a full disk). The previous one stays.
+            warnings.warn(f"zen: could not back up the lineage store {self.path}: {exc}", stacklevel=2)
 
     def start_step(
         self, *, run_id: str, step_name: str, source: str, config: Mapping[str, JSONValue] | None, started_at: float
@@ -476,6 +637,8 @@ class SQLiteLineageStore:
 
     def reap_crashed(self) -> int:
         """Mark runs whose owning process is gone (same host) or silent for too long as crashed."""
+        if self.read_only is not None:
+            return 0  # they are marked by the next process that can write
         rows = self._rows("SELECT run_id, owner_pid, owner_host, heartbeat_at FROM runs WHERE status = 'running'")
         dead: list[str] = []
         now = time.time()
@@ -554,6 +717,8 @@ class SQLiteLineageStore:
     def get_run(self, run_id: str) -> RunRecord:
         """A run by id or unique id prefix."""
         self.reap_crashed()
+        if not run_id:
+            raise RecordNotFoundError("no run with an empty id. List runs with `zen runs list`.")
         # A range on the primary key (not LIKE, which is case-insensitive, treats '%' and '_' as wildcards and
         # cannot use the index): ids that start with the prefix sort between it and prefix + U+10FFFF.
         rows = self._rows(
@@ -650,9 +815,12 @@ class SQLiteLineageStore:
     def artifact(self, key: str) -> ArtifactRecord:
         """An artifact by id, unique id prefix, or URI."""
         rows = self._rows(f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id = ? OR uri = ?", [key, key])
-        if not rows:
+        if not rows and key:
+            # Exact, case-sensitive prefix: a range on the primary key, like run ids (LIKE would treat '%' and '_'
+            # as wildcards and ignore case).
             rows = self._rows(
-                f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id LIKE ? LIMIT 2", [f"{key}%"]
+                f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id >= ? AND artifact_id < ? LIMIT 2",
+                [key, key + "\U0010ffff"],
             )
         if not rows:
             raise ArtifactNotFoundError(f"no artifact {key!r}. Show a run's outputs with `zen runs show RUN`.")

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
-from zen_store._artifacts import ArtifactStore, StoredArtifact
+from zen_store._artifacts import ArtifactStore, CommittedArtifact, StoredArtifact
 from zen_store._remote import RemoteArtifactStore, StorageOption, default_cache
 from zen_store._staging import StagingArea
 from zen_store.errors import StoreError
@@ -56,6 +56,26 @@ class ArtifactStorage(Protocol):
 
     def sizes(self) -> dict[str, int]:
         """Every committed artifact's name and size in bytes."""
+        ...
+
+    def committed(self) -> dict[str, CommittedArtifact]:
+        """Every committed artifact's size and commit time (on the storage's own clock)."""
+        ...
+
+    def write_meta(self, key: str, data: bytes, *, durable: bool = ...) -> None:
+        """Write or replace one of the store's own records (``<kind>/<name>``), whole or not at all."""
+        ...
+
+    def read_meta(self, key: str) -> bytes | None:
+        """One of the store's own records, or None."""
+        ...
+
+    def list_meta(self, kind: str) -> dict[str, float]:
+        """The store's records of one kind, with their modification times on the storage's clock."""
+        ...
+
+    def delete_meta(self, key: str) -> None:
+        """Remove one of the store's own records."""
         ...
 
     def stale_staging(self, *, older_than_s: float = ...) -> list[str]:

@@ -1,12 +1,29 @@
-"""Errors of the artifact store and the lineage store."""
+"""Errors of the artifact store and the lineage store.
+
+::
+
+    ZenError
+    ├── StoreError (RuntimeError)           a store cannot be opened or written
+    │   ├── SchemaVersionError              the lineage file was written by a newer zen, or not by zen
+    │   ├── LineageStoreDamagedError        the lineage file is corrupt, truncated or gone
+    │   └── GcRefusedError                  gc cannot consult every lineage store that writes to the artifacts
+    ├── ArtifactNotFoundError (LookupError)
+    ├── RecordNotFoundError (LookupError)
+    ├── ArtifactIntegrityError (ValueError)
+    └── UnsafePathError (ValueError)
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from zen_types.errors import ZenError
 
 __all__ = [
     "ArtifactIntegrityError",
     "ArtifactNotFoundError",
+    "GcRefusedError",
+    "LineageStoreDamagedError",
     "RecordNotFoundError",
     "SchemaVersionError",
     "StoreError",
@@ -36,3 +53,24 @@ class UnsafePathError(ZenError, ValueError):
 
 class SchemaVersionError(StoreError):
     """The lineage database was written by a newer zen (or is not a zen database)."""
+
+
+class GcRefusedError(StoreError):
+    """Garbage collection cannot consult every lineage store that writes to the artifact store; nothing deleted."""
+
+    def __init__(self, location: str, problems: Sequence[str]) -> None:
+        self.location = location
+        self.problems = tuple(problems)
+        super().__init__(f"gc refused, nothing was deleted from {location}: " + "; ".join(self.problems) + ".")
+
+
+class LineageStoreDamagedError(StoreError):
+    """The lineage file is damaged (not a database, malformed, truncated) or missing; nothing was written to it."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        self.path = path
+        self.detail = detail
+        super().__init__(
+            f"the lineage store {path} is damaged ({detail}); zen stopped before writing to it. Run `zen doctor` "
+            f"to check it and restore the last good backup (the damaged file is kept beside it)."
+        )

@@ -1,0 +1,149 @@
+"""Who uses an artifact store: the lineage stores that write to it, and the writers holding it right now.
+
+Both are kept *inside the artifact store* (under ``.zen-store/``), so every process that opens the store - from
+any lineage store, on any machine sharing the folder or bucket - sees the same list:
+
+- ``referents/<store id>.json``: one record per lineage store that ever wrote here (its id and where it is).
+  It is written before a run's first artifact and never removed by zen, except on request (``zen gc --forget``).
+- ``leases/<lease id>.json``: one per run in progress, written before the run commits anything and removed after
+  its lineage is recorded; its modification time (the storage clock) is when the lease began. A writer renews
+  ``leases/<lease id>.beat`` with its heartbeat so other hosts can tell a live writer from a dead one.
+
+:mod:`zen_store._gc` reads both: references from every referent, and no artifact committed after the oldest live
+lease began is swept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+from typing import Final
+
+import attrs
+import cattrs
+
+from zen_store._process import alive
+from zen_store._storage import ArtifactStorage
+
+__all__ = ["LEASE_STALE_S", "Lease", "LeaseState", "Referent", "WriterLease", "forget_referent", "referents"]
+
+LEASE_STALE_S: Final = 300.0
+"""How long a lease of a writer on another host lives without a heartbeat (same host: while its process lives)."""
+
+_HOST: Final = socket.gethostname()
+_CONVERTER: Final = cattrs.Converter(forbid_extra_keys=False)
+
+
+@attrs.frozen(kw_only=True)
+class Referent:
+    """A lineage store that writes to this artifact store: its id and where to open it."""
+
+    store_id: str
+    location: str
+
+
+@attrs.frozen(kw_only=True)
+class Lease:
+    """A run in progress that may commit artifacts: who holds it."""
+
+    lease_id: str
+    run_id: str
+    store_id: str
+    pid: int
+    host: str
+
+
+@attrs.frozen(kw_only=True)
+class LeaseState:
+    """A lease as ``zen gc`` sees it: when it began and whether its writer is still there."""
+
+    lease: Lease
+    started_at: float
+    live: bool
+
+
+def _dump(value: object) -> bytes:
+    return json.dumps(_CONVERTER.unstructure(value), sort_keys=True).encode()
+
+
+def referents(artifacts: ArtifactStorage) -> list[Referent]:
+    """Every lineage store registered as writing to ``artifacts``."""
+    found: list[Referent] = []
+    for key in sorted(artifacts.list_meta("referents")):
+        raw = artifacts.read_meta(key)
+        if raw is None:
+            continue
+        try:
+            found.append(_CONVERTER.structure(json.loads(raw), Referent))
+        except (ValueError, cattrs.BaseValidationError):
+            # Unreadable: keep it as an unknown referent, so gc refuses rather than ignoring a store.
+            found.append(Referent(store_id=key.removeprefix("referents/").removesuffix(".json"), location="?"))
+    return found
+
+
+def register_referent(artifacts: ArtifactStorage, referent: Referent) -> None:
+    """Record that ``referent`` writes to ``artifacts`` (once; again when it moved)."""
+    key = f"referents/{referent.store_id}.json"
+    data = _dump(referent)
+    if artifacts.read_meta(key) != data:
+        artifacts.write_meta(key, data)
+
+
+def forget_referent(artifacts: ArtifactStorage, store_id: str) -> bool:
+    """Drop a lineage store from the registry (its references stop protecting artifacts); False if unknown."""
+    key = f"referents/{store_id}.json"
+    if artifacts.read_meta(key) is None:
+        return False
+    artifacts.delete_meta(key)
+    return True
+
+
+def leases(artifacts: ArtifactStorage, *, now: float) -> list[LeaseState]:
+    """Every lease on ``artifacts``, with its start and liveness judged at ``now`` (storage clock)."""
+    found = artifacts.list_meta("leases")
+    states: list[LeaseState] = []
+    for key, started in found.items():
+        if not key.endswith(".json"):
+            continue
+        raw = artifacts.read_meta(key)
+        beat = found.get(key.removesuffix(".json") + ".beat", started)
+        try:
+            lease = _CONVERTER.structure(json.loads(raw or b""), Lease)
+        except (ValueError, cattrs.BaseValidationError):
+            lease = Lease(lease_id=key, run_id="?", store_id="?", pid=-1, host="?")
+        same_host = lease.host == _HOST and lease.pid > 0  # pids mean something only on their own host
+        live = alive(lease.pid) if same_host else now - max(beat, started) < LEASE_STALE_S
+        states.append(LeaseState(lease=lease, started_at=started, live=live))
+    return states
+
+
+def drop_lease(artifacts: ArtifactStorage, lease_id: str) -> None:
+    """Remove a lease and its heartbeat."""
+    artifacts.delete_meta(f"leases/{lease_id}.json")
+    artifacts.delete_meta(f"leases/{lease_id}.beat")
+
+
+class WriterLease:
+    """The lease a run holds on its artifact store from before its first commit until its lineage is recorded."""
+
+    def __init__(self, artifacts: ArtifactStorage, *, run_id: str, referent: Referent) -> None:
+        self.artifacts = artifacts
+        self.lease = Lease(
+            lease_id=f"{os.getpid()}-{uuid.uuid4().hex}",
+            run_id=run_id,
+            store_id=referent.store_id,
+            pid=os.getpid(),
+            host=_HOST,
+        )
+        register_referent(artifacts, referent)
+        artifacts.write_meta(f"leases/{self.lease.lease_id}.json", _dump(self.lease), durable=False)
+
+    def renew(self) -> None:
+        """Tell other hosts the writer is alive."""
+        self.artifacts.write_meta(f"leases/{self.lease.lease_id}.beat", b"", durable=False)
+
+    def release(self) -> None:
+        """End the lease: the run's lineage is recorded, its artifacts are protected by references now."""
+        drop_lease(self.artifacts, self.lease.lease_id)
