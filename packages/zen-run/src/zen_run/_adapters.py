@@ -8,6 +8,7 @@ hash and pick the reader for the stored format and requested type (views).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -73,11 +74,13 @@ __all__ = [
     "RunInfo",
     "Staged",
     "StepRunInfo",
+    "STORAGE_FAULTS",
     "Stores",
     "default_registry",
     "describe_artifact",
     "describe_comparison",
     "describe_gc",
+    "describe_storage_fault",
     "describe_health",
     "describe_lineage",
     "explicit_writer",
@@ -177,6 +180,9 @@ class Stores:
         self._zen_dir = zen_dir
         self._known_options = dict(known_options or {})
         self._others: dict[str, ArtifactStorage] = {}
+        self._unleased: str | None = None
+        """The run in progress, while it executes."""
+        self._lease: WriterLease | None = None
 
     @classmethod
     def open(
@@ -210,15 +216,32 @@ class Stores:
         )
 
     def _store_for(self, uri: str) -> ArtifactStorage:
-        """The artifact store holding ``uri``: this stack's, or the one another stack of the project wrote to."""
+        """The artifact store holding ``uri``: this stack's, or the one another stack of the project wrote to.
+
+        A URI from the lineage store is checked before any file system call: no ``..``, and it must lie in one of
+        the project's artifact stores, which are opened for reading only where they exist (nothing is created
+        outside a store because a lineage record says so)."""
+        path = uri.split("://", 1)[-1]
+        if "\0" in uri or ".." in path.split("/"):
+            raise UnsafePathError(f"artifact URI {uri!r} contains '..'; refusing to read it (was lineage altered?).")
         location = uri.rstrip("/").rsplit("/", 1)[0]
         mine = self.artifacts.location.rstrip("/")
-        if "/" not in uri or location == mine or self._zen_dir is None:
+        if "/" not in uri or location == mine:
             return self.artifacts
         store = self._others.get(location)
-        if store is None:
-            store = open_artifact_store(location, zen_dir=self._zen_dir, options=self._known_options.get(location))
-            self._others[location] = store
+        if store is not None:
+            return store
+        known = {known.rstrip("/") for known in self._known_options}
+        if self._zen_dir is None or location not in known:
+            raise UnsafePathError(
+                f"artifact URI {uri!r} is outside every artifact store of this project's stacks; refusing to read "
+                f"it. Register the stack that wrote it (`zen stack register`), or check the lineage store for "
+                f"altered records."
+            )
+        if "://" not in location and not Path(location).is_dir():
+            raise ArtifactNotFoundError(f"artifact {uri} is not there: its artifact store {location} does not exist.")
+        store = open_artifact_store(location, zen_dir=self._zen_dir, options=self._known_options.get(location))
+        self._others[location] = store
         return store
 
     @staticmethod
@@ -238,16 +261,16 @@ class Stores:
         """Hold a writer's lease on the artifact store while the run executes (so ``zen gc`` keeps what it
         commits until its lineage is recorded) and keep the run's heartbeat and the lease fresh (every 30 s)."""
         stop = threading.Event()
-        lease = WriterLease(
-            self.artifacts,
-            run_id=run_id,
-            referent=Referent(store_id=self.lineage.store_id, location=self.lineage.location),
-        )
+        self._unleased = run_id
+        with contextlib.suppress(OSError):  # not writable now: the first commit tries again, its step says why
+            self._take_lease()
 
         def beat() -> None:
             while not stop.wait(HEARTBEAT_EVERY_S):
-                self.lineage.heartbeat(run_id)
-                lease.renew()
+                with contextlib.suppress(OSError, StoreError):  # a full disk: the next beat tries again
+                    self.lineage.heartbeat(run_id)
+                    if self._lease is not None:
+                        self._lease.renew()
 
         thread = threading.Thread(target=beat, name=f"zen-heartbeat-{run_id}", daemon=True)
         thread.start()
@@ -255,7 +278,22 @@ class Stores:
             yield
         finally:
             stop.set()
-            lease.release()
+            self._unleased = None
+            if self._lease is not None:
+                with contextlib.suppress(OSError):  # left behind, it is dropped by gc once this process is gone
+                    self._lease.release()
+                self._lease = None
+
+    def _take_lease(self) -> None:
+        """Take the writer's lease for the run in progress if it is not held yet (raises OSError if the store
+        cannot be written): nothing is committed without it."""
+        if self._unleased is None or self._lease is not None:
+            return
+        self._lease = WriterLease(
+            self.artifacts,
+            run_id=self._unleased,
+            referent=Referent(store_id=self.lineage.store_id, location=self.lineage.location),
+        )
 
     def artifact_intact(self, artifact: ArtifactRecord) -> bool:
         """True when the artifact's files are present and match their content hash."""
@@ -283,6 +321,7 @@ class Stores:
         type_name: str,
         metadata: Mapping[str, JSONValue],
     ) -> ArtifactRecord:
+        self._take_lease()
         stored = self.artifacts.commit(staged)
         ref = type(materializer).ref() if materializer is not None else None
         return ArtifactRecord(
@@ -306,10 +345,10 @@ class Stores:
         staged = self.artifacts.stage()
         try:
             metadata = write_artifact(materializer, value, staged, artifact=output_name, step=step_name)
+            return self._record(staged, materializer, type_name=type_name, metadata=metadata)
         except BaseException:
-            self.artifacts.discard(staged)
+            self.artifacts.discard(staged)  # nothing when it was committed
             raise
-        return self._record(staged, materializer, type_name=type_name, metadata=metadata)
 
     def commit_staged(
         self,
@@ -389,6 +428,19 @@ def read_references(referent: Referent) -> References:
         return References(store_id=other.store_id, uris=frozenset(other.artifact_uris()))
     finally:
         other.close()
+
+
+STORAGE_FAULTS = (OSError, StoreError, UnsafePathError, ArtifactNotFoundError, ArtifactIntegrityError)
+"""What reading inputs or saving outputs can raise besides the step's own code: a full disk, a read-only folder,
+a symbolic link in an output folder, a missing or altered input (a damaged lineage file is not one of them)."""
+
+
+def describe_storage_fault(exc: BaseException) -> str:
+    """The cause of a storage fault in one clause: the OS's words and the file, or zen's own message."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return str(exc).rstrip(".")
 
 
 # -- text for the CLI -------------------------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 
 Exit codes: 0 success; 1 a step failed (the run is recorded as failed); 2 bad usage or invalid input (a
 definition, wiring, config or stack error); 3 something named does not exist; 4 the lineage store is damaged or
-missing (``zen doctor`` says what to do); 130 interrupted (the run is recorded as stopped). ``--json`` prints
-machine-readable output; tables are aligned in a terminal and plain tab-separated text when piped; progress of a
-run goes to stderr.
+missing (``zen doctor`` says what to do); 130 interrupted (the run is recorded as stopped); 141 the reader of
+the output went away (``zen ... | head``), quietly. ``--json`` prints machine-readable output; tables are aligned
+in a terminal and plain tab-separated text when piped; progress of a run goes to stderr. Control characters in
+names users chose (ANSI escapes, newlines) are printed escaped, so they cannot restyle the terminal or break rows.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import importlib
 import importlib.metadata
 import importlib.util
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,7 +24,7 @@ from zen_run._cache import CacheComponents, diff_components
 from zen_run._client import Client, Run
 from zen_run._context import RunContext
 from zen_run._dag import render_dag
-from zen_run._output import Printer
+from zen_run._output import Printer, escape_controls
 from zen_run._project import Project
 from zen_run._rerun import rerun, resume
 from zen_run._runconfig import RunConfig, parse_set_option
@@ -39,6 +41,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
 EXIT_DAMAGED = 4
+EXIT_BROKEN_PIPE = 141
 EXIT_INTERRUPTED = 130
 
 
@@ -90,7 +93,7 @@ def _instance(target: str) -> PipelineInstance:
 
 
 def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print(escape_controls(message), file=sys.stderr, flush=True)
 
 
 def _client(args: argparse.Namespace) -> Client:
@@ -376,7 +379,8 @@ def cmd_doctor(args: argparse.Namespace, out: Printer) -> int:
 
 def cmd_dag(args: argparse.Namespace, out: Printer) -> int:
     instance = _instance(args.target)
-    out.line(render_dag(instance.compile(), fmt=args.format))
+    for line in render_dag(instance.compile(), fmt=args.format).splitlines():
+        out.line(line)
     return 0
 
 
@@ -557,26 +561,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Printer(json_output=args.json)
     try:
         code: int = args.func(args, out)
+        sys.stdout.flush()  # here, so a reader that went away is noticed below rather than at exit
     except StepFailedError as exc:
-        print(f"zen: {exc}", file=sys.stderr)
-        if exc.__cause__ is not None:
+        _say(exc)
+        if exc.__cause__ is not None and not exc.storage_fault:
             import traceback
 
             traceback.print_exception(exc.__cause__, file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        print("zen: interrupted", file=sys.stderr)
+        _say(
+            "interrupted; a run in progress is recorded as stopped, and an output it was saving is left in a staging "
+            "folder that `zen gc --delete` removes"
+        )
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`zen ... | head`): stop quietly, and keep Python from complaining at exit when it
+        # flushes stdout into the closed pipe.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
     except ad.NotFound as exc:
-        print(f"zen: {exc}", file=sys.stderr)
+        _say(exc)
         return EXIT_NOT_FOUND
     except LineageStoreDamagedError as exc:
-        print(f"zen: {exc}", file=sys.stderr)
+        _say(exc)
         return EXIT_DAMAGED
     except ZenError as exc:
-        print(f"zen: {exc}", file=sys.stderr)
+        _say(exc)
         return EXIT_USAGE
     return code
+
+
+def _say(message: object) -> None:
+    """One line on stderr, with control characters from user-provided names escaped."""
+    print(f"zen: {escape_controls(str(message))}", file=sys.stderr)
 
 
 def run_main() -> None:

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import typing
 from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
 import attrs
 
 from zen_types import JSONValue
 
-__all__ = ["Printer", "to_json"]
+__all__ = ["Printer", "escape_controls", "to_json"]
+
+_CONTROLS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with control characters written as escapes (``\\x1b``, ``\\n``): names users chose cannot send
+    terminal escape sequences or break a table's rows."""
+    return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def to_json(value: object) -> JSONValue:
@@ -51,8 +60,8 @@ class Printer:
         print(json.dumps(to_json(value), indent=2, sort_keys=True), file=self.stream)
 
     def line(self, text: str = "") -> None:
-        """Print a line of text."""
-        print(text, file=self.stream)
+        """Print a line of text (control characters escaped)."""
+        print(escape_controls(text), file=self.stream)
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
         """Aligned columns in a terminal; tab-separated values (no header) when piped."""
@@ -76,4 +85,4 @@ def _cell(value: object) -> str:
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, float):
         return f"{value:.3f}"
-    return str(value)
+    return escape_controls(str(value))

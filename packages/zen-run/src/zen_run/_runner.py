@@ -200,7 +200,10 @@ class _Execution:
         staged: dict[str, ad.Staged] = {}
         step_started = time.time()
         self._started(step, step_started)
-        kwargs = self._call_arguments(step, outputs, staged)
+        try:
+            kwargs = self._call_arguments(step, outputs, staged)
+        except ad.STORAGE_FAULTS as exc:
+            raise self._storage_fault(step, components, step_started, staged, exc, doing="loading its inputs") from exc
         try:
             result = step.instance.step.func(**kwargs)
         except (KeyboardInterrupt, SystemExit):
@@ -221,12 +224,18 @@ class _Execution:
             self._record_failure(step, components, step_started, str(exc), staged)
             raise
         except ArtifactWriteError as exc:
+            if isinstance(exc.__cause__, OSError):  # the disk refused, not the value: a storage fault
+                raise self._storage_fault(
+                    step, components, step_started, staged, exc.__cause__, doing="saving its outputs"
+                ) from exc
             self._record_failure(step, components, step_started, str(exc), staged)
             raise StepFailedError(
                 f'Step "{step.slot}" ({step.instance.name}) of run {self.run_id} failed: {exc}',
                 run_id=self.run_id,
                 step_name=step.slot,
             ) from exc
+        except ad.STORAGE_FAULTS as exc:
+            raise self._storage_fault(step, components, step_started, staged, exc, doing="saving its outputs") from exc
         self._record(
             step,
             StepStatus.COMPLETED,
@@ -434,6 +443,25 @@ class _Execution:
                 self.produced[key] = _Produced(info, self.written_values.get(key), key in self.written_values)
             written[out.name] = info
         return written
+
+    def _storage_fault(
+        self,
+        step: CompiledStep,
+        components: CacheComponents,
+        started: float,
+        staged: Mapping[str, ad.Staged],
+        exc: Exception,
+        *,
+        doing: str,
+    ) -> StepFailedError:
+        """Record the step failed with the cause (its staged outputs discarded) and return the error to raise."""
+        cause = ad.describe_storage_fault(exc)
+        message = (
+            f'Step "{step.slot}" ({step.instance.name}) of run {self.run_id} failed while {doing}: {cause}. '
+            f"Nothing of this step was committed; fix the cause and run again."
+        )
+        self._record_failure(step, components, started, message, staged)
+        return StepFailedError(message, run_id=self.run_id, step_name=step.slot, storage_fault=True)
 
     def _record_failure(
         self,

@@ -19,12 +19,15 @@ class CompileError(ZenError, TypeError):
 
 
 class StepFailedError(ZenError, RuntimeError):
-    """A step raised; the original exception is chained (``__cause__``) with its traceback."""
+    """A step raised, or its inputs or outputs could not be read or saved (a full disk, a read-only folder, a
+    symbolic link in an output folder); the original exception is chained (``__cause__``). ``storage_fault`` is
+    True for the latter: the cause is in the message, and its traceback would show zen's code, not the step's."""
 
-    def __init__(self, message: str, *, run_id: str, step_name: str) -> None:
+    def __init__(self, message: str, *, run_id: str, step_name: str, storage_fault: bool = False) -> None:
         super().__init__(message)
         self.run_id = run_id
         self.step_name = step_name
+        self.storage_fault = storage_fault
 
 
 class OutputTypeError(ZenError, TypeError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections.abc as cabc
 import enum
 import json
+import math
 import re
 import types
 import typing
@@ -35,6 +36,8 @@ _T = TypeVar("_T")
 
 _INT_RE: Final = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
 _FLOAT_RE: Final = re.compile(r"[-+]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+_MAX_INT_DIGITS: Final = 4300
+"""Python's own limit for turning text into an int (``sys.get_int_max_str_digits``): longer is refused clearly."""
 _FLOAT_SPECIAL: Final = {".nan": "nan", ".inf": "inf", "+.inf": "inf", "-.inf": "-inf", "nan": "nan", "inf": "inf"}
 _TRUE: Final = frozenset({"true", "True", "TRUE"})
 _FALSE: Final = frozenset({"false", "False", "FALSE"})
@@ -122,6 +125,11 @@ def _structure_int(value: object, _: type) -> int:
         return value
     text = _scalar_text(value)
     if text is not None and _INT_RE.fullmatch(text):
+        digits = text.replace("_", "").lstrip("+-")
+        if len(digits) > _MAX_INT_DIGITS:
+            raise ValueError(
+                f"expected int, got a number with {len(digits)} digits; config ints have at most {_MAX_INT_DIGITS}"
+            )
         return int(text.replace("_", ""))
     _fail("int", value)
 
@@ -130,8 +138,15 @@ def _structure_float(value: object, _: type) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     text = _scalar_text(value)
-    if text is not None and (_FLOAT_RE.fullmatch(text) or text.lower() in _FLOAT_SPECIAL):
-        return float(_FLOAT_SPECIAL.get(text.lower(), text.replace("_", "")))
+    if text is not None and text.lower() in _FLOAT_SPECIAL:
+        return float(_FLOAT_SPECIAL[text.lower()])
+    if text is not None and _FLOAT_RE.fullmatch(text):
+        number = float(text.replace("_", ""))
+        if math.isinf(number):
+            raise ValueError(
+                f"expected float, got {text[:20]}… which is too large for a float (write .inf for infinity)"
+            )
+        return number
     _fail("float", value)
 
 
@@ -358,7 +373,10 @@ def _make_converter() -> cattrs.Converter:
 
 
 def _is_json_value(tp: object) -> bool:
-    """True for the resolved ``JSONValue`` alias (a union holding ``list[ForwardRef('JSONValue')]``)."""
+    """True for the resolved ``JSONValue`` alias (a union holding ``list[ForwardRef('JSONValue')]``), and for the
+    alias left unresolved inside a container (``dict[str, JSONValue]`` holds ``ForwardRef('bool | int | ...')``)."""
+    if isinstance(tp, typing.ForwardRef):
+        return bool(tp.__forward_arg__ == JSONValue)
     if get_origin(tp) not in (typing.Union, types.UnionType):
         return False
     return any(

@@ -2,7 +2,8 @@
 
 YAML 1.1 resolvers guess types from spelling: ``NO`` and ``on`` become booleans, ``3.10`` becomes the float
 3.1, and a duplicated key silently wins. zen reads every scalar as text (remembering whether it was quoted),
-refuses duplicate keys and merge keys, and caps alias expansion (a "billion laughs" document fails fast). The
+refuses duplicate keys and merge keys, and caps alias expansion (a "billion laughs" document fails fast), the
+size of a document and how deeply it nests (checked on the parser's event stream, before anything recursive). The
 config's annotations then decide: a ``str`` field keeps ``"3.10"``, an ``int`` field accepts only digits, a
 ``bool`` field only ``true``/``false``.
 """
@@ -16,10 +17,14 @@ import yaml
 from zen_types._json import JSONValue
 from zen_types.errors import ConfigError
 
-__all__ = ["MAX_YAML_NODES", "YamlScalar", "load_yaml"]
+__all__ = ["MAX_YAML_BYTES", "MAX_YAML_DEPTH", "MAX_YAML_NODES", "YamlScalar", "load_yaml"]
 
 MAX_YAML_NODES: Final = 100_000
 """Most nodes a document may expand to through aliases before it is refused."""
+MAX_YAML_DEPTH: Final = 100
+"""Deepest nesting of lists and mappings a document may have (a config is rarely deeper than five)."""
+MAX_YAML_BYTES: Final = 10_000_000
+"""Largest document read, in characters."""
 
 
 class YamlScalar(str):
@@ -82,9 +87,33 @@ def _construct(node: yaml.Node, counter: _Counter) -> YamlValue:
     raise ConfigError(f"{counter.source}: unsupported YAML node at {_where(node)}.")  # pragma: no cover
 
 
+def _check_depth(text: str, source: str) -> None:
+    """Refuse documents nested deeper than MAX_YAML_DEPTH, reading the parser's events (no recursion), before
+    PyYAML's recursive composer could run out of stack."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                mark = event.start_mark
+                where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "somewhere"
+                raise ConfigError(
+                    f"{source}: the YAML document nests lists and mappings more than {MAX_YAML_DEPTH} deep "
+                    f"({where}); flatten it."
+                )
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+
+
 def load_yaml(text: str, *, source: str = "<yaml>") -> YamlValue:
     """Parse one YAML document into dicts, lists and :class:`YamlScalar` texts; an empty document is ``{}``."""
+    if len(text) > MAX_YAML_BYTES:
+        raise ConfigError(
+            f"{source}: the YAML document has {len(text)} characters, more than the {MAX_YAML_BYTES} a config may "
+            f"have; keep data in artifacts, not in configs."
+        )
     try:
+        _check_depth(text, source)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: not valid YAML: {exc}") from exc

@@ -1,0 +1,47 @@
+"""A lineage record whose URI was altered to point outside the project's artifact stores is refused before any
+file system call: nothing is read there and no folder is created."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.zen_run import pipelines as p
+from zen_run import Client, RunContext
+from zen_run._cli import EXIT_USAGE, main
+from zen_store import UnsafePathError
+
+
+def _tamper(project: Path, artifact_id: str, uri: str) -> None:
+    RunContext.forget()
+    conn = sqlite3.connect(project / ".zen" / "lineage.db")
+    conn.execute("UPDATE artifacts SET uri = ? WHERE artifact_id = ?", (uri, artifact_id))
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize("where", ["outside", "dotdot", "sibling-of-store"])
+def test_an_altered_uri_is_refused_and_nothing_is_created(
+    project: Path, tmp_path: Path, where: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outside the store, through '..', or a folder beside the store: refused with one sentence, exit 2 from the
+    CLI, and the named folder (with its missing parents) is not created."""
+    ran = p.add_pipeline(first=p.returns_one(), second=p.adds(p.AddConfig(add_amount=3))).run()
+    artifact = Client().get_run(ran.id).steps["second"].outputs["output"]
+    store = Path(RunContext.open().stores.artifacts.location)
+    name = Path(artifact.uri).name
+    target = {
+        "outside": tmp_path / "elsewhere" / "deeper" / name,
+        "dotdot": Path(f"{store}/../escape/{name}"),
+        "sibling-of-store": store.parent / "not-a-store" / name,
+    }[where]
+    _tamper(project, artifact.id, str(target))
+    with pytest.raises(UnsafePathError, match="refusing to read it"):
+        Client().artifact(artifact.id).read()
+    assert main(["artifacts", "read", artifact.id]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "refusing to read it" in err and err.count("\n") == 1
+    assert not (tmp_path / "elsewhere").exists()
+    assert not (store.parent / "escape").exists() and not (store.parent / "not-a-store").exists()

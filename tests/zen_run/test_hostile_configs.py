@@ -1,0 +1,78 @@
+"""Run configs from YAML a hostile (or careless) user wrote: deep nesting, huge documents and numbers end in one
+clear sentence and exit 2, never a RecursionError; list and dict config fields can be set from a run config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from zen_run import BaseStepConfig, Client, RunConfig, RunConfigError, Slot, pipeline, step
+from zen_run._cli import EXIT_USAGE, main
+from zen_types._yaml import MAX_YAML_DEPTH
+
+
+class ListConfig(BaseStepConfig):
+    sizes: list[int] = [1]  # noqa: RUF012 - configs are frozen attrs classes; the default is copied per instance
+    weights: dict[str, float] = {}  # noqa: RUF012 - as above
+
+
+@step
+def source() -> int:
+    return 1
+
+
+@step
+def weighted(some: int, config: ListConfig) -> float:
+    return some * sum(config.sizes) + sum(config.weights.values())
+
+
+@pipeline
+def weights_pipeline(first: Slot[[], int], second: Slot[[int], float]) -> None:
+    second(first())
+
+
+def test_list_and_dict_fields_come_from_a_run_config(project: Path) -> None:
+    """`sizes: [2, 3]` and `weights: {a: 0.5}` in a run config reach the step typed, as Config.from_yaml has them."""
+    config = RunConfig.from_yaml("steps:\n  second:\n    config:\n      sizes: [2, 3]\n      weights: {a: 0.5}\n")
+    run = Client().get_run(weights_pipeline(first=source(), second=weighted()).run(config=config).id)
+    assert run.steps["second"].outputs["output"].read() == 5.5
+    assert run.steps["second"].config == {"sizes": [2, 3], "weights": {"a": 0.5}}
+    assert ListConfig.from_yaml("sizes: [2, 3]\nweights: {a: 0.5}\n") == ListConfig(sizes=[2, 3], weights={"a": 0.5})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("steps:\n  s:\n    config:\n      x: " + "[" * 1000 + "]" * 1000 + "\n", "nests lists and mappings more than"),
+        ("a:\n" + "".join(" " * i + "a:\n" for i in range(1, 1000)), "nests lists and mappings more than"),
+        ("run_name: " + "x" * 10_000_001 + "\n", "characters, more than"),
+        ("steps:\n  second:\n    config:\n      sizes: [" + "9" * 5000 + "]\n", "number with 5000 digits"),
+    ],
+    ids=["flow-1000-deep", "block-1000-deep", "huge-document", "5000-digit-int"],
+)
+def test_hostile_run_configs_fail_with_one_sentence(
+    project: Path, text: str, expected: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through `zen run --config`: exit 2, the problem named, no traceback (the pipeline module is importable)."""
+    (project / "hostile.yaml").write_text(text)
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[2]))
+    code = main(["run", "tests.zen_run.test_hostile_configs:instance", "--config", str(project / "hostile.yaml")])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE, err
+    assert expected in err and "Traceback" not in err and err.count("\n") == 1
+
+
+@given(depth=st.integers(min_value=1, max_value=3 * MAX_YAML_DEPTH))
+def test_nesting_is_accepted_up_to_the_limit_and_refused_beyond(depth: int) -> None:
+    """Any nesting depth either loads or fails with RunConfigError; never RecursionError."""
+    text = "run_name: x\nsteps: {}\nextra: " + "[" * depth + "]" * depth + "\n"
+    with pytest.raises(RunConfigError) as caught:
+        RunConfig.from_yaml(text)
+    message = str(caught.value)
+    assert ("more than" in message) == (depth + 1 > MAX_YAML_DEPTH)
+
+
+instance = weights_pipeline(first=source(), second=weighted())
