@@ -126,7 +126,8 @@ def test_no_cache_dag_stacks_cache_clear_and_gc(workdir: Path) -> None:
     orphan = workdir / ".zen" / "artifacts" / "orphan"
     orphan.mkdir()
     (orphan / "x").write_text("x")
-    assert "kept 1 unreferenced" in zen(workdir, "gc")  # committed after... just now: a writer may still record it
+    os.utime(orphan, (time.time() + 60, time.time() + 60))  # committed after gc began: a writer may record it
+    assert "kept 1 unreferenced" in zen(workdir, "gc")
     os.utime(orphan, (time.time() - 60, time.time() - 60))
     assert "would delete 1 unreferenced" in zen(workdir, "gc")
     assert orphan.exists()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from zen_run import Client, Project, RunContext, Stack, StackRegistry
-from zen_store import GcRefusedError
+from zen_store import GcRefusedError, SQLiteLineageStore
 
 FLOWS = textwrap.dedent(
     """
@@ -74,8 +74,8 @@ def _writers(project: Path, *, count: int, runs: int, stack: str = "default") ->
 
 
 def _finish(writers: list[subprocess.Popen[bytes]]) -> None:
-    for writer in writers:
-        _, err = writer.communicate(timeout=120)
+    errors = [writer.communicate(timeout=180)[1] for writer in writers]  # all of them, before asserting on any
+    for writer, err in zip(writers, errors, strict=True):
         assert writer.returncode == 0, err.decode()
 
 
@@ -157,6 +157,12 @@ def test_a_lost_lineage_file_recreated_empty_does_not_let_gc_delete_everything(f
     lost_id = RunContext.open().stores.lineage.store_id
     RunContext.forget()
     (flows / ".zen" / "lineage.db").unlink()
+    for side in (flows / ".zen").glob("lineage.db*"):
+        side.unlink()  # its backup too: lost for good
+    refused = _writers(flows, count=1, runs=1)[0]
+    _, err = refused.communicate(timeout=120)
+    assert refused.returncode != 0 and b"the file is missing" in err  # not silently recreated
+    SQLiteLineageStore.open(flows / ".zen" / "lineage.db").close()  # what `zen doctor --new-store` does
     _finish(_writers(flows, count=1, runs=1))
     names = sorted(p.name for p in root.iterdir() if not p.name.startswith("."))
     old = time.time() - 3600

@@ -124,6 +124,7 @@ def test_every_command_stops_with_one_sentence_and_exit_4(
         if command[0] != "doctor":
             assert err.count("\n") == 1 and "zen doctor" in err, err
     RunContext.forget()
+    sys.modules.pop("flows", None)  # imported by `zen run` in this process
     assert (db.read_bytes() if db.exists() else b"") == before, "something wrote into the damaged file"
 
 

@@ -4,6 +4,7 @@ gone. With the disk completely full, read-only commands still work."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -154,10 +155,10 @@ def test_a_read_only_artifact_folder_fails_the_step_and_the_next_run_works(tmpfs
 def test_a_symbolic_link_in_an_output_folder_fails_the_step_and_commits_nothing(project: Path) -> None:
     """A step leaves a symbolic link in its Output[T] folder: StepFailedError naming the link, the step failed
     with that cause and no outputs, the staging folder gone; without the link the next run works."""
-    (project / "flows.py").write_text(FLOWS)
+    (project / "write_fault_flows.py").write_text(FLOWS)  # a name no other test imports in this process
     sys.path.insert(0, str(project))
     try:
-        import flows  # type: ignore[import-not-found]  # written just above
+        flows = importlib.import_module("write_fault_flows")
 
         with pytest.raises(StepFailedError, match=r"saving its outputs.*symbolic link") as caught:
             flows.hand.run(enable_cache=False, **_link(True))
@@ -171,7 +172,7 @@ def test_a_symbolic_link_in_an_output_folder_fails_the_step_and_commits_nothing(
         assert done.status == "completed"
     finally:
         sys.path.remove(str(project))
-        sys.modules.pop("flows", None)
+        sys.modules.pop("write_fault_flows", None)
 
 
 def _link(link: bool) -> dict[str, object]:

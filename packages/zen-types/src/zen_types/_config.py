@@ -21,7 +21,7 @@ from typing import ClassVar, Final, Self, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
-from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory
+from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory, mapping_structure_factory
 from cattrs.errors import ClassValidationError, IterableValidationError
 from typing_extensions import dataclass_transform
 
@@ -234,7 +234,16 @@ def _guarded(conv: cattrs.Converter) -> None:
         return structure
 
     def mapping_hook(tp: object) -> Callable[[object, object], object]:
-        base = conv.gen_structure_mapping(tp)
+        # Not conv.gen_structure_mapping: it also registers its unguarded hook for ``tp`` directly, which every
+        # config class built afterwards would get instead of this guarded one.
+        origin = _origin_type(tp)
+        structure_to = dict if origin in (cabc.Mapping, cabc.MutableMapping) or origin is None else origin
+        base = typing.cast(
+            "Callable[[object, object], object]",
+            mapping_structure_factory(
+                typing.cast("type", tp), conv, structure_to, detailed_validation=conv.detailed_validation
+            ),
+        )
 
         def structure(value: object, cl: object) -> object:
             if not isinstance(value, cabc.Mapping):
