@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 from typing import NamedTuple
 
 import pytest
@@ -26,7 +27,18 @@ from tests.zen_types.definitions import (
     train,
     untyped,
 )
-from zen_types import DEFAULT_OUTPUT, Input, InputKind, Output, OutputKind, Step, StepInstance, step
+from zen_types import (
+    DEFAULT_OUTPUT,
+    Input,
+    InputKind,
+    Output,
+    OutputKind,
+    Step,
+    StepInstance,
+    is_assignable,
+    step,
+    type_name,
+)
 from zen_types.errors import BindingError, DefinitionError, StepDefinitionError, WiringError, ZenError
 
 # -- what a step may be --------------------------------------------------------------------------------------
@@ -302,3 +314,17 @@ def test_input_and_output_handles_read_and_write_once() -> None:
     ):
         sink.write(4)
     assert stored == [3]
+
+
+def test_pandas_stubs_spelling_of_a_series_is_the_series_type() -> None:
+    """``"pd.Series[float]"``, as pandas-stubs spells it, is accepted although ``Series`` cannot be subscripted at
+    run time: the input's type is ``Series[float]``, which a plain ``Series`` output fits and an ``int`` does not."""
+    pandas = importlib.import_module("pandas")
+    namespace: dict[str, object] = {"pd": pandas, "step": step}
+    exec("@step\ndef mean(s: 'pd.Series[float]') -> float:\n    return float(s.mean())\n", namespace)
+    made = namespace["mean"]
+    assert isinstance(made, Step)
+    (param,) = made.signature.inputs
+    assert type_name(param.type) == "Series[float]"
+    assert is_assignable(pandas.Series, param.type)
+    assert not is_assignable(int, param.type)

@@ -9,7 +9,9 @@ defined, with the step and parameter named.
 
 from __future__ import annotations
 
+import ast
 import inspect
+import types
 import typing
 from enum import Enum
 from typing import Final, get_args, get_origin
@@ -150,9 +152,52 @@ def _check_callable(func: object, name: str) -> AnyFunction:
     return typing.cast("AnyFunction", func)
 
 
+class _StubSubscripts(ast.NodeTransformer):
+    """Rewrite ``X[args]`` into ``_subscript(X, args)``: see :func:`_stub_spelling_hints`."""
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        self.generic_visit(node)
+        call = ast.Call(ast.Name("_zen_subscript", ast.Load()), [node.value, node.slice], [])
+        return ast.copy_location(call, node)
+
+
+def _subscript(origin: object, args: object) -> object:
+    """``origin[args]``, or the same generic alias for a class that is generic only in its type stubs."""
+    try:
+        return origin[args]  # type: ignore[index]  # whatever the annotation subscripts
+    except TypeError:
+        if not isinstance(origin, type):
+            raise
+        return types.GenericAlias(origin, args)
+
+
+def _stub_spelling_hints(func: AnyFunction) -> dict[str, object]:
+    """Hints where string annotations may subscript classes generic only in their stubs (``"pd.Series[float]"``,
+    as pandas-stubs spells it): they become ``Series`` with the arguments kept for messages and comparisons."""
+    namespace = {**getattr(func, "__globals__", {}), "_zen_subscript": _subscript}
+    return {key: _evaluate(annotation, namespace) for key, annotation in func.__annotations__.items()}
+
+
+def _evaluate(annotation: object, namespace: dict[str, object]) -> object:
+    while isinstance(annotation, str):  # ``"pd.Series[float]"`` under ``from __future__ import annotations``
+        tree = ast.fix_missing_locations(_StubSubscripts().visit(ast.parse(annotation, mode="eval")))
+        annotation = eval(compile(tree, "<annotation>", "eval"), namespace)  # the user's own annotation
+    return annotation
+
+
 def _resolve_hints(func: AnyFunction, name: str) -> dict[str, object]:
     try:
         return typing.get_type_hints(func, include_extras=True)
+    except TypeError as exc:
+        invalid = _messages.step_definition(
+            name, "an annotation", f"is not a valid type ({exc})", "Annotate with a type such as int or list[str]."
+        )
+        if "is not subscriptable" not in str(exc):
+            raise StepDefinitionError(invalid) from exc
+        try:
+            return _stub_spelling_hints(func)
+        except Exception as again:  # the same annotation, still not a type: the first reason explains it
+            raise StepDefinitionError(invalid) from again
     except (NameError, AttributeError) as exc:
         _fail(
             name,
@@ -160,7 +205,7 @@ def _resolve_hints(func: AnyFunction, name: str) -> dict[str, object]:
             f"cannot be resolved ({exc})",
             "Define the types a step uses at module level, or import them where the step is defined.",
         )
-    except (SyntaxError, TypeError) as exc:  # a string annotation that is no expression, or not a type at all
+    except SyntaxError as exc:  # a string annotation that is no expression
         _fail(name, "an annotation", f"is not a valid type ({exc})", "Annotate with a type such as int or list[str].")
 
 
