@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from zen_materialize.testing import same_value
-from zen_run import BaseStepConfig, Input, pipeline, step
+from zen_run import BaseStepConfig, Input, Output, pipeline, step
 from zen_types import PipelineInstance
 
 VALUE: dict[str, object] = {}
@@ -40,3 +42,18 @@ def case_pipeline(tp: object, nonce: int) -> PipelineInstance:
         reader(source())
 
     return fidelity(source=step(produce)(), reader=step(consume)(Nonce(nonce=nonce)))
+
+
+@step
+def writes_masked(array: Output[np.ndarray[tuple[int], np.dtype[np.int64]]]) -> None:
+    """Writes a masked array through its Output handle (refused: .npy has no place for the mask)."""
+    array.write(np.ma.masked_array([1, 2], mask=[False, True]))
+
+
+@pipeline
+def masked(source) -> None:  # type: ignore[no-untyped-def]  # slots are untyped here
+    """One step writing through an Output handle."""
+    source()
+
+
+masked_instance = masked(source=writes_masked())

@@ -327,6 +327,7 @@ CASES: Final = [
         "value[1]",
     ),
     # pandas: what pyarrow rewrites is kept or refused.
+    Case("pandas", "rows without columns", lambda: pd.DataFrame(index=pd.RangeIndex(2, 5)), pd.DataFrame),
     Case("pandas", "RangeIndex columns", lambda: pd.DataFrame(np.zeros((2, 3))), pd.DataFrame),
     Case(
         "pandas",

@@ -85,6 +85,14 @@ def test_refused_value_fails_its_step_in_a_run(case: Case, project: Path) -> Non
     assert Client().last_run("fidelity").status == "failed"
 
 
+def test_a_refused_write_through_an_output_handle_fails_its_step(project: Path) -> None:
+    """Output[T].write() refuses the value inside the step: the step fails with the refusal as its cause."""
+    with pytest.raises(StepFailedError, match="masked array") as caught:
+        case_pipelines.masked_instance.run()
+    assert isinstance(caught.value.__cause__, ArtifactWriteError)
+    assert "artifact 'array' of step 'source'" in str(caught.value.__cause__)
+
+
 _WRITE_IN_CHILD = """
 import sys
 from pathlib import Path
