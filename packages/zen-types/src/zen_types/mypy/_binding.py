@@ -76,19 +76,58 @@ def pipeline_call_hook(ctx: MethodContext) -> Type:
             if not isinstance(candidate, Instance) or candidate.type.fullname != _names.STEP_INSTANCE:
                 continue
             wiring = get_proper_type(candidate.args[0]) if candidate.args else None
-            if not isinstance(wiring, CallableType) or is_subtype(wiring, interface):
+            if not isinstance(wiring, CallableType):
                 continue
             options = ctx.api.options
+            fields = _types.output_fields(slot.args[1]) if len(slot.args) == 2 else None
+            if fields is not None:  # named outputs: compared by name, as the runtime does
+                anything = ctx.api.named_generic_type("builtins.object", [])
+                inputs_fit = is_subtype(
+                    wiring.copy_modified(ret_type=anything), interface.copy_modified(ret_type=anything)
+                )
+                named_reason = _named_outputs_reason(fields, wiring, options)
+                if inputs_fit and named_reason is None:
+                    continue
+                reason = _reason(interface, wiring, options) if not inputs_fit else named_reason
+            elif is_subtype(wiring, interface):
+                continue
+            else:
+                reason = _reason(interface, wiring, options)
             message = _messages.slot_interface_mismatch(
                 func.name or "<pipeline>",
                 name or "<slot>",
                 _describe(interface, options),
                 _describe(wiring, options),
-                _reason(interface, wiring, options),
+                reason or "",
             )
             _report.fail(ctx.api, message, exprs[0], code=_codes.ZEN_BINDING)
             break  # one report per slot
     return ctx.default_return_type
+
+
+def _step_outputs(wiring: CallableType) -> list[tuple[str, Type]]:
+    """A step's outputs by name: its named outputs, ``output`` for a single return value, or none."""
+    ret = get_proper_type(wiring.ret_type)
+    if isinstance(ret, TupleType) and ret.partial_fallback.args:
+        fields = _types.output_fields(ret.partial_fallback.args[0])
+        if fields is not None:
+            return fields
+        return [(f"#{i + 1}", _data(item)) for i, item in enumerate(ret.items)]
+    if isinstance(ret, NoneType):
+        return []
+    return [("output", _data(ret))]
+
+
+def _named_outputs_reason(fields: list[tuple[str, Type]], wiring: CallableType, options: Options) -> str | None:
+    """Why the step's outputs do not provide the slot's named outputs (by name, like the runtime), or None."""
+    by_name = dict(_step_outputs(wiring))
+    for name, wanted in fields:
+        if name not in by_name:
+            return f'the step has no output "{name}"'
+        if not is_subtype(by_name[name], wanted):
+            got = format_type_bare(by_name[name], options)
+            return f'output "{name}" has type {got}, the slot needs {format_type_bare(wanted, options)}'
+    return None
 
 
 def _data(handle: Type) -> Type:
@@ -107,11 +146,7 @@ def _describe(signature: CallableType, options: Options) -> str:
         inputs = ", ".join(format_type_bare(_data(t), options) for t in signature.arg_types)
     ret = get_proper_type(signature.ret_type)
     if isinstance(ret, TupleType):
-        fields = (
-            _types.named_tuple_fields(get_proper_type(ret.partial_fallback.args[0]))
-            if ret.partial_fallback.args
-            else None
-        )
+        fields = _types.output_fields(ret.partial_fallback.args[0]) if ret.partial_fallback.args else None
         if fields is not None:
             out = "(" + ", ".join(f"{n}: {format_type_bare(t, options)}" for n, t in fields) + ")"
         else:

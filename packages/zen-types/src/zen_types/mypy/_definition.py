@@ -139,6 +139,7 @@ class _Checker:
         outputs: list[Type] = []
         config: Type = NoneType()
         config_name: str | None = None
+        output_names: list[str] = []  # of the Output[T] parameters
         for index, (kind, arg_name, arg_type) in enumerate(zip(fn.arg_kinds, fn.arg_names, fn.arg_types, strict=True)):
             name = arg_name or f"#{index + 1}"
             where = f'parameter "{name}"'
@@ -179,6 +180,7 @@ class _Checker:
                     )
                     continue
                 outputs.append(tp.args[0])
+                output_names.append(name)
             elif isinstance(tp, Instance) and tp.type.fullname == _names.INPUT and tp.args:
                 inputs.append((arg_name, tp.args[0], ARG_OPT if optional else ARG_POS))
             elif _is(tp, _names.BASE_STEP_CONFIG):
@@ -198,14 +200,34 @@ class _Checker:
         named = self.returned(outputs)
         if named is None or not self.ok:
             return None
-        several = named[0] or (AnyType(TypeOfAny.special_form) if len(outputs) > 1 else None)
+        wiring = self.wiring(inputs, outputs, output_names, named[0])
+        return None if wiring is None else (wiring, config)
+
+    def wiring(
+        self,
+        inputs: list[tuple[str | None, Type, ArgKind]],
+        outputs: list[Type],
+        output_names: list[str],
+        named: Type | None,
+    ) -> CallableType | None:
+        """The step's wiring signature; several outputs keep their names (for slots with named outputs)."""
+        several = named or (AnyType(TypeOfAny.special_form) if len(outputs) > 1 else None)
+        if output_names and several is not None:  # Output parameters among several outputs: keep every name
+            returned = len(outputs) - len(output_names)
+            names = [*output_names, *(self.returned_names(named) if returned else [])]
+            several = _types.outputs_by_name(self.ctx.api, names, outputs)
         result = _types.handles_result(self.ctx.api, outputs, named=several)
         if result is None:
             return None
-        wiring = _types.wiring_signature(self.ctx.api, name=self.name, inputs=inputs, result=result)
-        if wiring is None:
-            return None
-        return wiring, config
+        return _types.wiring_signature(self.ctx.api, name=self.name, inputs=inputs, result=result)
+
+    @staticmethod
+    def returned_names(named: Type | None) -> list[str]:
+        """The names of the returned outputs: a NamedTuple's fields, or ``output``."""
+        if named is None:
+            return ["output"]
+        fields = _types.named_tuple_fields(get_proper_type(named))
+        return [field for field, _ in fields or []]
 
     def returned(self, outputs: list[Type]) -> tuple[Type | None] | None:
         """Append the returned outputs; give the NamedTuple type of named outputs, None after an error."""

@@ -19,6 +19,7 @@ from mypy.types import (
     ProperType,
     TupleType,
     Type,
+    TypedDictType,
     TypeOfAny,
     get_proper_type,
 )
@@ -61,6 +62,22 @@ def named_tuple_fields(tp: ProperType) -> list[tuple[str, Type]] | None:
     if not isinstance(names, list) or len(names) != len(items):
         return None
     return [(str(name), item) for name, item in zip(names, items, strict=True)]
+
+
+def outputs_by_name(api: CheckerPluginInterface, names: list[str], types: list[Type]) -> Type | None:
+    """A step's several named outputs as a TypedDict (``{name: type}`` in order); None when mypy lacks one."""
+    info = lookup_info(api, "typing._TypedDict") or lookup_info(api, "typing_extensions._TypedDict")
+    if info is None or len(names) != len(types):
+        return None
+    return TypedDictType(dict(zip(names, types, strict=True)), set(names), set(), Instance(info, []))
+
+
+def output_fields(tp: Type) -> list[tuple[str, Type]] | None:
+    """The named outputs a step or slot declares (a NamedTuple's fields, or those of ``outputs_by_name``)."""
+    proper = get_proper_type(tp)
+    if isinstance(proper, TypedDictType):
+        return list(proper.items.items())
+    return named_tuple_fields(proper)
 
 
 def handles_result(api: CheckerPluginInterface, outputs: list[Type], *, named: Type | None) -> Type | None:
@@ -125,8 +142,7 @@ def slot_signature(api: CheckerPluginInterface, slot: Instance, *, as_interface:
         # A sink (``Slot[[X], object]``; ``None`` too, for this plugin and the runtime): any outputs, or none.
         result = api.named_generic_type("builtins.object", []) if as_interface else NoneType()
     elif fields is not None:
-        named = AnyType(TypeOfAny.special_form) if as_interface else output
-        result = handles_result(api, [tp for _, tp in fields], named=named)
+        result = handles_result(api, [tp for _, tp in fields], named=output)  # binding compares them by name
     else:
         result = handles_result(api, [output], named=None)
     if result is None:
