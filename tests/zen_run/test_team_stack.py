@@ -311,3 +311,30 @@ def test_a_heartbeat_while_the_server_is_down_is_skipped_at_once_and_the_next_on
     store.finish_run(run_id, status=RunStatus.COMPLETED)
     assert store.get_run(run_id).status == "completed"
     store.close()
+
+
+def test_gc_beside_a_postgres_lineage_store_keeps_its_artifacts_and_refuses_when_it_cannot_read_it(
+    project: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The team's runs (lineage on PostgreSQL) and a solo stack (SQLite) share one artifact folder: gc on the solo
+    stack reads the PostgreSQL store's references and deletes none of its artifacts; when it cannot open that
+    store (no password) it refuses, naming it, and deletes nothing."""
+    from zen_store import GcRefusedError
+
+    shared = project / "shared-artifacts"
+    _register("team", "--artifact-store", str(shared), "--lineage-store", postgres_url)
+    _register("solo", "--artifact-store", str(shared))
+    run = p.add_pipeline(first=p.returns_one(), second=p.adds()).run(stack="team")
+    old = time.time() - 3600
+    for entry in shared.iterdir():
+        if not entry.name.startswith("."):
+            os.utime(entry, (old, old))  # old enough to sweep, were it unreferenced
+    solo = RunContext.open(stack="solo").stores
+    assert solo.garbage_collect(delete=True).unreferenced == ()
+    passfile = os.environ["PGPASSFILE"]
+    monkeypatch.setenv("PGPASSFILE", str(project / "no-such-pgpass"))
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    with pytest.raises(GcRefusedError, match=r"postgresql://zen@127\.0\.0\.1.*cannot be opened"):
+        solo.garbage_collect(delete=True)
+    monkeypatch.setenv("PGPASSFILE", passfile)
+    assert Client(stack="team").get_run(run.id).steps["second"].outputs["output"].read() == 2
