@@ -25,7 +25,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from zen_run import BaseStepConfig, Client, Slot, describe_comparison, pipeline, step
+from zen_run import BaseStepConfig, Client, Slot, pipeline, step
 
 Features = NDArray[np.float64]
 Labels = NDArray[np.int64]
@@ -130,7 +130,8 @@ def main() -> None:
         acc = run.steps["evaluator"].outputs["accuracy"].read()
         print(f"{run.id}: accuracy {acc:.3f}")
     comparison = Client().compare(run_a.id, run_b.id)
-    print("\n".join(describe_comparison(comparison)))
+    for difference in comparison.differences:
+        print(f"  step {difference.step_name}: {difference.field}: {difference.a!r} -> {difference.b!r}")
 
 
 if __name__ == "__main__":

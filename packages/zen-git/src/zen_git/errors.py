@@ -23,6 +23,7 @@ __all__ = [
     "SourceResolutionError",
     "UnpinnedCodeWarning",
     "UpwardRelativeImportError",
+    "ZenError",
 ]
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "UnsafeMaterializerWarning",
     "UnstorableValueError",
     "UnsupportedValueError",
+    "ZenError",
 ]
 
 

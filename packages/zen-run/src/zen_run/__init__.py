@@ -8,7 +8,6 @@ the names a pipeline author needs, so ``from zen_run import step, pipeline, ...`
 
 from __future__ import annotations
 
-from zen_run._adapters import describe_comparison
 from zen_run._client import Artifact, Client, Run, StepRun
 from zen_run._context import RunContext
 from zen_run._project import Project, find_project_root
@@ -17,6 +16,7 @@ from zen_run._runconfig import RunConfig, StepRunConfig
 from zen_run._runner import RunOptions, execute
 from zen_run._stack import DEFAULT_STACK, Stack, StackRegistry
 from zen_run.errors import CompileError, OutputTypeError, RunConfigError, StackError, StepFailedError
+from zen_store import RunStatus, StepStatus
 from zen_types import (
     BaseStepConfig,
     Handle,
@@ -52,6 +52,7 @@ __all__ = [
     "RunConfigError",
     "RunContext",
     "RunOptions",
+    "RunStatus",
     "Slot",
     "Stack",
     "StackError",
@@ -61,8 +62,8 @@ __all__ = [
     "StepInstance",
     "StepRun",
     "StepRunConfig",
+    "StepStatus",
     "ZenError",
-    "describe_comparison",
     "execute",
     "find_project_root",
     "pipeline",

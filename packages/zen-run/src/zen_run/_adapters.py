@@ -31,20 +31,13 @@ from zen_store import (
     ArtifactNotFoundError,
     ArtifactRecord,
     ArtifactStorage,
-    CachedStep,
-    Comparison,
     GcReport,
-    Health,
-    LineageGraph,
     LineageStore,
     LineageStoreDamagedError,
-    RecordNotFoundError,
     References,
     Referent,
     RepoRecord,
-    RunRecord,
     StagingArea,
-    StepRunRecord,
     StorageOption,
     StoreError,
     UnsafePathError,
@@ -57,51 +50,25 @@ from zen_store import (
     open_lineage_store,
     referents,
 )
-from zen_types import EdgeSpec, JSONValue
+from zen_types import JSONValue
 
 __all__ = [
-    "AnyMaterializer",
-    "ArtifactInfo",
-    "CachedStep",
-    "Comparison",
-    "EdgeLike",
-    "LineageGraph",
-    "MaterializerLookupError",
-    "NotFound",
     "Pinner",
-    "Registry",
-    "RepoRecord",
-    "RunInfo",
-    "Staged",
-    "StepRunInfo",
     "STORAGE_FAULTS",
     "Stores",
     "default_registry",
-    "describe_artifact",
-    "describe_comparison",
-    "describe_gc",
     "describe_storage_fault",
-    "describe_health",
-    "describe_lineage",
     "explicit_writer",
     "materializer_name",
     "materializer_version",
+    "read_references",
     "resolve_source",
 ]
 
-AnyMaterializer = Materializer[object]
-Registry = MaterializerRegistry
-ArtifactInfo = ArtifactRecord
-RunInfo = RunRecord
-StepRunInfo = StepRunRecord
-Staged = StagingArea
-EdgeLike = EdgeSpec
-MaterializerLookupError = MaterializerError
-NotFound = (RecordNotFoundError, ArtifactNotFoundError)
 HEARTBEAT_EVERY_S = 30.0
 
 
-def default_registry() -> Registry:
+def default_registry() -> MaterializerRegistry:
     """zen-materialize's registry plus the materializers that need zen-git too (a torch module's class is stored
     as pinned code), registered lazily: torch is imported only when a module is written or read."""
     registry = _materialize_registry()
@@ -114,19 +81,19 @@ def default_registry() -> Registry:
     return registry
 
 
-def explicit_writer(registry: Registry, cls: type, tp: object) -> AnyMaterializer:
+def explicit_writer(registry: MaterializerRegistry, cls: type, tp: object) -> Materializer[object]:
     """Validate an explicitly chosen materializer class for an output of type ``tp``."""
     if not issubclass(cls, Materializer):
         raise MaterializerError(f"{cls!r} is not a Materializer subclass.")
     return registry.check_writer(cls, tp)
 
 
-def materializer_name(materializer: AnyMaterializer) -> str:
+def materializer_name(materializer: Materializer[object]) -> str:
     """The materializer's import path."""
     return type(materializer).ref().name
 
 
-def materializer_version(materializer: AnyMaterializer) -> str:
+def materializer_version(materializer: Materializer[object]) -> str:
     """Name, format and format version: what a cache key must change with."""
     return str(type(materializer).ref())
 
@@ -316,7 +283,7 @@ class Stores:
     def _record(
         self,
         staged: StagingArea,
-        materializer: AnyMaterializer | None,
+        materializer: Materializer[object] | None,
         *,
         type_name: str,
         metadata: Mapping[str, JSONValue],
@@ -339,7 +306,7 @@ class Stores:
         )
 
     def write_value(
-        self, materializer: AnyMaterializer, value: object, *, step_name: str, output_name: str, type_name: str
+        self, materializer: Materializer[object], value: object, *, step_name: str, output_name: str, type_name: str
     ) -> ArtifactRecord:
         """Write a returned value with its materializer and commit it atomically."""
         staged = self.artifacts.stage()
@@ -353,7 +320,7 @@ class Stores:
     def commit_staged(
         self,
         staged: StagingArea,
-        materializer: AnyMaterializer | None,
+        materializer: Materializer[object] | None,
         *,
         type_name: str,
         metadata: Mapping[str, JSONValue],
@@ -369,11 +336,15 @@ class Stores:
         """Where the artifact's files are on this machine."""
         return str(self._store_for(artifact.uri).path_of(artifact.uri))
 
-    def read_value(self, registry: Registry, artifact: ArtifactRecord, as_type: object, reader: type | None) -> object:
+    def read_value(
+        self, registry: MaterializerRegistry, artifact: ArtifactRecord, as_type: object, reader: type | None
+    ) -> object:
         """Verify the artifact's content hash and read it with the reader its format and ``as_type`` call for."""
         path = self._store_for(artifact.uri).verify(artifact.uri, artifact.content_hash)
         if reader is not None:
-            chosen: AnyMaterializer = explicit_writer(registry, reader, as_type) if as_type is not None else reader()
+            chosen: Materializer[object] = (
+                explicit_writer(registry, reader, as_type) if as_type is not None else reader()
+            )
         elif artifact.materializer is None:
             raise MaterializerError(
                 f"artifact {artifact.artifact_id} holds files a step wrote itself (no materializer); "
@@ -441,100 +412,3 @@ def describe_storage_fault(exc: BaseException) -> str:
         where = f" ({exc.filename})" if exc.filename else ""
         return f"{exc.strerror}{where}"
     return str(exc).rstrip(".")
-
-
-# -- text for the CLI -------------------------------------------------------------------------------------------
-
-
-def describe_artifact(record: ArtifactRecord) -> list[tuple[str, object]]:
-    """Label/value pairs of an artifact record."""
-    return [
-        ("id", record.artifact_id),
-        ("uri", record.uri),
-        ("type", record.type_name),
-        ("materializer", record.materializer),
-        ("format", f"{record.format} v{record.format_version}"),
-        ("kind", record.kind),
-        ("content hash", record.content_hash),
-        ("size", f"{record.size} bytes"),
-        ("created", record.created_at.isoformat()),
-        ("producer", record.producer_step_run_id),
-        ("metadata", record.metadata),
-    ]
-
-
-def describe_comparison(comparison: Comparison) -> list[str]:
-    """Lines describing what differs between two runs."""
-    lines = [
-        f"comparing run {comparison.run_a} ({comparison.pipeline_a}) with {comparison.run_b} ({comparison.pipeline_b})"
-    ]
-    if comparison.repo_a != comparison.repo_b:
-        lines.append(
-            f"  repository: {comparison.repo_a.head_sha or '-'}{' (dirty)' if comparison.repo_a.dirty else ''} -> "
-            f"{comparison.repo_b.head_sha or '-'}{' (dirty)' if comparison.repo_b.dirty else ''}"
-        )
-    for name in comparison.only_in_a:
-        lines.append(f"  step {name}: only in {comparison.run_a}")
-    for name in comparison.only_in_b:
-        lines.append(f"  step {name}: only in {comparison.run_b}")
-    for diff in comparison.differences:
-        lines.append(f"  step {diff.step_name}: {diff.field}: {diff.a!r} -> {diff.b!r}")
-    if comparison.same:
-        lines.append("  no differences in steps, code, configs or outputs")
-    return lines
-
-
-def describe_lineage(graph: LineageGraph) -> list[str]:
-    """Lines listing a lineage graph's step runs and the artifacts they read and wrote."""
-    lines = [f"lineage of artifact {graph.root}:"]
-    for step_id, step in sorted(graph.step_runs.items(), key=lambda kv: kv[1].started_at):
-        reads = ", ".join(f"{n}={a.artifact_id[:12]}" for n, a in step.inputs.items()) or "-"
-        writes = ", ".join(f"{n}={a.artifact_id[:12]}" for n, a in step.outputs.items()) or "-"
-        lines.append(
-            f"  step run {step_id[:12]} ({step.step_name} of run {step.run_id[:12]}): reads {reads}; writes {writes}"
-        )
-    return lines
-
-
-def describe_health(health: Health) -> list[str]:
-    """Lines describing what ``zen doctor`` found."""
-    lines: list[str] = []
-    if not health.exists:
-        lines.append(f"{health.path}: missing")
-    elif health.problems:
-        lines.append(f"{health.path}: damaged ({len(health.problems)} problem(s) found by SQLite's integrity check)")
-        lines += [f"  {problem}" for problem in health.problems[:10]]
-    else:
-        lines.append(f"{health.path}: integrity check ok")
-    if health.marker is not None:
-        lines.append(f"  marked damaged: {health.marker}")
-    if health.backup is None:
-        lines.append("  no backup yet (one is made after the first run and every 25 runs)")
-    else:
-        lines.append(f"  backup: {health.backup} ({health.backup_runs} runs)")
-    if not health.sound:
-        lines.append(
-            "  run `zen doctor --restore` to put the backup in its place (the damaged file is kept; rows it still "
-            "holds are added back)"
-            if health.backup
-            else "  no backup to restore: `zen doctor --new-store` starts afresh"
-        )
-    return lines
-
-
-def describe_gc(report: GcReport, *, deleted: bool) -> list[str]:
-    """Lines describing a garbage-collection report."""
-    verb = "deleted" if deleted else "would delete"
-    lines = [f"{verb} {len(report.unreferenced)} unreferenced artifact(s), {report.bytes} bytes"]
-    lines += [f"  {name}" for name in report.unreferenced]
-    if report.too_recent:
-        lines.append(
-            f"kept {report.too_recent} unreferenced artifact(s) committed after gc began or while a run was in "
-            f"progress ({report.live_writers} run(s) in progress now); a later gc removes them if still unreferenced"
-        )
-    if report.stale_staging:
-        lines.append(f"{verb} {len(report.stale_staging)} unfinished write(s) left by killed writers")
-        lines += [f"  {where}" for where in report.stale_staging]
-    if not deleted and (report.unreferenced or report.stale_staging):
-        lines.append("run `zen gc --delete` to delete them")
-    return lines

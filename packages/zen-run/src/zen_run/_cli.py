@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from zen_run import _adapters as ad
+from zen_run import _render
 from zen_run._cache import CacheComponents, diff_components
 from zen_run._client import Client, Run
 from zen_run._context import RunContext
@@ -31,7 +31,14 @@ from zen_run._runconfig import RunConfig, parse_set_option
 from zen_run._runner import RunOptions, execute
 from zen_run._stack import Stack, StackRegistry
 from zen_run.errors import StepFailedError
-from zen_store import LineageStoreDamagedError, RecordNotFoundError, SQLiteLineageStore, check_file, restore
+from zen_store import (
+    ArtifactNotFoundError,
+    LineageStoreDamagedError,
+    RecordNotFoundError,
+    SQLiteLineageStore,
+    check_file,
+    restore,
+)
 from zen_types import Pipeline, PipelineInstance, RunView
 from zen_types.errors import ZenError
 
@@ -105,7 +112,7 @@ def _client(args: argparse.Namespace) -> Client:
 
 def cmd_init(args: argparse.Namespace, out: Printer) -> int:
     project = Project.find().ensure()
-    RunContext.open(project=project, stack=args.stack)
+    RunContext.shared(project=project, stack=args.stack)
     out.emit_json({"root": str(project.root)}) if out.json else out.line(f"zen project at {project.root}")
     return 0
 
@@ -125,7 +132,7 @@ def cmd_run(args: argparse.Namespace, out: Printer) -> int:
         tags=tuple(args.tag or ()),
         progress=None if args.quiet else _progress,
     )
-    run = execute(instance, RunContext.open(stack=args.stack), opts)
+    run = execute(instance, RunContext.shared(stack=args.stack), opts)
     _show_run(run, out)
     return 0
 
@@ -180,7 +187,7 @@ def cmd_runs_compare(args: argparse.Namespace, out: Printer) -> int:
     if out.json:
         out.emit_json(comparison)
         return 0
-    for line in ad.describe_comparison(comparison):
+    for line in _render.describe_comparison(comparison):
         out.line(line)
     return 0
 
@@ -190,7 +197,7 @@ def cmd_artifacts_show(args: argparse.Namespace, out: Printer) -> int:
     if out.json:
         out.emit_json(artifact.record)
         return 0
-    for key, value in ad.describe_artifact(artifact.record):
+    for key, value in _render.describe_artifact(artifact.record):
         out.line(f"{key:<14} {value}")
     return 0
 
@@ -209,7 +216,7 @@ def cmd_lineage(args: argparse.Namespace, out: Printer) -> int:
     if out.json:
         out.emit_json(graph)
         return 0
-    for line in ad.describe_lineage(graph):
+    for line in _render.describe_lineage(graph):
         out.line(line)
     return 0
 
@@ -329,7 +336,7 @@ def cmd_gc(args: argparse.Namespace, out: Printer) -> int:
     if out.json:
         out.emit_json(report)
         return 0
-    for line in ad.describe_gc(report, deleted=args.delete):
+    for line in _render.describe_gc(report, deleted=args.delete):
         out.line(line)
     return 0
 
@@ -372,7 +379,7 @@ def cmd_doctor(args: argparse.Namespace, out: Printer) -> int:
     if out.json:
         out.emit_json({"sound": health.sound, "health": health})
     else:
-        for line in ad.describe_health(health):
+        for line in _render.describe_health(health):
             out.line(line)
     return 0 if health.sound else EXIT_DAMAGED
 
@@ -385,14 +392,14 @@ def cmd_dag(args: argparse.Namespace, out: Printer) -> int:
 
 
 def cmd_rerun(args: argparse.Namespace, out: Printer) -> int:
-    context = RunContext.open(stack=args.stack)
+    context = RunContext.shared(stack=args.stack)
     run = rerun(context, args.run, progress=None if args.quiet else _progress, enable_cache=not args.no_cache)
     _show_run(run, out)
     return 0
 
 
 def cmd_resume(args: argparse.Namespace, out: Printer) -> int:
-    context = RunContext.open(stack=args.stack)
+    context = RunContext.shared(stack=args.stack)
     run = resume(context, args.run, progress=None if args.quiet else _progress)
     _show_run(run, out)
     return 0
@@ -462,7 +469,7 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one flat table
     add("list", "list stacks (* marks the active one)", cmd_stack_list, stack)
     p = add("register", "register a stack", cmd_stack_register, stack)
     p.add_argument("name")
-    p.add_argument("--orchestrator", default="local", choices=["local", "dask"])
+    p.add_argument("--orchestrator", default="local", help="local (in process), dask, or a registered one")
     p.add_argument("--artifact-store", default=".zen/artifacts", help="a path or an fsspec URL (s3://bucket/prefix)")
     p.add_argument(
         "--lineage-store",
@@ -582,7 +589,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
         return EXIT_BROKEN_PIPE
-    except ad.NotFound as exc:
+    except (RecordNotFoundError, ArtifactNotFoundError) as exc:
         _say(exc)
         return EXIT_NOT_FOUND
     except LineageStoreDamagedError as exc:

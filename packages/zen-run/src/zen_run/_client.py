@@ -10,16 +10,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
+from types import TracebackType
 
 import attrs
 
 from zen_materialize import Location, Visualization
-from zen_run import _adapters as ad
 from zen_run import _notebook
 from zen_run._context import RunContext
 from zen_run._project import Project
 from zen_run.errors import RunConfigError
-from zen_store import RunStatus, StepStatus
+from zen_store import (
+    ArtifactRecord,
+    Comparison,
+    LineageGraph,
+    RunRecord,
+    RunStatus,
+    StepRunRecord,
+    StepStatus,
+)
 from zen_types import JSONValue, PipelineSpec, RunView
 
 __all__ = ["Artifact", "Client", "Run", "StepRun"]
@@ -29,7 +37,7 @@ __all__ = ["Artifact", "Client", "Run", "StepRun"]
 class Artifact:
     """A stored artifact: where it is, what it is, and ``read()`` to load it."""
 
-    record: ad.ArtifactInfo
+    record: ArtifactRecord
     context: RunContext = attrs.field(repr=False, eq=False)
 
     @property
@@ -75,7 +83,7 @@ class Artifact:
 class StepRun:
     """One step of a run."""
 
-    record: ad.StepRunInfo
+    record: StepRunRecord
     context: RunContext = attrs.field(repr=False, eq=False)
 
     @property
@@ -116,7 +124,7 @@ class StepRun:
 class Run:
     """A pipeline run as recorded."""
 
-    record: ad.RunInfo
+    record: RunRecord
     context: RunContext = attrs.field(repr=False, eq=False)
 
     @property
@@ -184,14 +192,29 @@ def _run_status(status: RunStatus | str) -> RunStatus:
 
 
 class Client:
-    """Query the project's runs from any process: ``Client().last_run("add_pipeline")``."""
+    """Query the project's runs from any process: ``Client().last_run("add_pipeline")``, or, closing its
+    connections when done, ``with Client() as client: ...``."""
 
     def __init__(self, root: Path | str | None = None, *, stack: str | None = None, context: RunContext | None = None):
+        self._owns_context = context is None
         self.context = context or RunContext.open(
             project=Project(Path(root).resolve()) if root is not None else None, stack=stack
         )
 
-    def _run(self, record: ad.RunInfo) -> Run:
+    def close(self) -> None:
+        """Close the stores this client opened (a context passed in stays open: its opener closes it)."""
+        if self._owns_context:
+            self.context.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _run(self, record: RunRecord) -> Run:
         return Run(record=record, context=self.context)
 
     def runs(
@@ -238,12 +261,12 @@ class Client:
         """An artifact by id (or unique prefix) or URI."""
         return Artifact(record=self.context.stores.lineage.artifact(artifact_id), context=self.context)
 
-    def compare(self, run_a: RunView | str, run_b: RunView | str) -> ad.Comparison:
+    def compare(self, run_a: RunView | str, run_b: RunView | str) -> Comparison:
         """What differs between two runs: configs, code versions, bound steps, cache hits, output hashes."""
         a = run_a if isinstance(run_a, str) else run_a.id
         b = run_b if isinstance(run_b, str) else run_b.id
         return self.context.stores.lineage.compare(a, b)
 
-    def lineage(self, artifact_id: str, *, downstream: bool = False) -> ad.LineageGraph:
+    def lineage(self, artifact_id: str, *, downstream: bool = False) -> LineageGraph:
         """The upstream (or downstream) graph of an artifact: step runs and artifacts."""
         return self.context.stores.lineage.lineage(artifact_id, downstream=downstream)

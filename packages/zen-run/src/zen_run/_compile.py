@@ -13,8 +13,10 @@ from collections.abc import Mapping
 
 import attrs
 
-from zen_run import _adapters as ad
+from zen_materialize import Materializer, MaterializerError, MaterializerRegistry
+from zen_run._adapters import Pinner, explicit_writer, materializer_name
 from zen_run.errors import CompileError
+from zen_store import RepoRecord
 from zen_types import BaseStepConfig, JSONValue, OutputParam, PipelineInstance, PipelineSpec, StepInstance, type_name
 from zen_types.errors import ConfigError
 
@@ -28,7 +30,7 @@ class CompiledStep:
     slot: str
     instance: StepInstance[object]
     config: BaseStepConfig | None
-    writers: Mapping[str, ad.AnyMaterializer]
+    writers: Mapping[str, Materializer[object]]
     """Output name -> the materializer that writes it."""
     readers: Mapping[str, type]
     """Input name -> an explicitly chosen reader class (views); others are chosen by stored format."""
@@ -60,21 +62,23 @@ class CompiledPipeline:
     """In topological order."""
     sources: Mapping[str, str]
     """Every pinned object of the run: qualified name -> source string (steps, configs, materializers)."""
-    repo: ad.RepoRecord
+    repo: RepoRecord
     """The repository state the run starts from."""
 
 
-def _writer(registry: ad.Registry, slot: str, instance: StepInstance[object], out: OutputParam) -> ad.AnyMaterializer:
+def _writer(
+    registry: MaterializerRegistry, slot: str, instance: StepInstance[object], out: OutputParam
+) -> Materializer[object]:
     chosen = instance.materializers.get(out.name)
     try:
         if chosen is not None:
-            return ad.explicit_writer(registry, chosen, out.type)
+            return explicit_writer(registry, chosen, out.type)
         return registry.writer_for(out.type)
-    except ad.MaterializerLookupError as exc:
+    except MaterializerError as exc:
         raise CompileError(f'Output "{out.name}" of step "{slot}" ({instance.name}): {exc}') from exc
 
 
-def _check_views(registry: ad.Registry, steps: Mapping[str, CompiledStep], spec: PipelineSpec) -> None:
+def _check_views(registry: MaterializerRegistry, steps: Mapping[str, CompiledStep], spec: PipelineSpec) -> None:
     """Every viewed input has a reader for its upstream output's stored format and the view's class."""
     for slot, compiled in steps.items():
         edges = spec.inputs_of(slot)
@@ -85,7 +89,7 @@ def _check_views(registry: ad.Registry, steps: Mapping[str, CompiledStep], spec:
             stored = next(o.type for o in producer.outputs if o.name == edge.source_output)
             try:
                 registry.reader_for(type(writer).FORMAT, as_type)
-            except ad.MaterializerLookupError as exc:
+            except MaterializerError as exc:
                 raise CompileError(
                     f'Input "{name}" of step "{slot}" views output "{edge.source_output}" of step '
                     f'"{edge.source_step}" ({type_name(stored)}, stored as {type(writer).FORMAT}) as '
@@ -98,8 +102,8 @@ def _check_views(registry: ad.Registry, steps: Mapping[str, CompiledStep], spec:
 def compile_pipeline(
     instance: PipelineInstance,
     *,
-    registry: ad.Registry,
-    pinner: ad.Pinner,
+    registry: MaterializerRegistry,
+    pinner: Pinner,
     enable_cache: bool | None = None,
     step_cache: Mapping[str, bool | None] | None = None,
 ) -> CompiledPipeline:
@@ -123,7 +127,7 @@ def compile_pipeline(
         if config is not None:
             objects[f"{type(config).__module__}.{type(config).__qualname__}"] = type(config)
         for writer in writers.values():
-            objects[ad.materializer_name(writer)] = type(writer)
+            objects[materializer_name(writer)] = type(writer)
         cache_flags = [enable_cache, instance.pipeline.enable_cache, step_cache.get(slot), bound.enable_cache]
         steps[slot] = CompiledStep(
             slot=slot,

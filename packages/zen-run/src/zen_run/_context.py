@@ -1,59 +1,88 @@
-"""The opened parts of a stack a run or the client works with: stores, materializer registry, code pinner."""
+"""The opened parts of a stack a run or the client works with: stores, materializer registry, code pinner.
+
+A :class:`RunContext` owns open connections (the lineage store's): whoever opens one closes it, or uses it as a
+context manager. ``PipelineInstance.run()`` and the ``zen`` command use :meth:`RunContext.shared`, the one
+process cache, so consecutive runs in a process do not reopen (and re-check) their stores each time;
+:meth:`RunContext.forget` closes and clears it.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import TracebackType
+from typing import ClassVar
 
 import attrs
 
-from zen_run import _adapters as ad
+from zen_materialize import MaterializerRegistry
+from zen_run._adapters import Pinner, Stores, default_registry
 from zen_run._project import Project
 from zen_run._stack import Stack, StackRegistry
 
 __all__ = ["RunContext"]
 
-_OPEN: dict[tuple[Path, str, str, str], RunContext] = {}
-
 
 @attrs.frozen(kw_only=True)
 class RunContext:
-    """A project with its active stack opened."""
+    """A project with one of its stacks opened."""
 
     project: Project
     stack: Stack
-    stores: ad.Stores
-    registry: ad.Registry
-    pinner: ad.Pinner
+    stores: Stores
+    registry: MaterializerRegistry
+    pinner: Pinner
+
+    _shared: ClassVar[dict[tuple[Path, str, str, str], RunContext]] = {}
+    """Contexts opened by :meth:`shared`, by project root, stack and store locations; cleared by :meth:`forget`."""
 
     @classmethod
     def open(cls, *, project: Project | None = None, stack: str | None = None) -> RunContext:
-        """Open (once per process and stack) the project's stores; ``stack`` names a registered stack."""
+        """Open the project's stores for ``stack`` (a registered stack name; the active one by default)."""
+        project = project or Project.find()
+        stacks = StackRegistry(project)
+        chosen = stacks.get(stack) if stack else stacks.active()
+        project.ensure()
+        return cls(
+            project=project,
+            stack=chosen,
+            stores=Stores.open(
+                artifacts=chosen.artifact_location(project),
+                lineage=chosen.lineage_location(project),
+                zen_dir=project.zen_dir,
+                options=chosen.storage_options(),
+                known_options={s.artifact_location(project): s.storage_options() for s in stacks.list()},
+            ),
+            registry=default_registry(),
+            pinner=Pinner(project.root),
+        )
+
+    @classmethod
+    def shared(cls, *, project: Project | None = None, stack: str | None = None) -> RunContext:
+        """The process's context for this project and stack, opened on first use (not to be closed by callers)."""
         project = project or Project.find()
         stacks = StackRegistry(project)
         chosen = stacks.get(stack) if stack else stacks.active()
         key = (project.root, chosen.name, chosen.artifact_store, chosen.lineage_store)
-        context = _OPEN.get(key)
+        context = cls._shared.get(key)
         if context is None:
-            project.ensure()
-            context = cls(
-                project=project,
-                stack=chosen,
-                stores=ad.Stores.open(
-                    artifacts=chosen.artifact_location(project),
-                    lineage=chosen.lineage_location(project),
-                    zen_dir=project.zen_dir,
-                    options=chosen.storage_options(),
-                    known_options={s.artifact_location(project): s.storage_options() for s in stacks.list()},
-                ),
-                registry=ad.default_registry(),
-                pinner=ad.Pinner(project.root),
-            )
-            _OPEN[key] = context
+            context = cls._shared[key] = cls.open(project=project, stack=chosen.name)
         return context
 
     @classmethod
     def forget(cls) -> None:
-        """Close every opened context (tests and long-lived processes switching projects)."""
-        for context in _OPEN.values():
-            context.stores.close()
-        _OPEN.clear()
+        """Close and drop every shared context (tests, and long-lived processes switching projects)."""
+        for context in cls._shared.values():
+            context.close()
+        cls._shared.clear()
+
+    def close(self) -> None:
+        """Close the stores' connections."""
+        self.stores.close()
+
+    def __enter__(self) -> RunContext:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

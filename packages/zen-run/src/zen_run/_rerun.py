@@ -13,11 +13,12 @@ import inspect
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from zen_run import _adapters as ad
+from zen_run._adapters import resolve_source
 from zen_run._client import Client, Run
 from zen_run._context import RunContext
 from zen_run._runner import RunOptions, execute
 from zen_run.errors import RunNotResumableError
+from zen_store import RunStatus
 from zen_types import (
     AnyFunction,
     BaseStepConfig,
@@ -77,7 +78,7 @@ def instance_from_run(run: Run, *, pinned: bool, root: Path | None = None) -> Pi
         )
         if not pinned:
             source = _strip_pin(source)
-        obj = ad.resolve_source(source, root=root)
+        obj = resolve_source(source, root=root)
         if not isinstance(obj, Step):
             raise RunNotResumableError(
                 f"run {run.id}: step {step_spec.name!r} resolves to {type(obj).__name__} from {source!r}, not a step."
@@ -85,7 +86,7 @@ def instance_from_run(run: Run, *, pinned: bool, root: Path | None = None) -> Pi
         config: BaseStepConfig | None = None
         if step_spec.config_class is not None and step_spec.config is not None:
             cls_source = sources.get(step_spec.config_class, step_spec.config_class)
-            cls = ad.resolve_source(cls_source if pinned else _strip_pin(cls_source), root=root)
+            cls = resolve_source(cls_source if pinned else _strip_pin(cls_source), root=root)
             if not (isinstance(cls, type) and issubclass(cls, BaseStepConfig)):
                 raise RunNotResumableError(f"run {run.id}: config class {cls_source!r} is not a BaseStepConfig.")
             config = structure_config(step_spec.config, cls, path=f"steps.{step_spec.name}.config")
@@ -105,9 +106,9 @@ def rerun(
 def resume(context: RunContext, run_id: str, *, progress: Callable[[str], None] | None = None) -> Run:
     """Run the remaining steps of a failed, crashed or stopped run, reusing the steps that completed."""
     old = Client(context=context).get_run(run_id)
-    if old.status == "completed":
+    if old.status is RunStatus.COMPLETED:
         raise RunNotResumableError(f"run {old.id} completed; there is nothing to resume (use `zen rerun`).")
-    if old.status == "running":
+    if old.status is RunStatus.RUNNING:
         raise RunNotResumableError(f"run {old.id} is still running; wait for it or for it to be marked crashed.")
     instance = instance_from_run(old, pinned=False)
     return execute(instance, context, RunOptions(progress=progress, resume_from=old.id))

@@ -19,14 +19,12 @@ from urllib.parse import parse_qs, urlsplit
 import attrs
 import cattrs
 
+from zen_run._orchestrators import orchestrators
 from zen_run._project import Project
 from zen_run.errors import StackError
 from zen_store import StorageOption, is_postgres_url
 
-__all__ = ["DEFAULT_STACK", "ORCHESTRATORS", "Stack", "StackRegistry"]
-
-ORCHESTRATORS: Final = ("local", "dask")
-"""Known orchestrators: ``local`` (the synchronous in-process reference runner) and ``dask``."""
+__all__ = ["DEFAULT_STACK", "Stack", "StackRegistry"]
 
 
 @attrs.frozen(kw_only=True)
@@ -45,9 +43,10 @@ class Stack:
     def __attrs_post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
             raise StackError(f"stack name {self.name!r}: use letters, digits, '-' and '_'.")
-        if self.orchestrator not in ORCHESTRATORS:
+        known = orchestrators.names()
+        if self.orchestrator not in known:
             raise StackError(
-                f"stack {self.name!r}: unknown orchestrator {self.orchestrator!r} (known: {', '.join(ORCHESTRATORS)})."
+                f"stack {self.name!r}: unknown orchestrator {self.orchestrator!r} (known: {', '.join(known)})."
             )
         secret = sorted(k for k in self.artifact_options if any(word in k.lower() for word in _SECRET_WORDS))
         if secret:

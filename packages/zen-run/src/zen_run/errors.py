@@ -1,4 +1,17 @@
-"""Errors of the runner, the stacks, run configuration and the post-execution client."""
+"""Errors of the runner, the stacks, run configuration and the post-execution client.
+
+::
+
+    ZenError
+    ├── CompileError (TypeError)        a bound pipeline cannot run (before anything runs)
+    ├── StepFailedError (RuntimeError)  a step raised, or could not run; the user's exception is the __cause__
+    ├── OutputTypeError (TypeError)     a step returned what its annotation does not allow; nothing written
+    ├── StackError (ValueError)         a stack is unknown or malformed
+    ├── RunConfigError (ValueError)     a run configuration or run option is invalid
+    └── RunNotResumableError (ValueError)
+
+The two raised from several places (every orchestrator) take fields and write their own message.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +24,7 @@ __all__ = [
     "RunNotResumableError",
     "StackError",
     "StepFailedError",
+    "ZenError",
 ]
 
 
@@ -19,19 +33,84 @@ class CompileError(ZenError, TypeError):
 
 
 class StepFailedError(ZenError, RuntimeError):
-    """A step raised, or its inputs or outputs could not be read or saved (a full disk, a read-only folder, a
-    symbolic link in an output folder); the original exception is chained (``__cause__``). ``storage_fault`` is
-    True for the latter: the cause is in the message, and its traceback would show zen's code, not the step's."""
+    """Step ``step_name`` (function ``function_name``) of run ``run_id`` failed for ``reason``; the user's
+    exception, when there is one, is chained (``__cause__``) with its traceback. ``where`` says where it ran
+    when that is not this process (``" on the Dask cluster"``). ``storage_fault`` names what zen was doing when
+    storage failed it (``"saving its outputs"``: a full disk, a read-only folder, a symbolic link in an output
+    folder); then the cause is in the message, and its traceback would show zen's code, not the step's."""
 
-    def __init__(self, message: str, *, run_id: str, step_name: str, storage_fault: bool = False) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        *,
+        run_id: str,
+        step_name: str,
+        function_name: str,
+        reason: str,
+        where: str = "",
+        storage_fault: str | None = None,
+    ) -> None:
         self.run_id = run_id
         self.step_name = step_name
+        self.function_name = function_name
+        self.reason = reason
+        self.where = where
         self.storage_fault = storage_fault
+        doing = f" while {storage_fault}" if storage_fault else ""
+        message = f'Step "{step_name}" ({function_name}) of run {run_id} failed{where}{doing}: {reason}'
+        if storage_fault:
+            message += ". Nothing of this step was committed; fix the cause and run again."
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only fields: rebuilt from them when the error travels between processes (Dask).
+        fields = (self.run_id, self.step_name, self.function_name, self.reason, self.where, self.storage_fault)
+        return (_step_failed, fields)
+
+
+def _step_failed(  # noqa: PLR0917 - the order __reduce__ gives them
+    run_id: str, step_name: str, function_name: str, reason: str, where: str, storage_fault: str | None
+) -> StepFailedError:
+    return StepFailedError(
+        run_id=run_id,
+        step_name=step_name,
+        function_name=function_name,
+        reason=reason,
+        where=where,
+        storage_fault=storage_fault,
+    )
 
 
 class OutputTypeError(ZenError, TypeError):
-    """A step returned a value that does not match its declared output type; nothing was written for it."""
+    """Step ``step_name`` returned ``returned`` (a type name) where ``declared`` was annotated - for the output
+    ``output_name``, or for the whole return value when that is ``None``; nothing was written for it."""
+
+    def __init__(
+        self, *, step_name: str, function_name: str, returned: str, declared: str, output_name: str | None = None
+    ) -> None:
+        self.step_name = step_name
+        self.function_name = function_name
+        self.returned = returned
+        self.declared = declared
+        self.output_name = output_name
+        culprit = f'Step "{step_name}" ({function_name}) returned {returned}'
+        if output_name is None:
+            message = f"{culprit}, but its return annotation is {declared}. Nothing was written"
+        else:
+            message = (
+                f'{culprit} for output "{output_name}", which is declared as {declared}. Nothing was written for it'
+            )
+        super().__init__(f"{message}; fix the step or its annotation.")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_output_type, (self.step_name, self.function_name, self.returned, self.declared, self.output_name))
+
+
+def _output_type(
+    step_name: str, function_name: str, returned: str, declared: str, output_name: str | None
+) -> OutputTypeError:
+    return OutputTypeError(
+        step_name=step_name, function_name=function_name, returned=returned, declared=declared, output_name=output_name
+    )
 
 
 class StackError(ZenError, ValueError):

@@ -28,6 +28,7 @@ __all__ = [
     "SchemaVersionError",
     "StoreError",
     "UnsafePathError",
+    "ZenError",
 ]
 
 

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from zen_types import ZenError
 
-__all__ = ["AddressInUseError", "UiError"]
+__all__ = [
+    "AddressInUseError",
+    "UiError",
+    "ZenError",
+]
 
 
 class UiError(ZenError):

@@ -1,0 +1,102 @@
+"""Text the ``zen`` command prints for records: label/value pairs and lines (the library decides, the CLI
+renders)."""
+
+from __future__ import annotations
+
+from zen_store import ArtifactRecord, Comparison, GcReport, Health, LineageGraph
+
+__all__ = ["describe_artifact", "describe_comparison", "describe_gc", "describe_health", "describe_lineage"]
+
+
+def describe_artifact(record: ArtifactRecord) -> list[tuple[str, object]]:
+    """Label/value pairs of an artifact record."""
+    return [
+        ("id", record.artifact_id),
+        ("uri", record.uri),
+        ("type", record.type_name),
+        ("materializer", record.materializer),
+        ("format", f"{record.format} v{record.format_version}"),
+        ("kind", record.kind),
+        ("content hash", record.content_hash),
+        ("size", f"{record.size} bytes"),
+        ("created", record.created_at.isoformat()),
+        ("producer", record.producer_step_run_id),
+        ("metadata", record.metadata),
+    ]
+
+
+def describe_comparison(comparison: Comparison) -> list[str]:
+    """Lines describing what differs between two runs."""
+    lines = [
+        f"comparing run {comparison.run_a} ({comparison.pipeline_a}) with {comparison.run_b} ({comparison.pipeline_b})"
+    ]
+    if comparison.repo_a != comparison.repo_b:
+        lines.append(
+            f"  repository: {comparison.repo_a.head_sha or '-'}{' (dirty)' if comparison.repo_a.dirty else ''} -> "
+            f"{comparison.repo_b.head_sha or '-'}{' (dirty)' if comparison.repo_b.dirty else ''}"
+        )
+    for name in comparison.only_in_a:
+        lines.append(f"  step {name}: only in {comparison.run_a}")
+    for name in comparison.only_in_b:
+        lines.append(f"  step {name}: only in {comparison.run_b}")
+    for diff in comparison.differences:
+        lines.append(f"  step {diff.step_name}: {diff.field}: {diff.a!r} -> {diff.b!r}")
+    if comparison.same:
+        lines.append("  no differences in steps, code, configs or outputs")
+    return lines
+
+
+def describe_lineage(graph: LineageGraph) -> list[str]:
+    """Lines listing a lineage graph's step runs and the artifacts they read and wrote."""
+    lines = [f"lineage of artifact {graph.root}:"]
+    for step_id, step in sorted(graph.step_runs.items(), key=lambda kv: kv[1].started_at):
+        reads = ", ".join(f"{n}={a.artifact_id[:12]}" for n, a in step.inputs.items()) or "-"
+        writes = ", ".join(f"{n}={a.artifact_id[:12]}" for n, a in step.outputs.items()) or "-"
+        lines.append(
+            f"  step run {step_id[:12]} ({step.step_name} of run {step.run_id[:12]}): reads {reads}; writes {writes}"
+        )
+    return lines
+
+
+def describe_health(health: Health) -> list[str]:
+    """Lines describing what ``zen doctor`` found."""
+    lines: list[str] = []
+    if not health.exists:
+        lines.append(f"{health.path}: missing")
+    elif health.problems:
+        lines.append(f"{health.path}: damaged ({len(health.problems)} problem(s) found by SQLite's integrity check)")
+        lines += [f"  {problem}" for problem in health.problems[:10]]
+    else:
+        lines.append(f"{health.path}: integrity check ok")
+    if health.marker is not None:
+        lines.append(f"  marked damaged: {health.marker}")
+    if health.backup is None:
+        lines.append("  no backup yet (one is made after the first run and every 25 runs)")
+    else:
+        lines.append(f"  backup: {health.backup} ({health.backup_runs} runs)")
+    if not health.sound:
+        lines.append(
+            "  run `zen doctor --restore` to put the backup in its place (the damaged file is kept; rows it still "
+            "holds are added back)"
+            if health.backup
+            else "  no backup to restore: `zen doctor --new-store` starts afresh"
+        )
+    return lines
+
+
+def describe_gc(report: GcReport, *, deleted: bool) -> list[str]:
+    """Lines describing a garbage-collection report."""
+    verb = "deleted" if deleted else "would delete"
+    lines = [f"{verb} {len(report.unreferenced)} unreferenced artifact(s), {report.bytes} bytes"]
+    lines += [f"  {name}" for name in report.unreferenced]
+    if report.too_recent:
+        lines.append(
+            f"kept {report.too_recent} unreferenced artifact(s) committed after gc began or while a run was in "
+            f"progress ({report.live_writers} run(s) in progress now); a later gc removes them if still unreferenced"
+        )
+    if report.stale_staging:
+        lines.append(f"{verb} {len(report.stale_staging)} unfinished write(s) left by killed writers")
+        lines += [f"  {where}" for where in report.stale_staging]
+    if not deleted and (report.unreferenced or report.stale_staging):
+        lines.append("run `zen gc --delete` to delete them")
+    return lines

@@ -1,0 +1,282 @@
+"""Executing one step, the same for every orchestrator: load inputs, call, check the returned values, write.
+
+A :class:`StepTask` says which step of which run to execute and where its inputs are (artifact records, never
+data values), so it can travel to another process. :class:`StepExecutor` runs it wherever it is called, with
+the artifact store it was given, and answers with a :class:`Completed` or :class:`Failed` outcome; it records
+nothing (the driver does, see ``_driver.py``). An outcome is never half: a failed step's staged outputs are
+discarded, and a value whose type does not match its annotation is refused before anything of it is written.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+import traceback
+from collections.abc import Mapping
+from typing import TypeAlias
+
+import attrs
+
+from zen_materialize import ArtifactWriteError, MaterializerRegistry, write_artifact
+from zen_run._adapters import STORAGE_FAULTS, Stores, describe_storage_fault
+from zen_run._compile import CompiledPipeline, CompiledStep
+from zen_run.errors import OutputTypeError
+from zen_store import ArtifactRecord, StagingArea
+from zen_types import DEFAULT_OUTPUT, Input, InputKind, Output, OutputKind, type_name, value_conforms
+from zen_types.errors import WiringError
+
+__all__ = ["Completed", "Failed", "FailureKind", "StepExecutor", "StepOutcome", "StepTask"]
+
+OutputKey: TypeAlias = tuple[str, str]
+"""(step name, output name): an output of the run."""
+
+
+@attrs.frozen(kw_only=True)
+class StepTask:
+    """One step of one run to execute: what any process needs, given the project's artifact store."""
+
+    run_id: str
+    slot: str
+    compiled: CompiledPipeline
+    inputs: Mapping[OutputKey, ArtifactRecord]
+    """The records of the upstream outputs this step reads, by (step name, output name)."""
+
+    @property
+    def step(self) -> CompiledStep:
+        """The compiled step."""
+        return self.compiled.steps[self.slot]
+
+
+@attrs.frozen(kw_only=True)
+class Completed:
+    """The step ran and every output was committed."""
+
+    started_at: float
+    ended_at: float
+    outputs: Mapping[str, ArtifactRecord]
+    values: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    """The values written, by output name, when the step ran in this process (handed to downstream steps
+    without reading them back); empty from other processes, which return records only."""
+
+
+class FailureKind(enum.Enum):
+    """Why a step did not complete."""
+
+    RAISED = "raised"
+    """The step's own code raised: StepFailedError, chained to its exception."""
+    REFUSED = "refused"
+    """zen refused its inputs or outputs (a returned type, a wiring error, a storage fault): raised as is."""
+    INTERRUPTED = "interrupted"
+    """Ctrl-C (or SystemExit) while it ran: the step and its run are recorded as stopped."""
+    STORAGE = "storage"
+    """Storage failed it while loading its inputs or saving its outputs (``Failed.doing`` says which)."""
+
+
+@attrs.frozen(kw_only=True)
+class Failed:
+    """The step did not complete; nothing of it was committed."""
+
+    started_at: float
+    ended_at: float
+    kind: FailureKind
+    error: str
+    """What the lineage records: the traceback of the step's exception, or zen's message."""
+    summary: str
+    """One line naming the exception: ``ValueError: bad input``."""
+    exception: BaseException | None = attrs.field(default=None, eq=False)
+    """The exception itself, when it could travel here."""
+    doing: str | None = None
+    """For a storage fault: ``"loading its inputs"`` or ``"saving its outputs"``."""
+
+
+StepOutcome: TypeAlias = Completed | Failed
+
+
+class StepExecutor:
+    """Executes tasks in this process with one artifact store and materializer registry.
+
+    ``values`` are upstream values already in memory (by output key), used instead of reading the artifact
+    back when a step takes a value of the stored type.
+    """
+
+    def __init__(
+        self, stores: Stores, registry: MaterializerRegistry, *, values: Mapping[OutputKey, object] | None = None
+    ) -> None:
+        self.stores = stores
+        self.registry = registry
+        self.values: Mapping[OutputKey, object] = values if values is not None else {}
+
+    def execute(self, task: StepTask) -> StepOutcome:
+        """Run the step; never raises for what the step or its data did (that is the outcome)."""
+        call = _Call(self, task)
+        started = time.time()
+        try:
+            kwargs = call.arguments()
+        except STORAGE_FAULTS as exc:
+            return call.storage_fault(started, exc, doing="loading its inputs")
+        except Exception as exc:
+            return call.failed(started, FailureKind.REFUSED, exc, error=f"{type(exc).__name__}: {exc}")
+        try:
+            result = task.step.instance.step.func(**kwargs)
+        except Exception as exc:
+            return call.failed(started, FailureKind.RAISED, exc, error=traceback.format_exc())
+        except (KeyboardInterrupt, SystemExit) as exc:
+            return call.failed(started, FailureKind.INTERRUPTED, exc, error="stopped by the user")
+        try:
+            outputs = call.commit(result)
+        except (OutputTypeError, WiringError) as exc:
+            return call.failed(started, FailureKind.REFUSED, exc, error=str(exc))
+        except ArtifactWriteError as exc:  # the value could not be stored faithfully: the step failed, say why
+            if isinstance(exc.__cause__, OSError):  # the disk refused, not the value: a storage fault
+                return call.storage_fault(started, exc.__cause__, doing="saving its outputs", chained=exc)
+            return call.failed(started, FailureKind.RAISED, exc, error=str(exc))
+        except STORAGE_FAULTS as exc:
+            return call.storage_fault(started, exc, doing="saving its outputs")
+        except Exception as exc:
+            return call.failed(started, FailureKind.REFUSED, exc, error=f"{type(exc).__name__}: {exc}")
+        return Completed(started_at=started, ended_at=time.time(), outputs=outputs, values=dict(call.written))
+
+
+class _Call:
+    """One execution of one step: its staged outputs and the values written to them."""
+
+    def __init__(self, executor: StepExecutor, task: StepTask) -> None:
+        self.executor = executor
+        self.task = task
+        self.step = task.step
+        self.staged: dict[str, StagingArea] = {}
+        self.handles: dict[str, Output[object]] = {}
+        self.written: dict[str, object] = {}
+
+    def storage_fault(
+        self, started: float, exc: Exception, *, doing: str, chained: BaseException | None = None
+    ) -> Failed:
+        cause = describe_storage_fault(exc)
+        for area in self.staged.values():
+            self.executor.stores.discard_staged(area)
+        return Failed(
+            started_at=started,
+            ended_at=time.time(),
+            kind=FailureKind.STORAGE,
+            error=f"failed while {doing}: {cause}. Nothing of this step was committed; fix the cause and run again.",
+            summary=cause,
+            exception=chained or exc,
+            doing=doing,
+        )
+
+    def failed(self, started: float, kind: FailureKind, exc: BaseException, *, error: str) -> Failed:
+        for area in self.staged.values():
+            self.executor.stores.discard_staged(area)
+        summary = str(exc) if kind is FailureKind.REFUSED else f"{type(exc).__name__}: {exc}"
+        return Failed(started_at=started, ended_at=time.time(), kind=kind, error=error, summary=summary, exception=exc)
+
+    # -- before the call ---------------------------------------------------------------------------------------
+
+    def arguments(self) -> dict[str, object]:
+        """The inputs (values or handles), a handle per ``Output[T]`` parameter, and the config."""
+        kwargs = self._inputs()
+        for out in self.step.outputs:
+            if out.kind is OutputKind.PARAM:
+                self.staged[out.name] = self.executor.stores.stage(self.step.slot, out.name)
+                self.handles[out.name] = self._output_handle(out.name, out.type, self.staged[out.name])
+        kwargs.update(self.handles)
+        config_param = self.step.instance.step.signature.config
+        if config_param is not None and self.step.config is not None:
+            kwargs[config_param.name] = self.step.config
+        return kwargs
+
+    def _inputs(self) -> dict[str, object]:
+        kwargs: dict[str, object] = {}
+        signature = self.step.instance.step.signature
+        for name, edge in self.task.compiled.spec.inputs_of(self.step.slot).items():
+            param = signature.input(name)
+            assert param is not None  # the spec was built from this signature
+            key = (edge.source_step, edge.source_output)
+            artifact = self.task.inputs[key]
+            reader = self.step.readers.get(name)
+            if param.kind is InputKind.VALUE:
+                if key in self.executor.values and reader is None and name not in self.step.views:
+                    kwargs[name] = self.executor.values[key]  # in memory; the stored artifact holds the same value
+                else:
+                    kwargs[name] = self._read(artifact, param.type, reader)
+            else:
+                kwargs[name] = self._input_handle(name, artifact, param.type, reader)
+        return kwargs
+
+    def _read(self, artifact: ArtifactRecord, as_type: object, reader: type | None) -> object:
+        return self.executor.stores.read_value(self.executor.registry, artifact, as_type, reader)
+
+    def _input_handle(self, name: str, artifact: ArtifactRecord, as_type: object, reader: type | None) -> Input[object]:
+        def load() -> object:
+            return self._read(artifact, as_type, reader)
+
+        return Input(uri=self.executor.stores.local_path(artifact), load=load, name=name, metadata=artifact.metadata)
+
+    def _output_handle(self, name: str, declared: object, staged: StagingArea) -> Output[object]:
+        writer = self.step.writers[name]
+
+        def store(value: object) -> None:
+            self._check(name, declared, value)
+            write_artifact(writer, value, staged, artifact=name, step=self.step.slot)
+            self.written[name] = value
+
+        return Output(uri=staged.uri, store=store, name=name)
+
+    # -- after the call ----------------------------------------------------------------------------------------
+
+    def _check(self, name: str, declared: object, value: object) -> None:
+        if not value_conforms(value, declared):
+            raise self._type_error(value, type_name(declared), output_name=name)
+
+    def _type_error(self, value: object, declared: str, *, output_name: str | None = None) -> OutputTypeError:
+        return OutputTypeError(
+            step_name=self.step.slot,
+            function_name=self.step.instance.name,
+            returned=type(value).__name__,
+            declared=declared,
+            output_name=output_name,
+        )
+
+    def _returned(self, result: object) -> dict[str, object]:
+        """The returned values by output name, each checked against its annotation."""
+        returned = [o for o in self.step.outputs if o.kind is OutputKind.RETURN]
+        named = self.step.instance.step.signature.returns_named
+        if not returned:
+            if result is not None:
+                raise self._type_error(result, "None")
+            return {}
+        if named is None:
+            assert returned[0].name == DEFAULT_OUTPUT
+            self._check(DEFAULT_OUTPUT, returned[0].type, result)
+            return {DEFAULT_OUTPUT: result}
+        if not isinstance(result, tuple) or len(result) != len(returned):
+            fields = ", ".join(o.name for o in returned)
+            raise self._type_error(result, f"a {named.__name__} with fields {fields}")
+        values = dict(zip((o.name for o in returned), result, strict=True))
+        for out in returned:
+            self._check(out.name, out.type, values[out.name])
+        return values
+
+    def commit(self, result: object) -> dict[str, ArtifactRecord]:
+        """Check every returned value first, then write and commit every output."""
+        returned = self._returned(result)
+        io = self.executor.stores
+        written: dict[str, ArtifactRecord] = {}
+        for out in self.step.outputs:
+            writer = self.step.writers[out.name]
+            if out.kind is OutputKind.RETURN:
+                value = returned[out.name]
+                written[out.name] = io.write_value(
+                    writer, value, type_name=type_name(out.type), step_name=self.step.slot, output_name=out.name
+                )
+                self.written[out.name] = value
+            else:
+                handle = self.handles[out.name]
+                written[out.name] = io.commit_staged(
+                    self.staged[out.name],
+                    writer if handle.written else None,
+                    type_name=type_name(out.type),
+                    metadata=handle.metadata,
+                    value=self.written.get(out.name),
+                )
+        return written
