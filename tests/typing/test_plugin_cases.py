@@ -182,7 +182,7 @@ def test_step_types_survive_mypys_cache(tmp_path: Path) -> None:
     assert run_mypy({"cached_steps": steps}, workdir=tmp_path / "src", cache_dir=cache) == {"cached_steps": []}
     output = run_mypy({"cached_steps": steps, "uses_cache": user}, workdir=tmp_path / "src", cache_dir=cache)
     assert output["uses_cache"] == [
-        'main:10: error: Slot "b" of pipeline "p" expects a step of interface (str) -> None, but the bound step '
+        'main:10: error: Slot "b" of pipeline "p" expects a step of interface (str) -> None, but the bound step "use" '
         'has interface (int) -> None: input 1 ("x") expects int, the slot passes str.  [zen-binding]',
         'main:11: note: Revealed type is "zen_types._step.Step[def (x: int, config: cached_steps.Cfg), '
         'def (x: zen_types._handles.Handle[int]), cached_steps.Cfg]"',

@@ -216,7 +216,7 @@ def test_slot_inputs_are_contravariant() -> None:
     with pytest.raises(BindingError) as info:
         untyped(feeds_animal)(source=make_animal(), sink=take_dog())
     assert str(info.value) == (
-        'Slot "sink" of pipeline "feeds_animal" expects a step of interface (Animal) -> None, but the bound step '
+        'Slot "sink" of pipeline "feeds_animal" expects a step of interface (Animal) -> None, but the bound step "take_dog" '
         'has interface (Dog) -> None: input 1 ("pet") expects Dog, the slot passes Animal.'
     )
 
@@ -240,7 +240,7 @@ def test_slot_input_counts_must_match_unless_extra_inputs_have_defaults() -> Non
 def test_a_slot_that_ignores_the_output_accepts_any_output_but_one_that_needs_it_does_not() -> None:
     """``Slot[[int], None]`` takes a step returning an int; ``Slot[[], int]`` refuses one returning nothing."""
     ignores_output(source=returns_one(), sink=adds())
-    with pytest.raises(BindingError, match=r"the step has 0 outputs, the slot expects one\.$"):
+    with pytest.raises(BindingError, match=r"the step has no outputs, the slot expects one\.$"):
         untyped(ignores_output)(source=nothing(), sink=take_int())
 
 
@@ -249,7 +249,7 @@ def test_slot_with_ellipsis_accepts_any_inputs() -> None:
     any_inputs(source=returns_one(), sink=adds())
     any_inputs(source=returns_one(), sink=adds_two())
     with pytest.raises(
-        BindingError, match=r"interface \(\.\.\.\) -> int.*the step has 0 outputs, the slot expects one"
+        BindingError, match=r"interface \(\.\.\.\) -> int.*the step has no outputs, the slot expects one"
     ):
         untyped(any_inputs)(source=returns_one(), sink=take_int())
     with pytest.raises(BindingError, match=r"interface \(\.\.\.\) -> int.*its output has type bool \| None"):

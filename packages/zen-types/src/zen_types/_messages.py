@@ -17,7 +17,10 @@ __all__ = [
     "missing_input",
     "outputs_passed_as_input",
     "raw_value_for_input",
+    "named_outputs_for_one",
+    "output_count_mismatch",
     "slot_interface_mismatch",
+    "slot_passed_as_input",
     "step_definition",
     "too_many_inputs",
     "unknown_output",
@@ -60,11 +63,30 @@ def handle_used_as_data(what: str) -> str:
     )
 
 
-def slot_interface_mismatch(pipeline: str, slot: str, expected: str, actual: str, reason: str) -> str:
+def slot_interface_mismatch(pipeline: str, slot: str, *, step: str, expected: str, actual: str, reason: str) -> str:
     """A step bound to a slot does not have the interface the slot declares."""
     return (
         f'Slot "{slot}" of pipeline "{pipeline}" expects a step of interface {expected}, '
-        f"but the bound step has interface {actual}: {reason}."
+        f'but the bound step "{step}" has interface {actual}: {reason}.'
+    )
+
+
+def output_count_mismatch(count: int) -> str:
+    """Why a step without exactly one output does not fit a slot expecting one (a reason for the above)."""
+    outputs = "no outputs" if count == 0 else f"{count} outputs"
+    return f"the step has {outputs}, the slot expects one"
+
+
+def named_outputs_for_one(names: str) -> str:
+    """Why a step with named outputs does not fit a slot expecting one output (a reason for the above)."""
+    return f"the step has named outputs ({names}), the slot expects one output"
+
+
+def slot_passed_as_input(step: str, param: str, slot: str) -> str:
+    """``second(first)``: the slot itself where its output belongs."""
+    return (
+        f'Input "{param}" of step "{step}" got the slot "{slot}" itself, not its output. '
+        f"Call it and pass what it returns: {slot}()."
     )
 
 

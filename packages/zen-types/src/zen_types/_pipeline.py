@@ -207,10 +207,9 @@ def _interface_mismatch(interface: SlotInterface, sig: StepSignature) -> str | N
                 return f'output "{name}" has type {type_name(out.type)}, the slot needs {type_name(hints[name])}'
         return None
     if sig.returns_named is not None:  # a NamedTuple gives OutputHandles, even with one field
-        names = ", ".join(o.name for o in sig.outputs)
-        return f"the step has named outputs ({names}), the slot expects one output"
+        return _messages.named_outputs_for_one(", ".join(o.name for o in sig.outputs))
     if len(sig.outputs) != 1:
-        return f"the step has {len(sig.outputs)} outputs, the slot expects one"
+        return _messages.output_count_mismatch(len(sig.outputs))
     if not is_assignable(sig.outputs[0].type, wanted):
         return f"its output has type {type_name(sig.outputs[0].type)}, the slot needs {type_name(wanted)}"
     return None
@@ -277,10 +276,7 @@ class _Trace:
                 _messages.outputs_passed_as_input(step_name, param.name, ", ".join(value.names()), next(value.names()))
             )
         if isinstance(value, _SlotCall):  # ``second(first)``: the slot itself instead of its output
-            raise WiringError(
-                f'Input "{param.name}" of step "{step_name}" got the slot "{value.slot}" itself, not its output. '
-                f"Call it and pass what it returns: {value.slot}()."
-            )
+            raise WiringError(_messages.slot_passed_as_input(step_name, param.name, value.slot))
         if not isinstance(value, Handle):
             raise WiringError(_messages.raw_value_for_input(step_name, param.name, type(value).__name__))
         if value.trace_id != self.trace_id:
@@ -413,7 +409,12 @@ class Pipeline(Generic[_PF_co]):
             if reason is not None:
                 raise BindingError(
                     _messages.slot_interface_mismatch(
-                        self.name, slot, interface.describe(), value.step.signature.describe(), reason
+                        self.name,
+                        slot,
+                        step=value.name,
+                        expected=interface.describe(),
+                        actual=value.step.signature.describe(),
+                        reason=reason,
                     )
                 )
         return typing.cast("StepInstance[object]", value)

@@ -96,9 +96,10 @@ def pipeline_call_hook(ctx: MethodContext) -> Type:
             message = _messages.slot_interface_mismatch(
                 func.name or "<pipeline>",
                 name or "<slot>",
-                _describe(interface, options),
-                _describe(wiring, options),
-                reason or "",
+                step=wiring.name or "<step>",
+                expected=_describe(interface, options),
+                actual=_describe(wiring, options),
+                reason=reason or "",
             )
             _report.fail(ctx.api, message, exprs[0], code=_codes.ZEN_BINDING)
             break  # one report per slot
@@ -177,9 +178,13 @@ def _reason(interface: CallableType, wiring: CallableType, options: Options) -> 
     got = get_proper_type(wiring.ret_type)
     if isinstance(wanted, TupleType):
         return "its outputs do not match the slot's named outputs"
+    if isinstance(got, TupleType) and got.partial_fallback.args:
+        fields = _types.output_fields(got.partial_fallback.args[0])
+        if fields is not None:
+            return _messages.named_outputs_for_one(", ".join(name for name, _ in fields))
     if not isinstance(got, Instance) or got.type.fullname != _names.HANDLE:
         count = len(got.items) if isinstance(got, TupleType) else 0
-        return f"the step has {count} outputs, the slot expects one"
+        return _messages.output_count_mismatch(count)
     return (
         f"its output has type {format_type_bare(_data(got), options)}, "
         f"the slot needs {format_type_bare(_data(wanted), options)}"

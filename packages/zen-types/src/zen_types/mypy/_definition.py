@@ -7,7 +7,20 @@ invalid step keeps mypy's default ``Step[F, Any, Any]`` so one mistake is report
 
 from __future__ import annotations
 
-from mypy.nodes import ARG_OPT, ARG_POS, ARG_STAR, ARG_STAR2, FUNC_NO_INFO, ArgKind, Context, Decorator, FuncDef
+from mypy.nodes import (
+    ARG_OPT,
+    ARG_POS,
+    ARG_STAR,
+    ARG_STAR2,
+    FUNC_NO_INFO,
+    ArgKind,
+    CallExpr,
+    Context,
+    Decorator,
+    Expression,
+    FuncDef,
+    StrExpr,
+)
 from mypy.plugin import FunctionContext, FunctionSigContext, MethodContext, MethodSigContext
 from mypy.typeops import get_all_type_vars
 from mypy.types import (
@@ -93,7 +106,7 @@ class _Checker:
         self.ctx = ctx
         self.fn = fn
         self.defn = defn
-        self.name = defn.name if defn is not None else (fn.name or "<step>")
+        self.name = _given_name(ctx) or (defn.name if defn is not None else (fn.name or "<step>"))
         self.ok = True
 
     def fail(self, index: int | None, where: str, problem: str, fix: str) -> None:
@@ -310,6 +323,22 @@ def step_decorator_hook(ctx: FunctionContext) -> Type:
         return ctx.default_return_type  # ``step(name=...)``: StepDecorator.__call__ takes over
     defn = ctx.context.func if isinstance(ctx.context, Decorator) else None
     return _typed_step(ctx, ctx.arg_types[0][0], defn)
+
+
+def _given_name(ctx: FunctionContext | MethodContext) -> str | None:
+    """The ``name=`` of ``@step(name="...")`` (or ``step(name="...")(func)``): the runtime's name for the step."""
+    context = ctx.context
+    calls: list[Expression] = []
+    if isinstance(context, Decorator):
+        calls = list(context.original_decorators)
+    elif isinstance(context, CallExpr):
+        calls = [context.callee]
+    for call in calls:
+        if isinstance(call, CallExpr):
+            for arg_name, arg in zip(call.arg_names, call.args, strict=True):
+                if arg_name == "name" and isinstance(arg, StrExpr):
+                    return arg.value
+    return None
 
 
 def step_factory_call_hook(ctx: MethodContext) -> Type:

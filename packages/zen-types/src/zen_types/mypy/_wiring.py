@@ -107,13 +107,13 @@ def _check_call(ctx: MethodContext, wiring: CallableType, step: str, *, keywords
                 _report.fail(ctx.api, _messages.missing_input(step, name), ctx.context, code=_codes.ZEN_WIRING)
             continue
         actual, where = given[name]
-        message = _mismatch(ctx, step, name, actual, expected)
+        message = _mismatch(ctx, step, name, actual, expected, where=where)
         if message is not None:
             _report.fail(ctx.api, message, where, code=_codes.ZEN_WIRING)
     return result
 
 
-def _mismatch(ctx: MethodContext, step: str, param: str, actual: Type, expected: Type) -> str | None:
+def _mismatch(ctx: MethodContext, step: str, param: str, actual: Type, expected: Type, *, where: Context) -> str | None:
     """Why a value of type ``actual`` cannot be passed where the handle ``expected`` goes (None: it can)."""
     if is_subtype(actual, expected):
         return None
@@ -123,6 +123,8 @@ def _mismatch(ctx: MethodContext, step: str, param: str, actual: Type, expected:
     data = wanted.args[0] if isinstance(wanted, Instance) and wanted.args else wanted
     if isinstance(got, AnyType):
         return None
+    if isinstance(got, Instance) and got.type.fullname == _names.SLOT:  # ``second(first)``
+        return _messages.slot_passed_as_input(step, param, where.name if isinstance(where, NameExpr) else "<slot>")
     if isinstance(got, Instance) and got.type.fullname == _names.HANDLE and got.args:
         return _messages.input_type_mismatch(
             step, param, format_type_bare(data, options), format_type_bare(got.args[0], options)
