@@ -7,7 +7,7 @@ import types
 import typing
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from collections.abc import Set as AbstractSet
-from typing import Annotated, Literal, Protocol, TypeVar
+from typing import Annotated, Literal, Protocol, TypedDict, TypeVar
 
 import pytest
 from hypothesis import given
@@ -320,3 +320,61 @@ def test_value_conforms_samples_large_containers() -> None:
     """Only the first thousand elements are checked, so the run-time check stays cheap."""
     assert value_conforms([*range(1000), "late"], list[int])
     assert not value_conforms(["early", *range(2000)], list[int])
+
+
+class _Predictor(Protocol):
+    def predict(self, xs: list[float]) -> list[int]: ...
+
+
+class _GoodModel:
+    def predict(self, xs: Sequence[float]) -> list[int]:
+        return []
+
+
+class _WrongModel:
+    def predict(self, xs: str) -> str:
+        return xs
+
+
+_T_co = TypeVar("_T_co", covariant=True)
+
+
+class _Reader(Protocol[_T_co]):
+    def read(self) -> _T_co: ...
+
+
+class _IntReader:
+    def read(self) -> int:
+        return 1
+
+
+class _Row(TypedDict):
+    x: int
+
+
+class _SameRow(TypedDict):
+    x: int
+
+
+class _OtherRow(TypedDict):
+    x: str
+
+
+def test_protocol_methods_are_compared_by_signature() -> None:
+    """A class fits a protocol when its methods accept what the protocol passes and return what it promises."""
+    assert is_assignable(_GoodModel, _Predictor)
+    assert not is_assignable(_WrongModel, _Predictor)
+
+
+def test_generic_protocols_use_their_arguments() -> None:
+    """``Reader[int]`` is read with ``int`` for its type parameter: an int reader fits, not a str reader."""
+    assert is_assignable(_IntReader, _Reader[int])
+    assert is_assignable(_IntReader, _Reader[float])
+    assert not is_assignable(_IntReader, _Reader[str])
+
+
+def test_typeddicts_are_compared_by_keys() -> None:
+    """TypedDicts fit by their keys and value types (mypy's rule), never by raising TypeError."""
+    assert is_assignable(_Row, _SameRow)
+    assert not is_assignable(_OtherRow, _SameRow)
+    assert not is_assignable(dict, _SameRow)

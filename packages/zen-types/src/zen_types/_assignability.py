@@ -258,9 +258,13 @@ def _class_assignable(src: TypeExpr, dst: TypeExpr) -> bool:
     src_cls, dst_cls = _origin_class(src), _origin_class(dst)
     if src_cls is None or dst_cls is None:
         return False
+    if typing.is_typeddict(dst_cls):
+        return _typeddict_assignable(src_cls, dst_cls)
     if _is_protocol(dst_cls) and not getattr(dst_cls, "_is_runtime_protocol", False):
-        # issubclass() refuses non-runtime protocols; the members are what mypy checks (signatures aside).
-        return not get_args(dst) and all(hasattr(src_cls, member) for member in _protocol_members(dst_cls))
+        # issubclass() refuses non-runtime protocols. Structural, as mypy checks it: every member present,
+        # methods with fitting signatures (the protocol's parameters flow into the class's, its returns into
+        # the protocol's), the protocol's type parameters replaced by the arguments it is used with.
+        return _protocol_assignable(src_cls, dst_cls, get_args(dst))
     if not issubclass(src_cls, dst_cls):
         # A promotion applies to subclasses too: bool (an int) is accepted where a float is expected.
         promoted = any(dst_cls in _PROMOTIONS.get(base, ()) for base in src_cls.__mro__)
@@ -285,6 +289,72 @@ def _class_assignable(src: TypeExpr, dst: TypeExpr) -> bool:
         if mark == "-" and not is_assignable(b, a):
             return False
         if mark == "=" and not _same(a, b):
+            return False
+    return True
+
+
+def _typeddict_assignable(src: type, dst: type) -> bool:
+    """mypy's rule for TypedDicts: every key of ``dst``, with the same type and the same required-ness."""
+    if not typing.is_typeddict(src):
+        return False
+    try:
+        src_hints, dst_hints = typing.get_type_hints(src), typing.get_type_hints(dst)
+    except (NameError, AttributeError, TypeError):
+        return src is dst
+    src_required: frozenset[str] = getattr(src, "__required_keys__", frozenset())
+    dst_required: frozenset[str] = getattr(dst, "__required_keys__", frozenset())
+    return all(
+        key in src_hints and _same(src_hints[key], tp) and ((key in src_required) == (key in dst_required))
+        for key, tp in dst_hints.items()
+    )
+
+
+def _substitute(tp: TypeExpr, mapping: dict[object, TypeExpr]) -> TypeExpr:
+    """``tp`` with the protocol's type variables replaced by the arguments it is used with."""
+    if isinstance(tp, TypeVar):
+        return mapping.get(tp, tp)
+    args = get_args(tp)
+    origin = get_origin(tp)
+    if not args or origin is None or origin is Literal:
+        return tp
+    new_args = tuple(_substitute(a, mapping) for a in args)
+    if _is_union(tp):
+        return _union_of(new_args)
+    if isinstance(origin, type):
+        return types.GenericAlias(origin, new_args)
+    return tp
+
+
+def _member_hints(owner: type, name: str) -> dict[str, TypeExpr] | None:
+    member = getattr(owner, name, None)
+    if not callable(member):
+        return None
+    try:
+        return typing.get_type_hints(member)
+    except (NameError, AttributeError, TypeError):
+        return None
+
+
+def _protocol_assignable(src: type, dst: type, args: tuple[TypeExpr, ...]) -> bool:
+    params: tuple[TypeExpr, ...] = getattr(dst, "__parameters__", ())
+    mapping = dict(zip(params, args, strict=False)) if args else {}
+    for member in _protocol_members(dst):
+        if not hasattr(src, member):
+            return False
+        wanted, got = _member_hints(dst, member), _member_hints(src, member)
+        if wanted is None or got is None:
+            continue  # an attribute, or a signature we cannot read: present is all we can say
+        wanted_params = [_substitute(tp, mapping) for key, tp in wanted.items() if key != "return"]
+        got_params = [tp for key, tp in got.items() if key != "return"]
+        if len(wanted_params) != len(got_params):
+            return False
+        if not all(is_assignable(w, g) for w, g in zip(wanted_params, got_params, strict=True)):
+            return False
+        if (
+            "return" in wanted
+            and "return" in got
+            and not is_assignable(got["return"], _substitute(wanted["return"], mapping))
+        ):
             return False
     return True
 
