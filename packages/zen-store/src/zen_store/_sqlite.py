@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final, cast
+from typing import TYPE_CHECKING, Final, cast
 
 from zen_store._integrity import (
     BACKUP_EVERY,
@@ -48,7 +48,6 @@ from zen_store._records import (
     StepRunRecord,
     StepStatus,
 )
-from zen_store._sqlite_utils import sqlite_utils
 from zen_store.errors import (
     ArtifactNotFoundError,
     LineageStoreDamagedError,
@@ -57,6 +56,9 @@ from zen_store.errors import (
     StoreError,
 )
 from zen_types import JSONValue
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 __all__ = ["SCHEMA_VERSION", "SQLiteLineageStore", "new_id"]
 
@@ -281,7 +283,6 @@ class SQLiteLineageStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._conn = self._connect(str(self.path), uri=False)
-            self.db = sqlite_utils.Database(self._conn)
             try:
                 self._configure()
                 self._migrate()
@@ -296,9 +297,16 @@ class SQLiteLineageStore:
                     raise
                 self._conn.close()
                 self._open_read_only(str(cause))
-                self.db = sqlite_utils.Database(self._conn)
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The connection as a sqlite-utils database (schema work and ad-hoc inspection; the hot path uses the
+        plain connection). sqlite-utils is imported only here: a process that never migrates never loads it."""
+        from zen_store._sqlite_utils import sqlite_utils
+
+        return sqlite_utils.Database(self._conn)
 
     @staticmethod
     def _connect(target: str, *, uri: bool) -> sqlite3.Connection:
@@ -448,8 +456,9 @@ class SQLiteLineageStore:
                 raise SchemaVersionError(
                     f"{self.path} is a SQLite database that zen did not create; refusing to use it."
                 )
-            _create_tables(self.db)
-            _add_search(self.db)
+            db = self.db
+            _create_tables(db)
+            _add_search(db)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _backup(self, version: int) -> None:
