@@ -182,3 +182,43 @@ def test_staging_from_another_host_is_stale_only_once_old(tmp_path: Path) -> Non
     assert store.stale_staging(older_than_s=3600) == [str(theirs)]
     assert store.cleanup_stale(older_than_s=3600) == [str(theirs)]
     assert mine_alive.is_dir()
+
+
+def test_a_verified_unchanged_artifact_is_trusted_until_its_files_change(tmp_path: Path) -> None:
+    """A store does not hash an artifact again while its files keep name, size, modification time and inode since
+    it verified them; ``full=True`` always hashes; a rewrite (a new modification time) is always seen."""
+    store = ArtifactStore(tmp_path)
+    staging = store.stage()
+    (Path(staging.uri) / "d").write_bytes(b"a" * 1000)
+    stored = store.commit(staging)
+    data = store.path_of(stored.name) / "d"
+    settled = time.time_ns() - 10_000_000_000
+    os.utime(data, ns=(settled, settled))  # written long ago: a verification now is remembered
+    store.verify(stored.name, stored.content_hash)
+    data.write_bytes(b"b" * 1000)
+    os.utime(data, ns=(settled, settled))  # tampered, and the modification time put back
+    store.verify(stored.name, stored.content_hash)  # trusted: what full=True is for
+    with pytest.raises(ArtifactIntegrityError):
+        store.verify(stored.name, stored.content_hash, full=True)
+    with pytest.raises(ArtifactIntegrityError):
+        ArtifactStore(tmp_path).verify(stored.name, stored.content_hash)  # another store object remembers nothing
+    data.write_bytes(b"a" * 1000)
+    data.write_bytes(b"c" * 1000)  # a rewrite right now: a new modification time
+    with pytest.raises(ArtifactIntegrityError):
+        store.verify(stored.name, stored.content_hash)
+
+
+def test_a_freshly_written_artifact_is_never_trusted_without_hashing(tmp_path: Path) -> None:
+    """Files modified within the last moments are hashed on every verification (a change in the same timestamp
+    tick would keep the modification time): a bit flipped right after a commit is always detected."""
+    store = ArtifactStore(tmp_path)
+    staging = store.stage()
+    (Path(staging.uri) / "d").write_bytes(b"x" * 100)
+    stored = store.commit(staging)
+    store.verify(stored.name, stored.content_hash)
+    data = store.path_of(stored.name) / "d"
+    stamp = data.stat().st_mtime_ns
+    data.write_bytes(b"y" + b"x" * 99)
+    os.utime(data, ns=(stamp, stamp))
+    with pytest.raises(ArtifactIntegrityError):
+        store.verify(stored.name, stored.content_hash)

@@ -19,6 +19,7 @@ import hashlib
 import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,6 +56,24 @@ def _files(root: Path) -> list[Path]:
         base = Path(dirpath)
         out.extend(base / name for name in sorted(filenames))
     return out
+
+
+_Signature = tuple[tuple[str, int, int, int], ...]
+_SETTLED_NS: Final = 100_000_000
+"""A file last modified this long before a verification cannot change within the same timestamp tick (0.1 s)."""
+
+
+def _signature(directory: Path) -> _Signature:
+    """Each file's relative name, size, modification time (ns) and inode: what a rewrite changes."""
+    found = []
+    for path in _files(directory):
+        stat = path.lstat()
+        found.append((path.relative_to(directory).as_posix(), stat.st_size, stat.st_mtime_ns, stat.st_ino))
+    return tuple(found)
+
+
+def _settled(signature: _Signature, now_ns: int) -> bool:
+    return all(mtime < now_ns - _SETTLED_NS for _, _, mtime, _ in signature)
 
 
 def content_hash(directory: Path) -> tuple[str, int]:
@@ -105,6 +124,8 @@ class ArtifactStore:
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self._staging = Staging(self.root / _STAGING)
+        self._verified: dict[str, tuple[str, _Signature]] = {}
+        """Artifacts verified by this store object: path -> (content hash, the files' identity then)."""
 
     @property
     def location(self) -> str:
@@ -177,10 +198,23 @@ class ArtifactStore:
 
     # -- reading -----------------------------------------------------------------------------------------------
 
-    def verify(self, uri: str, expected_hash: str) -> Path:
-        """The artifact's directory after checking its content hash (raises ArtifactIntegrityError)."""
+    def verify(self, uri: str, expected_hash: str, *, full: bool = False) -> Path:
+        """The artifact's directory after checking its content hash (raises ArtifactIntegrityError).
+
+        An artifact this store object verified before is not hashed again while every file keeps the name, size,
+        modification time and inode it had then (``full=True`` always hashes). A verification is remembered only
+        when every file was last modified well before it (racy-git's rule): a change within the file system's
+        timestamp granularity of the last write would otherwise go unseen. What this cannot see is a change that
+        restores the modification time (or a bit rotting on disk): ``full=True`` is for those.
+        """
         path = self.path_of(uri)
+        key = str(path)
+        before = _signature(path)
+        if not full and self._verified.get(key) == (expected_hash, before):
+            return path
         actual, _ = content_hash(path)
+        if actual == expected_hash and _signature(path) == before and _settled(before, time.time_ns()):
+            self._verified[key] = (actual, before)
         if actual != expected_hash:
             raise ArtifactIntegrityError(
                 f"artifact {uri} was modified or corrupted after it was written: content hash {actual[:19]}… "

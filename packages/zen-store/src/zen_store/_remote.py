@@ -258,7 +258,7 @@ class RemoteArtifactStore:
 
     # -- reading -----------------------------------------------------------------------------------------------
 
-    def verify(self, uri: str, expected_hash: str) -> Path:
+    def verify(self, uri: str, expected_hash: str, *, full: bool = False) -> Path:
         """A local copy of the artifact after checking it against its content hash (raises ArtifactIntegrityError)."""
         name = self._name(uri)
         manifest = self._manifest(name)

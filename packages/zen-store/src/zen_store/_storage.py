@@ -38,8 +38,9 @@ class ArtifactStorage(Protocol):
         """Make a filled staging directory a committed artifact, atomically and write-once."""
         ...
 
-    def verify(self, uri: str, expected_hash: str) -> Path:
-        """A local directory holding the artifact, after checking its content hash."""
+    def verify(self, uri: str, expected_hash: str, *, full: bool = False) -> Path:
+        """A local directory holding the artifact, after checking its content hash (``full``: hash it even when
+        the store knows its files are unchanged since it last verified them)."""
         ...
 
     def path_of(self, uri: str) -> Path:
