@@ -222,3 +222,22 @@ def test_a_freshly_written_artifact_is_never_trusted_without_hashing(tmp_path: P
     os.utime(data, ns=(stamp, stamp))
     with pytest.raises(ArtifactIntegrityError):
         store.verify(stored.name, stored.content_hash)
+
+
+def test_new_artifacts_hash_with_blake3_and_sha256_records_still_verify(tmp_path: Path) -> None:
+    """Commits record ``blake3:`` hashes; an artifact recorded with the older ``sha256:`` hash verifies with it,
+    and a changed byte fails either way."""
+    import hashlib
+
+    store = ArtifactStore(tmp_path)
+    staging = store.stage()
+    (Path(staging.uri) / "d").write_bytes(b"payload")
+    stored = store.commit(staging)
+    assert stored.content_hash.startswith("blake3:")
+    outer = hashlib.sha256(b"d\x007\x00" + hashlib.sha256(b"payload").digest()).hexdigest()
+    store.verify(stored.name, f"sha256:{outer}", full=True)
+    with pytest.raises(ArtifactIntegrityError):
+        store.verify(stored.name, f"sha256:{'0' * 64}", full=True)
+    (store.path_of(stored.name) / "d").write_bytes(b"paylaod")
+    with pytest.raises(ArtifactIntegrityError):
+        store.verify(stored.name, stored.content_hash, full=True)

@@ -52,7 +52,7 @@ class Artifact:
 
     @property
     def content_hash(self) -> str:
-        """sha256 over the artifact's files, verified when read."""
+        """blake3 (older artifacts: sha256) over the artifact's files, verified when read."""
         return self.record.content_hash
 
     @property

@@ -3,8 +3,9 @@
 A write happens in a staging directory (``<root>/.staging/<pid>-<random>-<host>``): the writer fills it, zen hashes
 and fsyncs every file, then renames the directory into place (``<root>/<artifact id>``) and fsyncs the root.
 A process killed at any point leaves at most a staging directory, never a visible partial artifact; staging
-left by dead processes is removed by :meth:`ArtifactStore.cleanup_stale`. The content hash (sha256 over the
-sorted relative file names, sizes and bytes) is recorded by the lineage store and verified on every read.
+left by dead processes is removed by :meth:`ArtifactStore.cleanup_stale`. The content hash (blake3 over the
+sorted relative file names, sizes and bytes; older records: sha256) is recorded by the lineage store and
+verified on every read.
 Names and URIs are confined to the root: no ``..``, no absolute paths, no NUL, no symlinks leading out.
 
 A commit stamps the directory's modification time with the file system's own clock just before the rename;
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Final
 
 import attrs
+import blake3
 
 from zen_store._staging import Staging, StagingArea
 from zen_store.errors import ArtifactIntegrityError, ArtifactNotFoundError, StoreError, UnsafePathError
@@ -76,9 +78,17 @@ def _settled(signature: _Signature, now_ns: int) -> bool:
     return all(mtime < now_ns - _SETTLED_NS for _, _, mtime, _ in signature)
 
 
-def content_hash(directory: Path) -> tuple[str, int]:
-    """``sha256:<hex>`` over the files of ``directory`` (relative names, sizes, bytes) and their total size."""
-    digest = hashlib.sha256()
+HASH_ALGORITHM: Final = "blake3"
+"""How new artifacts are hashed. blake3 is a cryptographic hash (what a record of content must be) that runs
+2-3x faster than sha256 on one core here and uses more cores for large files; artifacts recorded with
+``sha256:`` hashes stay verifiable (the algorithm is read from the recorded hash's prefix)."""
+
+
+def content_hash(directory: Path, *, like: str | None = None) -> tuple[str, int]:
+    """``<algorithm>:<hex>`` over the files of ``directory`` (relative names, sizes, per-file digests) and their
+    total size; the algorithm is the one of the hash ``like`` when given (to verify it), else blake3."""
+    algorithm = like.partition(":")[0] if like is not None and like.startswith("sha256:") else HASH_ALGORITHM
+    digest = hashlib.sha256() if algorithm == "sha256" else blake3.blake3()
     total = 0
     for path in _files(directory):
         if path.is_symlink():
@@ -87,9 +97,18 @@ def content_hash(directory: Path) -> tuple[str, int]:
         size = path.stat().st_size
         total += size
         digest.update(f"{relative}\0{size}\0".encode())
+        digest.update(_file_digest(path, algorithm))
+    return f"{algorithm}:{digest.hexdigest()}", total
+
+
+def _file_digest(path: Path, algorithm: str) -> bytes:
+    if algorithm == "sha256":
         with path.open("rb") as handle:
-            digest.update(hashlib.file_digest(handle, "sha256").digest())
-    return f"sha256:{digest.hexdigest()}", total
+            return hashlib.file_digest(handle, "sha256").digest()
+    hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
+    if path.stat().st_size:  # an empty file cannot be mapped
+        hasher.update_mmap(path)
+    return hasher.digest()
 
 
 @attrs.frozen
@@ -212,7 +231,7 @@ class ArtifactStore:
         before = _signature(path)
         if not full and self._verified.get(key) == (expected_hash, before):
             return path
-        actual, _ = content_hash(path)
+        actual, _ = content_hash(path, like=expected_hash)
         if actual == expected_hash and _signature(path) == before and _settled(before, time.time_ns()):
             self._verified[key] = (actual, before)
         if actual != expected_hash:

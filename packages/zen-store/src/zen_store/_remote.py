@@ -278,7 +278,7 @@ class RemoteArtifactStore:
     def _local_copy(self, name: str, manifest: Mapping[str, object], digest: str) -> Path:
         cached = self.cache / digest.partition(":")[2]
         if cached.is_dir():
-            if content_hash(cached)[0] == digest:
+            if content_hash(cached, like=digest)[0] == digest:
                 return cached
             shutil.rmtree(cached, ignore_errors=True)  # a damaged cache entry is only a cache miss
         files = manifest.get("files")
@@ -297,7 +297,7 @@ class RemoteArtifactStore:
                 target = area.path.joinpath(*relative.parts)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 self.fs.get_file(self._key(name, str(relative)), str(target))
-            actual, _ = content_hash(area.path)
+            actual, _ = content_hash(area.path, like=digest)
             if actual != digest:
                 raise ArtifactIntegrityError(
                     f"artifact {self.url}/{name} was modified or corrupted after it was written: content hash "
