@@ -84,6 +84,7 @@ class PostgresServer:
         self.sockets = self.dir / "sockets"
         self.passfile = self.dir / "pgpass"
         self.port = 0
+        self._watchdog: subprocess.Popen[bytes] | None = None
         if self.user is not None:
             entry = pwd.getpwnam(self.user)
             os.chown(self.dir, entry.pw_uid, entry.pw_gid)
@@ -149,6 +150,10 @@ class PostgresServer:
         """Stop the server (``fast``: disconnect clients; ``immediate``: as if it crashed)."""
         with contextlib.suppress(RuntimeError):
             self._as_server([str(self.bindir / "pg_ctl"), "stop", "--wait", "--mode", mode, "--pgdata", str(self.data)])
+        if self._watchdog is not None:  # it sees the server gone within a second and exits
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._watchdog.wait(timeout=10)
+            self._watchdog = None
 
     def restart(self) -> None:
         """Stop (dropping every client connection) and start again on the same port."""
@@ -158,6 +163,28 @@ class PostgresServer:
     def _launch(self) -> None:
         log = str(self.dir / "server.log")
         self._as_server([str(self.bindir / "pg_ctl"), "start", "--wait", "--pgdata", str(self.data), "--log", log])
+        self._watch()
+
+    def _watch(self) -> None:
+        """A watchdog that stops the server and deletes its folder once this process is gone, so a test run that
+        is killed (a timeout, kill -9) leaves no server behind. It exits by itself when the server stops."""
+        script = (
+            f"while kill -0 {os.getpid()} 2>/dev/null && [ -f '{self.data}/postmaster.pid' ]; do sleep 1; done; "
+            f"if [ -f '{self.data}/postmaster.pid' ]; then "
+            f"runuser -u {self.user} -- '{self.bindir}/pg_ctl' stop --mode immediate --pgdata '{self.data}' "
+            f">/dev/null 2>&1; rm -rf '{self.dir}'; fi"
+            if self.user is not None
+            else f"while kill -0 {os.getpid()} 2>/dev/null && [ -f '{self.data}/postmaster.pid' ]; do sleep 1; done; "
+            f"if [ -f '{self.data}/postmaster.pid' ]; then '{self.bindir}/pg_ctl' stop --mode immediate "
+            f"--pgdata '{self.data}' >/dev/null 2>&1; rm -rf '{self.dir}'; fi"
+        )
+        self._watchdog = subprocess.Popen(
+            ["sh", "-c", script],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     def destroy(self) -> None:
         """Stop the server and delete its folder."""
