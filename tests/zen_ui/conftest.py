@@ -126,11 +126,20 @@ def browser() -> Iterator[chromium.Browser]:
 
 
 def wait_until(predicate: object, timeout: float = 10.0) -> None:
-    """Poll ``predicate()`` until true, or fail after ``timeout`` seconds."""
+    """Poll ``predicate()`` until true, or fail after ``timeout`` seconds.
+
+    Live pages replace their rows in place while a run runs, so an element found by the predicate can go stale
+    before its text is read: that counts as "not yet", and the next poll looks the element up again.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException
+
     assert callable(predicate)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
-            return
+        try:
+            if predicate():
+                return
+        except StaleElementReferenceException:
+            pass
         time.sleep(0.05)
     raise AssertionError(f"condition not met within {timeout} s")
