@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, cast
 
+from zen_store._compare import compare_runs
 from zen_store._integrity import (
     BACKUP_EVERY,
     backup_path,
@@ -44,7 +45,6 @@ from zen_store._records import (
     RepoRecord,
     RunRecord,
     RunStatus,
-    StepDifference,
     StepRunRecord,
     StepStatus,
 )
@@ -895,35 +895,4 @@ class SQLiteLineageStore:
     def compare(self, run_a: str, run_b: str) -> Comparison:
         """Differences between two runs: bound steps, code sources, configs, cache hits, output hashes."""
         a, b = self.get_run(run_a), self.get_run(run_b)
-        steps_a = {s.step_name: s for s in self.step_runs(a.run_id)}
-        steps_b = {s.step_name: s for s in self.step_runs(b.run_id)}
-        diffs: list[StepDifference] = []
-        for name in [n for n in steps_a if n in steps_b]:
-            sa, sb = steps_a[name], steps_b[name]
-            for field, va, vb in (
-                ("source", sa.source, sb.source),
-                ("config", sa.config, sb.config),
-                ("status", sa.status.value, sb.status.value),  # plain text: the JSON value of the status
-            ):
-                if va != vb:
-                    diffs.append(StepDifference(step_name=name, field=field, a=va, b=vb))
-            for out in sorted(set(sa.outputs) | set(sb.outputs)):
-                ha = sa.outputs[out].content_hash if out in sa.outputs else None
-                hb = sb.outputs[out].content_hash if out in sb.outputs else None
-                if ha != hb:
-                    diffs.append(StepDifference(step_name=name, field=f"outputs.{out}.content_hash", a=ha, b=hb))
-                ma = sa.outputs[out].metadata if out in sa.outputs else None
-                mb = sb.outputs[out].metadata if out in sb.outputs else None
-                if ma != mb:
-                    diffs.append(StepDifference(step_name=name, field=f"outputs.{out}.metadata", a=ma, b=mb))
-        return Comparison(
-            run_a=a.run_id,
-            run_b=b.run_id,
-            pipeline_a=a.pipeline_name,
-            pipeline_b=b.pipeline_name,
-            differences=tuple(diffs),
-            only_in_a=tuple(n for n in steps_a if n not in steps_b),
-            only_in_b=tuple(n for n in steps_b if n not in steps_a),
-            repo_a=a.repo,
-            repo_b=b.repo,
-        )
+        return compare_runs(a, self.step_runs(a.run_id), b, self.step_runs(b.run_id))
