@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
+from tests.common.records import artifact_record
 from zen_store import (
     POSTGRES_SCHEMA_VERSION,
     ArtifactRecord,
@@ -36,22 +37,6 @@ from zen_store import (
 from zen_types import JSONValue
 
 Store = SQLiteLineageStore | PostgresLineageStore
-
-
-def _artifact(artifact_id: str, uri: str = "u", content: str = "sha256:0") -> ArtifactRecord:
-    return ArtifactRecord(
-        artifact_id=artifact_id,
-        uri=uri,
-        type_name="int",
-        materializer="m",
-        format="zen-json",
-        format_version=1,
-        kind="data",
-        content_hash=content,
-        size=1,
-        metadata={"k": [1, 2]},
-        created_at=datetime.now(UTC),
-    )
 
 
 def _run(db: Store, pipeline: str = "p") -> str:
@@ -373,7 +358,7 @@ def test_a_nul_character_postgres_cannot_hold_is_refused_clearly_and_records_not
                 source="m.f",
                 started_at=0.0,
                 ended_at=1.0,
-                new_outputs={"output": _artifact("x", uri="a\x00b")},
+                new_outputs={"output": artifact_record("x", uri="a\x00b")},
             )
         )
     assert db.step_runs(run_id) == []

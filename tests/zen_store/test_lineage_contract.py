@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.common.records import artifact_record
 from zen_store import (
     ArtifactNotFoundError,
-    ArtifactRecord,
     FinishedStep,
     LineageStore,
     NewRun,
@@ -27,22 +27,6 @@ from zen_store import (
     StoreError,
     open_lineage_store,
 )
-
-
-def _artifact(artifact_id: str, uri: str = "u", content: str = "sha256:0") -> ArtifactRecord:
-    return ArtifactRecord(
-        artifact_id=artifact_id,
-        uri=uri,
-        type_name="int",
-        materializer="m",
-        format="zen-json",
-        format_version=1,
-        kind="data",
-        content_hash=content,
-        size=1,
-        metadata={"k": [1, 2]},
-        created_at=datetime.now(UTC),
-    )
 
 
 def _run(db: LineageStore, pipeline: str = "p", **fields: object) -> str:
@@ -65,9 +49,11 @@ def db(lineage_location: str) -> Iterator[LineageStore]:
 def test_step_with_artifacts_and_events_round_trips(db: LineageStore) -> None:
     """A recorded step comes back with its config, inputs, outputs and metadata; lineage and the cache find it."""
     run = _run(db)
-    db.record_step(_step(run, "a", cache_key="k1", new_outputs={"output": _artifact("x")}))
+    db.record_step(_step(run, "a", cache_key="k1", new_outputs={"output": artifact_record("x")}))
     db.record_step(
-        _step(run, "b", config={"n": 2}, cache_key="k2", inputs={"v": "x"}, new_outputs={"output": _artifact("y")})
+        _step(
+            run, "b", config={"n": 2}, cache_key="k2", inputs={"v": "x"}, new_outputs={"output": artifact_record("y")}
+        )
     )
     db.finish_run(run, status=RunStatus.COMPLETED)
     steps = db.step_runs(run)
@@ -88,7 +74,7 @@ def test_step_with_artifacts_and_events_round_trips(db: LineageStore) -> None:
 def test_a_cached_step_records_the_reused_outputs_and_where_they_came_from(db: LineageStore) -> None:
     """A cached step is a new step run whose outputs are the reused artifacts; resume sees it as done."""
     first = _run(db)
-    origin = db.record_step(_step(first, cache_key="k", new_outputs={"output": _artifact("x")}))
+    origin = db.record_step(_step(first, cache_key="k", new_outputs={"output": artifact_record("x")}))
     second = _run(db)
     reused = db.record_step(
         _step(second, status=StepStatus.CACHED, cache_key="k", reused_outputs={"output": "x"}, cached_from=origin)
@@ -122,7 +108,7 @@ def test_run_prefix_is_literal_not_a_pattern(db: LineageStore) -> None:
 def test_artifact_prefix_is_literal_and_case_sensitive(db: LineageStore) -> None:
     """'%', '_', an upper-cased or an empty prefix match no artifact (as with runs); an exact or real prefix does."""
     artifact_id = "abcdef0123456789"
-    db.record_step(_step(_run(db), new_outputs={"output": _artifact(artifact_id)}))
+    db.record_step(_step(_run(db), new_outputs={"output": artifact_record(artifact_id)}))
     for pattern in ("%", "_", "ab%", "a_c", "ABCDEF", ""):
         with pytest.raises(ArtifactNotFoundError):
             db.artifact(pattern)
@@ -170,7 +156,7 @@ def test_search_finds_runs_by_name_tag_and_config_value(db: LineageStore) -> Non
 def test_clear_cache_forgets_keys_of_one_pipeline_or_all(db: LineageStore) -> None:
     """Cleared keys no longer hit; the artifacts stay recorded."""
     for pipeline, key in (("p", "kp"), ("q", "kq")):
-        db.record_step(_step(_run(db, pipeline), cache_key=key, new_outputs={"output": _artifact(key)}))
+        db.record_step(_step(_run(db, pipeline), cache_key=key, new_outputs={"output": artifact_record(key)}))
     assert db.clear_cache(pipeline_name="p") == 1
     assert db.find_cached("kp") is None and db.find_cached("kq") is not None
     assert db.clear_cache() == 1
@@ -192,8 +178,8 @@ def test_previous_step_run_is_the_latest_earlier_run_of_the_step(db: LineageStor
 def test_compare_names_what_differs(db: LineageStore) -> None:
     """Config, source and output differences are listed per step; steps in one run only are named."""
     a, b = _run(db), _run(db)
-    db.record_step(_step(a, config={"v": 1}, new_outputs={"output": _artifact("x", content="sha256:1")}))
-    db.record_step(_step(b, config={"v": 2}, new_outputs={"output": _artifact("y", content="sha256:2")}))
+    db.record_step(_step(a, config={"v": 1}, new_outputs={"output": artifact_record("x", content="sha256:1")}))
+    db.record_step(_step(b, config={"v": 2}, new_outputs={"output": artifact_record("y", content="sha256:2")}))
     db.record_step(_step(b, "extra"))
     comparison = db.compare(a, b)
     fields = {(d.step_name, d.field) for d in comparison.differences}

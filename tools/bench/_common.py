@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import statistics
+import time
 import typing
+from collections.abc import Callable
 
 import attrs
 
 from zen_types import AnyFunction
 
-__all__ = ["BenchRow", "generated_function", "print_rows", "rows_to_markdown"]
+__all__ = ["BenchRow", "generated_function", "median_s", "print_rows", "rows_to_markdown"]
 
 
 @attrs.frozen(kw_only=True)
@@ -70,3 +73,13 @@ def generated_function(name: str, params: list[str], body: str, namespace: dict[
     namespace.setdefault("__name__", __name__)
     exec(source, namespace)
     return typing.cast("AnyFunction", namespace[name])
+
+
+def median_s(action: Callable[[], object], repeats: int = 50) -> float:
+    """Median wall time of ``action`` in seconds over ``repeats`` calls."""
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)

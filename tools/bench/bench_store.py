@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-from tools.bench._common import BenchRow, print_rows
+from tools.bench._common import BenchRow, median_s, print_rows
 from zen_store import SQLiteLineageStore, new_id
 
 RUNS = 10_000
@@ -62,16 +60,6 @@ def fill(path: Path) -> tuple[list[str], list[str]]:
     return run_ids, last_artifacts
 
 
-def _median_s(action: Callable[[], object], repeats: int = 50) -> float:
-    """Median wall time of ``action`` in seconds."""
-    samples = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
-
-
 def run() -> list[BenchRow]:
     """Fill, then time the queries (median of 50 calls each); returns the result rows."""
     with tempfile.TemporaryDirectory(prefix="zen-bench-store-") as tmp:
@@ -86,13 +74,13 @@ def run() -> list[BenchRow]:
         assert len(steps) == STEPS and all(s.outputs for s in steps)
         graph = store.lineage(deep)
         assert len(graph.artifacts) == STEPS
-        steps_s = _median_s(lambda: store.step_runs(middle_run))
-        lineage_s = _median_s(lambda: store.lineage(deep))
-        latest_s = _median_s(lambda: store.last_run("pipeline_7"))
+        steps_s = median_s(lambda: store.step_runs(middle_run))
+        lineage_s = median_s(lambda: store.lineage(deep))
+        latest_s = median_s(lambda: store.last_run("pipeline_7"))
         cached_key = f"{middle_run}k{STEPS - 1}"
         assert store.find_cached(cached_key) is not None
-        cache_s = _median_s(lambda: store.find_cached(cached_key))
-        prefix_s = _median_s(lambda: store.get_run(middle_run))
+        cache_s = median_s(lambda: store.find_cached(cached_key))
+        prefix_s = median_s(lambda: store.get_run(middle_run))
         rows = [
             BenchRow.single(f"store fill: {RUNS * STEPS:,} artifacts across {RUNS:,} runs", fill_s, "s"),
             BenchRow.single("a run's steps and outputs (100k artifacts)", steps_s, "s", goal="< 10 ms"),

@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.common.postgres import PostgresServer, find_bindir
-from tools.bench._common import BenchRow, print_rows
-from tools.bench.bench_store import RUNS, STEPS, _median_s, fill
+from tools.bench._common import BenchRow, median_s, print_rows
+from tools.bench.bench_store import RUNS, STEPS, fill
 from zen_store import PostgresLineageStore, SQLiteLineageStore, new_id
 
 Store = SQLiteLineageStore | PostgresLineageStore
@@ -85,11 +85,11 @@ def measure(store: Store, run_ids: list[str], last_artifacts: list[str]) -> dict
     cached_key = f"{middle_run}k{STEPS - 1}"
     assert store.find_cached(cached_key) is not None
     return {
-        "a run's steps and outputs (100k artifacts)": _median_s(lambda: store.step_runs(middle_run)),
-        "an artifact's full upstream lineage": _median_s(lambda: store.lineage(deep)),
-        "latest run of a pipeline": _median_s(lambda: store.last_run("pipeline_7")),
-        "cache look-up by key (hit, with outputs)": _median_s(lambda: store.find_cached(cached_key)),
-        "a run by id (prefix-capable look-up)": _median_s(lambda: store.get_run(middle_run)),
+        "a run's steps and outputs (100k artifacts)": median_s(lambda: store.step_runs(middle_run)),
+        "an artifact's full upstream lineage": median_s(lambda: store.lineage(deep)),
+        "latest run of a pipeline": median_s(lambda: store.last_run("pipeline_7")),
+        "cache look-up by key (hit, with outputs)": median_s(lambda: store.find_cached(cached_key)),
+        "a run by id (prefix-capable look-up)": median_s(lambda: store.get_run(middle_run)),
     }
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from tools.bench._common import BenchRow, print_rows
+from tools.bench._common import BenchRow, median_s, print_rows
 from zen_run import Client, RunContext
 from zen_store import new_id
 from zen_types import EdgeSpec, IOSpec, PipelineSpec, StepSpec
@@ -114,15 +113,6 @@ def fill(path: Path) -> tuple[list[str], list[str]]:
     return run_ids, last
 
 
-def _median_s(action: Callable[[], object]) -> float:
-    samples = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
-
-
 def run() -> list[BenchRow]:
     """Fill a project, then time each page against the client calls behind it."""
     with tempfile.TemporaryDirectory(prefix="zen-bench-ui-") as tmp:
@@ -174,7 +164,13 @@ def run() -> list[BenchRow]:
                 for name, path, baseline in pages:
                     get(path)()  # warm: templates compiled, pages cached by the OS
                     rows.append(
-                        BenchRow.compare(f"ui {name}", _median_s(get(path)), _median_s(baseline), "s", goal="< 200 ms")
+                        BenchRow.compare(
+                            f"ui {name}",
+                            median_s(get(path), REPEATS),
+                            median_s(baseline, REPEATS),
+                            "s",
+                            goal="< 200 ms",
+                        )
                     )
             return rows
         finally:
