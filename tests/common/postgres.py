@@ -43,7 +43,9 @@ def find_bindir() -> Path | None:
         return Path(explicit) if (Path(explicit) / "initdb").exists() else None
     versions = sorted(
         Path("/usr/lib/postgresql").glob("*/bin/initdb"),
-        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+        key=lambda p: (
+            int(p.parent.parent.name) if p.parent.parent.name.isascii() and p.parent.parent.name.isdigit() else 0
+        ),
     )
     if versions:
         return versions[-1].parent

@@ -241,3 +241,11 @@ def test_new_artifacts_hash_with_blake3_and_sha256_records_still_verify(tmp_path
     (store.path_of(stored.name) / "d").write_bytes(b"paylaod")
     with pytest.raises(ArtifactIntegrityError):
         store.verify(stored.name, stored.content_hash, full=True)
+
+
+def test_a_staging_folder_named_with_a_non_ascii_digit_is_stale_not_a_crash(tmp_path: Path) -> None:
+    """``"¹".isdigit()`` is true but ``int("¹")`` fails: a foreign folder in ``.staging`` is swept, never fatal."""
+    store = ArtifactStore(tmp_path)
+    odd = tmp_path / ".staging" / "\u00b9-0123abcd"
+    odd.mkdir(parents=True)
+    assert store.stale_staging() == [str(odd)]

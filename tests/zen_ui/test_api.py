@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
@@ -202,9 +202,21 @@ def test_paths_outside_the_store_and_the_package_are_refused(http: TestClient) -
         st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=12),
     )
 )
+@example({"limit": "\u00b9"})  # a superscript digit: str.isdigit() says yes, int() says no
+@example({"limit": "\u0663"})  # an Arabic-Indic digit: int() would accept it silently
 def test_any_runs_query_is_a_page_or_one_sentence(http: TestClient, query: dict[str, str]) -> None:
     response = http.get("/api/runs", params=query)
     assert response.status_code in (200, 400, 404), response.text
     if response.status_code != 200:
         message = response.json()["error"]
         assert message.endswith(".") and "Traceback" not in message
+
+
+def test_zen_ui_with_a_port_in_non_ascii_digits_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from zen_run._cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["ui", "--port", "\u0663\u0663"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "is not a port number" in err and "Traceback" not in err

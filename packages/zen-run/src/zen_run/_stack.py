@@ -94,7 +94,7 @@ def _option_value(text: str) -> StorageOption:
     lowered = text.lower()
     if lowered in ("true", "false"):
         return lowered == "true"
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     return text
 

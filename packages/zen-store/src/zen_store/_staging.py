@@ -76,7 +76,7 @@ class Staging:
         for entry in sorted(self.directory.iterdir()):
             pid_text, _, rest = entry.name.partition("-")
             host = rest.partition("-")[2] or _HOST  # names without a host predate the host suffix
-            if not pid_text.isdigit():
+            if not (pid_text.isascii() and pid_text.isdigit()):
                 found.append(entry)
             elif host == _HOST:
                 if not alive(int(pid_text)):

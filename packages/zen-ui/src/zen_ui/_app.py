@@ -125,7 +125,7 @@ class _Pages:
             return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
         limit_text = q.get("limit") or str(_data.PAGE_SIZE)
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= 500:
+        if not (limit_text.isascii() and limit_text.isdigit()) or not 1 <= int(limit_text) <= 500:
             raise HTTPException(400, f"limit={limit_text!r}: give a whole number from 1 to 500.")
         return _data.RunFilter(
             pipeline=q.get("pipeline") or None,

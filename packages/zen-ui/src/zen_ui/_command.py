@@ -16,7 +16,7 @@ AddCommand = Callable[[str, str, Callable[[argparse.Namespace], int]], argparse.
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or not 0 <= int(text) <= 65535:
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535; 0 picks a free one)")
     return int(text)
 
