@@ -34,20 +34,21 @@ class Demo:
 def record_runs(root: Path) -> Demo:
     """Run the demo pipelines into the project at ``root`` (``ZEN_ROOT`` must point there)."""
     RunContext.forget()
-    first = demo.analysis_instance.run().id
-    second = demo.analysis_more_rows.run().id
+    first = demo.analysis_instance.run(tags=("baseline", "nightly")).id
+    second = demo.analysis_more_rows.run(tags=("nightly",)).id
     with pytest.raises(StepFailedError):
         demo.broken_instance.run()
     from zen_run import Client
 
     broken = Client(root).last_run("broken").id
-    hostile = demo.hostile_instance.run().id
+    hostile = demo.hostile_instance.run(tags=(demo.XSS,)).id
     return Demo(root=root, analysis=first, analysis_more_rows=second, broken=broken, hostile=hostile)
 
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """A project (module-wide) with two analysis runs, a failed run and a run of a pipeline named with markup."""
+    """A project (module-wide) with two analysis runs (both tagged ``nightly``, the first also ``baseline``), a
+    failed run and a run of a pipeline named with markup (tagged with markup too)."""
     root = tmp_path_factory.mktemp("ui") / "project"
     root.mkdir()
     saved = os.environ.get("ZEN_ROOT")

@@ -45,6 +45,20 @@ def test_runs_filter_by_pipeline_and_status_and_page_with_the_cursor(http: TestC
     assert rest["next_after"] is None
 
 
+def test_runs_filter_by_tag_and_list_each_runs_tags(http: TestClient, recorded: Demo) -> None:
+    nightly = http.get("/api/runs", params={"tag": "nightly"}).json()["runs"]
+    assert [r["run_id"] for r in nightly] == [recorded.analysis_more_rows, recorded.analysis]
+    assert [r["tags"] for r in nightly] == [["nightly"], ["baseline", "nightly"]]
+    baseline = http.get("/api/runs", params={"tag": "baseline", "pipeline": "analysis"}).json()["runs"]
+    assert [r["run_id"] for r in baseline] == [recorded.analysis]
+    assert http.get("/api/runs", params={"tag": "night"}).json()["runs"] == []  # whole tags, not substrings
+    assert [r["run_id"] for r in http.get("/api/runs", params={"tag": XSS}).json()["runs"]] == [recorded.hostile]
+    first = http.get("/api/runs", params={"tag": "nightly", "limit": 1}).json()
+    assert first["next_after"] == recorded.analysis_more_rows
+    rest = http.get("/api/runs", params={"tag": "nightly", "limit": 1, "after": first["next_after"]}).json()
+    assert [r["run_id"] for r in rest["runs"]] == [recorded.analysis] and rest["next_after"] is None
+
+
 def test_bad_filters_are_one_sentence_not_a_traceback(http: TestClient) -> None:
     response = http.get("/api/runs", params={"since": "yesterday"})
     assert response.status_code == 400

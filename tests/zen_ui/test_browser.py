@@ -38,6 +38,23 @@ def test_runs_page_lists_the_runs(browser: Browser, server: Server, recorded: De
     assert "failed" in rows[1].text and "broken" in rows[1].text
 
 
+def test_runs_page_filters_by_tag_typed_or_clicked(browser: Browser, server: Server, recorded: Demo) -> None:
+    driver = browser.driver
+    driver.get(server.url + "/")
+    box = driver.find_element(By.CSS_SELECTOR, 'form.filters input[name="tag"]')
+    box.send_keys("nightly")
+    box.submit()
+    wait_until(lambda: "tag=nightly" in driver.current_url)
+    rows = driver.find_elements(By.CSS_SELECTOR, "table.runs tbody tr")
+    assert [r.get_attribute("data-run") for r in rows] == [recorded.analysis_more_rows, recorded.analysis]
+    assert driver.find_element(By.CSS_SELECTOR, 'form.filters input[name="tag"]').get_attribute("value") == "nightly"
+    driver.find_element(By.CSS_SELECTOR, f'tr[data-run="{recorded.analysis}"] a.tag[href*="baseline"]').click()
+    wait_until(lambda: "tag=baseline" in driver.current_url)
+    rows = driver.find_elements(By.CSS_SELECTOR, "table.runs tbody tr")
+    assert [r.get_attribute("data-run") for r in rows] == [recorded.analysis]
+    assert [t.text for t in rows[0].find_elements(By.CSS_SELECTOR, "a.tag")] == ["baseline", "nightly"]
+
+
 def test_run_page_draws_every_step_with_its_status(browser: Browser, server: Server, recorded: Demo) -> None:
     browser.driver.get(f"{server.url}/runs/{recorded.broken}")
     assert _statuses(browser) == {"loader": "cached", "arrays": "cached", "boom": "failed"}
@@ -67,6 +84,8 @@ def test_dataframe_artifact_shows_its_table(browser: Browser, server: Server, re
 def test_markup_in_a_pipeline_name_and_a_cell_renders_as_text(browser: Browser, server: Server, recorded: Demo) -> None:
     browser.driver.get(server.url + "/")
     assert XSS in browser.driver.find_element(By.CSS_SELECTOR, "table.runs").text
+    tag = browser.driver.find_element(By.CSS_SELECTOR, f'tr[data-run="{recorded.hostile}"] a.tag')
+    assert tag.text == XSS
     browser.driver.get(f"{server.url}/runs/{recorded.hostile}")
     assert XSS in browser.driver.find_element(By.TAG_NAME, "h1").text
     frame = Client(recorded.root).get_run(recorded.hostile).steps["loader"].outputs["output"]

@@ -1,4 +1,5 @@
-"""Dashboard page loads on a big project: 1,000 runs and 100k artifacts (10-step runs, 10 outputs per step).
+"""Dashboard page loads on a big project: 1,000 runs and 100k artifacts (10-step runs, 10 outputs per step, one
+or two tags per run).
 
 Each page is timed through the real app (Starlette's test client: routing, queries through ``zen_run.Client``,
 rendering, the DAG and lineage drawings), median of 20 loads, against a same-run baseline: the ``Client`` calls
@@ -66,7 +67,7 @@ def fill(path: Path) -> tuple[list[str], list[str]]:
         run_ids.append(run_id)
         conn.execute(
             "INSERT INTO runs (run_id, pipeline_name, run_name, status, started_at, ended_at, spec_json, stack, "
-            "repo_dirty, sources_json) VALUES (?, ?, NULL, ?, ?, ?, ?, 'default', 0, '{}')",
+            "repo_dirty, sources_json, tags_json) VALUES (?, ?, NULL, ?, ?, ?, ?, 'default', 0, '{}', ?)",
             (
                 run_id,
                 f"pipeline_{r % 20}",
@@ -74,6 +75,7 @@ def fill(path: Path) -> tuple[list[str], list[str]]:
                 now + r,
                 now + r + 1,
                 specs[r % 20],
+                json.dumps(["nightly", f"batch-{r % 10}"] if r % 3 == 0 else [f"batch-{r % 10}"]),
             ),
         )
         previous = ""
@@ -149,6 +151,11 @@ def run() -> list[BenchRow]:
                         "runs page, filtered by pipeline",
                         "/?pipeline=pipeline_7",
                         lambda: client.runs("pipeline_7", limit=51),
+                    ),
+                    (
+                        "runs page, filtered by tag (1 run in 10)",
+                        "/?tag=batch-7",
+                        lambda: client.runs(tag="batch-7", limit=51),
                     ),
                     ("runs page 10 (cursor)", f"/?after={page_10}", lambda: client.runs(limit=51)),
                     ("run page: DAG of 10 steps, 100 artifacts", f"/runs/{middle}", run_data),

@@ -130,6 +130,7 @@ class _Pages:
         return _data.RunFilter(
             pipeline=q.get("pipeline") or None,
             status=q.get("status") or None,
+            tag=q.get("tag") or None,
             since=when("since"),
             after=q.get("after") or None,
             limit=int(limit_text),

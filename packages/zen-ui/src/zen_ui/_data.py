@@ -44,10 +44,11 @@ def _seconds(start: datetime, end: datetime | None) -> float | None:
 
 @attrs.frozen(kw_only=True)
 class RunFilter:
-    """The runs page's filters: pipeline, status, started since; ``after`` (a run id) is the paging cursor."""
+    """The runs page's filters: pipeline, status, tag, started since; ``after`` (a run id) is the paging cursor."""
 
     pipeline: str | None = None
     status: str | None = None
+    tag: str | None = None
     since: datetime | None = None
     after: str | None = None
     limit: int = PAGE_SIZE
@@ -65,6 +66,7 @@ def run_summary(run: Run) -> dict[str, JSONValue]:
         "ended_at": _time(r.ended_at),
         "duration_s": _seconds(r.started_at, r.ended_at),
         "stack": r.stack,
+        "tags": list(r.tags),
         "head_sha": r.repo.head_sha,
         "dirty": r.repo.dirty,
     }
@@ -77,11 +79,18 @@ def runs_data(client: Client, filters: RunFilter) -> dict[str, JSONValue]:
     id, both descending), so runs that started in the same instant are neither skipped nor shown twice.
     """
     if filters.after is None:
-        runs = client.runs(filters.pipeline, status=filters.status, since=filters.since, limit=filters.limit + 1)
+        runs = client.runs(
+            filters.pipeline, status=filters.status, tag=filters.tag, since=filters.since, limit=filters.limit + 1
+        )
     else:
         until = client.get_run(filters.after).started_at + _SLACK
         runs = client.runs(
-            filters.pipeline, status=filters.status, since=filters.since, until=until, limit=filters.limit + _OVERLAP
+            filters.pipeline,
+            status=filters.status,
+            tag=filters.tag,
+            since=filters.since,
+            until=until,
+            limit=filters.limit + _OVERLAP,
         )
         ids = [r.id for r in runs]
         runs = (
