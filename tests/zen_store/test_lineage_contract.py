@@ -10,19 +10,23 @@ import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.common.records import artifact_record
 from zen_store import (
+    LOG_LIMIT,
     ArtifactNotFoundError,
     FinishedStep,
     LineageStore,
     NewRun,
     RecordNotFoundError,
     RunStatus,
+    StepLogs,
     StepStatus,
     StoreError,
     open_lineage_store,
@@ -224,6 +228,46 @@ def test_steps_still_running_when_the_run_ends_are_stopped(db: LineageStore) -> 
     [step] = db.step_runs(run_id)
     assert step.status is StepStatus.STOPPED
     assert step.error is not None and "run ended (failed)" in step.error
+
+
+def test_logs_are_stored_with_the_step_and_replaced_while_it_runs(db: LineageStore) -> None:
+    """A running step's logs are replaced as it prints; record_step stores the final ones in its transaction;
+    a step that printed nothing (or an unknown step run) has empty logs."""
+    run_id = _run(db)
+    started = db.start_step(run_id=run_id, step_name="s", source="m.f", config=None, started_at=1.0)
+    assert db.step_logs(started) == StepLogs()
+    db.write_logs(started, StepLogs(text="epoch 1\n"))
+    db.write_logs(started, StepLogs(text="epoch 1\nepoch 2\n"))
+    assert db.step_logs(started).text == "epoch 1\nepoch 2\n"
+    db.record_step(_step(run_id, step_run_id=started, logs=StepLogs(text="epoch 1\nepoch 2\ndone\n", cut=7)))
+    assert db.step_logs(started) == StepLogs(text="epoch 1\nepoch 2\ndone\n", cut=7)
+    quiet = db.record_step(_step(run_id, "quiet", logs=StepLogs()))
+    assert db.step_logs(quiet) == StepLogs() and not db.step_logs("no-such-step-run")
+
+
+def test_logs_longer_than_the_limit_keep_their_tail_and_count_the_cut(db: LineageStore) -> None:
+    """Only the last LOG_LIMIT characters are kept; ``cut`` says how many came before them."""
+    run_id = _run(db)
+    text = "".join(f"line {i}\n" for i in range(LOG_LIMIT // 5))
+    step = db.record_step(_step(run_id, logs=StepLogs(text=text, cut=3)))
+    stored = db.step_logs(step)
+    assert stored.text == text[-LOG_LIMIT:]
+    assert stored.cut == 3 + len(text) - LOG_LIMIT
+
+
+@given(text=st.text(max_size=200), cut=st.integers(min_value=0, max_value=2**40))
+@settings(max_examples=25)
+def test_any_printed_text_is_stored_the_same_by_every_back_end(
+    lineage_factory: Callable[[], str], text: str, cut: int
+) -> None:
+    """Whatever a step printed - NUL, unpaired surrogates, any Unicode - comes back as ``bounded()`` says, on
+    every back-end (so SQLite and PostgreSQL agree, and neither refuses a step for what it printed)."""
+    db = open_lineage_store(lineage_factory())
+    try:
+        step = db.record_step(_step(_run(db), logs=StepLogs(text=text, cut=cut)))
+        assert db.step_logs(step) == (StepLogs(text=text, cut=cut).bounded() if text or cut else StepLogs())
+    finally:
+        db.close()
 
 
 _OWNER = textwrap.dedent(

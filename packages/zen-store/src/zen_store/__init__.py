@@ -18,6 +18,7 @@ from zen_store._lineage import open_lineage_store
 from zen_store._postgres import POSTGRES_SCHEMA_VERSION, PostgresLineageStore, is_postgres_url
 from zen_store._protocol import LineageStore
 from zen_store._records import (
+    LOG_LIMIT,
     ArtifactRecord,
     CachedStep,
     Comparison,
@@ -30,6 +31,7 @@ from zen_store._records import (
     RunRecord,
     RunStatus,
     StepDifference,
+    StepLogs,
     StepRunRecord,
     StepStatus,
 )
@@ -65,6 +67,7 @@ __all__ = [
     "GcReport",
     "Health",
     "LEASE_STALE_S",
+    "LOG_LIMIT",
     "LineageEdge",
     "LineageGraph",
     "LineageStore",
@@ -87,6 +90,7 @@ __all__ = [
     "SchemaVersionError",
     "StagingArea",
     "StepDifference",
+    "StepLogs",
     "StepRunRecord",
     "StepStatus",
     "StorageOption",

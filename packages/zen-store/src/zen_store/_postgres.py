@@ -46,6 +46,7 @@ from zen_store._records import (
     RepoRecord,
     RunRecord,
     RunStatus,
+    StepLogs,
     StepRunRecord,
     StepStatus,
 )
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
 
 __all__ = ["POSTGRES_SCHEMA_VERSION", "PostgresLineageStore", "is_postgres_url"]
 
-POSTGRES_SCHEMA_VERSION: Final = 2
+POSTGRES_SCHEMA_VERSION: Final = 3
 MAX_ATTEMPTS: Final = 30
 """Attempts of one write transaction that keeps losing serialization conflicts before giving up."""
 RECONNECT_WITHIN_S: Final = 30.0
@@ -113,8 +114,17 @@ _MIGRATIONS: Final[dict[int, list[str]]] = {
         "ALTER TABLE runs ADD COLUMN search_text TEXT NOT NULL DEFAULT ''",
         f"CREATE INDEX runs_search ON runs USING gin ({_SEARCHED})",
     ],
+    3: [
+        # What each step run printed, apart from step_runs so listing a run's steps never reads its logs.
+        f"""CREATE TABLE step_logs (
+            step_run_id {_C} PRIMARY KEY, text TEXT NOT NULL, cut BIGINT NOT NULL DEFAULT 0)""",
+    ],
 }
-_TABLES: Final = ("runs", "step_runs", "artifacts", "events")
+_TABLES: Final = ("runs", "step_runs", "artifacts", "events", "step_logs")
+_UPSERT_LOGS: Final = (
+    "INSERT INTO step_logs (step_run_id, text, cut) VALUES (%s, %s, %s) "
+    "ON CONFLICT (step_run_id) DO UPDATE SET text = excluded.text, cut = excluded.cut"
+)
 
 _ARTIFACT_COLUMNS: Final = (
     "artifact_id, uri, type_name, materializer, format, format_version, kind, content_hash, size, metadata_json, "
@@ -532,6 +542,7 @@ class PostgresLineageStore:
         events = [(chosen, aid, "input", name) for name, aid in step.inputs.items()]
         events += [(chosen, art.artifact_id, "output", name) for name, art in step.new_outputs.items()]
         events += [(chosen, aid, "output", name) for name, aid in step.reused_outputs.items()]
+        logs = step.logs.bounded() if step.logs else None
 
         def record(conn: psycopg.Connection[tuple[object, ...]]) -> None:
             if completing is None:
@@ -564,9 +575,16 @@ class PostgresLineageStore:
                         "INSERT INTO events (step_run_id, artifact_id, direction, name) VALUES (%s, %s, %s, %s)",
                         events,
                     )
+            if logs is not None:
+                conn.execute(_UPSERT_LOGS, (chosen, logs.text, logs.cut))
 
         self._transaction(record)
         return chosen
+
+    def write_logs(self, step_run_id: str, logs: StepLogs) -> None:
+        """Replace what a running step run printed so far."""
+        bounded = logs.bounded()
+        self._transaction(lambda conn: conn.execute(_UPSERT_LOGS, (step_run_id, bounded.text, bounded.cut)))
 
     def clear_cache(self, *, pipeline_name: str | None = None) -> int:
         """Forget cache keys (artifacts stay); returns how many step runs were affected."""
@@ -701,6 +719,11 @@ class PostgresLineageStore:
     def step_runs(self, run_id: str) -> list[StepRunRecord]:
         """A run's step runs in execution order, with inputs and outputs."""
         return self._steps("run_id = %s", [run_id])
+
+    def step_logs(self, step_run_id: str) -> StepLogs:
+        """What a step run printed (empty when nothing was stored)."""
+        rows = self._read("SELECT text, cut FROM step_logs WHERE step_run_id = %s", [step_run_id])
+        return StepLogs(text=str(rows[0][0]), cut=int(cast("int", rows[0][1]))) if rows else StepLogs()
 
     def find_cached(self, cache_key: str) -> CachedStep | None:
         """The newest completed step run with this cache key and all outputs recorded, if any."""

@@ -39,6 +39,7 @@ from zen_store._records import (
     NewRun,
     RunRecord,
     RunStatus,
+    StepLogs,
     StepRunRecord,
 )
 from zen_types import JSONValue
@@ -88,6 +89,11 @@ class LineageStore(Protocol):
         """Record a finished step run with its new artifacts and events, atomically (completing the row
         ``start_step`` wrote when ``step.step_run_id`` is given; raising StoreError if that row is not running);
         return its step run id."""
+        ...
+
+    def write_logs(self, step_run_id: str, logs: StepLogs) -> None:
+        """Replace what a running step run printed so far (so a live view shows it); ``record_step`` writes the
+        final logs. Stores :meth:`StepLogs.bounded`."""
         ...
 
     def find_cached(self, cache_key: str) -> CachedStep | None:
@@ -147,6 +153,10 @@ class LineageStore(Protocol):
 
     def step_runs(self, run_id: str) -> list[StepRunRecord]:
         """A run's step runs in execution order, with the artifacts each read and wrote (or reused)."""
+        ...
+
+    def step_logs(self, step_run_id: str) -> StepLogs:
+        """What a step run printed, as stored (empty when it printed nothing or was cached)."""
         ...
 
     def previous_step_run(self, pipeline_name: str, step_name: str, *, before_run: str) -> StepRunRecord | None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
+from typing import Final
 
 import attrs
 
 from zen_types import JSONValue
 
 __all__ = [
+    "LOG_LIMIT",
     "ArtifactRecord",
     "CachedStep",
     "Comparison",
@@ -23,6 +25,7 @@ __all__ = [
     "RunRecord",
     "RunStatus",
     "StepDifference",
+    "StepLogs",
     "StepRunRecord",
     "StepStatus",
 ]
@@ -129,6 +132,41 @@ class StepRunRecord:
         return None if self.ended_at is None else (self.ended_at - self.started_at).total_seconds()
 
 
+LOG_LIMIT: Final = 1_000_000
+"""Characters of a step run's output kept in the lineage store: the last ones (the tail), when it printed more."""
+
+
+@attrs.frozen(kw_only=True)
+class StepLogs:
+    """What a step run printed - its stdout, stderr and ``logging`` records, interleaved as they were written.
+
+    ``cut`` counts the characters dropped from the start to keep the last :data:`LOG_LIMIT`. Every back-end
+    stores :meth:`bounded`, so they all return the same text.
+    """
+
+    text: str = ""
+    cut: int = 0
+
+    def bounded(self) -> StepLogs:
+        """These logs as a lineage store keeps them: at most :data:`LOG_LIMIT` characters (the tail; ``cut``
+        counts the rest), NUL written as U+FFFD and unpaired surrogates as ``\\udcXX`` escapes (neither can be
+        stored as UTF-8 text in every database)."""
+        text, cut = self.text, self.cut
+        if len(text) > LOG_LIMIT:
+            cut += len(text) - LOG_LIMIT
+            text = text[-LOG_LIMIT:]
+        text = text.replace("\x00", "\ufffd").encode("utf-8", "backslashreplace").decode("utf-8")
+        return StepLogs(text=text, cut=cut)
+
+    def tail(self, lines: int) -> str:
+        """The last ``lines`` lines of the text."""
+        kept = self.text.splitlines()[-lines:] if lines > 0 else []
+        return "\n".join(kept)
+
+    def __bool__(self) -> bool:
+        return bool(self.text) or self.cut > 0
+
+
 @attrs.frozen(kw_only=True)
 class NewRun:
     """What is recorded when a run starts: the run is ``running`` and owned by the recording process."""
@@ -188,6 +226,8 @@ class FinishedStep:
     cached_from: str | None = None
     error: str | None = None
     step_run_id: str | None = None
+    logs: StepLogs | None = None
+    """What the step printed while it ran (stored with it; nothing is stored when it printed nothing)."""
 
 
 @attrs.frozen(kw_only=True)

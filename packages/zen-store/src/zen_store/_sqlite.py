@@ -45,6 +45,7 @@ from zen_store._records import (
     RepoRecord,
     RunRecord,
     RunStatus,
+    StepLogs,
     StepRunRecord,
     StepStatus,
 )
@@ -62,7 +63,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_VERSION", "SQLiteLineageStore", "new_id"]
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 BUSY_TIMEOUT_MS: Final = 30_000
 HEARTBEAT_STALE_S: Final = 300.0
 _HOST: Final = socket.gethostname()
@@ -70,7 +71,7 @@ _HOST: Final = socket.gethostname()
 Row = tuple[object, ...]
 _NEXT_SEQ: Final = "SELECT COALESCE(MAX(seq), -1) + 1 FROM step_runs WHERE run_id = ?"
 """A step run's position in its run: one index probe on (run_id, seq), not a count of the run's rows."""
-_TABLES: Final = frozenset({"runs", "step_runs", "artifacts", "events"})
+_TABLES: Final = frozenset({"runs", "step_runs", "artifacts", "events", "step_logs"})
 
 
 def new_id() -> str:
@@ -214,6 +215,24 @@ def _add_search(db: sqlite_utils.Database) -> None:
         runs.add_column("tags_json", str, not_null_default="[]")
         runs.add_column("search_text", str, not_null_default="")
     runs.enable_fts(["pipeline_name", "run_name", "tags_json", "search_text"], create_triggers=True, replace=True)
+
+
+def _add_logs(db: sqlite_utils.Database) -> None:
+    """Schema 2 -> 3: what each step run printed, one row per step run that printed anything (kept apart from
+    ``step_runs``, so listing a run's steps never reads its logs)."""
+    db.table("step_logs").create(
+        {"step_run_id": str, "text": str, "cut": int},
+        pk="step_run_id",
+        not_null={"text", "cut"},
+        defaults={"cut": 0},
+        if_not_exists=True,
+    )
+
+
+_UPSERT_LOGS: Final = (
+    "INSERT INTO step_logs (step_run_id, text, cut) VALUES (?, ?, ?) "
+    "ON CONFLICT (step_run_id) DO UPDATE SET text = excluded.text, cut = excluded.cut"
+)
 
 
 _ARTIFACT_COLUMNS: Final = (
@@ -459,6 +478,7 @@ class SQLiteLineageStore:
             db = self.db
             _create_tables(db)
             _add_search(db)
+            _add_logs(db)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _backup(self, version: int) -> None:
@@ -629,7 +649,16 @@ class SQLiteLineageStore:
             conn.executemany(
                 "INSERT INTO events (step_run_id, artifact_id, direction, name) VALUES (?, ?, ?, ?)", events
             )
+            if step.logs:
+                logs = step.logs.bounded()
+                conn.execute(_UPSERT_LOGS, (step_run_id, logs.text, logs.cut))
         return step_run_id
+
+    def write_logs(self, step_run_id: str, logs: StepLogs) -> None:
+        """Replace what a running step run printed so far."""
+        bounded = logs.bounded()
+        with self.transaction() as conn:
+            conn.execute(_UPSERT_LOGS, (step_run_id, bounded.text, bounded.cut))
 
     def clear_cache(self, *, pipeline_name: str | None = None) -> int:
         """Forget cache keys (artifacts stay); returns how many step runs were affected."""
@@ -789,6 +818,11 @@ class SQLiteLineageStore:
     def step_runs(self, run_id: str) -> list[StepRunRecord]:
         """A run's step runs in execution order, with inputs and outputs."""
         return self._step_runs("run_id = ? ORDER BY seq", [run_id])
+
+    def step_logs(self, step_run_id: str) -> StepLogs:
+        """What a step run printed (empty when nothing was stored)."""
+        rows = self._rows("SELECT text, cut FROM step_logs WHERE step_run_id = ?", [step_run_id])
+        return StepLogs(text=str(rows[0][0]), cut=int(cast("int", rows[0][1]))) if rows else StepLogs()
 
     def find_cached(self, cache_key: str) -> CachedStep | None:
         """The newest completed step run with this cache key and all outputs recorded, if any."""
