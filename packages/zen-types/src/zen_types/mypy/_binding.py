@@ -28,7 +28,7 @@ from mypy.types import (
 )
 
 from zen_types import _messages
-from zen_types.mypy import _codes, _names, _report, _types
+from zen_types.mypy import _codes, _names, _types
 
 
 def _slots(pipeline_type: Type) -> CallableType | None:
@@ -101,7 +101,7 @@ def pipeline_call_hook(ctx: MethodContext) -> Type:
                 actual=_describe(wiring, options),
                 reason=reason or "",
             )
-            _report.fail(ctx.api, message, exprs[0], code=_codes.ZEN_BINDING)
+            ctx.api.fail(message, exprs[0], code=_codes.ZEN_BINDING)
             break  # one report per slot
     return ctx.default_return_type
 

@@ -115,7 +115,7 @@ class _Checker:
             node = self.defn
             if index is not None and index < len(self.defn.arguments):
                 node = self.defn.arguments[index]
-        _report.fail(
+        _report.fail_in_decorator(
             self.ctx.api, _messages.step_definition(self.name, where, problem, fix), node, code=_codes.ZEN_STEP
         )
         self.ok = False
@@ -296,7 +296,7 @@ def _typed_step(ctx: FunctionContext | MethodContext, fn_type: Type, defn: FuncD
         what, name = found
         fix = "Put @step on a plain `def` function."
         message = _messages.step_definition(name, "", f"is a {what}, not a function", fix)
-        _report.fail(ctx.api, message, ctx.context, code=_codes.ZEN_STEP)
+        _report.fail_in_decorator(ctx.api, message, ctx.context, code=_codes.ZEN_STEP)
         return default.copy_modified(args=[fn_type, anything, anything])
     if not isinstance(fn, CallableType) or fn.is_ellipsis_args:
         return default.copy_modified(args=[fn_type, anything, anything])  # unknown signature: stay permissive

@@ -25,7 +25,7 @@ from mypy.types import (
 )
 
 from zen_types import _messages
-from zen_types.mypy import _names, _report
+from zen_types.mypy import _names
 from zen_types.mypy._codes import ZEN_WIRING
 
 
@@ -176,5 +176,5 @@ def output_handle_attribute(ctx: AttributeContext, name: str) -> Type:
         if field == name:
             return handle
     known = ", ".join(field for field, _ in fields)
-    _report.fail(ctx.api, _messages.unknown_output(name, known), ctx.context, code=ZEN_WIRING)
+    ctx.api.fail(_messages.unknown_output(name, known), ctx.context, code=ZEN_WIRING)
     return AnyType(TypeOfAny.from_error)  # reported once here, not again where the handle is passed

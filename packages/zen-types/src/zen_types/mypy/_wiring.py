@@ -26,7 +26,7 @@ from mypy.types import (
 )
 
 from zen_types import _messages
-from zen_types.mypy import _codes, _names, _report, _types
+from zen_types.mypy import _codes, _names, _types
 
 
 def step_instance_call_hook(ctx: MethodContext) -> Type:
@@ -39,7 +39,7 @@ def step_instance_call_hook(ctx: MethodContext) -> Type:
         wiring = get_proper_type(self_type.args[0])
         name = wiring.name if isinstance(wiring, CallableType) and wiring.name else None
         if name is not None:
-            _report.fail(ctx.api, _messages.step_instance_called(name), ctx.context, code=_codes.ZEN_WIRING)
+            ctx.api.fail(_messages.step_instance_called(name), ctx.context, code=_codes.ZEN_WIRING)
     return ctx.default_return_type
 
 
@@ -83,9 +83,7 @@ def _check_call(ctx: MethodContext, wiring: CallableType, step: str, *, keywords
         return result
     names = [name or f"#{index + 1}" for index, name in enumerate(wiring.arg_names)]
     if len(positional) > len(names):
-        _report.fail(
-            ctx.api, _messages.too_many_inputs(step, len(names), len(positional)), ctx.context, code=_codes.ZEN_WIRING
-        )
+        ctx.api.fail(_messages.too_many_inputs(step, len(names), len(positional)), ctx.context, code=_codes.ZEN_WIRING)
         return result
     given: dict[str, tuple[Type, Context]] = {}
     for name, (tp, expr, _) in zip(names, positional, strict=False):
@@ -95,21 +93,21 @@ def _check_call(ctx: MethodContext, wiring: CallableType, step: str, *, keywords
             continue
         if key not in names:
             known = ", ".join(names) or "none"
-            _report.fail(ctx.api, _messages.unknown_input(step, key, known), expr, code=_codes.ZEN_WIRING)
+            ctx.api.fail(_messages.unknown_input(step, key, known), expr, code=_codes.ZEN_WIRING)
             continue
         if key in given:
-            _report.fail(ctx.api, _messages.input_given_twice(step, key), expr, code=_codes.ZEN_WIRING)
+            ctx.api.fail(_messages.input_given_twice(step, key), expr, code=_codes.ZEN_WIRING)
             continue
         given[key] = (tp, expr)
     for name, expected, kind in zip(names, wiring.arg_types, wiring.arg_kinds, strict=True):
         if name not in given:
             if not kind.is_optional():
-                _report.fail(ctx.api, _messages.missing_input(step, name), ctx.context, code=_codes.ZEN_WIRING)
+                ctx.api.fail(_messages.missing_input(step, name), ctx.context, code=_codes.ZEN_WIRING)
             continue
         actual, where = given[name]
         message = _mismatch(ctx, step, name, actual, expected, where=where)
         if message is not None:
-            _report.fail(ctx.api, message, where, code=_codes.ZEN_WIRING)
+            ctx.api.fail(message, where, code=_codes.ZEN_WIRING)
     return result
 
 
@@ -159,7 +157,7 @@ def step_call_hook(ctx: MethodContext) -> Type:
         message = _messages.config_not_expected(step, got)
     else:
         message = _messages.config_class_mismatch(step, format_type_bare(config, ctx.api.options), got)
-    _report.fail(ctx.api, message, ctx.args[0][0], code=_codes.ZEN_BINDING)
+    ctx.api.fail(message, ctx.args[0][0], code=_codes.ZEN_BINDING)
     return ctx.default_return_type
 
 
