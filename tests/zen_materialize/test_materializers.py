@@ -21,6 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from tests.zen_materialize.polars_strategies import frames, same_frame
 from tests.zen_materialize.strategies import plain_values
 from tests.zen_materialize.torch_strategies import (
     batches_from,
@@ -53,6 +54,7 @@ from zen_materialize._numpy import NumpyMaterializer, NumpyMemmapView, NumpyScal
 from zen_materialize._pandas import DataFrameMaterializer, SeriesMaterializer
 from zen_materialize._sklearn import SklearnMaterializer
 from zen_materialize.images import ImageMaterializer
+from zen_materialize.polars import PolarsFrameMaterializer
 from zen_materialize.testing import check_roundtrip, same_value
 from zen_materialize.torch import NumpyTensorView, TableBatchesView, TableDatasetView, TensorMaterializer
 from zen_run import _adapters
@@ -226,6 +228,7 @@ ROUNDTRIPS: dict[type[Materializer[object]], tuple[st.SearchStrategy[object], ob
     TableDatasetView: (datasets(), same_dataset),  # type: ignore[dict-item]
     TableBatchesView: (datasets().map(batches_from), same_batches),  # type: ignore[dict-item]
     ImageMaterializer: (images(), same_image),  # type: ignore[dict-item]
+    PolarsFrameMaterializer: (frames(), same_frame),  # type: ignore[dict-item]
     TorchModuleMaterializer: (mlps(), same_module),  # type: ignore[dict-item]
     CheckpointMaterializer: (checkpoints(), same_checkpoint),  # type: ignore[dict-item]
 }

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from tests.zen_run import view_pipelines as vp
-from zen_run import CompileError, Handle
+from zen_run import Client, CompileError, Handle
 from zen_types.errors import WiringError
 
 
@@ -28,6 +28,25 @@ def test_one_dataframe_is_read_as_a_dataset_a_stream_arrow_and_itself(project: P
     assert run.steps["streamed"].outputs["output"].read() == 45.0
     assert run.steps["arrow"].outputs["output"].read() == 10
     assert run.steps["plain"].outputs["output"].read() == 10
+
+
+def test_a_dataframe_is_read_by_polars_steps_and_a_polars_frame_by_pandas(project: Path) -> None:
+    """``.view(polars.DataFrame)`` on a pandas output, and ``.view(pandas.DataFrame)`` on a polars output."""
+    import polars as pl
+
+    run = vp.viewed_as_polars(
+        source=vp.make_frame(), mean=vp.polars_mean(), evens=vp.polars_evens(), rows=vp.frame_rows()
+    ).run()
+    assert run.status == "completed"
+    assert run.steps["mean"].outputs["output"].read() == 4.5
+    assert run.steps["rows"].outputs["output"].read() == 5
+    evens = Client().get_run(run.id).steps["evens"].outputs["output"]
+    assert evens.record.format == "parquet" and evens.record.metadata["rows"] == 5
+    back = evens.read()
+    assert isinstance(back, pl.DataFrame)
+    assert back.equals(pl.DataFrame({"x": [0.0, 2.0, 4.0, 6.0, 8.0], "y": [0, 0, 0, 0, 0]}))
+    source = Client().get_run(run.id).steps["source"].outputs["output"].read(as_type=pl.DataFrame)
+    assert isinstance(source, pl.DataFrame) and source.shape == (10, 2)
 
 
 def test_a_view_without_a_reader_fails_at_compile_naming_both_types(project: Path) -> None:

@@ -8,6 +8,7 @@ runner can pin and re-import them."""
 from __future__ import annotations
 
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import torch
 
@@ -80,3 +81,28 @@ def bad_view(source: Slot[[], pd.DataFrame], consumer: Slot[[torch.Tensor], int]
 def mistyped_view(source: Slot[[], pd.DataFrame], consumer: Slot[[pd.DataFrame], int]) -> None:
     """A view whose type the consuming step does not accept."""
     consumer(source().view(pa.Table))
+
+
+@step
+def polars_mean(frame: pl.DataFrame) -> float:
+    """Mean of x, computed by polars."""
+    return float(frame.get_column("x").mean())  # type: ignore[arg-type]  # x is a float column: its mean is a float
+
+
+@step
+def polars_evens(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows whose label is 0, as a polars frame (stored as parquet)."""
+    return frame.filter(pl.col("y") == 0)
+
+
+@pipeline
+def viewed_as_polars(
+    source: Slot[[], pd.DataFrame],
+    mean: Slot[[pl.DataFrame], float],
+    evens: Slot[[pl.DataFrame], pl.DataFrame],
+    rows: Slot[[pd.DataFrame], int],
+) -> None:
+    """A pandas frame read by polars steps; a polars frame read back by a pandas step."""
+    frame = source().view(pl.DataFrame)
+    mean(frame)
+    rows(evens(frame).view(pd.DataFrame))

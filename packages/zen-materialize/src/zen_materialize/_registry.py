@@ -59,12 +59,13 @@ _LAZY_BY_LIBRARY: Final = {
     "sklearn": "zen_materialize._sklearn",
     "torch": "zen_materialize._torch",
     "PIL": "zen_materialize._images",
+    "polars": "zen_materialize._polars",
 }
 # Stored format -> the zen modules that register its readers.
 _LAZY_BY_FORMAT: Final = {
     "npy": ("zen_materialize._numpy",),
     "npy-scalar": ("zen_materialize._numpy",),
-    "parquet": ("zen_materialize._pandas", "zen_materialize._arrow"),
+    "parquet": ("zen_materialize._pandas", "zen_materialize._arrow", "zen_materialize._polars"),
     "parquet-series": ("zen_materialize._pandas",),
     "skops": ("zen_materialize._sklearn",),
     "safetensors": ("zen_materialize._torch",),
