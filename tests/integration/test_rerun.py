@@ -1,5 +1,6 @@
 """Re-running a past run from its pinned sources after the working tree moved on, and cache misses caused by an
-edited helper in another module, in a real git repository used as the project."""
+edited helper in another module, in a real git repository used as the project. Every command runs in the
+project folder as a user runs it there: ``zen`` in a subprocess, without ``PYTHONPATH``."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def _git(root: Path, *args: str) -> None:
 
 
 def _zen(root: Path, *args: str) -> str:
-    env = {**os.environ, "ZEN_ROOT": str(root), "PYTHONPATH": str(root)}
+    env = {k: v for k, v in os.environ.items() if k not in ("ZEN_ROOT", "PYTHONPATH")}
     done = subprocess.run(
         [sys.executable, "-m", "zen_run", *args],
         cwd=root,
@@ -154,3 +155,96 @@ def test_a_step_module_git_ignores_is_recorded_unpinned(tmp_path: Path) -> None:
     (scratch / "steps.py").write_text(textwrap.dedent(STEPS.format(pkg=pkg)))
     run = json.loads(_zen(tmp_path, "run", f"{pkg}.scratch.steps:instance", "--json", "-q"))
     assert run["steps"]["second"]["source"] == f"{pkg}.scratch.steps.adds"
+
+
+TUTORIAL = Path(__file__).resolve().parents[2] / "examples" / "sklearn_pipeline.py"
+
+
+def _head(root: Path) -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_rerun_of_the_tutorial_pipeline_on_the_same_commit_is_fully_cached(tmp_path: Path) -> None:
+    """The tutorial's pipeline (NamedTuple outputs and configs under ``from __future__ import annotations``)
+    in a user's own git repository: `zen rerun` loads it from the commit under its real module name, its
+    annotations resolve, its fingerprints equal the first run's, so every step is cached."""
+    (tmp_path / "training.py").write_text(TUTORIAL.read_text())
+    (tmp_path / ".gitignore").write_text("__pycache__/\n")
+    _git(tmp_path, "init", "-q", "-b", "main")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-q", "-m", "tutorial")
+    first = json.loads(_zen(tmp_path, "run", "training:instance", "--json", "-q"))
+    assert first["steps"]["trainer"]["source"] == f"training.train_logistic@{_head(tmp_path)}"
+    rerun = json.loads(_zen(tmp_path, "rerun", first["run"]["run_id"], "--json", "-q"))
+    assert {name: step["status"] for name, step in rerun["steps"].items()} == dict.fromkeys(first["steps"], "cached")
+    assert {name: step["source"] for name, step in rerun["steps"].items()} == {
+        name: step["source"] for name, step in first["steps"].items()
+    }
+    assert not rerun["run"]["repo"]["dirty"]
+
+
+ENUM_STEPS = """
+import enum
+import os
+
+from zen_run import Slot, pipeline, step
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+@step
+def pick() -> Colour:
+    return Colour.RED
+
+
+@step
+def name_of(colour: Colour) -> str:
+    if os.environ.get("ZEN_TEST_FAIL"):
+        raise RuntimeError("asked to fail")
+    return colour.value
+
+
+@pipeline
+def colours(first: Slot[[], Colour], second: Slot[[Colour], str]) -> None:
+    second(first())
+
+
+instance = colours(first=pick(), second=name_of())
+"""
+
+
+def test_every_command_imports_the_projects_modules_from_its_folder(tmp_path: Path) -> None:
+    """`zen artifacts read` (a value of the project's own class), `zen resume` (the steps as they are now) and
+    `zen rerun` (from history) all find the project's package from a subfolder, without ``PYTHONPATH``."""
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "__init__.py").write_text("")
+    (tmp_path / "flows" / "colours.py").write_text(textwrap.dedent(ENUM_STEPS))
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "README").write_text("commands run from here too\n")
+    (tmp_path / ".gitignore").write_text("__pycache__/\n")
+    _git(tmp_path, "init", "-q", "-b", "main")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-q", "-m", "v1")
+    env = {k: v for k, v in os.environ.items() if k not in ("ZEN_ROOT", "PYTHONPATH")}
+    failed = subprocess.run(
+        [sys.executable, "-m", "zen_run", "run", "flows.colours:instance", "--json", "-q"],
+        cwd=tmp_path,
+        env={**env, "ZEN_TEST_FAIL": "1"},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert failed.returncode == 1, failed.stderr
+    run_id = json.loads(_zen(tmp_path, "runs", "list", "--json"))[0]["run_id"]
+    shown = json.loads(_zen(tmp_path / "notes", "runs", "show", run_id, "--json"))
+    colour = shown["steps"]["first"]["outputs"]["output"]["artifact_id"]
+    assert _zen(tmp_path / "notes", "artifacts", "read", colour).strip() == "<Colour.RED: 'red'>"
+    resumed = json.loads(_zen(tmp_path / "notes", "resume", run_id, "--json", "-q"))
+    assert [resumed["steps"][n]["status"] for n in ("first", "second")] == ["cached", "completed"]
+    rerun = json.loads(_zen(tmp_path / "notes", "rerun", run_id, "--json", "-q"))
+    assert [rerun["steps"][n]["status"] for n in ("first", "second")] == ["cached", "cached"]

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import typing
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -182,6 +183,47 @@ def test_pinned_code_keeps_its_real_module_name_and_fingerprint(repo: Repo) -> N
     assert zen_git.code_fingerprint(pinned, root=repo.root) == before
     assert str(Pinner(repo.root).pin(pinned)) == f"{repo.pkg}.steps.value@{sha}"
     assert getattr(pinned, "__globals__", None) is not vars(sys.modules[f"{repo.pkg}.steps"])  # live one untouched
+
+
+CLASSES = """
+from __future__ import annotations
+
+import typing
+
+Number = int
+
+
+class Pair(typing.NamedTuple):
+    left: Number
+    right: Number
+
+    def total(self) -> Number:
+        return self.left + self.right
+
+
+def make() -> Pair:
+    return Pair(1, 2)
+"""
+
+
+def test_classes_loaded_from_history_keep_their_fingerprint_and_resolvable_annotations(repo: Repo) -> None:
+    """A class from history, while the working tree has another version and the module is not in sys.modules:
+    its fingerprint is the one it had when it ran (its source is read from the commit, not the tree) and its
+    string annotations resolve in its own module."""
+    repo.write("shapes.py", CLASSES)
+    sha = repo.commit("v1")
+    live = repo.module("shapes")
+    before = zen_git.code_fingerprint(_get(live, "make"), root=repo.root)
+    assert f"{repo.pkg}.shapes.Pair" in before.parts
+    repo.write("shapes.py", CLASSES.replace("left + self.right", "left * self.right"))
+    repo.commit("v2")
+    for key in [k for k in sys.modules if k == repo.pkg or k.startswith(repo.pkg + ".")]:
+        del sys.modules[key]
+    pinned = zen_git.resolve(f"{repo.pkg}.shapes.make@{sha}")
+    assert zen_git.code_fingerprint(pinned, root=repo.root) == before
+    pair = zen_git.resolve(f"{repo.pkg}.shapes.Pair@{sha}")
+    assert typing.get_type_hints(pair) == {"left": int, "right": int}
+    assert f"{repo.pkg}.shapes" not in sys.modules
 
 
 def test_a_pin_loads_after_its_module_was_renamed_or_deleted(repo: Repo) -> None:

@@ -3,7 +3,9 @@
 The fingerprint of a function is a digest of its AST (so formatting, comments and docstrings do not matter)
 together with the fingerprints of every function and class it references through its globals, closures or
 attributes of in-project modules, transitively, as long as they are defined under the project root and not in
-an installed package. Each part is kept, so a cache explanation can name the function that changed.
+an installed package. Each part is kept, so a cache explanation can name the function that changed. Code
+loaded from git history is read as it was loaded (see ``_origins``), so a re-run of a pinned run has the
+fingerprints of the original.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
+
+from zen_git._origins import pinned_class_source
 
 __all__ = ["CodeFingerprint", "code_fingerprint"]
 
@@ -51,10 +55,14 @@ class _Strip(ast.NodeTransformer):
 
 
 def _normalised(obj: object) -> str | None:
-    try:
-        source = inspect.getsource(obj)  # type: ignore[arg-type]  # functions and classes only reach here
-    except (OSError, TypeError):
-        return None
+    pinned = pinned_class_source(obj)
+    if pinned is not None:
+        source = pinned[1]
+    else:
+        try:
+            source = inspect.getsource(obj)  # type: ignore[arg-type]  # functions and classes only reach here
+        except (OSError, TypeError):
+            return None
     tree = _Strip().visit(ast.parse(textwrap.dedent(source)))
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -63,8 +71,9 @@ def _normalised(obj: object) -> str | None:
 
 
 def _in_project(obj: object, root: Path) -> bool:
+    pinned = pinned_class_source(obj)
     try:
-        file = inspect.getsourcefile(obj)  # type: ignore[arg-type]  # functions, classes and modules only
+        file = pinned[0] if pinned is not None else inspect.getsourcefile(obj)  # type: ignore[arg-type]  # functions, classes and modules only
     except TypeError:
         return False
     if file is None:

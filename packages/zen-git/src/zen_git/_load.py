@@ -1,8 +1,10 @@
 """Loading the object a source string names, from git history when it is pinned.
 
 A pinned module is read from the commit's blobs in memory (the working tree is never checked out or written)
-and executed under its real name, but outside ``sys.modules``, so the live module of the same name is untouched
-while fingerprints and cache keys of the loaded code match those of the code when it ran. While it executes,
+and executed under its real name, but outside ``sys.modules`` (it is there only while its body runs, for the
+decorators that resolve annotations through it), so the live module of the same name is untouched while
+fingerprints and cache keys of the loaded code match those of the code when it ran. String annotations of its
+classes are evaluated in it once it ran, so they resolve later without it in ``sys.modules``. While it executes,
 its imports of every module the commit holds (under a ``sys.path`` folder of the repository) are served from
 the same commit, so sibling modules and packages match, even when the working tree has since edited, deleted
 or renamed them. The loaded source is registered with ``linecache``, so ``inspect.getsource`` and tracebacks
@@ -15,13 +17,16 @@ InstalledVersionError otherwise; ``module.Name@zen_<version>`` warns when zen's 
 from __future__ import annotations
 
 import builtins
+import contextlib
 import importlib
 import importlib.util
+import inspect
 import linecache
 import sys
 import types
+import typing
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -108,8 +113,10 @@ class _History:
         module.__dict__["__builtins__"] = self._builtins(module.__package__ or "")
         text = data.decode("utf-8", "replace")
         linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
-        exec(compile(data, filename, "exec"), module.__dict__)
-        record_module(module, self.sha)
+        with _in_sys_modules(module):
+            exec(compile(data, filename, "exec"), module.__dict__)
+        _evaluate_class_annotations(module)
+        record_module(module, self.sha, text)
         return module
 
     def serves(self, dotted: str) -> bool:
@@ -144,6 +151,45 @@ class _History:
 
         table["__import__"] = pinned_import
         return table
+
+
+@contextlib.contextmanager
+def _in_sys_modules(module: types.ModuleType) -> Iterator[None]:
+    """``module`` in ``sys.modules`` under its name while its body runs, then the live module (if any) again.
+
+    Decorators that run in the body (``@step``, attrs, NamedTuple) resolve string annotations of classes
+    through ``sys.modules[cls.__module__]``, as ``typing.get_type_hints`` does.
+    """
+    name = module.__name__
+    live = sys.modules.get(name)
+    sys.modules[name] = module
+    try:
+        yield
+    finally:
+        if live is None:
+            sys.modules.pop(name, None)
+        else:
+            sys.modules[name] = live
+
+
+def _evaluate_class_annotations(module: types.ModuleType) -> None:
+    """Replace the string annotations (``from __future__ import annotations``) of the classes ``module`` defines
+    with the objects they name in the module, so ``typing.get_type_hints`` resolves them later although the
+    module is not in ``sys.modules``. An annotation that cannot be evaluated here stays a string."""
+    pending = [v for v in vars(module).values() if inspect.isclass(v) and v.__module__ == module.__name__]
+    while pending:
+        cls = pending.pop()
+        annotations = vars(cls).get("__annotations__")
+        if isinstance(annotations, dict):
+            for key, value in list(annotations.items()):
+                # NamedTuple turns its string annotations into ForwardRefs; others keep the strings.
+                text = value.__forward_arg__ if isinstance(value, typing.ForwardRef) else value
+                if isinstance(text, str):
+                    try:
+                        annotations[key] = eval(text, vars(module), dict(vars(cls)))  # the module's own code
+                    except Exception:  # left as written: get_type_hints reports it if it is used
+                        continue
+        pending += [v for v in vars(cls).values() if inspect.isclass(v) and v.__module__ == module.__name__]
 
 
 def _module_file(module_name: str) -> Path | None:

@@ -61,9 +61,6 @@ def load_object(target: str) -> object:
     module_name, sep, attr = target.partition(":")
     if not sep or not attr:
         raise _UsageError(f"{target!r}: expected MODULE:OBJECT or FILE.py:OBJECT, e.g. examples/quickstart.py:instance")
-    for path in (str(Path.cwd()), str(Project.find().root)):
-        if path not in sys.path:
-            sys.path.insert(0, path)
     if module_name.endswith(".py"):
         file = Path(module_name).resolve()
         if not file.exists():
@@ -566,6 +563,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     out = Printer(json_output=args.json)
+    Project.find().make_importable()
     try:
         code: int = args.func(args, out)
         sys.stdout.flush()  # here, so a reader that went away is noticed below rather than at exit

@@ -1,13 +1,15 @@
 """Where a zen project lives: the root directory and its ``.zen/`` folder.
 
 The root is ``$ZEN_ROOT`` when set; otherwise the nearest directory, from the current one upwards, that holds a
-``.zen/`` folder; otherwise the root of the enclosing git work tree; otherwise the current directory. Stores
-and the project's configuration (stacks) live under ``<root>/.zen/``.
+``.zen/`` folder or is the root of a git work tree (``.git``); otherwise the current directory. The nearest
+marker wins, so a git repository inside a folder that happens to hold a ``.zen/`` (a home directory, ``/tmp``)
+is a project of its own. Stores and the project's configuration (stacks) live under ``<root>/.zen/``.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import attrs
@@ -24,10 +26,7 @@ def find_project_root(start: Path | None = None) -> Path:
         return Path(env).expanduser().resolve()
     here = (start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
-        if (candidate / ZEN_DIR).is_dir():
-            return candidate
-    for candidate in (here, *here.parents):
-        if (candidate / ".git").exists():
+        if (candidate / ZEN_DIR).is_dir() or (candidate / ".git").exists():
             return candidate
     return here
 
@@ -52,6 +51,14 @@ class Project:
     def config_path(self) -> Path:
         """The project's configuration file (stacks, the active stack)."""
         return self.zen_dir / "config.json"
+
+    def make_importable(self) -> None:
+        """Put the project root and the current directory at the front of ``sys.path`` (each once), as Python
+        does for the folder of a script it runs: every ``zen`` command imports the project's modules by name
+        (steps, config and value classes, materializers) from there, without ``PYTHONPATH``."""
+        for folder in (str(Path.cwd()), str(self.root)):
+            if folder not in sys.path:
+                sys.path.insert(0, folder)
 
     def ensure(self) -> Project:
         """Create ``.zen/`` if needed (with a .gitignore so stores are never committed by accident)."""

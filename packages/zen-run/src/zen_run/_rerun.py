@@ -4,7 +4,8 @@ Both rebuild the pipeline instance from what the run recorded (its spec: slots, 
 values; its step runs: the source strings of the step code) rather than from the current pipeline module, so a
 run stays re-runnable after the working tree moved on. ``rerun`` loads pinned code from git history in memory;
 ``resume`` uses the code as it is now (you usually fixed the failing step) and reuses every step that completed
-with an unchanged cache key.
+with an unchanged cache key. Both import the project's modules by name, so they put the project folder on
+``sys.path`` first, as every ``zen`` command does.
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ def rerun(
 ) -> Run:
     """Execute a past run again from its pinned sources; returns the new run (compare it with the old one)."""
     old = Client(context=context).get_run(run_id)
+    context.project.make_importable()
     instance = instance_from_run(old, pinned=True, root=context.project.root)
     return execute(instance, context, RunOptions(progress=progress, enable_cache=None if enable_cache else False))
 
@@ -110,5 +112,6 @@ def resume(context: RunContext, run_id: str, *, progress: Callable[[str], None] 
         raise RunNotResumableError(f"run {old.id} completed; there is nothing to resume (use `zen rerun`).")
     if old.status is RunStatus.RUNNING:
         raise RunNotResumableError(f"run {old.id} is still running; wait for it or for it to be marked crashed.")
+    context.project.make_importable()
     instance = instance_from_run(old, pinned=False)
     return execute(instance, context, RunOptions(progress=progress, resume_from=old.id))

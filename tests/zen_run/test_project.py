@@ -1,0 +1,49 @@
+"""Where a project lives: the nearest marker (``.zen/`` or a git work tree) from the current folder upwards."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from zen_run import Project, find_project_root
+
+
+@pytest.fixture
+def no_zen_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ZEN_ROOT", raising=False)
+
+
+@pytest.mark.usefixtures("no_zen_root")
+def test_a_git_repository_inside_a_folder_holding_zen_is_its_own_project(tmp_path: Path) -> None:
+    """A stray ``.zen/`` in a parent (a home folder, /tmp) does not capture a user's repository below it."""
+    (tmp_path / ".zen").mkdir()
+    repo = tmp_path / "mine"
+    (repo / "src").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    assert find_project_root(repo / "src") == repo.resolve()
+    assert find_project_root(tmp_path / "elsewhere") == tmp_path.resolve()
+
+
+@pytest.mark.usefixtures("no_zen_root")
+def test_a_zen_folder_inside_a_repository_marks_a_project_below_its_root(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / "sub" / ".zen").mkdir(parents=True)
+    assert find_project_root(tmp_path / "sub") == (tmp_path / "sub").resolve()
+    assert find_project_root(tmp_path) == tmp_path.resolve()
+
+
+def test_zen_root_overrides_the_markers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZEN_ROOT", str(tmp_path / "there"))
+    (tmp_path / ".zen").mkdir()
+    assert find_project_root(tmp_path) == (tmp_path / "there").resolve()
+
+
+def test_make_importable_puts_the_root_first_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    Project(tmp_path).make_importable()
+    Project(tmp_path).make_importable()
+    assert sys.path[0] == str(tmp_path)
+    assert sys.path.count(str(tmp_path)) == 1
