@@ -57,7 +57,7 @@ from zen_materialize.images import ImageMaterializer
 from zen_materialize.polars import PolarsFrameMaterializer
 from zen_materialize.testing import check_roundtrip, same_value
 from zen_materialize.torch import NumpyTensorView, TableBatchesView, TableDatasetView, TensorMaterializer
-from zen_run import _adapters
+from zen_run import _registry
 from zen_run.torch import CheckpointMaterializer, TorchModuleMaterializer
 
 
@@ -237,7 +237,7 @@ ROUNDTRIPS: dict[type[Materializer[object]], tuple[st.SearchStrategy[object], ob
 def test_every_registered_materializer_has_a_roundtrip_test() -> None:
     """A new materializer must come with its round-trip property here (zen-run's registry: the built-ins plus
     the ones zen-run registers lazily, such as torch modules)."""
-    registered = {cls.ref().name for cls in _adapters.default_registry().materializers()}
+    registered = {cls.ref().name for cls in _registry.default_registry().materializers()}
     tested = {cls.ref().name for cls in ROUNDTRIPS}
     assert registered == tested, f"untested: {sorted(registered - tested)}; stale: {sorted(tested - registered)}"
 
@@ -441,7 +441,7 @@ from zen_materialize import Location
 from zen_materialize._sklearn import SklearnMaterializer
 from zen_materialize.images import ImageMaterializer
 from zen_materialize.torch import NumpyTensorView, TableBatchesView, TableDatasetView, TensorMaterializer
-from zen_run import _adapters
+from zen_run import _registry
 from zen_run.torch import CheckpointMaterializer, TorchModuleMaterializer
 x = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
 model = make_pipeline(StandardScaler(), LogisticRegression(C=0.5)).fit(x, [0, 1, 1, 0])

@@ -22,6 +22,7 @@ from tests.zen_run import dask_pipelines as dp
 from tests.zen_run import pipelines as p
 from zen_run import Client, OutputTypeError, PipelineInstance, Run, RunContext, StepFailedError
 from zen_run._cli import main
+from zen_run._gc import garbage_collect
 from zen_run._project import Project
 from zen_run._stack import Stack, StackRegistry
 from zen_store import RemoteArtifactStore
@@ -257,4 +258,4 @@ def test_a_retried_step_leaves_one_committed_output(fragile_stack: str, tmp_path
     assert loaded.status == "completed"
     assert loaded.steps["risky"].outputs["output"].read() == 6
     stores = RunContext.open().stores
-    assert stores.garbage_collect(delete=False).unreferenced == ()
+    assert garbage_collect(stores, delete=False).unreferenced == ()

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from zen_run import Client, Project, RunContext, Stack, StackRegistry
+from zen_run._gc import forget_referent, garbage_collect
 from zen_store import GcRefusedError, SQLiteLineageStore
 
 FLOWS = textwrap.dedent(
@@ -113,7 +114,7 @@ def test_gc_looping_against_live_writers_loses_no_completed_output(flows: Path) 
     deadline = time.monotonic() + 240
     while any(w.poll() is None for w in writers) and time.monotonic() < deadline:
         orphans.append(_orphan(root))
-        report = stores.garbage_collect(delete=True)
+        report = garbage_collect(stores, delete=True)
         passes += 1
         swept += len(report.unreferenced)
     _finish(writers)
@@ -135,18 +136,18 @@ def test_two_lineage_stores_on_one_artifact_folder_keep_each_others_artifacts(fl
         if not entry.name.startswith("."):
             os.utime(entry, (old, old))  # old enough to sweep, were it unreferenced
     for stack in ("default", "second"):
-        assert RunContext.open(stack=stack).stores.garbage_collect(delete=True).unreferenced == ()
+        assert garbage_collect(RunContext.open(stack=stack).stores, delete=True).unreferenced == ()
         for name in ("default", "second"):
             assert _unreadable(Client(stack=name)) == (0, 3)
     second_db = flows / ".zen" / "second-lineage.db"
     RunContext.forget()
     second_db.rename(second_db.with_suffix(".moved"))
     with pytest.raises(GcRefusedError, match=r"second-lineage\.db.*cannot be opened.*zen gc --forget") as refused:
-        RunContext.open().stores.garbage_collect(delete=True)
+        garbage_collect(RunContext.open().stores, delete=True)
     assert len(refused.value.problems) == 1
     assert _unreadable(Client()) == (0, 3)
     second_db.with_suffix(".moved").rename(second_db)
-    assert RunContext.open().stores.garbage_collect(delete=True).unreferenced == ()
+    assert garbage_collect(RunContext.open().stores, delete=True).unreferenced == ()
 
 
 def test_a_lost_lineage_file_recreated_empty_does_not_let_gc_delete_everything(flows: Path) -> None:
@@ -169,9 +170,9 @@ def test_a_lost_lineage_file_recreated_empty_does_not_let_gc_delete_everything(f
     for name in names:
         os.utime(root / name, (old, old))
     with pytest.raises(GcRefusedError, match=rf"{lost_id}.*lost and recreated.*zen gc --forget {lost_id}"):
-        RunContext.open().stores.garbage_collect(delete=True)
+        garbage_collect(RunContext.open().stores, delete=True)
     assert sorted(p.name for p in root.iterdir() if not p.name.startswith(".")) == names
-    assert RunContext.open().stores.forget_referent(lost_id)
-    report = RunContext.open().stores.garbage_collect(delete=True)
+    assert forget_referent(RunContext.open().stores, lost_id)
+    report = garbage_collect(RunContext.open().stores, delete=True)
     assert len(report.unreferenced) == 3  # the lost store's outputs; the new run's stay
     assert _unreadable(Client()) == (0, 3)

@@ -23,6 +23,7 @@ from tests.zen_run import pipelines as p
 from tests.zen_run.test_dask import _local_cluster
 from zen_run import Client, RunContext, StackError
 from zen_run._cli import main
+from zen_run._gc import garbage_collect
 from zen_run._stack import Stack
 
 ROOT = str(Path(__file__).resolve().parents[2])
@@ -330,11 +331,11 @@ def test_gc_beside_a_postgres_lineage_store_keeps_its_artifacts_and_refuses_when
         if not entry.name.startswith("."):
             os.utime(entry, (old, old))  # old enough to sweep, were it unreferenced
     solo = RunContext.open(stack="solo").stores
-    assert solo.garbage_collect(delete=True).unreferenced == ()
+    assert garbage_collect(solo, delete=True).unreferenced == ()
     passfile = os.environ["PGPASSFILE"]
     monkeypatch.setenv("PGPASSFILE", str(project / "no-such-pgpass"))
     monkeypatch.delenv("PGPASSWORD", raising=False)
     with pytest.raises(GcRefusedError, match=r"postgresql://zen@127\.0\.0\.1.*cannot be opened"):
-        solo.garbage_collect(delete=True)
+        garbage_collect(solo, delete=True)
     monkeypatch.setenv("PGPASSFILE", passfile)
     assert Client(stack="team").get_run(run.id).steps["second"].outputs["output"].read() == 2

@@ -30,7 +30,7 @@ from tests.zen_run.torch_models import (
 )
 from zen_materialize import CorruptArtifactError, Location, UnsupportedValueError
 from zen_materialize.testing import check_roundtrip
-from zen_run import _adapters as ad
+from zen_run._registry import default_registry
 from zen_run._torch_module import TorchModuleMaterializer
 from zen_run.torch import Checkpoint, CheckpointMaterializer
 
@@ -123,7 +123,7 @@ def test_weights_that_do_not_fit_the_class_are_corrupt_not_loaded(tmp_path: Path
 
 def test_the_registry_finds_the_module_writer_for_user_subclasses_lazily() -> None:
     """zen-run's registry knows nn.Module by name and loads the materializer when a subclass is written."""
-    registry = ad.default_registry()
+    registry = default_registry()
     assert isinstance(registry.writer_for(MLP), TorchModuleMaterializer)
     assert isinstance(
         registry.by_name(TorchModuleMaterializer.ref().name, format="zen-torch-module"), TorchModuleMaterializer
@@ -236,4 +236,4 @@ def test_an_optimizer_over_foreign_parameters_is_refused(tmp_path: Path) -> None
 
 def test_the_registry_writes_checkpoints_with_their_own_materializer() -> None:
     """A Checkpoint is an attrs class, but its own materializer wins over the record writer."""
-    assert isinstance(ad.default_registry().writer_for(Checkpoint), CheckpointMaterializer)
+    assert isinstance(default_registry().writer_for(Checkpoint), CheckpointMaterializer)

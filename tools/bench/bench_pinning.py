@@ -26,7 +26,7 @@ import warnings
 from pathlib import Path
 
 from tools.bench._common import BenchRow, print_rows
-from zen_run import _adapters as ad
+from zen_run._pinning import Pinner
 
 MODULES = 10
 STEPS_PER_MODULE = 5
@@ -68,7 +68,7 @@ def _project(root: Path) -> list[object]:
     return found
 
 
-def _one_run(pinner: ad.Pinner, funcs: list[object]) -> float:
+def _one_run(pinner: Pinner, funcs: list[object]) -> float:
     started = time.perf_counter()
     sources, _ = pinner.pin_many({f"{f.__module__}.{getattr(f, '__qualname__', '')}": f for f in funcs})
     for func in funcs:
@@ -84,7 +84,7 @@ def run() -> list[BenchRow]:
         root = Path(tmp).resolve()
         funcs = _project(root)
         try:
-            pinner = ad.Pinner(root)
+            pinner = Pinner(root)
             cold = _one_run(pinner, funcs)
             warm = statistics.mean(_one_run(pinner, funcs) for _ in range(WARM_RUNS))
             floor = []

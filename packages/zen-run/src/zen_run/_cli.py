@@ -322,14 +322,16 @@ def cmd_cache_clear(args: argparse.Namespace, out: Printer) -> int:
 
 
 def cmd_gc(args: argparse.Namespace, out: Printer) -> int:
+    from zen_run._gc import forget_referent, garbage_collect
+
     if args.older_than < 0:
         raise _UsageError(f"--older-than {args.older_than}: give a number of minutes, 0 or more.")
     stores = _client(args).context.stores
     if args.forget:
-        if not stores.forget_referent(args.forget):
+        if not forget_referent(stores, args.forget):
             raise _UsageError(f"--forget {args.forget}: no lineage store with that id writes to this artifact store.")
         out.line(f"forgot lineage store {args.forget}; its references no longer protect artifacts")
-    report = stores.garbage_collect(delete=args.delete, older_than_s=args.older_than * 60)
+    report = garbage_collect(stores, delete=args.delete, older_than_s=args.older_than * 60)
     if out.json:
         out.emit_json(report)
         return 0

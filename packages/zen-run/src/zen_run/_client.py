@@ -62,7 +62,7 @@ class Artifact:
 
     def read(self, as_type: object = None) -> object:
         """Load the value (verifying its content hash); ``as_type`` picks a view of the stored format."""
-        return self.context.stores.read_value(self.context.registry, self.record, as_type, None)
+        return self.context.stores.io.read_value(self.context.registry, self.record, as_type, None)
 
     def visualize(self) -> Visualization | None:
         """What the artifact's materializer shows of it (HTML, SVG or PNG), reading only what is shown.
@@ -73,7 +73,7 @@ class Artifact:
         if self.record.materializer is None:
             return None
         materializer = self.context.registry.by_name(self.record.materializer, format=self.record.format)
-        return materializer.visualize(Location(self.context.stores.local_path(self.record)))
+        return materializer.visualize(Location(self.context.stores.io.local_path(self.record)))
 
     def _repr_html_(self) -> str:
         return _notebook.artifact_html(self.record, self.visualize())

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 import attrs
 
 from zen_materialize import Materializer, MaterializerError, MaterializerRegistry
-from zen_run._adapters import Pinner, explicit_writer, materializer_name
+from zen_run._pinning import Pinner
+from zen_run._registry import explicit_writer, materializer_name
 from zen_run.errors import CompileError
 from zen_store import RepoRecord
 from zen_types import BaseStepConfig, JSONValue, OutputParam, PipelineInstance, PipelineSpec, StepInstance, type_name

@@ -15,9 +15,11 @@ from typing import ClassVar
 import attrs
 
 from zen_materialize import MaterializerRegistry
-from zen_run._adapters import Pinner, Stores, default_registry
+from zen_run._pinning import Pinner
 from zen_run._project import Project
+from zen_run._registry import default_registry
 from zen_run._stack import Stack, StackRegistry
+from zen_run._stores import Stores
 
 __all__ = ["RunContext"]
 

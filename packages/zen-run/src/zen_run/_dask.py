@@ -23,12 +23,13 @@ import cloudpickle  # type: ignore[import-untyped]  # no stubs; a dependency of 
 from distributed import Client as DaskClient
 from distributed import Future, LocalCluster, WorkerPlugin, as_completed, get_worker
 
-from zen_run._adapters import Stores, default_registry
+from zen_run._artifact_io import ArtifactIO
 from zen_run._driver import RunDriver
 from zen_run._project import Project
+from zen_run._registry import default_registry
 from zen_run._stack import Stack
 from zen_run._steps import Completed, Failed, FailureKind, StepExecutor, StepOutcome, StepTask
-from zen_store import LineageStore, open_artifact_store
+from zen_store import open_artifact_store
 
 __all__ = ["DaskOrchestrator"]
 
@@ -55,32 +56,28 @@ class _Returned:
 
 class _ZenWorker(WorkerPlugin):
     """Per worker process: the driver's import path (so step modules import there) and the artifact stores its
-    tasks opened, reused by later tasks (opening a remote store checks its bucket). Dropped with the worker."""
+    tasks opened, reused by later tasks (opening a remote store checks its bucket). Dropped with the worker.
+
+    A worker holds artifact stores only: lineage is the driver's alone, so no lineage store exists here to misuse.
+    """
 
     name = _PLUGIN
 
     def __init__(self, paths: list[str]) -> None:
         self.paths = paths
-        self.stores: dict[tuple[str, str, tuple[tuple[str, str], ...]], Stores] = {}
+        self.stores: dict[tuple[str, str, tuple[tuple[str, str], ...]], ArtifactIO] = {}
 
     def setup(self, worker: object) -> None:
         _add_paths(self.paths)
 
-    def open(self, project: Project, stack: Stack) -> Stores:
+    def open(self, project: Project, stack: Stack) -> ArtifactIO:
         location = stack.artifact_location(project)
         key = (location, str(project.zen_dir), tuple(sorted(stack.artifact_options.items())))
         found = self.stores.get(key)
         if found is None:
             store = open_artifact_store(location, zen_dir=project.zen_dir, options=stack.storage_options())
-            found = self.stores[key] = Stores(store, cast(LineageStore, _NoLineage()))
+            found = self.stores[key] = ArtifactIO(store)
         return found
-
-
-class _NoLineage:
-    """Workers never touch lineage (only the driver writes it); any use of it is a bug, reported as such."""
-
-    def __getattr__(self, name: str) -> object:
-        raise RuntimeError(f"zen: lineage.{name} used on a Dask worker; only the driver writes lineage.")
 
 
 def _add_paths(paths: list[str]) -> None:

@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 
 import attrs
 
-from zen_run._adapters import materializer_version
 from zen_run._cache import CacheComponents, config_digest
 from zen_run._compile import CompiledPipeline, CompiledStep
 from zen_run._context import RunContext
+from zen_run._registry import materializer_version
 from zen_run._steps import Completed, Failed, FailureKind, OutputKey, StepExecutor, StepOutcome, StepTask
 from zen_run.errors import StepFailedError
 from zen_store import ArtifactRecord, CachedStep, FinishedStep, StepStatus
@@ -101,7 +101,7 @@ class RunDriver:
 
     def executor(self) -> StepExecutor:
         """An executor for this process that hands values produced earlier in the run over in memory."""
-        return StepExecutor(self.context.stores, self.context.registry, values=self._values)
+        return StepExecutor(self.context.stores.io, self.context.registry, values=self._values)
 
     def finish(self, task: StepTask, outcome: StepOutcome) -> None:
         """Record a step's outcome; raise, as the reference runner does, when it failed."""

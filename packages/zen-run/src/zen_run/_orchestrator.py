@@ -39,8 +39,9 @@ class Orchestrator(Protocol):
 
     ``run_steps`` calls ``driver.ready()`` for the steps whose inputs exist (already recorded as running), has
     each executed - in this process with ``driver.executor()``, or anywhere else with a ``StepExecutor`` over
-    the same artifact store (tasks pickle) - and reports every outcome with ``driver.finish(task, outcome)`` on
-    the calling thread, in any order, until ``driver.done``. ``finish`` raises for a failed step: let it
+    an ``ArtifactIO`` of the same artifact store (tasks pickle; no lineage store is needed there) - and reports
+    every outcome with ``driver.finish(task, outcome)`` on the calling thread, in any order, until
+    ``driver.done``. ``finish`` raises for a failed step: let it
     propagate after cancelling what still runs (the driver records the run as failed). When the orchestrator
     itself cannot run a step (a worker died), raise ``driver.lost(task, exc, where=...)`` from ``exc``.
     ``options`` are the stack's orchestrator options (``--option KEY=VALUE``).

@@ -14,9 +14,9 @@ import inspect
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from zen_run._adapters import resolve_source
 from zen_run._client import Client, Run
 from zen_run._context import RunContext
+from zen_run._pinning import resolve_source
 from zen_run._runner import RunOptions, execute
 from zen_run.errors import RunNotResumableError
 from zen_store import RunStatus

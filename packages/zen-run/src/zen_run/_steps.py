@@ -18,7 +18,7 @@ from typing import TypeAlias
 import attrs
 
 from zen_materialize import ArtifactWriteError, MaterializerRegistry, write_artifact
-from zen_run._adapters import STORAGE_FAULTS, Stores, describe_storage_fault
+from zen_run._artifact_io import STORAGE_FAULTS, ArtifactIO, describe_storage_fault
 from zen_run._compile import CompiledPipeline, CompiledStep
 from zen_run.errors import OutputTypeError
 from zen_store import ArtifactRecord, StagingArea
@@ -93,16 +93,16 @@ StepOutcome: TypeAlias = Completed | Failed
 
 
 class StepExecutor:
-    """Executes tasks in this process with one artifact store and materializer registry.
+    """Executes tasks in this process with one artifact store (``io``) and materializer registry.
 
     ``values`` are upstream values already in memory (by output key), used instead of reading the artifact
     back when a step takes a value of the stored type.
     """
 
     def __init__(
-        self, stores: Stores, registry: MaterializerRegistry, *, values: Mapping[OutputKey, object] | None = None
+        self, io: ArtifactIO, registry: MaterializerRegistry, *, values: Mapping[OutputKey, object] | None = None
     ) -> None:
-        self.stores = stores
+        self.io = io
         self.registry = registry
         self.values: Mapping[OutputKey, object] = values if values is not None else {}
 
@@ -153,7 +153,7 @@ class _Call:
     ) -> Failed:
         cause = describe_storage_fault(exc)
         for area in self.staged.values():
-            self.executor.stores.discard_staged(area)
+            self.executor.io.discard_staged(area)
         return Failed(
             started_at=started,
             ended_at=time.time(),
@@ -166,7 +166,7 @@ class _Call:
 
     def failed(self, started: float, kind: FailureKind, exc: BaseException, *, error: str) -> Failed:
         for area in self.staged.values():
-            self.executor.stores.discard_staged(area)
+            self.executor.io.discard_staged(area)
         summary = str(exc) if kind is FailureKind.REFUSED else f"{type(exc).__name__}: {exc}"
         return Failed(started_at=started, ended_at=time.time(), kind=kind, error=error, summary=summary, exception=exc)
 
@@ -177,7 +177,7 @@ class _Call:
         kwargs = self._inputs()
         for out in self.step.outputs:
             if out.kind is OutputKind.PARAM:
-                self.staged[out.name] = self.executor.stores.stage(self.step.slot, out.name)
+                self.staged[out.name] = self.executor.io.stage()
                 self.handles[out.name] = self._output_handle(out.name, out.type, self.staged[out.name])
         kwargs.update(self.handles)
         config_param = self.step.instance.step.signature.config
@@ -204,13 +204,13 @@ class _Call:
         return kwargs
 
     def _read(self, artifact: ArtifactRecord, as_type: object, reader: type | None) -> object:
-        return self.executor.stores.read_value(self.executor.registry, artifact, as_type, reader)
+        return self.executor.io.read_value(self.executor.registry, artifact, as_type, reader)
 
     def _input_handle(self, name: str, artifact: ArtifactRecord, as_type: object, reader: type | None) -> Input[object]:
         def load() -> object:
             return self._read(artifact, as_type, reader)
 
-        return Input(uri=self.executor.stores.local_path(artifact), load=load, name=name, metadata=artifact.metadata)
+        return Input(uri=self.executor.io.local_path(artifact), load=load, name=name, metadata=artifact.metadata)
 
     def _output_handle(self, name: str, declared: object, staged: StagingArea) -> Output[object]:
         writer = self.step.writers[name]
@@ -260,7 +260,7 @@ class _Call:
     def commit(self, result: object) -> dict[str, ArtifactRecord]:
         """Check every returned value first, then write and commit every output."""
         returned = self._returned(result)
-        io = self.executor.stores
+        io = self.executor.io
         written: dict[str, ArtifactRecord] = {}
         for out in self.step.outputs:
             writer = self.step.writers[out.name]

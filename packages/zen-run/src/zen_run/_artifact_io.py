@@ -1,0 +1,190 @@
+"""The artifact store as a step uses it: stage, write and commit outputs; verify and read inputs.
+
+An :class:`ArtifactIO` needs no lineage store, so it serves wherever a step executes: the driver's process, or a
+worker on a cluster that never sees lineage. Outputs are written by a materializer into a staging area and
+committed atomically; their records carry the materializer's identity, format and the content hash. Reads verify
+the hash first and pick the reader for the stored format and the requested type (views). A URI taken from a
+record is checked before any file system call: no ``..``, and it lies in one of the project's artifact stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from zen_materialize import Location, Materializer, MaterializerError, MaterializerRegistry, write_artifact
+from zen_run._registry import explicit_writer
+from zen_store import (
+    ArtifactIntegrityError,
+    ArtifactNotFoundError,
+    ArtifactRecord,
+    ArtifactStorage,
+    StagingArea,
+    StorageOption,
+    StoreError,
+    UnsafePathError,
+    new_id,
+    open_artifact_store,
+)
+from zen_types import JSONValue
+
+__all__ = ["STORAGE_FAULTS", "ArtifactIO", "describe_storage_fault"]
+
+STORAGE_FAULTS = (OSError, StoreError, UnsafePathError, ArtifactNotFoundError, ArtifactIntegrityError)
+"""What reading inputs or saving outputs can raise besides the step's own code: a full disk, a read-only folder,
+a symbolic link in an output folder, a missing or altered input (a damaged lineage file is not one of them)."""
+
+
+def describe_storage_fault(exc: BaseException) -> str:
+    """The cause of a storage fault in one clause: the OS's words and the file, or zen's own message."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return str(exc).rstrip(".")
+
+
+class ArtifactIO:
+    """One artifact store, as the steps executed with it write and read artifacts.
+
+    ``zen_dir`` and ``known_options`` (the storage options of the project's other artifact stores, by location)
+    let it read artifacts that runs on the project's other stacks wrote; without them it reads only its own
+    store. ``before_commit`` is called before each commit (the driver takes its writer's lease there, so
+    ``zen gc`` keeps what is committed until its lineage is recorded).
+    """
+
+    def __init__(
+        self,
+        store: ArtifactStorage,
+        *,
+        zen_dir: Path | None = None,
+        known_options: Mapping[str, Mapping[str, StorageOption]] | None = None,
+        before_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self._zen_dir = zen_dir
+        self._known_options = dict(known_options or {})
+        self._before_commit = before_commit
+        self._others: dict[str, ArtifactStorage] = {}
+
+    # -- writing -----------------------------------------------------------------------------------------------
+
+    def stage(self) -> StagingArea:
+        """A staging area for an ``Output[T]`` parameter."""
+        return self.store.stage()
+
+    def discard_staged(self, staged: StagingArea) -> None:
+        """Drop a failed step's staging area."""
+        self.store.discard(staged)
+
+    def write_value(
+        self, materializer: Materializer[object], value: object, *, step_name: str, output_name: str, type_name: str
+    ) -> ArtifactRecord:
+        """Write a returned value with its materializer and commit it atomically."""
+        staged = self.store.stage()
+        try:
+            metadata = write_artifact(materializer, value, staged, artifact=output_name, step=step_name)
+            return self._commit(staged, materializer, type_name=type_name, metadata=metadata)
+        except BaseException:
+            self.store.discard(staged)  # nothing when it was committed
+            raise
+
+    def commit_staged(
+        self,
+        staged: StagingArea,
+        materializer: Materializer[object] | None,
+        *,
+        type_name: str,
+        metadata: Mapping[str, JSONValue],
+        value: object,
+    ) -> ArtifactRecord:
+        """Commit an ``Output[T]`` the step filled (through ``write()``, or files under its ``uri``)."""
+        meta = dict(metadata)
+        if materializer is not None and value is not None:
+            meta = {**materializer.metadata(value), **meta}
+        return self._commit(staged, materializer, type_name=type_name, metadata=meta)
+
+    def _commit(
+        self,
+        staged: StagingArea,
+        materializer: Materializer[object] | None,
+        *,
+        type_name: str,
+        metadata: Mapping[str, JSONValue],
+    ) -> ArtifactRecord:
+        if self._before_commit is not None:
+            self._before_commit()
+        stored = self.store.commit(staged)
+        ref = type(materializer).ref() if materializer is not None else None
+        return ArtifactRecord(
+            artifact_id=new_id(),
+            uri=stored.uri,
+            type_name=type_name,
+            materializer=ref.name if ref else None,
+            format=ref.format if ref else "directory",
+            format_version=ref.format_version if ref else 1,
+            kind=type(materializer).KIND.value if materializer is not None else "data",
+            content_hash=stored.content_hash,
+            size=stored.size,
+            metadata=dict(metadata),
+            created_at=datetime.now(UTC),
+        )
+
+    # -- reading -----------------------------------------------------------------------------------------------
+
+    def local_path(self, artifact: ArtifactRecord) -> str:
+        """Where the artifact's files are on this machine."""
+        return str(self._store_for(artifact.uri).path_of(artifact.uri))
+
+    def read_value(
+        self, registry: MaterializerRegistry, artifact: ArtifactRecord, as_type: object, reader: type | None
+    ) -> object:
+        """Verify the artifact's content hash and read it with the reader its format and ``as_type`` call for."""
+        path = self._store_for(artifact.uri).verify(artifact.uri, artifact.content_hash)
+        if reader is not None:
+            chosen: Materializer[object] = (
+                explicit_writer(registry, reader, as_type) if as_type is not None else reader()
+            )
+        elif artifact.materializer is None:
+            raise MaterializerError(
+                f"artifact {artifact.artifact_id} holds files a step wrote itself (no materializer); "
+                f"read them under its uri: {path}"
+            )
+        else:
+            return registry.read(
+                Location(str(path)),
+                format=artifact.format,
+                as_type=as_type,
+                materializer=artifact.materializer,
+                name=f"{artifact.artifact_id} ({artifact.type_name})",
+            )
+        return chosen.read(Location(str(path)))
+
+    def _store_for(self, uri: str) -> ArtifactStorage:
+        """The artifact store holding ``uri``: this one, or the one another stack of the project wrote to.
+
+        A URI from the lineage store is checked before any file system call: no ``..``, and it must lie in one of
+        the project's artifact stores, which are opened for reading only where they exist (nothing is created
+        outside a store because a lineage record says so)."""
+        path = uri.split("://", 1)[-1]
+        if "\0" in uri or ".." in path.split("/"):
+            raise UnsafePathError(f"artifact URI {uri!r} contains '..'; refusing to read it (was lineage altered?).")
+        location = uri.rstrip("/").rsplit("/", 1)[0]
+        mine = self.store.location.rstrip("/")
+        if "/" not in uri or location == mine:
+            return self.store
+        store = self._others.get(location)
+        if store is not None:
+            return store
+        known = {known.rstrip("/") for known in self._known_options}
+        if self._zen_dir is None or location not in known:
+            raise UnsafePathError(
+                f"artifact URI {uri!r} is outside every artifact store of this project's stacks; refusing to read "
+                f"it. Register the stack that wrote it (`zen stack register`), or check the lineage store for "
+                f"altered records."
+            )
+        if "://" not in location and not Path(location).is_dir():
+            raise ArtifactNotFoundError(f"artifact {uri} is not there: its artifact store {location} does not exist.")
+        store = open_artifact_store(location, zen_dir=self._zen_dir, options=self._known_options.get(location))
+        self._others[location] = store
+        return store

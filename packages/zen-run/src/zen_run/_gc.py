@@ -1,0 +1,54 @@
+"""Garbage collection of a stack's artifact store: what no lineage store writing to it references.
+
+The rules (what is kept, leases, unfinished writes) are zen-store's ``collect_garbage``; this module gives it the
+stack's lineage store and a way to read the references of every *other* lineage store named in the artifact
+store's registry of referents - opening them read-only in effect, and never creating one where it is gone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zen_run._stores import Stores
+from zen_store import (
+    STALE_AFTER_S,
+    GcReport,
+    References,
+    Referent,
+    StoreError,
+    collect_garbage,
+    is_postgres_url,
+    open_lineage_store,
+)
+from zen_store import forget_referent as _forget_referent
+
+__all__ = ["forget_referent", "garbage_collect", "read_references"]
+
+
+def garbage_collect(stores: Stores, *, delete: bool, older_than_s: float = STALE_AFTER_S) -> GcReport:
+    """Artifacts no lineage store writing to this artifact store references (committed before gc began and
+    before every run in progress), and unfinished writes left by killed writers (staging folders; on remote
+    stores also uploads without a manifest and multipart uploads older than ``older_than_s``)."""
+    return collect_garbage(
+        stores.artifacts, stores.lineage, read_references=read_references, delete=delete, older_than_s=older_than_s
+    )
+
+
+def forget_referent(stores: Stores, store_id: str) -> bool:
+    """Drop a lineage store from the artifact store's registry of referents; False when it is not there."""
+    return _forget_referent(stores.artifacts, store_id)
+
+
+def read_references(referent: Referent) -> References:
+    """What another lineage store named in an artifact store's registry references (never creating a store where
+    one is gone)."""
+    postgres = is_postgres_url(referent.location)
+    if "://" in referent.location and not postgres:
+        raise StoreError(f"no lineage store back-end here opens {referent.location!r}")
+    if not postgres and not Path(referent.location).is_file():
+        raise StoreError(f"{referent.location} does not exist")
+    other = open_lineage_store(referent.location)
+    try:
+        return References(store_id=other.store_id, uris=frozenset(other.artifact_uris()))
+    finally:
+        other.close()

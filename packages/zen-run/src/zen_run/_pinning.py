@@ -1,0 +1,49 @@
+"""Code identity for one project: source strings, fingerprints and repository state, through zen-git.
+
+A :class:`Pinner` lives as long as the project's :class:`~zen_run._context.RunContext`, so module files are hashed
+and parsed once per file state and commit trees read once, across runs; each run reads the repository's status
+once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import zen_git
+from zen_store import RepoRecord
+
+__all__ = ["Pinner", "resolve_source"]
+
+
+class Pinner:
+    """Code identity for one project: source strings, fingerprints and repository state.
+
+    It holds the project's ``zen_git.SourceCache`` (module files hashed and parsed once per file state, commit
+    trees read once) across runs; each run gets its own ``zen_git.Pinner`` from :meth:`for_run`.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.cache = zen_git.SourceCache()
+
+    def for_run(self) -> zen_git.Pinner:
+        """One run's pinning state: the repository's status read once, each module decided once."""
+        return zen_git.Pinner(self.root, cache=self.cache)
+
+    def pin_many(self, objects: Mapping[str, object]) -> tuple[dict[str, str], RepoRecord]:
+        """Source strings for the run's objects and the repository state, from one ``git status``."""
+        pinner = self.for_run()
+        sources = pinner.pin_many(objects)
+        state = pinner.state()
+        return sources, RepoRecord(head_sha=state.head_sha, dirty=state.dirty, diff_digest=state.diff_digest)
+
+    def fingerprint(self, func: object) -> tuple[str, dict[str, str]]:
+        """Digest of the step's normalised code and the in-repository code it calls, with per-part digests."""
+        found = zen_git.code_fingerprint(func, root=self.root)
+        return found.digest, dict(found.parts)
+
+
+def resolve_source(source: str, *, root: Path | None = None) -> object:
+    """The object a recorded source string names (from git history when pinned; ``root``: the project)."""
+    return zen_git.resolve(source, root=root)

@@ -1,0 +1,159 @@
+"""The join of a stack's two stores: the artifact store and the lineage store, as a run and the client use them.
+
+Each store keeps its own invariants (zen-store); this module keeps the ones that need both:
+
+- a lineage file is never created where one that recorded artifacts in this artifact store was lost (it would
+  hide that store's runs, and gc would take their artifacts);
+- while a run executes, its process holds a writer's lease on the artifact store, taken before the first commit
+  and renewed with the run's heartbeat, so ``zen gc`` keeps every artifact committed until its lineage is
+  recorded;
+- a cache hit counts only when the recorded artifacts are intact in this artifact store.
+
+Queries and run bookkeeping go straight to :attr:`Stores.lineage`, typed by the ``LineageStore`` protocol, so
+any back-end serves; steps write and read artifacts through :attr:`Stores.io`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from zen_run._artifact_io import ArtifactIO
+from zen_run.errors import StackError
+from zen_store import (
+    ArtifactIntegrityError,
+    ArtifactNotFoundError,
+    ArtifactRecord,
+    ArtifactStorage,
+    LineageStore,
+    LineageStoreDamagedError,
+    Referent,
+    StorageOption,
+    StoreError,
+    UnsafePathError,
+    WriterLease,
+    is_postgres_url,
+    open_artifact_store,
+    open_lineage_store,
+    referents,
+)
+
+__all__ = ["Stores"]
+
+HEARTBEAT_EVERY_S = 30.0
+
+
+class Stores:
+    """The artifact store and the lineage store of one stack."""
+
+    def __init__(
+        self,
+        artifacts: ArtifactStorage,
+        lineage: LineageStore,
+        *,
+        zen_dir: Path | None = None,
+        known_options: Mapping[str, Mapping[str, StorageOption]] | None = None,
+    ) -> None:
+        self.artifacts = artifacts
+        self.lineage = lineage
+        self.io = ArtifactIO(artifacts, zen_dir=zen_dir, known_options=known_options, before_commit=self._take_lease)
+        """The artifact store as steps use it; each commit first takes the run's writer's lease."""
+        self._unleased: str | None = None
+        """The run in progress, while it executes."""
+        self._lease: WriterLease | None = None
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        artifacts: str,
+        lineage: str,
+        zen_dir: Path,
+        options: Mapping[str, StorageOption],
+        known_options: Mapping[str, Mapping[str, StorageOption]] | None = None,
+    ) -> Stores:
+        """Open the stores at these locations: the artifact store at a path or fsspec URL, the lineage store at a
+        path (SQLite) or a ``postgresql://`` URL.
+
+        ``known_options`` gives the storage options of other artifact stores by location (the project's other
+        stacks), for reading artifacts that runs on those stacks wrote into the same lineage store.
+        """
+        if "://" in lineage and not is_postgres_url(lineage):
+            raise StackError(
+                f"lineage store {lineage!r}: give the path of a SQLite file or a PostgreSQL URL "
+                f"(postgresql://user@host:port/dbname)."
+            )
+        artifact_store = open_artifact_store(artifacts, zen_dir=zen_dir, options=options)
+        if not is_postgres_url(lineage) and not Path(lineage).exists():
+            _refuse_lost_lineage(Path(lineage), artifact_store)
+        return cls(
+            artifact_store,
+            open_lineage_store(lineage),
+            zen_dir=zen_dir,
+            known_options=known_options,
+        )
+
+    def close(self) -> None:
+        """Close the lineage connection."""
+        self.lineage.close()
+
+    @contextmanager
+    def heartbeat(self, run_id: str) -> Iterator[None]:
+        """Hold a writer's lease on the artifact store while the run executes (so ``zen gc`` keeps what it
+        commits until its lineage is recorded) and keep the run's heartbeat and the lease fresh (every 30 s)."""
+        stop = threading.Event()
+        self._unleased = run_id
+        with contextlib.suppress(OSError):  # not writable now: the first commit tries again, its step says why
+            self._take_lease()
+
+        def beat() -> None:
+            while not stop.wait(HEARTBEAT_EVERY_S):
+                with contextlib.suppress(OSError, StoreError):  # a full disk: the next beat tries again
+                    self.lineage.heartbeat(run_id)
+                    if self._lease is not None:
+                        self._lease.renew()
+
+        thread = threading.Thread(target=beat, name=f"zen-heartbeat-{run_id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            self._unleased = None
+            if self._lease is not None:
+                with contextlib.suppress(OSError):  # left behind, it is dropped by gc once this process is gone
+                    self._lease.release()
+                self._lease = None
+
+    def _take_lease(self) -> None:
+        """Take the writer's lease for the run in progress if it is not held yet (raises OSError if the store
+        cannot be written): nothing is committed without it."""
+        if self._unleased is None or self._lease is not None:
+            return
+        self._lease = WriterLease(
+            self.artifacts,
+            run_id=self._unleased,
+            referent=Referent(store_id=self.lineage.store_id, location=self.lineage.location),
+        )
+
+    def artifact_intact(self, artifact: ArtifactRecord) -> bool:
+        """True when the artifact's files are present and match their content hash."""
+        try:
+            self.artifacts.verify(artifact.uri, artifact.content_hash)
+        except (ArtifactNotFoundError, ArtifactIntegrityError, UnsafePathError):  # not (intact) in *this* store
+            return False
+        return True
+
+
+def _refuse_lost_lineage(path: Path, artifacts: ArtifactStorage) -> None:
+    """Refuse to create a lineage file where one that wrote to ``artifacts`` was lost (it would hide its runs)."""
+    lost = [r for r in referents(artifacts) if r.location == str(path.resolve())]
+    if lost:
+        raise LineageStoreDamagedError(
+            str(path),
+            f"the file is missing, but lineage store {lost[0].store_id} there recorded artifacts in "
+            f"{artifacts.location}",
+        )
