@@ -328,3 +328,34 @@ def test_pandas_stubs_spelling_of_a_series_is_the_series_type() -> None:
     assert type_name(param.type) == "Series[float]"
     assert is_assignable(pandas.Series, param.type)
     assert not is_assignable(int, param.type)
+
+
+class _Writer:
+    """Stands in for a materializer class: the step records the choice, the runner resolves it."""
+
+
+class _OtherWriter:
+    """A second choice, to show which one wins."""
+
+
+def test_step_decorator_chooses_materializers_for_every_instance() -> None:
+    """``@step(materializers=...)`` as docs/materializers.md shows: each instance starts from the step's choice,
+    and an instance's own choice overrides it name by name."""
+
+    @step(materializers={"output": _Writer})
+    def measure(data: Input[int]) -> float:
+        return float(data.read())
+
+    assert measure.materializers == {"output": _Writer}
+    assert measure().materializers == {"output": _Writer}
+    assert measure(materializers={"data": _OtherWriter}).materializers == {"output": _Writer, "data": _OtherWriter}
+    assert measure(materializers={"output": _OtherWriter}).materializers == {"output": _OtherWriter}
+
+
+def test_step_decorator_refuses_a_materializer_for_a_name_the_step_lacks() -> None:
+    """Refused when the step is defined, in the sentence an instance's unknown name gets (and the plugin's)."""
+    with pytest.raises(StepDefinitionError, match=r'Step "m" has no input or output "nope".*\(known: output, x\)'):
+
+        @step(name="m", materializers={"nope": _Writer})  # type: ignore[zen-step]  # the mistake under test
+        def measure(x: int) -> float:
+            return float(x)

@@ -25,6 +25,7 @@ __all__ = [
     "too_many_inputs",
     "unknown_output",
     "unknown_input",
+    "unknown_materializer_target",
     "view_needs_a_class",
 ]
 
@@ -48,6 +49,11 @@ def raw_value_for_input(step: str, param: str, value_type: str) -> str:
 def missing_input(step: str, param: str) -> str:
     """A required input of a step was not wired."""
     return f'Step "{step}" is called without its input "{param}". Pass a handle from an upstream step.'
+
+
+def unknown_materializer_target(step: str, key: str, known: str) -> str:
+    """``materializers={key: ...}`` where ``key`` names no input or output of the step."""
+    return f'Step "{step}" has no input or output "{key}" to choose a materializer for (known: {known}).'
 
 
 def unknown_input(step: str, param: str, known: str) -> str:

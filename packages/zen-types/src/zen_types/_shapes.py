@@ -15,7 +15,7 @@ catch-all leaves unusual steps unchecked rather than wrongly checked. The mypy p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Protocol, TypeVar, overload
 
 from zen_types._config import BaseStepConfig
@@ -68,16 +68,19 @@ class _Def4(Protocol[_I1_contra, _I2_contra, _I3_contra, _I4_contra, _R_co]):
 
 
 class StepDecorator:
-    """What ``step(name=..., enable_cache=...)`` returns: applied to a function, it makes the step.
+    """What ``step(name=..., enable_cache=..., materializers=...)`` returns: applied to a function, the step.
 
     A class rather than a lambda so checkers see the same shapes as for ``@step`` (and the plugin can hook it).
     """
 
-    __slots__ = ("enable_cache", "name")
+    __slots__ = ("enable_cache", "materializers", "name")
 
-    def __init__(self, *, name: str | None, enable_cache: bool | None) -> None:
+    def __init__(
+        self, *, name: str | None, enable_cache: bool | None, materializers: Mapping[str, type] | None = None
+    ) -> None:
         self.name = name
         self.enable_cache = enable_cache
+        self.materializers = materializers
 
     @overload
     def __call__(
@@ -1854,7 +1857,7 @@ class StepDecorator:
     def __call__(self, func: _F, /) -> Step[_F, Permissive, Permissive]: ...
 
     def __call__(self, func: AnyFunction, /) -> Permissive:  # typed per shape by the overloads above
-        return Step(func, name=self.name, enable_cache=self.enable_cache)
+        return Step(func, name=self.name, enable_cache=self.enable_cache, materializers=self.materializers)
 
 
 @overload
@@ -3844,16 +3847,25 @@ def step(func: _F, /) -> Step[_F, Permissive, Permissive]: ...
 
 
 @overload
-def step(*, name: str | None = None, enable_cache: bool | None = None) -> StepDecorator: ...
+def step(
+    *, name: str | None = None, enable_cache: bool | None = None, materializers: Mapping[str, type] | None = None
+) -> StepDecorator: ...
 
 
 def step(
-    func: AnyFunction | None = None, /, *, name: str | None = None, enable_cache: bool | None = None
+    func: AnyFunction | None = None,
+    /,
+    *,
+    name: str | None = None,
+    enable_cache: bool | None = None,
+    materializers: Mapping[str, type] | None = None,
 ) -> Permissive:  # each overload above states what this returns for its shape
     """Mark a function as a zen step; its signature is checked now (see :mod:`zen_types._signature`).
 
-    ``@step`` or ``@step(name=..., enable_cache=False)``.
+    ``@step`` or ``@step(name=..., enable_cache=False, materializers={"output": SomeMaterializer})``;
+    ``materializers`` chooses the materializer of named outputs (or the reader of named inputs) for every
+    instance of the step.
     """
     if func is None:
-        return StepDecorator(name=name, enable_cache=enable_cache)
-    return Step(func, name=name, enable_cache=enable_cache)
+        return StepDecorator(name=name, enable_cache=enable_cache, materializers=materializers)
+    return Step(func, name=name, enable_cache=enable_cache, materializers=materializers)

@@ -21,7 +21,7 @@ from zen_types import _messages
 from zen_types._config import BaseStepConfig
 from zen_types._signature import StepSignature, analyze_step
 from zen_types._typing import AnyFunction, Permissive
-from zen_types.errors import BindingError, WiringError
+from zen_types.errors import BindingError, StepDefinitionError, WiringError, ZenError
 
 __all__ = ["Step", "StepInstance"]
 
@@ -33,13 +33,32 @@ _C = TypeVar("_C", bound=BaseStepConfig | None)
 class Step(Generic[_F, _W_co, _C]):
     """A function marked ``@step``. Call it (optionally with its config) to get a :class:`StepInstance`."""
 
-    def __init__(self, func: _F, *, name: str | None = None, enable_cache: bool | None = None) -> None:
+    def __init__(
+        self,
+        func: _F,
+        *,
+        name: str | None = None,
+        enable_cache: bool | None = None,
+        materializers: Mapping[str, type] | None = None,
+    ) -> None:
         # getattr: a partial or another non-function has no __name__, and analyze_step explains what it is instead.
         self.name: str = name or str(getattr(func, "__name__", type(func).__name__))
         self.signature: StepSignature = analyze_step(func, name=self.name)
         self.func: _F = func
         self.enable_cache = enable_cache
+        self.materializers: dict[str, type] = self._checked_materializers(materializers, StepDefinitionError)
+        """Chosen with ``@step(materializers=...)``: every instance starts from these."""
         functools.update_wrapper(self, func)
+
+    def _checked_materializers(
+        self, materializers: Mapping[str, type] | None, error: type[ZenError]
+    ) -> dict[str, type]:
+        """``materializers`` after checking that each key names an input or output of this step."""
+        names = [p.name for p in self.signature.inputs] + [o.name for o in self.signature.outputs]
+        for key in materializers or {}:
+            if key not in names:
+                raise error(_messages.unknown_materializer_target(self.name, key, ", ".join(sorted(names))))
+        return dict(materializers or {})
 
     @property
     def source_name(self) -> str:
@@ -55,7 +74,8 @@ class Step(Generic[_F, _W_co, _C]):
     ) -> StepInstance[_W_co]:
         """A configured instance of this step, ready to be bound to a pipeline slot.
 
-        ``materializers`` chooses the materializer of named outputs (or the reader of named inputs) explicitly.
+        ``materializers`` chooses the materializer of named outputs (or the reader of named inputs) explicitly,
+        on top of those chosen with ``@step(materializers=...)``.
         """
         expected = self.signature.config
         if config is not None:
@@ -66,18 +86,12 @@ class Step(Generic[_F, _W_co, _C]):
                 if wanted == got:  # same name, different class (e.g. loaded from another commit): show where from
                     wanted, got = f"{expected.cls.__module__}.{wanted}", f"{type(config).__module__}.{got}"
                 raise BindingError(_messages.config_class_mismatch(self.name, wanted, got))
-        names = {p.name for p in self.signature.inputs} | {o.name for o in self.signature.outputs}
-        for key in materializers or {}:
-            if key not in names:
-                raise BindingError(
-                    f'Step "{self.name}" has no input or output "{key}" to choose a materializer for '
-                    f"(known: {', '.join(sorted(names))})."
-                )
+        chosen = {**self.materializers, **self._checked_materializers(materializers, BindingError)}
         return StepInstance[_W_co](
             typing.cast("Step[AnyFunction, Permissive, Permissive]", self),
             config=config,
             enable_cache=self.enable_cache if enable_cache is None else enable_cache,
-            materializers=dict(materializers or {}),
+            materializers=chosen,
         )
 
     def __repr__(self) -> str:

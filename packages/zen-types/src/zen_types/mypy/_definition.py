@@ -17,6 +17,7 @@ from mypy.nodes import (
     CallExpr,
     Context,
     Decorator,
+    DictExpr,
     Expression,
     FuncDef,
     StrExpr,
@@ -213,8 +214,28 @@ class _Checker:
         named = self.returned(outputs)
         if named is None or not self.ok:
             return None
+        if not self.materializers_fit(inputs, outputs, output_names, named[0]):
+            return None
         wiring = self.wiring(inputs, outputs, output_names, named[0])
         return None if wiring is None else (wiring, config)
+
+    def materializers_fit(
+        self,
+        inputs: list[tuple[str | None, Type, ArgKind]],
+        outputs: list[Type],
+        output_names: list[str],
+        named: Type | None,
+    ) -> bool:
+        """``@step(materializers={"key": ...})``: each key names an input or output, as the runtime checks."""
+        returned = self.returned_names(named) if len(outputs) > len(output_names) else []
+        names = [arg for arg, _, _ in inputs if arg is not None] + output_names + returned
+        known = ", ".join(sorted(names))
+        for key, where in _given_materializer_keys(self.ctx):
+            if key not in names:
+                message = _messages.unknown_materializer_target(self.name, key, known)
+                _report.fail_in_decorator(self.ctx.api, message, where, code=_codes.ZEN_STEP)
+                self.ok = False
+        return self.ok
 
     def wiring(
         self,
@@ -325,8 +346,8 @@ def step_decorator_hook(ctx: FunctionContext) -> Type:
     return _typed_step(ctx, ctx.arg_types[0][0], defn)
 
 
-def _given_name(ctx: FunctionContext | MethodContext) -> str | None:
-    """The ``name=`` of ``@step(name="...")`` (or ``step(name="...")(func)``): the runtime's name for the step."""
+def _given(ctx: FunctionContext | MethodContext, keyword: str) -> Expression | None:
+    """The ``keyword=`` argument of ``@step(keyword=...)`` (or ``step(keyword=...)(func)``)."""
     context = ctx.context
     calls: list[Expression] = []
     if isinstance(context, Decorator):
@@ -336,9 +357,23 @@ def _given_name(ctx: FunctionContext | MethodContext) -> str | None:
     for call in calls:
         if isinstance(call, CallExpr):
             for arg_name, arg in zip(call.arg_names, call.args, strict=True):
-                if arg_name == "name" and isinstance(arg, StrExpr):
-                    return arg.value
+                if arg_name == keyword:
+                    return arg
     return None
+
+
+def _given_name(ctx: FunctionContext | MethodContext) -> str | None:
+    """The ``name=`` of ``@step(name="...")``: the runtime's name for the step."""
+    given = _given(ctx, "name")
+    return given.value if isinstance(given, StrExpr) else None
+
+
+def _given_materializer_keys(ctx: FunctionContext | MethodContext) -> list[tuple[str, Context]]:
+    """The string keys of a ``materializers={...}`` dict written in ``@step(...)`` (others are not known here)."""
+    given = _given(ctx, "materializers")
+    if not isinstance(given, DictExpr):
+        return []
+    return [(key.value, key) for key, _ in given.items if isinstance(key, StrExpr)]
 
 
 def step_factory_call_hook(ctx: MethodContext) -> Type:
