@@ -31,6 +31,7 @@ from tests.zen_materialize.torch_strategies import (
     same_batches,
     same_dataset,
     same_image,
+    same_images,
     same_tensor,
     tensors,
 )
@@ -53,7 +54,7 @@ from zen_materialize._arrow import ArrowTableMaterializer
 from zen_materialize._numpy import NumpyMaterializer, NumpyMemmapView, NumpyScalarMaterializer
 from zen_materialize._pandas import DataFrameMaterializer, SeriesMaterializer
 from zen_materialize._sklearn import SklearnMaterializer
-from zen_materialize.images import ImageMaterializer
+from zen_materialize.images import ImageListMaterializer, ImageMaterializer
 from zen_materialize.polars import PolarsFrameMaterializer
 from zen_materialize.testing import check_roundtrip, same_value
 from zen_materialize.torch import NumpyTensorView, TableBatchesView, TableDatasetView, TensorMaterializer
@@ -228,6 +229,7 @@ ROUNDTRIPS: dict[type[Materializer[object]], tuple[st.SearchStrategy[object], ob
     TableDatasetView: (datasets(), same_dataset),  # type: ignore[dict-item]
     TableBatchesView: (datasets().map(batches_from), same_batches),  # type: ignore[dict-item]
     ImageMaterializer: (images(), same_image),  # type: ignore[dict-item]
+    ImageListMaterializer: (st.lists(images(), max_size=3), same_images),  # type: ignore[dict-item]
     PolarsFrameMaterializer: (frames(), same_frame),  # type: ignore[dict-item]
     TorchModuleMaterializer: (mlps(), same_module),  # type: ignore[dict-item]
     CheckpointMaterializer: (checkpoints(), same_checkpoint),  # type: ignore[dict-item]

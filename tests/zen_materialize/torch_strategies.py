@@ -135,3 +135,9 @@ def same_image(a: object, b: object) -> bool:
     """Same mode, size, pixels and palette (metadata is not compared: it is dropped on purpose)."""
     assert isinstance(a, Image.Image) and isinstance(b, Image.Image)
     return a.mode == b.mode and a.size == b.size and a.tobytes() == b.tobytes() and a.getpalette() == b.getpalette()
+
+
+def same_images(a: object, b: object) -> bool:
+    """Two lists of images, each the same as :func:`same_image` says."""
+    assert isinstance(a, list) and isinstance(b, list)
+    return type(a) is type(b) and len(a) == len(b) and all(same_image(x, y) for x, y in zip(a, b, strict=True))

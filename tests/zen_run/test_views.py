@@ -49,6 +49,17 @@ def test_a_dataframe_is_read_by_polars_steps_and_a_polars_frame_by_pandas(projec
     assert isinstance(source, pl.DataFrame) and source.shape == (10, 2)
 
 
+def test_a_list_of_images_crosses_steps_with_its_materializer_chosen_explicitly(project: Path) -> None:
+    from zen_materialize.images import ImageListMaterializer
+
+    source = vp.draw_squares(materializers={"output": ImageListMaterializer})
+    run = vp.squares(source=source, reader=vp.brightest()).run()
+    assert run.steps["reader"].outputs["output"].read() == 80
+    stored = Client().get_run(run.id).steps["source"].outputs["output"]
+    assert stored.record.format == "png-list" and stored.record.metadata["count"] == 3
+    assert "3 images, all shown" in str(stored.visualize())
+
+
 def test_a_view_without_a_reader_fails_at_compile_naming_both_types(project: Path) -> None:
     """No reader reads parquet as a tensor: the run is refused before any step runs, naming output and view."""
     instance = vp.bad_view(source=vp.make_frame(), consumer=vp.needs_tensor())

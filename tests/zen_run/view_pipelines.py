@@ -11,6 +11,7 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import torch
+from PIL import Image
 
 from zen_materialize.torch import TableBatches, TableDataset
 from zen_run import Slot, pipeline, step
@@ -106,3 +107,21 @@ def viewed_as_polars(
     frame = source().view(pl.DataFrame)
     mean(frame)
     rows(evens(frame).view(pd.DataFrame))
+
+
+@step
+def draw_squares(count: int = 3) -> list[Image.Image]:
+    """Grey squares, lighter each time."""
+    return [Image.new("L", (4, 4), 40 * i) for i in range(count)]
+
+
+@step
+def brightest(pictures: list[Image.Image]) -> int:
+    """The highest pixel value over the pictures."""
+    return max(int(p.getextrema()[1]) for p in pictures)  # type: ignore[arg-type]  # grey images: (low, high) ints
+
+
+@pipeline
+def squares(source: Slot[[], list[Image.Image]], reader: Slot[[list[Image.Image]], int]) -> None:
+    """A list of images handed from one step to the next."""
+    reader(source())

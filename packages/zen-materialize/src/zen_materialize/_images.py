@@ -1,4 +1,5 @@
-"""PIL images as PNG: pixels, mode and size kept; metadata dropped on purpose.
+"""PIL images as PNG: pixels, mode and size kept; metadata dropped on purpose. A list of images, chosen
+explicitly, as one PNG each.
 
 An image artifact is ``image.png``. The modes PNG stores exactly are accepted: ``1``, ``L``, ``LA``, ``P``
 (with its RGB palette), ``RGB``, ``RGBA`` and ``I;16``; any other mode is refused when writing, with the mode to
@@ -11,22 +12,27 @@ process.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Final
 
 from PIL import Image, UnidentifiedImageError
 
 from zen_materialize._base import ArtifactLocation, Materializer
+from zen_materialize._image_grid import MAX_GRID_IMAGES, THUMB_SIDE, grid_html, grid_png
 from zen_materialize._previews import png_file_preview
-from zen_materialize._visualization import Visualization
+from zen_materialize._visualization import Html, Visualization
 from zen_materialize.errors import CorruptArtifactError, UnsupportedValueError
 from zen_types import JSONValue
 
 if TYPE_CHECKING:
     from zen_materialize._registry import MaterializerRegistry
 
-__all__ = ["PNG_MODES", "ImageMaterializer", "register"]
+__all__ = ["PNG_MODES", "ImageListMaterializer", "ImageMaterializer", "register"]
 
 _FILE: Final = "image.png"
+_LIST_ITEM: Final = "{:05d}.png"
+_LIST_INDEX: Final = "images.json"
 
 PNG_MODES: Final = ("1", "L", "LA", "P", "RGB", "RGBA", "I;16")
 """The PIL image modes stored exactly as PNG."""
@@ -57,6 +63,36 @@ def _check_palette(value: Image.Image) -> None:
         )
 
 
+def _save_png(value: Image.Image, path: Path, what: str) -> None:
+    """Save the pixels (and a palette image's palette) as PNG, without ``info`` or EXIF."""
+    if value.mode not in PNG_MODES:
+        hint = _CONVERT_TO.get(value.mode, "RGB or RGBA")
+        raise UnsupportedValueError(
+            f"{what} has mode {value.mode}, which PNG cannot store exactly; convert it with "
+            f"image.convert({hint.split()[0]!r}) first ({hint}). Stored modes: {', '.join(PNG_MODES)}."
+        )
+    if value.mode == "P":
+        _check_palette(value)
+    clean = Image.frombytes(value.mode, value.size, value.tobytes())
+    if value.mode == "P":
+        clean.putpalette(value.getpalette() or [])
+    clean.save(path, format="PNG")
+
+
+def _load_png(path: Path) -> Image.Image:
+    """Decode a stored PNG fully (the file is closed before returning)."""
+    try:
+        with Image.open(path, formats=["PNG"]) as image:
+            image.load()
+            loaded: Image.Image = image.copy()
+    except FileNotFoundError as exc:
+        raise CorruptArtifactError(f"{path} is missing: the artifact is incomplete.") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise CorruptArtifactError(f"{path} is not a valid PNG file (truncated or corrupt): {exc}") from exc
+    loaded.info.clear()
+    return loaded
+
+
 class ImageMaterializer(Materializer[Image.Image]):
     """``PIL.Image.Image`` as ``image.png`` (mode and size kept, metadata dropped)."""
 
@@ -69,32 +105,11 @@ class ImageMaterializer(Materializer[Image.Image]):
         """Save the pixels (and a palette image's palette) as PNG, without ``info`` or EXIF."""
         if not isinstance(value, Image.Image):
             raise TypeError(f"ImageMaterializer writes PIL images, not {type(value).__name__}")
-        if value.mode not in PNG_MODES:
-            hint = _CONVERT_TO.get(value.mode, "RGB or RGBA")
-            raise UnsupportedValueError(
-                f"the image has mode {value.mode}, which PNG cannot store exactly; convert it with "
-                f"image.convert({hint.split()[0]!r}) first ({hint}). Stored modes: {', '.join(PNG_MODES)}."
-            )
-        if value.mode == "P":
-            _check_palette(value)
-        clean = Image.frombytes(value.mode, value.size, value.tobytes())
-        if value.mode == "P":
-            clean.putpalette(value.getpalette() or [])
-        clean.save(self.path(artifact, _FILE), format="PNG")
+        _save_png(value, self.path(artifact, _FILE), "the image")
 
     def read(self, artifact: ArtifactLocation) -> Image.Image:
         """Decode the PNG fully (the file is closed before returning)."""
-        path = self.path(artifact, _FILE)
-        try:
-            with Image.open(path, formats=["PNG"]) as image:
-                image.load()
-                loaded: Image.Image = image.copy()
-        except FileNotFoundError as exc:
-            raise CorruptArtifactError(f"{path} is missing: the artifact is incomplete.") from exc
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise CorruptArtifactError(f"{path} is not a valid PNG file (truncated or corrupt): {exc}") from exc
-        loaded.info.clear()
-        return loaded
+        return _load_png(self.path(artifact, _FILE))
 
     def metadata(self, value: Image.Image) -> dict[str, JSONValue]:
         """Mode, width and height."""
@@ -105,6 +120,76 @@ class ImageMaterializer(Materializer[Image.Image]):
         return png_file_preview(self.path(artifact, _FILE))
 
 
+class ImageListMaterializer(Materializer[list[Image.Image]]):
+    """A list of PIL images as ``00000.png``, ``00001.png``... and ``images.json`` (their count), each image as
+    :class:`ImageMaterializer` stores it. Chosen explicitly, ``step(materializers={"output":
+    ImageListMaterializer})``: other lists are zen-json's. Previewed as a grid of thumbnails."""
+
+    TYPES: ClassVar[tuple[type, ...]] = (list,)
+    FORMAT: ClassVar[str] = "png-list"
+    FORMAT_VERSION: ClassVar[int] = 1
+    DESCRIPTION: ClassVar[str] = "list of PIL images (one PNG each; modes and sizes kept, metadata dropped)"
+
+    def write(self, value: list[Image.Image], artifact: ArtifactLocation) -> None:
+        """Save each image as PNG (refusing a non-image item or an unstorable mode, naming its index)."""
+        if type(value) is not list:
+            raise TypeError(f"ImageListMaterializer writes lists of PIL images, not {type(value).__name__}")
+        for index, image in enumerate(value):
+            if not isinstance(image, Image.Image):
+                raise UnsupportedValueError(
+                    f"item {index} of the list is a {type(image).__name__}, not a PIL image; store a list of images "
+                    f"only (convert arrays with PIL.Image.fromarray), or choose another materializer."
+                )
+        for index, image in enumerate(value):
+            _save_png(image, self.path(artifact, _LIST_ITEM.format(index)), f"item {index} of the list")
+        self.path(artifact, _LIST_INDEX).write_text(json.dumps({"count": len(value)}), encoding="utf-8")
+
+    def read(self, artifact: ArtifactLocation) -> list[Image.Image]:
+        """Decode every image, in order."""
+        return [_load_png(self.path(artifact, _LIST_ITEM.format(i))) for i in range(_count(artifact))]
+
+    def metadata(self, value: list[Image.Image]) -> dict[str, JSONValue]:
+        """How many images, their modes and (when they share one) their size."""
+        sizes = {image.size for image in value}
+        modes: list[JSONValue] = [str(mode) for mode in sorted({image.mode for image in value})]
+        facts: dict[str, JSONValue] = {"count": len(value), "modes": modes}
+        if len(sizes) == 1:
+            width, height = sizes.pop()
+            facts.update(width=width, height=height)
+        return facts
+
+    def visualize(self, artifact: ArtifactLocation) -> Visualization | None:
+        """The first images as a grid of thumbnails (only those files are decoded)."""
+        import numpy as np
+
+        count = _count(artifact)
+        if count == 0:
+            return Html('<p class="caption">An empty list of images.</p>')
+        thumbnails = []
+        for index in range(min(count, MAX_GRID_IMAGES)):
+            image = _load_png(self.path(artifact, _LIST_ITEM.format(index)))
+            image.thumbnail((THUMB_SIDE, THUMB_SIDE), resample=Image.Resampling.NEAREST)
+            thumbnails.append(np.asarray(image.convert("RGBA"), dtype=np.uint8))
+        shown = f"the first {MAX_GRID_IMAGES} shown" if count > MAX_GRID_IMAGES else "all shown"
+        caption = f"{count} image{'s' if count != 1 else ''}, {shown}"
+        return Html(grid_html(grid_png(thumbnails), caption=caption))
+
+
+def _count(artifact: ArtifactLocation) -> int:
+    path = Materializer.path(artifact, _LIST_INDEX)
+    try:
+        index: object = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise CorruptArtifactError(f"{path} is missing: the artifact is incomplete.") from exc
+    except (OSError, ValueError) as exc:
+        raise CorruptArtifactError(f"{path} is not valid JSON (truncated or corrupt): {exc}") from exc
+    count = index.get("count") if isinstance(index, dict) else None
+    if not isinstance(count, int) or count < 0:
+        raise CorruptArtifactError(f"{path} does not hold the number of images.")
+    return count
+
+
 def register(registry: MaterializerRegistry) -> None:
-    """Register the PIL image materializer."""
+    """Register the PIL image materializer (the writer of images) and the image list (chosen explicitly)."""
     registry.register(ImageMaterializer)
+    registry.register(ImageListMaterializer, writer=False)

@@ -3,7 +3,8 @@
 - parquet (DataFrame, Series): the first rows, read from the first row groups only, with dtypes and the row
   count from the file's footer;
 - npy: shape, dtype, min, max, mean and an SVG histogram from a memory-mapped array (an even sample past
-  ``PREVIEW_MAX_BYTES``), or the picture itself for an 8-bit image array (H x W, or H x W x 3/4);
+  ``PREVIEW_MAX_BYTES``), or the picture itself for an 8-bit image array (H x W, or H x W x 3/4), and above
+  the statistics a grid of thumbnails for a batch of images (N x H x W x 1/3/4, or N x H x W of 8-bit values);
 - zen-json and zen-record-json: the stored JSON, verbatim (scalars and small dicts as they are);
 - skops: the estimator's class and its parameters, read from the archive's JSON schema without loading it.
 
@@ -18,11 +19,12 @@ import json
 import math
 import struct
 import zipfile
-import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
+from zen_materialize._image_grid import MAX_GRID_IMAGES, grid_html, is_image_stack, stack_grid
+from zen_materialize._png import png_bytes
 from zen_materialize._visualization import PREVIEW_MAX_BYTES, Html, Png, Visualization
 from zen_materialize.errors import CorruptArtifactError
 
@@ -115,18 +117,6 @@ def histogram_svg(counts: Sequence[int], low: float, high: float, *, width: int 
     )
 
 
-def png_bytes(rows: Sequence[bytes], *, width: int, height: int, channels: int) -> bytes:
-    """A PNG file (8-bit grey, RGB or RGBA) from raw rows of pixels."""
-    colour = {1: 0, 3: 2, 4: 6}[channels]
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    raw = b"".join(b"\x00" + row for row in rows[:height])
-    header = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
-
-
 def png_file_preview(path: Path) -> Visualization:
     """A stored PNG file as it is (the browser decodes it), up to ``MAX_PNG_BYTES``; its size from the header."""
     try:
@@ -166,7 +156,15 @@ def npy_preview(path: Path) -> Visualization:
         rows = [pixels[i].tobytes() for i in range(shape[0])]
         data = png_bytes(rows, width=shape[1], height=shape[0], channels=channels)
         return Png(data, alt=f"{shape[1]}\u00d7{shape[0]} image ({channels} channel{'s' if channels > 1 else ''})")
-    return _array_html(array, shape=shape, dtype=str(array.dtype))
+    stats = _array_html(array, shape=shape, dtype=str(array.dtype))
+    if not is_image_stack(shape, array.dtype.kind, array.dtype.itemsize):
+        return stats
+    grid, scaling = stack_grid(array)
+    count = shape[0]
+    size = "\u00d7".join(str(n) for n in shape[1:])
+    shown = f"the first {MAX_GRID_IMAGES} shown" if count > MAX_GRID_IMAGES else "all shown"
+    caption = f"{count} image{'s' if count != 1 else ''} of {size} ({array.dtype}), {shown}"
+    return Html(grid_html(grid, caption=caption + (f"; {scaling}" if scaling else "")) + stats.html)
 
 
 def _array_html(array: object, *, shape: tuple[int, ...], dtype: str) -> Html:

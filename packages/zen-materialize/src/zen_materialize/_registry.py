@@ -70,6 +70,7 @@ _LAZY_BY_FORMAT: Final = {
     "skops": ("zen_materialize._sklearn",),
     "safetensors": ("zen_materialize._torch",),
     "png": ("zen_materialize._images",),
+    "png-list": ("zen_materialize._images",),
 }
 # Modules whose views need two libraries: loaded when one of their own classes is asked for, or when every
 # listed library is installed and all materializers are listed.
