@@ -136,6 +136,50 @@ def test_eight_processes_write_concurrently_without_losing_a_row(lineage_locatio
     db.close()
 
 
+_VERSIONS = textwrap.dedent(
+    """
+    import sys
+    from datetime import UTC, datetime
+    from zen_store import ArtifactRecord, FinishedStep, NewRun, RunStatus, StepStatus, open_lineage_store
+    db = open_lineage_store(sys.argv[1])
+    worker = sys.argv[2]
+    for i in range(int(sys.argv[3])):
+        run = db.create_run(NewRun(pipeline_name="p", spec_json="{}", stack="s"))
+        outputs = {
+            out: ArtifactRecord(artifact_id=f"{worker}-{i}-{out}", uri="u", type_name="int", materializer="m",
+                format="f", format_version=1, kind="data", content_hash="h", size=1, created_at=datetime.now(UTC),
+                name="model" if out == "named" else None)
+            for out in ("named", "output")
+        }
+        db.record_step(FinishedStep(run_id=run, step_name="s", status=StepStatus.COMPLETED, source="x",
+            started_at=0.0, ended_at=1.0, new_outputs=outputs))
+        db.finish_run(run, status=RunStatus.COMPLETED)
+    """
+)
+
+
+@pytest.mark.slow
+def test_concurrent_writers_take_every_version_of_a_name_exactly_once(lineage_location: str) -> None:
+    """6 processes x 20 runs each record an output named "model" and a default-named one at once: each name gets
+    versions 1..120, none twice, none skipped, and each writer's own versions increase."""
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _VERSIONS, lineage_location, f"w{n}", "20"], stderr=subprocess.PIPE)
+        for n in range(6)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=240)
+        assert proc.returncode == 0, err.decode()
+    db = open_lineage_store(lineage_location)
+    for name in ("model", "p.s.output"):
+        found = db.artifacts(name=name, limit=1000)
+        assert sorted(a.version or 0 for a in found) == list(range(1, 121))
+        for n in range(6):
+            mine = sorted((a for a in found if a.artifact_id.startswith(f"w{n}-")), key=lambda a: a.created_at)
+            assert [a.version for a in mine] == sorted(a.version or 0 for a in mine)
+    assert db.artifact("model").version == 120
+    db.close()
+
+
 @given(st.dictionaries(st.text(max_size=8), st.one_of(st.integers(), st.text(max_size=8), st.none()), max_size=5))
 @settings(max_examples=25)
 def test_recorded_configs_round_trip(lineage_factory: Callable[[], str], config: dict[str, object]) -> None:
@@ -341,7 +385,8 @@ def test_artifact_records_round_trip(
     back = db.artifact(record.artifact_id)
     db.close()
     assert abs((back.created_at - record.created_at).total_seconds()) < 1e-5
-    assert attrs.evolve(back, created_at=record.created_at) == attrs.evolve(record, producer_step_run_id=step_run_id)
+    recorded = attrs.evolve(record, producer_step_run_id=step_run_id, name="p.s.output", version=1)
+    assert attrs.evolve(back, created_at=record.created_at) == recorded
 
 
 def test_a_nul_character_postgres_cannot_hold_is_refused_clearly_and_records_nothing(postgres_url: str) -> None:
@@ -421,6 +466,69 @@ def test_a_schema_1_database_migrates_with_a_backup_and_its_runs_become_searchab
     backup = sqlite3.connect(tmp_path / "l.db.v1.bak")
     assert backup.execute("PRAGMA user_version").fetchone()[0] == 1
     backup.close()
+
+
+_RECORDED = [
+    "INSERT INTO step_runs VALUES ('s1', 'r1', 'fit', 0, 'completed', 'm.fit', NULL, NULL, NULL, NULL, 1.0, 2.0, NULL)",
+    "INSERT INTO step_runs VALUES ('s2', 'r1', 'fit', 1, 'completed', 'm.fit', NULL, NULL, NULL, NULL, 3.0, 4.0, NULL)",
+    "INSERT INTO artifacts VALUES ('a2', 'u2', 'int', 'm', 'f', 1, 'data', 'h', 1, '{}', 4.0, 's2')",
+    "INSERT INTO artifacts VALUES ('a1', 'u1', 'int', 'm', 'f', 1, 'data', 'h', 1, '{}', 2.0, 's1')",
+    "INSERT INTO events VALUES ('s1', 'a1', 'output', 'model')",
+    "INSERT INTO events VALUES ('s2', 'a2', 'output', 'model')",
+]
+
+
+def test_artifacts_recorded_before_names_get_their_default_names_and_versions_by_age(tmp_path: Path) -> None:
+    """Migrating an older SQLite file names each recorded output `<pipeline>.<slot>.<output>`, numbers versions by
+    creation time, and continues from there."""
+    path = tmp_path / "l.db"
+    conn = sqlite3.connect(path)
+    for statement in [*_SCHEMA_1[:-1], *_RECORDED, _SCHEMA_1[-1]]:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+    db = SQLiteLineageStore.open(path)
+    assert [(a.artifact_id, a.label) for a in db.artifacts(name="train.fit.model")] == [
+        ("a2", "train.fit.model:2"),
+        ("a1", "train.fit.model:1"),
+    ]
+    run = db.create_run(NewRun(pipeline_name="train", spec_json="{}", stack="s"))
+    db.record_step(
+        FinishedStep(
+            run_id=run,
+            step_name="fit",
+            status=StepStatus.COMPLETED,
+            source="m.fit",
+            started_at=5.0,
+            ended_at=6.0,
+            new_outputs={"model": artifact_record("a3")},
+        )
+    )
+    assert db.artifact("train.fit.model").label == "train.fit.model:3"
+    db.close()
+
+
+def test_a_version_2_postgres_schema_gets_artifact_names_and_versions(postgres_url: str) -> None:
+    """The PostgreSQL migration names recorded outputs and numbers their versions as the SQLite one does."""
+    import psycopg
+
+    from zen_store._postgres import _MIGRATIONS
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        for statement in [*_MIGRATIONS[1], *_MIGRATIONS[2]]:
+            conn.execute(statement)
+        conn.execute("INSERT INTO zen_schema (version) VALUES (2)")
+        conn.execute(
+            "INSERT INTO runs (run_id, pipeline_name, run_name, status, started_at, ended_at, spec_json, stack, "
+            "repo_dirty, sources_json) VALUES ('r1', 'train', 'old', 'completed', 1.0, 2.0, '{}', 'default', false, "
+            "'{}')"
+        )
+        for statement in _RECORDED:
+            conn.execute(statement)
+    db = open_lineage_store(postgres_url)
+    assert [a.label for a in db.artifacts(name="train.fit.model")] == ["train.fit.model:2", "train.fit.model:1"]
+    assert db.artifact("train.fit.model:1").artifact_id == "a1"
+    db.close()
 
 
 def test_the_sqlite_utils_command_reads_the_lineage_file(tmp_path: Path) -> None:

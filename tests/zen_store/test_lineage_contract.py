@@ -13,6 +13,7 @@ import textwrap
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,6 +26,7 @@ from zen_store import (
     LineageStore,
     NewRun,
     RecordNotFoundError,
+    RunInProgressError,
     RunStatus,
     StepLogs,
     StepStatus,
@@ -303,3 +305,96 @@ def test_a_killed_owner_leaves_its_run_and_step_crashed(lineage_location: str, d
         assert (step.step_name, step.status) == ("train", StepStatus.CRASHED)
         assert step.error == "the process running this step died"
     db.close()
+
+
+def test_each_new_output_is_the_next_version_of_its_name(db: LineageStore) -> None:
+    """Outputs are named `<pipeline>.<slot>.<output>` unless the record names them; each one recorded is the next
+    version of its name, in order; a reused (cached) output is no new version."""
+    first, second = _run(db, "train"), _run(db, "train")
+    db.record_step(_step(first, "fit", new_outputs={"output": artifact_record("a1"), "score": artifact_record("s1")}))
+    named = attrs.evolve(artifact_record("m1"), name="iris_model")
+    db.record_step(_step(first, "save", new_outputs={"output": named}))
+    db.record_step(_step(second, "fit", new_outputs={"output": artifact_record("a2"), "score": artifact_record("s2")}))
+    db.record_step(_step(second, "again", status=StepStatus.CACHED, reused_outputs={"output": "a2"}))
+    db.record_step(
+        _step(second, "save", new_outputs={"output": attrs.evolve(artifact_record("m2"), name="iris_model")})
+    )
+    assert (db.artifact("a1").name, db.artifact("a1").version) == ("train.fit.output", 1)
+    assert (db.artifact("a2").name, db.artifact("a2").version) == ("train.fit.output", 2)
+    assert (db.artifact("s2").name, db.artifact("s2").version) == ("train.fit.score", 2)
+    assert [(a.artifact_id, a.version) for a in db.artifacts(name="iris_model")] == [("m2", 2), ("m1", 1)]
+    assert db.artifact("a2").label == "train.fit.output:2"
+    assert db.step_runs(second)[0].outputs["score"].version == 2  # records read through steps carry them too
+    assert len(db.artifacts()) == 6 and db.artifacts(limit=2)[0].created_at >= db.artifacts()[-1].created_at
+
+
+def test_an_artifact_is_found_by_name_latest_or_given_version_and_still_by_id(db: LineageStore) -> None:
+    """`name` is the latest version, `name:N` and artifact_version(name, N) a given one; ids and prefixes work."""
+    run = _run(db, "p")
+    for n in (1, 2, 3):
+        db.record_step(_step(run, f"s{n}", new_outputs={"output": attrs.evolve(artifact_record(f"id{n}"), name="m")}))
+    assert db.artifact("m").artifact_id == "id3"
+    assert db.artifact("m:1").artifact_id == "id1"
+    assert db.artifact_version("m").artifact_id == "id3"
+    assert db.artifact_version("m", 2).artifact_id == "id2"
+    assert db.artifact("id2").artifact_id == "id2"
+    with pytest.raises(ArtifactNotFoundError, match="has no version 9 \\(its latest is 3"):
+        db.artifact_version("m", 9)
+    with pytest.raises(ArtifactNotFoundError, match="no artifact named 'nope'"):
+        db.artifact_version("nope")
+    with pytest.raises(ArtifactNotFoundError, match="no artifact"):
+        db.artifact("m:9")
+    assert db.artifacts(name="nope") == []
+
+
+def test_deleting_a_run_removes_it_and_the_outputs_no_other_run_uses(db: LineageStore) -> None:
+    """The run, its steps and events go, with its outputs' records unless another run read or reused them (those
+    stay, without a producer); its cache keys stop hitting; other runs and versions are untouched."""
+    old = _run(db)
+    db.record_step(_step(old, "a", cache_key="ka", new_outputs={"output": artifact_record("x", uri="ux")}))
+    db.record_step(
+        _step(old, "b", cache_key="kb", inputs={"v": "x"}, new_outputs={"output": artifact_record("y", uri="uy")})
+    )
+    db.finish_run(old, status=RunStatus.COMPLETED)
+    reader = _run(db)
+    db.record_step(_step(reader, "a", status=StepStatus.CACHED, reused_outputs={"output": "x"}, cache_key="ka"))
+    db.finish_run(reader, status=RunStatus.COMPLETED)
+    deleted = db.delete_run(old[:16])  # a unique prefix is enough
+    assert (deleted.run_id, deleted.pipeline_name, deleted.step_runs) == (old, "p", 2)
+    assert (deleted.artifacts, deleted.kept) == (("y",), ("x",))
+    with pytest.raises(RecordNotFoundError):
+        db.get_run(old)
+    assert [r.run_id for r in db.runs()] == [reader]
+    assert db.artifact_uris() == {"ux"}
+    assert db.artifact("x").producer_step_run_id is None
+    assert db.step_runs(reader)[0].outputs["output"].artifact_id == "x"
+    assert db.find_cached("ka") is None and db.find_cached("kb") is None
+    with pytest.raises(ArtifactNotFoundError):
+        db.artifact("y")
+    assert db.delete_run(reader).artifacts == ("x",)  # the last run using it takes it along
+    assert db.artifact_uris() == set()
+    with pytest.raises(RecordNotFoundError, match="no run with id"):
+        db.delete_run(old)
+
+
+def test_versions_of_deleted_runs_are_never_given_out_again(db: LineageStore) -> None:
+    """A version names one artifact for good: after its run is deleted the next output takes a new number."""
+    runs = [_run(db), _run(db)]
+    for n, run in enumerate(runs, start=1):
+        db.record_step(_step(run, new_outputs={"output": artifact_record(f"v{n}")}))
+        db.finish_run(run, status=RunStatus.COMPLETED)
+    db.delete_run(runs[1])
+    db.record_step(_step(_run(db), new_outputs={"output": artifact_record("v3")}))
+    assert [a.version for a in db.artifacts(name="p.s.output")] == [3, 1]
+    assert db.artifact("p.s.output").artifact_id == "v3"
+
+
+def test_a_run_in_progress_cannot_be_deleted(db: LineageStore) -> None:
+    """Deleting a running run is refused with a sentence naming it; nothing is deleted."""
+    run = _run(db)
+    db.record_step(_step(run, new_outputs={"output": artifact_record("x")}))
+    with pytest.raises(RunInProgressError, match=f"run {run} of pipeline 'p' is still running"):
+        db.delete_run(run)
+    assert db.get_run(run).status is RunStatus.RUNNING and db.artifact("x").artifact_id == "x"
+    db.finish_run(run, status=RunStatus.FAILED)
+    assert db.delete_run(run).artifacts == ("x",)

@@ -15,6 +15,7 @@ from zen_store._artifacts import STALE_AFTER_S, ArtifactStore, CommittedArtifact
 from zen_store._gc import GC_MARGIN_S, References, collect_garbage
 from zen_store._integrity import BACKUP_EVERY, Health, RestoreReport, check_file, restore
 from zen_store._lineage import open_lineage_store
+from zen_store._naming import default_artifact_name
 from zen_store._postgres import POSTGRES_SCHEMA_VERSION, PostgresLineageStore, is_postgres_url
 from zen_store._protocol import LineageStore
 from zen_store._records import (
@@ -28,6 +29,7 @@ from zen_store._records import (
     LineageGraph,
     NewRun,
     RepoRecord,
+    RunDeletion,
     RunRecord,
     RunStatus,
     StepDifference,
@@ -46,6 +48,7 @@ from zen_store.errors import (
     GcRefusedError,
     LineageStoreDamagedError,
     RecordNotFoundError,
+    RunInProgressError,
     SchemaVersionError,
     StoreError,
     UnsafePathError,
@@ -82,6 +85,8 @@ __all__ = [
     "RemoteArtifactStore",
     "RepoRecord",
     "RestoreReport",
+    "RunDeletion",
+    "RunInProgressError",
     "RunRecord",
     "RunStatus",
     "SCHEMA_VERSION",
@@ -101,6 +106,7 @@ __all__ = [
     "check_file",
     "collect_garbage",
     "content_hash",
+    "default_artifact_name",
     "forget_referent",
     "is_postgres_url",
     "new_id",

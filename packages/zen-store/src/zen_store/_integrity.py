@@ -47,7 +47,7 @@ BACKUP_EVERY: Final = 25
 """Runs between two automatic backups of a lineage file."""
 
 _CORRUPT: Final = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
-_TABLES: Final = ("runs", "step_runs", "artifacts", "events", "step_logs", "store_info")
+_TABLES: Final = ("runs", "step_runs", "artifacts", "events", "step_logs", "store_info", "artifact_names")
 
 
 def damage_of(exc: BaseException) -> str | None:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Final, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from zen_store._compare import compare_runs
+from zen_store._naming import default_artifact_name, no_such_name, split_label
 from zen_store._process import alive
 from zen_store._records import (
     ArtifactRecord,
@@ -44,6 +45,7 @@ from zen_store._records import (
     LineageGraph,
     NewRun,
     RepoRecord,
+    RunDeletion,
     RunRecord,
     RunStatus,
     StepLogs,
@@ -51,7 +53,13 @@ from zen_store._records import (
     StepStatus,
 )
 from zen_store._sqlite import HEARTBEAT_STALE_S, new_id
-from zen_store.errors import ArtifactNotFoundError, RecordNotFoundError, SchemaVersionError, StoreError
+from zen_store.errors import (
+    ArtifactNotFoundError,
+    RecordNotFoundError,
+    RunInProgressError,
+    SchemaVersionError,
+    StoreError,
+)
 from zen_types import JSONValue
 
 if TYPE_CHECKING:
@@ -59,7 +67,7 @@ if TYPE_CHECKING:
 
 __all__ = ["POSTGRES_SCHEMA_VERSION", "PostgresLineageStore", "is_postgres_url"]
 
-POSTGRES_SCHEMA_VERSION: Final = 3
+POSTGRES_SCHEMA_VERSION: Final = 4
 MAX_ATTEMPTS: Final = 30
 """Attempts of one write transaction that keeps losing serialization conflicts before giving up."""
 RECONNECT_WITHIN_S: Final = 30.0
@@ -119,8 +127,20 @@ _MIGRATIONS: Final[dict[int, list[str]]] = {
         f"""CREATE TABLE step_logs (
             step_run_id {_C} PRIMARY KEY, text TEXT NOT NULL, cut BIGINT NOT NULL DEFAULT 0)""",
     ],
+    4: [  # artifact names and versions; recorded artifacts get their default names, versions by creation order
+        f"ALTER TABLE artifacts ADD COLUMN name {_C}, ADD COLUMN version INTEGER",
+        "UPDATE artifacts a SET name = r.pipeline_name || '.' || s.step_name || '.' || e.name "
+        "FROM step_runs s JOIN runs r ON r.run_id = s.run_id JOIN events e ON e.step_run_id = s.step_run_id "
+        "AND e.direction = 'output' WHERE s.step_run_id = a.producer_step_run_id AND e.artifact_id = a.artifact_id",
+        "UPDATE artifacts SET name = 'artifact.' || artifact_id WHERE name IS NULL",
+        "UPDATE artifacts a SET version = n.v FROM (SELECT artifact_id, row_number() OVER (PARTITION BY name "
+        "ORDER BY created_at, artifact_id) AS v FROM artifacts) n WHERE n.artifact_id = a.artifact_id",
+        "CREATE UNIQUE INDEX artifacts_name_version ON artifacts (name, version)",
+        f"CREATE TABLE artifact_names (name {_C} PRIMARY KEY, latest INTEGER NOT NULL)",
+        "INSERT INTO artifact_names (name, latest) SELECT name, max(version) FROM artifacts GROUP BY name",
+    ],
 }
-_TABLES: Final = ("runs", "step_runs", "artifacts", "events", "step_logs")
+_TABLES: Final = ("runs", "step_runs", "artifacts", "events", "step_logs", "artifact_names")
 _UPSERT_LOGS: Final = (
     "INSERT INTO step_logs (step_run_id, text, cut) VALUES (%s, %s, %s) "
     "ON CONFLICT (step_run_id) DO UPDATE SET text = excluded.text, cut = excluded.cut"
@@ -128,7 +148,7 @@ _UPSERT_LOGS: Final = (
 
 _ARTIFACT_COLUMNS: Final = (
     "artifact_id, uri, type_name, materializer, format, format_version, kind, content_hash, size, metadata_json, "
-    "created_at, producer_step_run_id"
+    "created_at, producer_step_run_id, name, version"
 )
 _RUN_COLUMNS: Final = (
     "run_id, pipeline_name, run_name, status, started_at, ended_at, spec_json, stack, repo_head, repo_dirty, "
@@ -191,6 +211,8 @@ def _artifact(row: Row) -> ArtifactRecord:
         metadata=_json_dict(row[9]),
         created_at=_ts(row[10]),
         producer_step_run_id=_opt_str(row[11]),
+        name=_opt_str(row[12]),
+        version=None if row[13] is None else int(cast("int", row[13])),
     )
 
 
@@ -523,7 +545,7 @@ class PostgresLineageStore:
         completing = step.step_run_id
         chosen = completing or new_id()
         artifacts = [
-            (
+            [
                 art.artifact_id,
                 art.uri,
                 art.type_name,
@@ -536,7 +558,7 @@ class PostgresLineageStore:
                 _json(art.metadata),
                 art.created_at.timestamp(),
                 chosen,
-            )
+            ]
             for art in step.new_outputs.values()
         ]
         events = [(chosen, aid, "input", name) for name, aid in step.inputs.items()]
@@ -563,12 +585,13 @@ class PostgresLineageStore:
                         f"step run {completing} ({step_name} of run {run_id}) is not a running step of that run; "
                         f"it cannot be completed (was the run reaped as crashed?)."
                     )
+            named = [[*row, *label] for row, label in zip(artifacts, _names(conn, step), strict=True)]
             with conn.cursor() as cur:
-                if artifacts:
+                if named:
                     cur.executemany(
                         f"INSERT INTO artifacts ({_ARTIFACT_COLUMNS}) "
-                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                        artifacts,
+                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                        named,
                     )
                 if events:
                     cur.executemany(
@@ -601,6 +624,53 @@ class PostgresLineageStore:
             return int(cur.rowcount)
 
         return self._transaction(clear)
+
+    def delete_run(self, run_id: str) -> RunDeletion:
+        """Remove a run, its step runs and events, and the artifact records of its outputs no other run uses."""
+        run = self.get_run(run_id)  # reaps crashed owners first: a dead run is not in progress
+
+        def delete(conn: psycopg.Connection[tuple[object, ...]]) -> RunDeletion:
+            row = conn.execute("SELECT status FROM runs WHERE run_id = %s FOR UPDATE", (run.run_id,)).fetchone()
+            if row is None:
+                raise RecordNotFoundError(f"no run with id {run_id!r}. List runs with `zen runs list`.")
+            if str(row[0]) == RunStatus.RUNNING.value:
+                raise RunInProgressError(run.run_id, run.pipeline_name)
+            steps = "SELECT step_run_id FROM step_runs WHERE run_id = %s"
+            ids = (run.run_id,)
+            produced = {
+                str(r[0])
+                for r in _rows(conn, f"SELECT artifact_id FROM artifacts WHERE producer_step_run_id IN ({steps})", ids)
+            }
+            used = {
+                str(r[0]) for r in _rows(conn, f"SELECT artifact_id FROM events WHERE step_run_id IN ({steps})", ids)
+            }
+            count = _rows(conn, f"SELECT count(*) FROM ({steps}) s", ids)[0][0]
+            conn.execute(f"DELETE FROM events WHERE step_run_id IN ({steps})", ids)
+            conn.execute(f"DELETE FROM step_logs WHERE step_run_id IN ({steps})", ids)
+            # Outputs other runs reused stay, without a producer (its step run is gone).
+            conn.execute(
+                f"UPDATE artifacts SET producer_step_run_id = NULL WHERE producer_step_run_id IN ({steps})", ids
+            )
+            conn.execute("DELETE FROM step_runs WHERE run_id = %s", ids)
+            conn.execute("DELETE FROM runs WHERE run_id = %s", ids)
+            doomed = sorted(
+                str(r[0])
+                for r in _rows(
+                    conn,
+                    "DELETE FROM artifacts a WHERE a.artifact_id = ANY(%s) AND a.producer_step_run_id IS NULL AND NOT "
+                    "EXISTS (SELECT 1 FROM events e WHERE e.artifact_id = a.artifact_id) RETURNING a.artifact_id",
+                    (sorted(produced | used),),
+                )
+            )
+            return RunDeletion(
+                run_id=run.run_id,
+                pipeline_name=run.pipeline_name,
+                step_runs=int(cast("int", count)),
+                artifacts=tuple(doomed),
+                kept=tuple(sorted(produced - set(doomed))),
+            )
+
+        return self._transaction(delete)
 
     def reap_crashed(self) -> int:
         """Mark runs whose owning process is gone (same host) or silent for too long as crashed."""
@@ -758,6 +828,28 @@ class PostgresLineageStore:
         """An artifact by id, unique id prefix, or URI."""
         return _artifact(self._transaction(lambda conn: _find_artifact(conn, key), write=False))
 
+    def artifact_version(self, name: str, version: int | None = None) -> ArtifactRecord:
+        """The artifact ``name`` at ``version``, or its latest version."""
+
+        def find(conn: psycopg.Connection[tuple[object, ...]]) -> Row:
+            found = _named(conn, name, version)
+            if found is None:
+                latest = _named(conn, name, None)
+                raise ArtifactNotFoundError(
+                    no_such_name(name, version, None if latest is None else int(cast("int", latest[13])))
+                )
+            return found
+
+        return _artifact(self._transaction(find, write=False))
+
+    def artifacts(self, *, name: str | None = None, limit: int = 50) -> list[ArtifactRecord]:
+        """Recorded artifacts, newest first (one name's versions, latest first, with ``name``)."""
+        if name is None:
+            sql = f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts ORDER BY created_at DESC, artifact_id DESC LIMIT %s"
+            return [_artifact(r) for r in self._read(sql, [limit])]
+        sql = f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE name = %s ORDER BY version DESC LIMIT %s"
+        return [_artifact(r) for r in self._read(sql, [name, limit])]
+
     def artifact_uris(self) -> set[str]:
         """Every URI the lineage store references."""
         return {str(r[0]) for r in self._read("SELECT uri FROM artifacts")}
@@ -812,6 +904,25 @@ class PostgresLineageStore:
 # -- queries on an open transaction -------------------------------------------------------------------------------
 
 
+def _names(conn: psycopg.Connection[tuple[object, ...]], step: FinishedStep) -> list[tuple[str, int]]:
+    """Name and next version of each new output of ``step``, in order (inside the serializable recording
+    transaction: two writers taking the same name's next version conflict, and the loser is retried)."""
+    if not step.new_outputs:
+        return []
+    pipeline = conn.execute("SELECT pipeline_name FROM runs WHERE run_id = %s", (step.run_id,)).fetchone()
+    found: list[tuple[str, int]] = []
+    for output, art in step.new_outputs.items():
+        name = art.name or default_artifact_name(str(pipeline[0]) if pipeline else "", step.step_name, output)
+        row = conn.execute(
+            "INSERT INTO artifact_names (name, latest) VALUES (%s, 1) "
+            "ON CONFLICT (name) DO UPDATE SET latest = artifact_names.latest + 1 RETURNING latest",
+            (name,),
+        ).fetchone()
+        assert row is not None  # RETURNING always gives the row it wrote
+        found.append((name, int(cast("int", row[0]))))
+    return found
+
+
 def _rows(
     conn: psycopg.Connection[tuple[object, ...]], sql: str, params: Sequence[object] | Mapping[str, object] = ()
 ) -> list[Row]:
@@ -823,12 +934,29 @@ def _exists(conn: psycopg.Connection[tuple[object, ...]], table: str) -> bool:
     return bool(row is not None and row[0])
 
 
+def _named(conn: psycopg.Connection[tuple[object, ...]], name: str, version: int | None) -> Row | None:
+    if version is None:
+        rows = _rows(
+            conn, f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE name = %s ORDER BY version DESC LIMIT 1", [name]
+        )
+    else:
+        rows = _rows(
+            conn, f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE name = %s AND version = %s", [name, version]
+        )
+    return rows[0] if rows else None
+
+
 def _find_artifact(conn: psycopg.Connection[tuple[object, ...]], key: str) -> Row:
     if not key:  # as a prefix it would match every artifact
         raise ArtifactNotFoundError("no artifact with an empty id. Show a run's outputs with `zen runs show RUN`.")
     rows = _rows(conn, f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id = %s", [key])
     if not rows:
         rows = _rows(conn, f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE uri = %s LIMIT 2", [key])
+    if not rows:
+        label = split_label(key)
+        named = _named(conn, *label) if label is not None else _named(conn, key, None)
+        if named is not None:
+            return named
     if not rows:
         rows = _rows(
             conn,

@@ -37,6 +37,7 @@ from zen_store._records import (
     FinishedStep,
     LineageGraph,
     NewRun,
+    RunDeletion,
     RunRecord,
     RunStatus,
     StepLogs,
@@ -110,6 +111,12 @@ class LineageStore(Protocol):
         """Forget cache keys (of one pipeline's runs, or all); artifacts stay. Returns how many were forgotten."""
         ...
 
+    def delete_run(self, run_id: str) -> RunDeletion:
+        """Remove a run (id or unique prefix) with its step runs, their events, and the artifact records of its
+        outputs that no other run read or reused, in one transaction; the artifacts' files stay until garbage
+        collection. Raises :class:`~zen_store.RunInProgressError` for a run still running (nothing is deleted)."""
+        ...
+
     def reap_crashed(self) -> int:
         """Mark running runs whose owner is gone as crashed (with their running steps); returns how many."""
         ...
@@ -164,7 +171,15 @@ class LineageStore(Protocol):
         ...
 
     def artifact(self, key: str) -> ArtifactRecord:
-        """An artifact by id, unique id prefix, or URI."""
+        """An artifact by id, URI, name (its latest version), ``name:version``, or unique id prefix."""
+        ...
+
+    def artifact_version(self, name: str, version: int | None = None) -> ArtifactRecord:
+        """The artifact ``name`` at ``version``, or its latest version."""
+        ...
+
+    def artifacts(self, *, name: str | None = None, limit: int = 50) -> list[ArtifactRecord]:
+        """Recorded artifacts, newest first (one name's versions, latest first, with ``name``)."""
         ...
 
     def lineage(self, artifact_id: str, *, downstream: bool = False) -> LineageGraph:

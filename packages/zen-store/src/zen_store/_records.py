@@ -23,6 +23,7 @@ __all__ = [
     "NewRun",
     "RepoRecord",
     "RunRecord",
+    "RunDeletion",
     "RunStatus",
     "StepDifference",
     "StepLogs",
@@ -73,6 +74,17 @@ class ArtifactRecord:
     metadata: dict[str, JSONValue] = attrs.field(factory=dict)
     created_at: datetime
     producer_step_run_id: str | None = None
+    name: str | None = None
+    """The artifact's name: ``<pipeline>.<slot>.<output>``, or the one its step gave (``ArtifactName``). A record
+    handed to :meth:`LineageStore.record_step` without one gets the default."""
+    version: int | None = None
+    """Its version among the artifacts of that name: 1, 2, ... in the order they were recorded; given by the
+    lineage store when it records the artifact (None before)."""
+
+    @property
+    def label(self) -> str:
+        """``name:version`` as people read and type it (``iris_model:3``), or the id of an unnamed record."""
+        return self.artifact_id if self.name is None else f"{self.name}:{self.version}"
 
 
 @attrs.frozen(kw_only=True)
@@ -287,6 +299,19 @@ class Comparison:
     def same(self) -> bool:
         """True when nothing compared differs."""
         return not (self.differences or self.only_in_a or self.only_in_b)
+
+
+@attrs.frozen(kw_only=True)
+class RunDeletion:
+    """What deleting a run removed from the lineage store (the artifacts' files stay until ``zen gc --delete``)."""
+
+    run_id: str
+    pipeline_name: str
+    step_runs: int
+    artifacts: tuple[str, ...]
+    """Ids of the artifact records removed: the run's outputs that no other run reads or reused."""
+    kept: tuple[str, ...] = ()
+    """Ids of the run's outputs kept because other runs read or reused them."""
 
 
 @attrs.frozen(kw_only=True)

@@ -33,6 +33,7 @@ from zen_store._integrity import (
     quick_check,
     write_backup,
 )
+from zen_store._naming import default_artifact_name, no_such_name, split_label
 from zen_store._process import alive
 from zen_store._records import (
     ArtifactRecord,
@@ -43,6 +44,7 @@ from zen_store._records import (
     LineageGraph,
     NewRun,
     RepoRecord,
+    RunDeletion,
     RunRecord,
     RunStatus,
     StepLogs,
@@ -53,6 +55,7 @@ from zen_store.errors import (
     ArtifactNotFoundError,
     LineageStoreDamagedError,
     RecordNotFoundError,
+    RunInProgressError,
     SchemaVersionError,
     StoreError,
 )
@@ -63,7 +66,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_VERSION", "SQLiteLineageStore", "new_id"]
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 BUSY_TIMEOUT_MS: Final = 30_000
 HEARTBEAT_STALE_S: Final = 300.0
 _HOST: Final = socket.gethostname()
@@ -71,7 +74,7 @@ _HOST: Final = socket.gethostname()
 Row = tuple[object, ...]
 _NEXT_SEQ: Final = "SELECT COALESCE(MAX(seq), -1) + 1 FROM step_runs WHERE run_id = ?"
 """A step run's position in its run: one index probe on (run_id, seq), not a count of the run's rows."""
-_TABLES: Final = frozenset({"runs", "step_runs", "artifacts", "events", "step_logs"})
+_TABLES: Final = frozenset({"runs", "step_runs", "artifacts", "events", "step_logs", "artifact_names"})
 
 
 def new_id() -> str:
@@ -178,6 +181,8 @@ def _create_tables(db: sqlite_utils.Database) -> None:
             "metadata_json": str,
             "created_at": float,
             "producer_step_run_id": str,
+            "name": str,
+            "version": int,
         },
         pk="artifact_id",
         not_null={"uri", "type_name", "format", "format_version", "kind", "content_hash", "size", "metadata_json"}
@@ -235,9 +240,36 @@ _UPSERT_LOGS: Final = (
 )
 
 
+def _add_names(db: sqlite_utils.Database) -> None:
+    """Schema 3 -> 4: artifact names and versions. Recorded artifacts get their default name
+    (``<pipeline>.<slot>.<output>``) and versions in the order they were created."""
+    artifacts = db.table("artifacts")
+    if "name" not in artifacts.columns_dict:
+        artifacts.add_column("name", str)
+        artifacts.add_column("version", int)
+    conn = db.conn
+    conn.execute(
+        "UPDATE artifacts SET name = (SELECT r.pipeline_name || '.' || s.step_name || '.' || e.name "
+        "FROM step_runs s JOIN runs r ON r.run_id = s.run_id JOIN events e ON e.step_run_id = s.step_run_id "
+        "AND e.direction = 'output' AND e.artifact_id = artifacts.artifact_id "
+        "WHERE s.step_run_id = artifacts.producer_step_run_id LIMIT 1) WHERE name IS NULL"
+    )
+    conn.execute("UPDATE artifacts SET name = 'artifact.' || artifact_id WHERE name IS NULL")
+    conn.execute(
+        "WITH numbered AS (SELECT artifact_id, row_number() OVER (PARTITION BY name ORDER BY created_at, "
+        "artifact_id) AS v FROM artifacts) UPDATE artifacts SET version = "
+        "(SELECT v FROM numbered WHERE numbered.artifact_id = artifacts.artifact_id) WHERE version IS NULL"
+    )
+    db.table("artifact_names").create({"name": str, "latest": int}, pk="name", not_null={"latest"}, if_not_exists=True)
+    artifacts.create_index(["name", "version"], unique=True, if_not_exists=True)
+    conn.execute(
+        "INSERT OR REPLACE INTO artifact_names (name, latest) SELECT name, MAX(version) FROM artifacts GROUP BY name"
+    )
+
+
 _ARTIFACT_COLUMNS: Final = (
     "artifact_id, uri, type_name, materializer, format, format_version, kind, content_hash, size, metadata_json, "
-    "created_at, producer_step_run_id"
+    "created_at, producer_step_run_id, name, version"
 )
 _RUN_COLUMNS: Final = (
     "run_id, pipeline_name, run_name, status, started_at, ended_at, spec_json, stack, repo_head, repo_dirty, "
@@ -263,6 +295,8 @@ def _artifact(row: Row) -> ArtifactRecord:
         metadata=_json_dict(row[9]),
         created_at=_ts(row[10]),
         producer_step_run_id=None if row[11] is None else str(row[11]),
+        name=None if row[12] is None else str(row[12]),
+        version=None if row[13] is None else int(cast("int", row[13])),
     )
 
 
@@ -285,6 +319,24 @@ def _run(row: Row) -> RunRecord:
         sources={k: str(v) for k, v in sources.items()},
         tags=tuple(str(t) for t in tags) if isinstance(tags := _load_json(row[12]), list) else (),
     )
+
+
+def _names(conn: sqlite3.Connection, step: FinishedStep) -> dict[str, tuple[str, int]]:
+    """Name and next version of each new output of ``step``, by output name (inside the recording transaction,
+    which holds the write lock: versions are given out one writer at a time, and never twice)."""
+    if not step.new_outputs:
+        return {}
+    pipeline = conn.execute("SELECT pipeline_name FROM runs WHERE run_id = ?", (step.run_id,)).fetchone()
+    found: dict[str, tuple[str, int]] = {}
+    for output, art in step.new_outputs.items():
+        name = art.name or default_artifact_name(str(pipeline[0]) if pipeline else "", step.step_name, output)
+        row = conn.execute(
+            "INSERT INTO artifact_names (name, latest) VALUES (?, 1) "
+            "ON CONFLICT (name) DO UPDATE SET latest = latest + 1 RETURNING latest",
+            (name,),
+        ).fetchone()
+        found[output] = (name, int(row[0]))
+    return found
 
 
 class SQLiteLineageStore:
@@ -479,6 +531,7 @@ class SQLiteLineageStore:
             _create_tables(db)
             _add_search(db)
             _add_logs(db)
+            _add_names(db)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _backup(self, version: int) -> None:
@@ -623,8 +676,9 @@ class SQLiteLineageStore:
                         f"step run {step_run_id} ({step.step_name} of run {step.run_id}) is not a running step of "
                         f"that run; it cannot be completed (was the run reaped as crashed?)."
                     )
+            names = _names(conn, step)
             conn.executemany(
-                f"INSERT INTO artifacts ({_ARTIFACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO artifacts ({_ARTIFACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         art.artifact_id,
@@ -639,8 +693,9 @@ class SQLiteLineageStore:
                         _json(art.metadata),
                         art.created_at.timestamp(),
                         step_run_id,
+                        *names[output],
                     )
-                    for art in step.new_outputs.values()
+                    for output, art in step.new_outputs.items()
                 ],
             )
             events = [(step_run_id, aid, "input", name) for name, aid in step.inputs.items()]
@@ -672,6 +727,55 @@ class SQLiteLineageStore:
                     (pipeline_name,),
                 )
             return int(cur.rowcount)
+
+    def delete_run(self, run_id: str) -> RunDeletion:
+        """Remove a run, its step runs and events, and the artifact records of its outputs no other run uses."""
+        run = self.get_run(run_id)  # reaps crashed owners first: a dead run is not in progress
+        with self.transaction() as conn:
+            row = conn.execute("SELECT status FROM runs WHERE run_id = ?", (run.run_id,)).fetchone()
+            if row is None:
+                raise RecordNotFoundError(f"no run with id {run_id!r}. List runs with `zen runs list`.")
+            if str(row[0]) == RunStatus.RUNNING.value:
+                raise RunInProgressError(run.run_id, run.pipeline_name)
+            steps = "SELECT step_run_id FROM step_runs WHERE run_id = ?"
+            produced = {
+                str(r[0])
+                for r in conn.execute(
+                    f"SELECT artifact_id FROM artifacts WHERE producer_step_run_id IN ({steps})", (run.run_id,)
+                )
+            }
+            used = {
+                str(r[0])
+                for r in conn.execute(f"SELECT artifact_id FROM events WHERE step_run_id IN ({steps})", (run.run_id,))
+            }
+            step_count = int(conn.execute(f"SELECT count(*) FROM ({steps})", (run.run_id,)).fetchone()[0])
+            conn.execute(f"DELETE FROM events WHERE step_run_id IN ({steps})", (run.run_id,))
+            conn.execute(f"DELETE FROM step_logs WHERE step_run_id IN ({steps})", (run.run_id,))
+            # Outputs other runs reused stay, without a producer (its step run is gone).
+            conn.execute(
+                f"UPDATE artifacts SET producer_step_run_id = NULL WHERE producer_step_run_id IN ({steps})",
+                (run.run_id,),
+            )
+            conn.execute("DELETE FROM step_runs WHERE run_id = ?", (run.run_id,))
+            conn.execute("DELETE FROM runs WHERE run_id = ?", (run.run_id,))
+            doomed = sorted(
+                aid
+                for aid in produced | used
+                if conn.execute(
+                    "SELECT 1 FROM artifacts a WHERE a.artifact_id = ? AND a.producer_step_run_id IS NULL AND NOT "
+                    "EXISTS (SELECT 1 FROM events e WHERE e.artifact_id = a.artifact_id)",
+                    (aid,),
+                ).fetchone()
+                is not None
+            )
+            conn.executemany("DELETE FROM artifacts WHERE artifact_id = ?", [(aid,) for aid in doomed])
+        return RunDeletion(
+            run_id=run.run_id,
+            pipeline_name=run.pipeline_name,
+            step_runs=step_count,
+            artifacts=tuple(doomed),
+            kept=tuple(sorted(produced - set(doomed))),
+        )
 
     def reap_crashed(self) -> int:
         """Mark runs whose owning process is gone (same host) or silent for too long as crashed."""
@@ -856,8 +960,15 @@ class SQLiteLineageStore:
         return found[0] if found else None
 
     def artifact(self, key: str) -> ArtifactRecord:
-        """An artifact by id, unique id prefix, or URI."""
-        rows = self._rows(f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id = ? OR uri = ?", [key, key])
+        """An artifact by id, URI, name (its latest version), ``name:version``, or unique id prefix."""
+        rows = self._rows(
+            f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id = ? OR uri = ? LIMIT 2", [key, key]
+        )
+        if not rows and key:
+            label = split_label(key)
+            named = self._named(*label) if label is not None else self._named(key, None)
+            if named is not None:
+                return named
         if not rows and key:
             # Exact, case-sensitive prefix: a range on the primary key, like run ids (LIKE would treat '%' and '_'
             # as wildcards and ignore case).
@@ -870,6 +981,33 @@ class SQLiteLineageStore:
         if len(rows) > 1:
             raise ArtifactNotFoundError(f"artifact prefix {key!r} matches several artifacts; give more characters.")
         return _artifact(rows[0])
+
+    def _named(self, name: str, version: int | None) -> ArtifactRecord | None:
+        if version is None:
+            rows = self._rows(
+                f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE name = ? ORDER BY version DESC LIMIT 1", [name]
+            )
+        else:
+            rows = self._rows(
+                f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE name = ? AND version = ?", [name, version]
+            )
+        return _artifact(rows[0]) if rows else None
+
+    def artifact_version(self, name: str, version: int | None = None) -> ArtifactRecord:
+        """The artifact ``name`` at ``version``, or its latest version."""
+        found = self._named(name, version)
+        if found is None:
+            latest = self._named(name, None)
+            raise ArtifactNotFoundError(no_such_name(name, version, None if latest is None else latest.version))
+        return found
+
+    def artifacts(self, *, name: str | None = None, limit: int = 50) -> list[ArtifactRecord]:
+        """Recorded artifacts, newest first (one name's versions, latest first, with ``name``)."""
+        if name is None:
+            sql = f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts ORDER BY created_at DESC, artifact_id DESC LIMIT ?"
+            return [_artifact(r) for r in self._rows(sql, [limit])]
+        sql = f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE name = ? ORDER BY version DESC LIMIT ?"
+        return [_artifact(r) for r in self._rows(sql, [name, limit])]
 
     def artifact_uris(self) -> set[str]:
         """Every URI the lineage store references."""

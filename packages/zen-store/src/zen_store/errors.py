@@ -9,6 +9,7 @@
     │   └── GcRefusedError                  gc cannot consult every lineage store that writes to the artifacts
     ├── ArtifactNotFoundError (LookupError)
     ├── RecordNotFoundError (LookupError)
+    ├── RunInProgressError (RuntimeError)   a run still running cannot be deleted
     ├── ArtifactIntegrityError (ValueError)
     └── UnsafePathError (ValueError)
 """
@@ -25,6 +26,7 @@ __all__ = [
     "GcRefusedError",
     "LineageStoreDamagedError",
     "RecordNotFoundError",
+    "RunInProgressError",
     "SchemaVersionError",
     "StoreError",
     "UnsafePathError",
@@ -42,6 +44,18 @@ class ArtifactNotFoundError(ZenError, LookupError):
 
 class RecordNotFoundError(ZenError, LookupError):
     """No run, step run or pipeline matches (or a prefix matches several)."""
+
+
+class RunInProgressError(ZenError, RuntimeError):
+    """A run that is still running was asked to be deleted."""
+
+    def __init__(self, run_id: str, pipeline_name: str) -> None:
+        self.run_id = run_id
+        self.pipeline_name = pipeline_name
+        super().__init__(
+            f"run {run_id} of pipeline {pipeline_name!r} is still running, so it cannot be deleted; nothing was "
+            f"deleted. Wait for it to end (or stop it), then delete it."
+        )
 
 
 class ArtifactIntegrityError(ZenError, ValueError):

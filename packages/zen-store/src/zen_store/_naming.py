@@ -1,0 +1,39 @@
+"""Artifact names and versions, the same in every lineage back-end.
+
+Every artifact a step run records has a name - ``<pipeline>.<slot>.<output>`` unless its step gave one with
+``ArtifactName`` - and a version: 1 for the first artifact of that name, then one more for each next one, never
+reused (deleting a run does not give its versions out again). People write ``name`` for the latest version and
+``name:version`` for a given one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+__all__ = ["default_artifact_name", "no_such_name", "split_label"]
+
+_LABEL: Final = re.compile(r"(?P<name>.+):(?P<version>[0-9]{1,9})")
+
+
+def default_artifact_name(pipeline_name: str, step_name: str, output_name: str) -> str:
+    """The name of an output its step did not name: ``<pipeline>.<slot>.<output>``."""
+    return f"{pipeline_name}.{step_name}.{output_name}"
+
+
+def split_label(key: str) -> tuple[str, int] | None:
+    """``("iris_model", 3)`` for ``"iris_model:3"``; None when ``key`` has no ``:VERSION`` suffix."""
+    found = _LABEL.fullmatch(key)
+    if found is None:
+        return None
+    return found["name"], int(found["version"])
+
+
+def no_such_name(name: str, version: int | None, latest: int | None) -> str:
+    """The sentence for a name (or a version of it) that no artifact has; ``latest``: its latest version, if any."""
+    if latest is None:
+        return f"no artifact named {name!r}. List artifacts and their names with `zen artifacts list`."
+    return (
+        f"artifact {name!r} has no version {version} (its latest is {latest}; deleted runs take their versions "
+        f"with them). List its versions with `zen artifacts list --name {name}`."
+    )
