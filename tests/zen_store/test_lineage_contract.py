@@ -351,7 +351,11 @@ def test_deleting_a_run_removes_it_and_the_outputs_no_other_run_uses(db: Lineage
     """The run, its steps and events go, with its outputs' records unless another run read or reused them (those
     stay, without a producer); its cache keys stop hitting; other runs and versions are untouched."""
     old = _run(db)
-    db.record_step(_step(old, "a", cache_key="ka", new_outputs={"output": artifact_record("x", uri="ux")}))
+    logged = db.record_step(
+        _step(
+            old, "a", cache_key="ka", new_outputs={"output": artifact_record("x", uri="ux")}, logs=StepLogs(text="hi")
+        )
+    )
     db.record_step(
         _step(old, "b", cache_key="kb", inputs={"v": "x"}, new_outputs={"output": artifact_record("y", uri="uy")})
     )
@@ -369,6 +373,7 @@ def test_deleting_a_run_removes_it_and_the_outputs_no_other_run_uses(db: Lineage
     assert db.artifact("x").producer_step_run_id is None
     assert db.step_runs(reader)[0].outputs["output"].artifact_id == "x"
     assert db.find_cached("ka") is None and db.find_cached("kb") is None
+    assert db.step_logs(logged).text == ""
     with pytest.raises(ArtifactNotFoundError):
         db.artifact("y")
     assert db.delete_run(reader).artifacts == ("x",)  # the last run using it takes it along
