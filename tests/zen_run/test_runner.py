@@ -11,7 +11,7 @@ import pytest
 from tests.zen_run import pipelines as p
 from zen_materialize import PickleMaterializer, UnsafeMaterializerWarning
 from zen_run import Client, CompileError, OutputTypeError, RunContext, RunOptions, StepFailedError, execute, resume
-from zen_run._cli import explain
+from zen_run._explain import explain
 
 
 @pytest.fixture(autouse=True)

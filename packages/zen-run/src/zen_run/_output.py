@@ -1,4 +1,9 @@
-"""How the ``zen`` command prints: aligned tables in a terminal, tab-separated text when piped, JSON on request."""
+"""How the ``zen`` command prints: aligned tables in a terminal, tab-separated text when piped, JSON on request.
+
+Colour (statuses in tables, table headers, the ``zen:`` of an error) goes only to a terminal: click strips it
+from a pipe or a file, and ``zen`` turns it off when ``NO_COLOR`` is set. Text users chose is escaped before any
+colour is added, so the only escape sequences printed are zen's own.
+"""
 
 from __future__ import annotations
 
@@ -13,18 +18,35 @@ from pathlib import Path
 from typing import Final, TextIO
 
 import attrs
+import click
 
-from zen_types import JSONValue
+if typing.TYPE_CHECKING:
+    from zen_types import JSONValue
 
-__all__ = ["Printer", "escape_controls", "to_json"]
+__all__ = ["Printer", "escape_controls", "say", "to_json"]
 
 _CONTROLS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+# The colour of each run and step status in a terminal; anything else stays plain.
+_STATUS_COLOURS: Final = {
+    "completed": "green",
+    "cached": "cyan",
+    "running": "yellow",
+    "failed": "red",
+    "crashed": "red",
+    "stopped": "magenta",
+}
 
 
 def escape_controls(text: str) -> str:
     """``text`` with control characters written as escapes (``\\x1b``, ``\\n``): names users chose cannot send
     terminal escape sequences or break a table's rows."""
     return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def say(message: object) -> None:
+    """One line on stderr, ``zen: <message>``, with control characters from user-provided names escaped."""
+    click.echo(f"{click.style('zen:', fg='red', bold=True)} {escape_controls(str(message))}", err=True)
 
 
 def to_json(value: object) -> JSONValue:
@@ -57,25 +79,32 @@ class Printer:
 
     def emit_json(self, value: object) -> None:
         """Print ``value`` as JSON."""
-        print(json.dumps(to_json(value), indent=2, sort_keys=True), file=self.stream)
+        click.echo(json.dumps(to_json(value), indent=2, sort_keys=True), file=self.stream, color=False)
 
     def line(self, text: str = "") -> None:
         """Print a line of text (control characters escaped)."""
-        print(escape_controls(text), file=self.stream)
+        click.echo(escape_controls(text), file=self.stream)
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-        """Aligned columns in a terminal; tab-separated values (no header) when piped."""
+        """Aligned columns in a terminal, statuses in colour; tab-separated values (no header) when piped."""
         cells = [[_cell(v) for v in row] for row in rows]
         if not self.tty:
             for row in cells:
-                print("\t".join(row), file=self.stream)
+                click.echo("\t".join(row), file=self.stream)
             return
         widths = [len(h) for h in headers]
         for row in cells:
             widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
-        print("  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(), file=self.stream)
+        title = "  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
+        click.echo(click.style(title, bold=True), file=self.stream)
         for row in cells:
-            print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip(), file=self.stream)
+            padded = [_coloured(h, c.ljust(w), c) for h, c, w in zip(headers, row, widths, strict=True)]
+            click.echo("  ".join(padded).rstrip(), file=self.stream)
+
+
+def _coloured(header: str, padded: str, value: str) -> str:
+    colour = _STATUS_COLOURS.get(value) if header == "status" else None
+    return padded if colour is None else padded.replace(value, click.style(value, fg=colour), 1)
 
 
 def _cell(value: object) -> str:

@@ -8,17 +8,23 @@
     ├── OutputTypeError (TypeError)     a step returned what its annotation does not allow; nothing written
     ├── StackError (ValueError)         a stack is unknown or malformed
     ├── RunConfigError (ValueError)     a run configuration or run option is invalid
-    └── RunNotResumableError (ValueError)
+    ├── RunNotResumableError (ValueError)
+    ├── CommandLineError (ValueError)   an argument of the zen command names nothing usable
+    └── NoProjectError (FileNotFoundError)  a command that only reads a project found none (it creates none)
 
 The two raised from several places (every orchestrator) take fields and write their own message.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from zen_types.errors import ZenError
 
 __all__ = [
+    "CommandLineError",
     "CompileError",
+    "NoProjectError",
     "OutputTypeError",
     "RunConfigError",
     "RunNotResumableError",
@@ -123,3 +129,27 @@ class RunConfigError(ZenError, ValueError):
 
 class RunNotResumableError(ZenError, ValueError):
     """A run cannot be resumed or re-run (it completed, or its code cannot be loaded)."""
+
+
+class CommandLineError(ZenError, ValueError):
+    """An argument of the ``zen`` command names nothing usable (a target that is not a pipeline instance, a
+    KEY=VALUE without ``=``); the message quotes the argument and says what was expected."""
+
+
+class NoProjectError(ZenError, FileNotFoundError):
+    """There is no zen project at ``root`` (no ``.zen/`` folder there or above, and no ``ZEN_ROOT``) for a command
+    that only reads one; reading never creates a project, so the message says how to create one."""
+
+    def __init__(self, *, root: Path) -> None:
+        self.root = root
+        super().__init__(
+            f"there is no zen project in {root} (no .zen/ folder here or above); run `zen init` to create one, or "
+            f"run zen from your project's folder (or set ZEN_ROOT to it)."
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_no_project, (self.root,))
+
+
+def _no_project(root: Path) -> NoProjectError:
+    return NoProjectError(root=root)

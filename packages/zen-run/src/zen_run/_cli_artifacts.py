@@ -1,0 +1,62 @@
+"""``zen artifacts`` (show, read) and ``zen lineage``: reading what runs stored. None of them writes anything."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import click
+
+from zen_run._cli_shared import printer, read_client
+from zen_run.cli import ZenCommand, ZenGroup, argument, common_options
+
+__all__ = ["artifacts", "lineage"]
+
+_ARTIFACT_HELP: Final = "An artifact id, or a unique prefix of one (see `zen runs show RUN`)."
+
+
+@click.group(cls=ZenGroup, help="Show and read the artifacts runs stored.")
+def artifacts() -> None:
+    """The ``zen artifacts`` group."""
+
+
+@artifacts.command(help="Show an artifact's record: type, materializer, format, hash, size, metadata.")
+@argument("artifact_id", metavar="ARTIFACT", help=_ARTIFACT_HELP)
+@common_options
+def show(artifact_id: str) -> None:
+    from zen_run import _render
+
+    artifact = read_client().artifact(artifact_id)
+    out = printer()
+    if out.json:
+        out.emit_json(artifact.record)
+        return
+    for key, value in _render.describe_artifact(artifact.record):
+        out.line(f"{key:<14} {value}")
+
+
+@artifacts.command(help="Read an artifact's value (verified against its content hash) and print it.")
+@argument("artifact_id", metavar="ARTIFACT", help=_ARTIFACT_HELP)
+@common_options
+def read(artifact_id: str) -> None:
+    value = read_client().artifact(artifact_id).read()
+    out = printer()
+    if out.json:
+        out.emit_json(value)
+    else:
+        out.line(repr(value))
+
+
+@click.command(cls=ZenCommand, help="The step runs and artifacts upstream (or downstream) of an artifact.")
+@argument("artifact_id", metavar="ARTIFACT", help=_ARTIFACT_HELP)
+@click.option("--downstream", is_flag=True, help="Follow what was made from the artifact instead of its sources.")
+@common_options
+def lineage(artifact_id: str, downstream: bool) -> None:
+    from zen_run import _render
+
+    graph = read_client().lineage(artifact_id, downstream=downstream)
+    out = printer()
+    if out.json:
+        out.emit_json(graph)
+        return
+    for line in _render.describe_lineage(graph):
+        out.line(line)

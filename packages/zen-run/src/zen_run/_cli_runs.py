@@ -1,0 +1,244 @@
+"""``zen run``, ``zen rerun``, ``zen resume``, ``zen dag`` and the ``zen runs`` group (list, search, show, compare).
+
+To add a verb to ``zen runs``, decorate a function with ``@runs.command(...)`` here; a new noun is a new
+``_cli_<noun>.py`` module whose group is added to ``COMMANDS`` in ``_cli.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import click
+
+from zen_run._cli_shared import printer, progress, read_client, usage_error
+from zen_run._output import Printer
+from zen_run.cli import WholeNumber, ZenCommand, ZenGroup, argument, common_options, current_options
+
+if TYPE_CHECKING:
+    from zen_run._client import Run
+    from zen_types import PipelineInstance
+
+__all__ = ["RUN_STATUSES", "dag", "load_object", "rerun", "resume", "run", "runs"]
+
+RUN_STATUSES: Final = ("running", "completed", "failed", "stopped", "crashed")
+"""The statuses ``zen runs list --status`` accepts: zen_store's ``RunStatus`` values (a test keeps them equal),
+spelled out so that ``--help`` imports no store."""
+
+_TARGET_HELP: Final = "The bound pipeline instance, as MODULE:OBJECT or FILE.py:OBJECT (e.g. flows:instance)."
+_RUN_HELP: Final = "A run id, or a unique prefix of one (see `zen runs list`)."
+
+
+def load_object(target: str) -> object:
+    """Load ``module:attr`` or ``path/to/file.py:attr`` (``main`` made the project root and cwd importable)."""
+    module_name, sep, attr = target.partition(":")
+    if not sep or not attr:
+        raise usage_error(f"{target!r}: expected MODULE:OBJECT or FILE.py:OBJECT, e.g. examples/quickstart.py:instance")
+    if module_name.endswith(".py"):
+        file = Path(module_name).resolve()
+        if not file.exists():
+            raise usage_error(f"{module_name}: no such file.")
+        spec = importlib.util.spec_from_file_location(file.stem, file)
+        if spec is None or spec.loader is None:
+            raise usage_error(f"{module_name}: cannot be imported as a module.")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[file.stem] = module
+        spec.loader.exec_module(module)
+    else:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            raise usage_error(f"{target!r}: cannot import module {module_name!r} ({exc}).") from exc
+    obj: object = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise usage_error(f"{target!r}: module {module_name!r} has no attribute {attr!r}.")
+        obj = getattr(obj, part)
+    return obj
+
+
+def _instance(target: str) -> PipelineInstance:
+    from zen_types import Pipeline, PipelineInstance
+
+    obj = load_object(target)
+    if isinstance(obj, Pipeline):
+        raise usage_error(
+            f"{target!r} is the pipeline {obj.name!r}, not a bound instance. Point at an instance, e.g. "
+            f"`instance = {obj.name}(slot=step(), ...)`, and run MODULE:instance."
+        )
+    if not isinstance(obj, PipelineInstance):
+        raise usage_error(f"{target!r} is a {type(obj).__name__}, not a pipeline instance.")
+    return obj
+
+
+def _show_run(run: Run, out: Printer) -> None:
+    if out.json:
+        out.emit_json({"run": run.record, "steps": {name: step.record for name, step in run.steps.items()}})
+        return
+    dirty = "  (from a dirty work tree: not reproducible from git)" if run.dirty else ""
+    out.line(f"run {run.id}  pipeline {run.pipeline_name}  {run.status}{dirty}")
+    rows = []
+    for name, step in run.steps.items():
+        outputs = ", ".join(f"{k}:{a.id[:12]}" for k, a in step.outputs.items())
+        rows.append([name, step.status, step.source, outputs])
+    out.table(["step", "status", "source", "outputs"], rows)
+
+
+def _list_runs(runs: list[Run], out: Printer) -> None:
+    if out.json:
+        out.emit_json([r.record for r in runs])
+        return
+    out.table(
+        ["run", "pipeline", "name", "status", "started", "dirty"],
+        [[r.id, r.pipeline_name, r.name, r.status, r.started_at, "yes" if r.dirty else ""] for r in runs],
+    )
+
+
+_quiet = click.option("-q", "--quiet", is_flag=True, help="Print no progress on stderr.")
+
+
+@click.command(cls=ZenCommand, help="Run a bound pipeline instance; progress goes to stderr.")
+@argument("target", help=_TARGET_HELP)
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="A YAML run config (run_name, enable_cache, steps.SLOT.config...).",
+)
+@click.option("--set", "settings", multiple=True, metavar="SLOT.FIELD=VALUE", help="Set a config field (repeatable).")
+@click.option("--run-name", metavar="NAME", help="Name the run (shown by `zen runs list`, found by --name).")
+@click.option("--no-cache", is_flag=True, help="Run every step; reuse nothing from earlier runs.")
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Label the run (repeatable); find it with --tag.")
+@_quiet
+@common_options
+def run(
+    *,
+    target: str,
+    config: Path | None,
+    settings: tuple[str, ...],
+    run_name: str | None,
+    no_cache: bool,
+    tags: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    from zen_run._context import RunContext
+    from zen_run._runconfig import RunConfig, parse_set_option
+    from zen_run._runner import RunOptions, execute
+
+    stack = current_options().stack
+    instance = _instance(target)
+    run_config = RunConfig()
+    if config is not None:
+        run_config = run_config.merged(RunConfig.from_file(config))
+    if settings:
+        run_config = run_config.merged(parse_set_option(list(settings)))
+    opts = RunOptions(
+        run_name=run_name,
+        enable_cache=False if no_cache else None,
+        config=run_config,
+        stack=stack,
+        tags=tags,  # type: ignore[arg-type]  # attrs reads converter=tuple as Iterable[_T_co], unsolved
+        progress=None if quiet else progress,
+    )
+    _show_run(execute(instance, RunContext.shared(stack=stack), opts), printer())
+
+
+@click.command(cls=ZenCommand, help="Run a past run again from its pinned sources (loaded from git history).")
+@argument("run_id", metavar="RUN", help=_RUN_HELP)
+@click.option("--no-cache", is_flag=True, help="Run every step; reuse nothing from earlier runs.")
+@_quiet
+@common_options
+def rerun(run_id: str, no_cache: bool, quiet: bool) -> None:
+    from zen_run._context import RunContext
+    from zen_run._rerun import rerun as rerun_run
+
+    context = RunContext.shared(stack=current_options().stack)
+    again = rerun_run(context, run_id, progress=None if quiet else progress, enable_cache=not no_cache)
+    _show_run(again, printer())
+
+
+@click.command(cls=ZenCommand, help="Run a failed or crashed run's remaining steps, reusing the completed ones.")
+@argument("run_id", metavar="RUN", help=_RUN_HELP)
+@_quiet
+@common_options
+def resume(run_id: str, quiet: bool) -> None:
+    from zen_run._context import RunContext
+    from zen_run._rerun import resume as resume_run
+
+    context = RunContext.shared(stack=current_options().stack)
+    _show_run(resume_run(context, run_id, progress=None if quiet else progress), printer())
+
+
+@click.command(cls=ZenCommand, help="Print a pipeline instance's graph as Mermaid, Graphviz DOT or SVG.")
+@argument("target", help=_TARGET_HELP)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "dot", "svg"]),
+    default="mermaid",
+    show_default=True,
+    help="Mermaid or DOT text, or an SVG drawing (`> dag.svg`).",
+)
+@common_options
+def dag(target: str, fmt: str) -> None:
+    from zen_run._dag import render_dag
+
+    out = printer()
+    for line in render_dag(_instance(target).compile(), fmt=fmt).splitlines():
+        out.line(line)
+
+
+@click.group(cls=ZenGroup, help="List, search, show and compare runs.")
+def runs() -> None:
+    """The ``zen runs`` group."""
+
+
+_limit = click.option(
+    "--limit", type=WholeNumber(minimum=1), default=50, show_default=True, metavar="K", help="Show at most K runs."
+)
+
+
+@runs.command(name="list", help="List runs, newest first (runs from a dirty work tree are marked).")
+@click.option("--pipeline", metavar="NAME", help="Only runs of this pipeline.")
+@click.option("--status", type=click.Choice(RUN_STATUSES), help="Only runs with this status.")
+@click.option("--name", metavar="NAME", help="Only runs with this run name.")
+@click.option("--tag", metavar="TAG", help="Only runs labelled with this tag.")
+@_limit
+@common_options
+def list_runs(pipeline: str | None, status: str | None, name: str | None, tag: str | None, limit: int) -> None:
+    found = read_client().runs(pipeline, status=status, run_name=name, tag=tag, limit=limit)
+    _list_runs(found, printer())
+
+
+@runs.command(help="Find runs by pipeline or run name, tag or config value (every word must match).")
+@argument("text", help="Words to find; end a word with * to match a prefix, e.g. 'resnet lr*'.")
+@_limit
+@common_options
+def search(text: str, limit: int) -> None:
+    _list_runs(read_client().search_runs(text, limit=limit), printer())
+
+
+@runs.command(help="Show a run and its steps, sources and outputs.")
+@argument("run_id", metavar="RUN", help=_RUN_HELP)
+@common_options
+def show(run_id: str) -> None:
+    _show_run(read_client().get_run(run_id), printer())
+
+
+@runs.command(help="What differs between two runs: configs, code, statuses, outputs, repository state.")
+@argument("run_a", metavar="A", help="The first run (an id or a unique prefix).")
+@argument("run_b", metavar="B", help="The second run (an id or a unique prefix).")
+@common_options
+def compare(run_a: str, run_b: str) -> None:
+    from zen_run import _render
+
+    comparison = read_client().compare(run_a, run_b)
+    out = printer()
+    if out.json:
+        out.emit_json(comparison)
+        return
+    for line in _render.describe_comparison(comparison):
+        out.line(line)

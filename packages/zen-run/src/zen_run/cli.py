@@ -1,0 +1,138 @@
+"""Building blocks of the ``zen`` command line, for zen's own commands and for packages that add one.
+
+A package adds a command by naming a :class:`click.Command` in the ``zen.commands`` entry-point group of its
+``pyproject.toml`` (``ui = "zen_ui._command:ui"``). ``zen`` lists the group, and loads an entry only to show its
+help or run it, so zen-run never imports the packages above it. A command built from these parts looks and
+behaves like the built-in ones::
+
+    @click.command(cls=ZenCommand, help="Serve the dashboard.")
+    @argument("target", help="What to serve.")
+    @common_options
+    def serve(target: str) -> None:
+        options = current_options()  # --json and --stack, as every zen command takes them
+        ...
+
+Every parameter has a help text (an argument's shows under "Arguments:" in ``--help``). This module imports
+only click and attrs, so ``zen --help`` stays fast; a command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import attrs
+import click
+from click.decorators import FC as _F  # a command function (or command): decorators hand it back
+
+__all__ = [
+    "COMMANDS_GROUP",
+    "CommandOptions",
+    "HelpfulArgument",
+    "WholeNumber",
+    "ZenCommand",
+    "ZenGroup",
+    "argument",
+    "common_options",
+    "current_options",
+]
+
+COMMANDS_GROUP = "zen.commands"
+"""The entry-point group through which other packages add commands to ``zen``."""
+
+
+@attrs.frozen
+class CommandOptions:
+    """The options every ``zen`` command takes: ``--json`` (machine-readable output) and ``--stack NAME``."""
+
+    json: bool
+    stack: str | None
+
+
+class HelpfulArgument(click.Argument):
+    """A positional argument with a help text, listed under "Arguments:" by :class:`ZenCommand`."""
+
+    def __init__(self, param_decls: Sequence[str], *, help: str, **kwargs: object) -> None:
+        if not help.strip():
+            raise ValueError(f"argument {param_decls!r} needs a help text.")
+        super().__init__(param_decls, **kwargs)  # type: ignore[arg-type] # click's own keyword set, passed through
+        self.help: str = help
+
+
+def argument(*param_decls: str, help: str, **kwargs: object) -> Callable[[_F], _F]:
+    """``click.argument`` with a required help text."""
+    return click.argument(*param_decls, cls=HelpfulArgument, help=help, **kwargs)
+
+
+class ZenCommand(click.Command):
+    """A command whose ``--help`` lists its arguments, with their help, before its options."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write an "Arguments:" section, then click's "Options:"."""
+        rows = [(p.make_metavar(ctx), p.help) for p in self.get_params(ctx) if isinstance(p, HelpfulArgument)]
+        if rows:
+            with formatter.section("Arguments"):
+                formatter.write_dl(rows)
+        super().format_options(ctx, formatter)
+
+
+class ZenGroup(click.Group):
+    """A group of commands (a noun: ``runs``, ``stack``) whose commands and sub-groups are zen's kinds."""
+
+    command_class = ZenCommand
+    group_class = type
+
+
+class WholeNumber(click.ParamType[int, object]):
+    """A whole number written in ASCII digits, from ``minimum`` to ``maximum`` (``int()`` would also take
+    '٣' and refuse '¹' with a traceback)."""
+
+    name = "integer"
+
+    def __init__(self, *, minimum: int = 0, maximum: int | None = None, hint: str = "") -> None:
+        self.minimum = minimum
+        self.maximum = maximum
+        self.hint = hint
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """The number, or a usage error naming the range."""
+        if isinstance(value, int):
+            number = value
+        elif isinstance(value, str) and value.isascii() and value.isdigit():
+            number = int(value)
+        else:
+            number = -1
+        if number < self.minimum or (self.maximum is not None and number > self.maximum):
+            span = f"{self.minimum}-{self.maximum}" if self.maximum is not None else f"{self.minimum} or more"
+            self.fail(f"{value!r} is not a {self.hint or 'whole number'} ({span}).", param, ctx)
+        return number
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    ctx.meta[f"zen.{param.name}"] = value
+
+
+def common_options(func: _F) -> _F:
+    """Add ``--json`` and ``--stack NAME`` to a command; read them with :func:`current_options`."""
+    json_option = click.option(
+        "--json",
+        "json_output",
+        is_flag=True,
+        expose_value=False,
+        callback=_remember,
+        help="Print JSON for scripts instead of text.",
+    )
+    stack_option = click.option(
+        "--stack",
+        metavar="NAME",
+        expose_value=False,
+        callback=_remember,
+        help="Use this registered stack instead of the active one.",
+    )
+    return json_option(stack_option(func))
+
+
+def current_options() -> CommandOptions:
+    """The ``--json`` and ``--stack`` given to the command that is running."""
+    meta = click.get_current_context().meta
+    stack = meta.get("zen.stack")
+    return CommandOptions(json=meta.get("zen.json_output") is True, stack=stack if isinstance(stack, str) else None)
