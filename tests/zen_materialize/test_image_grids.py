@@ -17,7 +17,7 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image
 
 from tests.zen_materialize.torch_strategies import images, same_images
-from zen_materialize import Html, Location, UnsupportedValueError, default_registry
+from zen_materialize import Html, Location, UnstorableValueError, default_registry
 from zen_materialize._image_grid import GRID_COLUMNS, MAX_GRID_IMAGES, THUMB_SIDE, is_image_stack
 from zen_materialize._numpy import NumpyMaterializer
 from zen_materialize.images import ImageListMaterializer
@@ -162,9 +162,11 @@ def test_a_list_preview_decodes_only_the_images_it_shows(tmp_path: Path) -> None
 
 
 def test_a_list_item_that_is_not_an_image_is_refused_naming_it(tmp_path: Path) -> None:
-    with pytest.raises(UnsupportedValueError, match=r"item 1 of the list is a ndarray, not a PIL image.*fromarray"):
+    with pytest.raises(
+        UnstorableValueError, match=r"at item 1 of the list, it is a ndarray, not a PIL image.*fromarray"
+    ):
         ImageListMaterializer().write([Image.new("L", (2, 2)), np.zeros((2, 2))], Location(str(tmp_path)))  # type: ignore[list-item]  # the mistake this test pins
-    with pytest.raises(UnsupportedValueError, match=r"item 0 of the list has mode CMYK.*convert\('RGB'\)"):
+    with pytest.raises(UnstorableValueError, match=r"at item 0 of the list, the image has mode CMYK.*convert\('RGB'\)"):
         ImageListMaterializer().write([Image.new("CMYK", (2, 2))], Location(str(tmp_path)))
 
 

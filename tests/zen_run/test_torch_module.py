@@ -28,7 +28,7 @@ from tests.zen_run.torch_models import (
     same_checkpoint,
     same_module,
 )
-from zen_materialize import CorruptArtifactError, Location, UnsupportedValueError
+from zen_materialize import CorruptArtifactError, Location, UnstorableValueError
 from zen_materialize.testing import check_roundtrip
 from zen_run._registry import default_registry
 from zen_run._torch_module import TorchModuleMaterializer
@@ -106,7 +106,7 @@ def test_modules_zen_cannot_rebuild_are_refused_naming_the_fix(make: object, fix
     """The contract is checked when writing: each breach names what to change, and nothing is written."""
     assert callable(make)
     model = make()
-    with pytest.raises(UnsupportedValueError, match=fix):
+    with pytest.raises(UnstorableValueError, match=fix):
         TorchModuleMaterializer().write(model, Location(str(tmp_path)))
     assert list(tmp_path.iterdir()) == []
 
@@ -230,7 +230,7 @@ def test_an_optimizer_over_foreign_parameters_is_refused(tmp_path: Path) -> None
     model = MLP(MLPParams(sizes=(2, 2)))
     stray = nn.Parameter(torch.zeros(3))
     optimizer = torch.optim.SGD([*model.parameters(), stray], lr=0.1)
-    with pytest.raises(UnsupportedValueError, match=r"not in MLP; build the optimizer over module.parameters\(\)"):
+    with pytest.raises(UnstorableValueError, match=r"not in MLP\. Build the optimizer over module.parameters\(\)"):
         CheckpointMaterializer().write(Checkpoint(model, optimizer), Location(str(tmp_path)))
 
 

@@ -10,6 +10,8 @@ users the checks the built-ins pass.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from zen_materialize._base import ArtifactKind, ArtifactLocation, Location, Materializer, MaterializerRef
 from zen_materialize._builtins import JsonMaterializer, PickleMaterializer, RecordMaterializer
 from zen_materialize._registry import ENTRY_POINT_GROUP, MaterializerRegistry, default_registry
@@ -25,7 +27,7 @@ from zen_materialize.errors import (
     MaterializerNotFoundError,
     UnsafeMaterializerWarning,
     UnstorableValueError,
-    UnsupportedValueError,
+    _deprecated_name,
 )
 
 __all__ = [
@@ -52,8 +54,14 @@ __all__ = [
     "Svg",
     "UnsafeMaterializerWarning",
     "UnstorableValueError",
-    "UnsupportedValueError",
     "Visualization",
     "default_registry",
     "write_artifact",
 ]
+
+if TYPE_CHECKING:
+    from zen_materialize.errors import UnsupportedValueError as UnsupportedValueError  # deprecated alias
+else:
+
+    def __getattr__(name: str) -> object:
+        return _deprecated_name(__name__, name)

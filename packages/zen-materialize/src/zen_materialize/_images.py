@@ -22,7 +22,7 @@ from zen_materialize._base import ArtifactLocation, Materializer
 from zen_materialize._image_grid import MAX_GRID_IMAGES, THUMB_SIDE, grid_html, grid_png
 from zen_materialize._previews import png_file_preview
 from zen_materialize._visualization import Html, Visualization
-from zen_materialize.errors import CorruptArtifactError, UnsupportedValueError
+from zen_materialize.errors import CorruptArtifactError, UnstorableValueError
 from zen_types import JSONValue
 
 if TYPE_CHECKING:
@@ -50,29 +50,38 @@ _CONVERT_TO: Final = {
     "RGBX": "RGB",
 }
 
+_IMAGE: Final = "PIL.Image.Image"
 
-def _check_palette(value: Image.Image) -> None:
+
+def _check_palette(value: Image.Image, where: str, value_type: str) -> None:
     palette = value.getpalette() or []
     colors = len(palette) // 3
     low_high: object = value.getextrema()
     highest = low_high[1] if isinstance(low_high, tuple) and isinstance(low_high[1], int) else 0
     if colors == 0 or highest >= colors:
-        raise UnsupportedValueError(
-            f"the palette image indexes colour {highest} but its palette has {colors} colours, which PNG cannot "
-            f"store; give it a full palette with image.putpalette(...) or convert it to RGB."
+        raise UnstorableValueError(
+            value_type=value_type,
+            where=where,
+            problem=f"the palette image indexes colour {highest} but its palette has {colors} colours, which PNG "
+            f"cannot store",
+            fix="Give it a full palette with image.putpalette(...) or convert it to RGB.",
         )
 
 
-def _save_png(value: Image.Image, path: Path, what: str) -> None:
-    """Save the pixels (and a palette image's palette) as PNG, without ``info`` or EXIF."""
+def _save_png(value: Image.Image, path: Path, where: str, value_type: str) -> None:
+    """Save the pixels (and a palette image's palette) as PNG, without ``info`` or EXIF; an image PNG cannot hold
+    exactly is refused naming ``where`` it is in the stored value of type ``value_type``."""
     if value.mode not in PNG_MODES:
         hint = _CONVERT_TO.get(value.mode, "RGB or RGBA")
-        raise UnsupportedValueError(
-            f"{what} has mode {value.mode}, which PNG cannot store exactly; convert it with "
-            f"image.convert({hint.split()[0]!r}) first ({hint}). Stored modes: {', '.join(PNG_MODES)}."
+        raise UnstorableValueError(
+            value_type=value_type,
+            where=where,
+            problem=f"the image has mode {value.mode}, which PNG cannot store exactly",
+            fix=f"Convert it with image.convert({hint.split()[0]!r}) first ({hint}). Stored modes: "
+            f"{', '.join(PNG_MODES)}.",
         )
     if value.mode == "P":
-        _check_palette(value)
+        _check_palette(value, where, value_type)
     clean = Image.frombytes(value.mode, value.size, value.tobytes())
     if value.mode == "P":
         clean.putpalette(value.getpalette() or [])
@@ -105,7 +114,7 @@ class ImageMaterializer(Materializer[Image.Image]):
         """Save the pixels (and a palette image's palette) as PNG, without ``info`` or EXIF."""
         if not isinstance(value, Image.Image):
             raise TypeError(f"ImageMaterializer writes PIL images, not {type(value).__name__}")
-        _save_png(value, self.path(artifact, _FILE), "the image")
+        _save_png(value, self.path(artifact, _FILE), "value", _IMAGE)
 
     def read(self, artifact: ArtifactLocation) -> Image.Image:
         """Decode the PNG fully (the file is closed before returning)."""
@@ -136,12 +145,15 @@ class ImageListMaterializer(Materializer[list[Image.Image]]):
             raise TypeError(f"ImageListMaterializer writes lists of PIL images, not {type(value).__name__}")
         for index, image in enumerate(value):
             if not isinstance(image, Image.Image):
-                raise UnsupportedValueError(
-                    f"item {index} of the list is a {type(image).__name__}, not a PIL image; store a list of images "
-                    f"only (convert arrays with PIL.Image.fromarray), or choose another materializer."
+                raise UnstorableValueError(
+                    value_type="list",
+                    where=f"item {index} of the list",
+                    problem=f"it is a {type(image).__name__}, not a PIL image",
+                    fix="Store a list of images only (convert arrays with PIL.Image.fromarray), or choose another "
+                    "materializer.",
                 )
         for index, image in enumerate(value):
-            _save_png(image, self.path(artifact, _LIST_ITEM.format(index)), f"item {index} of the list")
+            _save_png(image, self.path(artifact, _LIST_ITEM.format(index)), f"item {index} of the list", "list")
         self.path(artifact, _LIST_INDEX).write_text(json.dumps({"count": len(value)}), encoding="utf-8")
 
     def read(self, artifact: ArtifactLocation) -> list[Image.Image]:

@@ -25,7 +25,7 @@ import torch
 from zen_materialize._base import ArtifactLocation, Materializer
 from zen_materialize._previews import safetensors_preview
 from zen_materialize._visualization import Visualization
-from zen_materialize.errors import CorruptArtifactError, UnsupportedValueError
+from zen_materialize.errors import ArtifactReadError, CorruptArtifactError, UnstorableValueError
 from zen_types import JSONValue
 
 if TYPE_CHECKING:
@@ -74,20 +74,32 @@ _CONVERT_TO: Final = {
 }
 
 
-def canonical_tensor(value: torch.Tensor, what: str) -> torch.Tensor:
-    """``value`` detached, dense, on the CPU and contiguous; refuses what safetensors cannot store."""
+def canonical_tensor(value: torch.Tensor, where: str, *, value_type: str = "torch.Tensor") -> torch.Tensor:
+    """``value`` detached, dense, on the CPU and contiguous; refuses what safetensors cannot store, naming
+    ``where`` the tensor is inside the stored value (``"value"`` for a tensor itself) of type ``value_type``."""
     if value.layout != torch.strided:
-        raise UnsupportedValueError(
-            f"{what} is a {value.layout} tensor; zen stores dense tensors. Convert it with .to_dense() first."
+        raise UnstorableValueError(
+            value_type=value_type,
+            where=where,
+            problem=f"the tensor is {value.layout}; zen stores dense tensors",
+            fix="Convert it with .to_dense() first.",
         )
     if value.is_quantized or value.dtype not in SAFETENSORS_DTYPES:
         hint = _CONVERT_TO.get(value.dtype, "a supported dtype (for example torch.float32)")
-        raise UnsupportedValueError(
-            f"{what} has dtype {value.dtype}, which safetensors cannot store; convert it to {hint} with .to(...) "
-            f"first. Stored dtypes: {', '.join(sorted(str(d) for d in SAFETENSORS_DTYPES))}."
+        raise UnstorableValueError(
+            value_type=value_type,
+            where=where,
+            problem=f"the tensor has dtype {value.dtype}, which safetensors cannot store",
+            fix=f"Convert it to {hint} with .to(...) first. Stored dtypes: "
+            f"{', '.join(sorted(str(d) for d in SAFETENSORS_DTYPES))}.",
         )
     if value.device.type == "meta":
-        raise UnsupportedValueError(f"{what} is on the meta device and has no data to store; materialize it first.")
+        raise UnstorableValueError(
+            value_type=value_type,
+            where=where,
+            problem="the tensor is on the meta device and has no data to store",
+            fix="Materialize it first.",
+        )
     return value.detach().to("cpu").contiguous()
 
 
@@ -125,7 +137,7 @@ class TensorMaterializer(Materializer[torch.Tensor]):
         """Write the tensor contiguous on the CPU, and where it came from beside it."""
         if not isinstance(value, torch.Tensor):
             raise TypeError(f"TensorMaterializer writes torch tensors, not {type(value).__name__}")
-        tensor = canonical_tensor(value, "the tensor")
+        tensor = canonical_tensor(value, "value")
         safetensors.torch.save_file({_KEY: tensor}, self.path(artifact, _TENSOR))
         info = {"device": str(value.device), "requires_grad": value.requires_grad}
         self.path(artifact, _INFO).write_text(json.dumps(info, sort_keys=True), encoding="utf-8")
@@ -166,12 +178,15 @@ class NumpyTensorView(Materializer[torch.Tensor]):
 
     def write(self, value: torch.Tensor, artifact: ArtifactLocation) -> None:
         """Write the tensor as an ``npy`` array (for dtypes NumPy has; tensors are normally written as safetensors)."""
-        tensor = canonical_tensor(value, "the tensor")
+        tensor = canonical_tensor(value, "value")
         try:
             array = tensor.numpy()
         except TypeError as exc:
-            raise UnsupportedValueError(
-                f"the tensor has dtype {tensor.dtype}, which NumPy has no type for; store it with TensorMaterializer."
+            raise UnstorableValueError(
+                value_type="torch.Tensor",
+                where="value",
+                problem=f"the tensor has dtype {tensor.dtype}, which NumPy has no type for",
+                fix="Store it with TensorMaterializer.",
             ) from exc
         with self.path(artifact, "array.npy").open("wb") as handle:
             np.save(handle, array, allow_pickle=False)
@@ -190,9 +205,12 @@ class NumpyTensorView(Materializer[torch.Tensor]):
         try:
             return torch.from_numpy(loaded)
         except TypeError as exc:
-            raise UnsupportedValueError(
-                f"{path} holds a NumPy array of dtype {loaded.dtype}, which torch has no tensor type for; read it as "
-                f"numpy.ndarray instead."
+            raise ArtifactReadError(
+                artifact=str(path.parent),
+                value_type="torch.Tensor",
+                materializer=type(self).ref().name,
+                reason=f"it holds a NumPy array of dtype {loaded.dtype}, which torch has no tensor type for; read it "
+                f"as numpy.ndarray instead.",
             ) from exc
 
 

@@ -20,7 +20,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 
 from zen_materialize._base import ArtifactLocation, Materializer
-from zen_materialize.errors import CorruptArtifactError, UnsupportedValueError
+from zen_materialize.errors import ArtifactReadError, CorruptArtifactError
 
 if TYPE_CHECKING:
     from zen_materialize._registry import MaterializerRegistry
@@ -28,25 +28,39 @@ if TYPE_CHECKING:
 __all__ = ["TableBatches", "TableBatchesView", "TableDataset", "TableDatasetView", "register"]
 
 
-def _column_tensor(column: object, name: str) -> torch.Tensor:
+def _column_tensor(
+    column: object, name: str, path: Path, view: type[TableDatasetView | TableBatchesView]
+) -> torch.Tensor:
+    """A column as a tensor; a column with no tensor type cannot be read through ``view`` (named with ``path``)."""
     if not isinstance(column, pa.ChunkedArray):  # pragma: no cover - a table's columns are chunked arrays
         raise TypeError(f"column {name!r} is not an Arrow column")
+
+    def refused(reason: str) -> ArtifactReadError:
+        read_as = view.READ_TYPES[0]
+        return ArtifactReadError(
+            artifact=str(path.parent),
+            value_type=read_as.__qualname__,
+            materializer=view.ref().name,
+            reason=reason,
+        )
+
     try:
         values = column.to_numpy()
     except (pa.ArrowException, ValueError) as exc:
-        raise UnsupportedValueError(f"column {name!r} cannot become a tensor: {exc}") from exc
+        raise refused(f"column {name!r} cannot become a tensor: {exc}") from exc
     if values.dtype.hasobject:
-        raise UnsupportedValueError(
+        raise refused(
             f"column {name!r} holds {column.type} values, which have no tensor type; select numeric columns "
             f"(for example with .view on a step that drops the others) or encode the column as numbers first."
         )
     return torch.from_numpy(np.require(values, requirements=["C", "W"]))  # copies only read-only buffers
 
 
-def _tensors(table: object) -> dict[str, torch.Tensor]:
+def _tensors(table: object, path: Path, view: type[TableDatasetView | TableBatchesView]) -> dict[str, torch.Tensor]:
     if not isinstance(table, pa.Table):  # pragma: no cover - pyarrow reads tables
         raise TypeError("not an Arrow table")
-    return {name: _column_tensor(table.column(name), name) for name in table.column_names if not name.startswith("__")}
+    columns = (name for name in table.column_names if not name.startswith("__"))
+    return {name: _column_tensor(table.column(name), name, path, view) for name in columns}
 
 
 def _write_columns(columns: dict[str, torch.Tensor], path: Path) -> None:
@@ -115,7 +129,7 @@ class TableBatches(IterableDataset[dict[str, torch.Tensor]]):
         parquet = pq.ParquetFile(self.path, pre_buffer=False)
         try:
             for batch in parquet.iter_batches(batch_size=self.batch_size, columns=self.selected):
-                yield _tensors(pa.Table.from_batches([batch]))
+                yield _tensors(pa.Table.from_batches([batch]), self.path, TableBatchesView)
         finally:
             parquet.close()
 
@@ -144,7 +158,7 @@ class TableDatasetView(Materializer[TableDataset]):
             table = pq.read_table(path, memory_map=True)
         except (pa.ArrowException, OSError) as exc:
             raise CorruptArtifactError(f"{path} is not a valid parquet file (truncated or corrupt): {exc}") from exc
-        return TableDataset(_tensors(table))
+        return TableDataset(_tensors(table, path, TableDatasetView))
 
 
 class TableBatchesView(Materializer[TableBatches]):

@@ -7,14 +7,19 @@
      +-- MaterializerError (LookupError)           no materializer, or several, fit a type or format
      |    +-- MaterializerNotFoundError
      |    +-- AmbiguousMaterializerError
-     +-- UnstorableValueError (ValueError)         a write refused: the value would not read back as itself
+     +-- UnstorableValueError (ValueError, TypeError)  a write refused: the format has no place for the value,
+     |                                                 or it would not read back as itself
      +-- ArtifactWriteError (ValueError)           writing an artifact failed (names artifact, step and type)
      +-- ArtifactReadError (ValueError)            reading an artifact failed (names artifact and type)
-     +-- UnsupportedValueError (TypeError)         a value of a written type has no place in the format
      +-- CorruptArtifactError (ValueError)         the stored files are missing, truncated or not the format
+
+``UnsupportedValueError`` is a deprecated alias of ``UnstorableValueError`` (importing it warns).
 """
 
 from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING
 
 from zen_types.errors import ZenError
 
@@ -28,7 +33,6 @@ __all__ = [
     "MaterializerNotFoundError",
     "UnsafeMaterializerWarning",
     "UnstorableValueError",
-    "UnsupportedValueError",
     "ZenError",
 ]
 
@@ -54,11 +58,14 @@ class AmbiguousMaterializerError(MaterializerError):
     """Several materializers fit equally well; zen refuses to pick one silently."""
 
 
-class UnstorableValueError(ZenError, ValueError):
-    """A materializer refused a value at write time because it would not read back equal and of the same type.
+class UnstorableValueError(ZenError, ValueError, TypeError):
+    """A materializer refused a value at write time: its format has no place for it (a dtype, layout or mode), or
+    it would not read back equal and of the same type.
 
-    ``where`` is the path of the culprit inside the value (``value['key'][2]``, ``column 'price'``); ``fix`` says
-    what to do instead. Nothing is stored for a refused value.
+    ``value_type`` names the value's type; ``where`` is the path of the culprit inside it (``value``,
+    ``value['key'][2]``, ``column 'price'``, ``state_dict entry 'phase'``); ``problem`` says what is wrong there
+    and ``fix`` what to do instead. Nothing is stored for a refused value. It is also a ``TypeError``, as the
+    ``UnsupportedValueError`` it replaces was.
     """
 
     def __init__(self, *, value_type: str, where: str, problem: str, fix: str) -> None:
@@ -104,6 +111,27 @@ class UnsafeMaterializerWarning(UserWarning):
     """A materializer whose stored artifacts execute code when loaded (pickle) was used."""
 
 
-class UnsupportedValueError(ZenError, TypeError):
-    """A value of a type a materializer writes cannot be stored in its format (a dtype, layout or column the
-    format has no place for); the message names what to convert it to."""
+_DEPRECATED = {"UnsupportedValueError": UnstorableValueError}
+"""Names kept for code written against older versions, with the class each is an alias of."""
+
+
+def _deprecated_name(module: str, name: str) -> type[ZenError]:
+    """The class a deprecated name of ``module`` stands for, with a ``DeprecationWarning`` pointing at the code
+    that used it (modules' ``__getattr__`` call this); ``AttributeError`` for any other name."""
+    replacement = _DEPRECATED.get(name)
+    if replacement is None:
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+    warnings.warn(
+        f"{module}.{name} is deprecated: use {replacement.__name__} (it is an alias of it).",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return replacement
+
+
+if TYPE_CHECKING:
+    UnsupportedValueError = UnstorableValueError
+else:
+
+    def __getattr__(name: str) -> object:
+        return _deprecated_name(__name__, name)

@@ -24,7 +24,7 @@ import attrs
 import safetensors.torch
 import torch
 
-from zen_materialize import ArtifactKind, ArtifactLocation, CorruptArtifactError, Materializer, UnsupportedValueError
+from zen_materialize import ArtifactKind, ArtifactLocation, CorruptArtifactError, Materializer, UnstorableValueError
 from zen_materialize.torch import canonical_tensor, load_safetensors
 from zen_run._torch_module import TorchModuleMaterializer, pinner_for, resolve_class
 from zen_types import JSONValue
@@ -38,6 +38,7 @@ _STATE: Final = "optimizer.safetensors"
 _RECORD: Final = "optimizer.json"
 _FORMAT: Final = "zen-torch-checkpoint"
 _VERSION: Final = 1
+_CHECKPOINT: Final = "zen_run.torch.Checkpoint"
 
 
 @attrs.frozen
@@ -56,9 +57,11 @@ def _encode(value: object, where: str) -> JSONValue:
         return {"tuple": [_encode(v, where) for v in value]}
     if isinstance(value, list):
         return [_encode(v, where) for v in value]
-    raise UnsupportedValueError(
-        f"the optimizer's {where} is a {type(value).__name__}, which zen cannot store; use plain numbers, strings "
-        f"and tuples in the optimizer's settings."
+    raise UnstorableValueError(
+        value_type=_CHECKPOINT,
+        where=f"the optimizer's {where}",
+        problem=f"it is a {type(value).__name__}, which zen cannot store",
+        fix="Use plain numbers, strings and tuples in the optimizer's settings.",
     )
 
 
@@ -102,9 +105,12 @@ class CheckpointMaterializer(Materializer[Checkpoint]):
             for param in group["params"]:
                 name = names.get(id(param))
                 if name is None:
-                    raise UnsupportedValueError(
-                        f"the optimizer updates a parameter of shape {tuple(param.shape)} that is not in "
-                        f"{type(value.module).__qualname__}; build the optimizer over module.parameters()."
+                    raise UnstorableValueError(
+                        value_type=_CHECKPOINT,
+                        where="value.optimizer",
+                        problem=f"the optimizer updates a parameter of shape {tuple(param.shape)} that is not in "
+                        f"{type(value.module).__qualname__}",
+                        fix="Build the optimizer over module.parameters().",
                     )
                 params.append(name)
             saved = state["param_groups"][group_index]
@@ -115,7 +121,7 @@ class CheckpointMaterializer(Materializer[Checkpoint]):
             for key, entry in entries.items():
                 where = f"{by_index[index]}/{key}"
                 if isinstance(entry, torch.Tensor):
-                    tensors[where] = canonical_tensor(entry, f"optimizer state {where!r}")
+                    tensors[where] = canonical_tensor(entry, f"optimizer state {where!r}", value_type=_CHECKPOINT)
                 else:
                     scalars[where] = _encode(entry, f"state {where!r}")
         pinner = pinner_for(type(value.optimizer))

@@ -36,7 +36,7 @@ import safetensors.torch
 import torch
 
 import zen_git
-from zen_materialize import ArtifactKind, ArtifactLocation, CorruptArtifactError, Materializer, UnsupportedValueError
+from zen_materialize import ArtifactKind, ArtifactLocation, CorruptArtifactError, Materializer, UnstorableValueError
 from zen_materialize.torch import canonical_tensor, load_safetensors
 from zen_types import JSONValue
 
@@ -55,16 +55,23 @@ _CONVERTER: Final = cattrs.preconf.json.make_converter()
 _CONTRACT: Final = (
     "zen rebuilds a module from one hyperparameter record: keep it as self.hparams (an attrs class, a dataclass "
     "or a BaseStepConfig) and accept it as the only constructor argument, for example "
-    "`def __init__(self, hparams: NetParams) -> None: super().__init__(); self.hparams = hparams`"
+    "`def __init__(self, hparams: NetParams) -> None: super().__init__(); self.hparams = hparams`."
 )
 
 
-def _loadable(cls: type, role: str) -> None:
+def _label(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _loadable(cls: type, role: str, module: type) -> None:
     if cls.__module__ == "__main__" or "<locals>" in cls.__qualname__:
         where = "__main__" if cls.__module__ == "__main__" else "a function"
-        raise UnsupportedValueError(
-            f"the {role} {cls.__qualname__} is defined in {where}, so no other process can load it to rebuild the "
-            f"module; define it at the top level of an importable module."
+        raise UnstorableValueError(
+            value_type=_label(module),
+            where="value" if cls is module else "value.hparams",
+            problem=f"the {role} {cls.__qualname__} is defined in {where}, so no other process can load it to "
+            f"rebuild the module",
+            fix="Define it at the top level of an importable module.",
         )
 
 
@@ -82,22 +89,31 @@ def _record_of(module: torch.nn.Module) -> object | None:
             try:
                 signature.bind()
             except TypeError as exc:
-                raise UnsupportedValueError(
-                    f"{shown} takes constructor arguments zen cannot record. {_CONTRACT}."
+                raise UnstorableValueError(
+                    value_type=_label(cls),
+                    where="value",
+                    problem=f"{shown} takes constructor arguments zen cannot record",
+                    fix=_CONTRACT,
                 ) from exc
         return None
     if not (attrs.has(type(record)) or dataclasses.is_dataclass(record)) or isinstance(record, type):
-        raise UnsupportedValueError(
-            f"{cls.__qualname__}.hparams is a {type(record).__name__}, not a record zen can store. {_CONTRACT}."
+        raise UnstorableValueError(
+            value_type=_label(cls),
+            where="value.hparams",
+            problem=f"{cls.__qualname__}.hparams is a {type(record).__name__}, not a record zen can store",
+            fix=_CONTRACT,
         )
     if signature is not None:
         try:
             signature.bind(record)
         except TypeError as exc:
-            raise UnsupportedValueError(
-                f"{shown} cannot be called with its hparams record alone. {_CONTRACT}."
+            raise UnstorableValueError(
+                value_type=_label(cls),
+                where="value",
+                problem=f"{shown} cannot be called with its hparams record alone",
+                fix=_CONTRACT,
             ) from exc
-    _loadable(type(record), "hyperparameter record")
+    _loadable(type(record), "hyperparameter record", cls)
     return record
 
 
@@ -128,7 +144,7 @@ def resolve_class(source: str, pinners: dict[str, zen_git.Pinner]) -> type:
     return found
 
 
-def _split_aliases(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+def _split_aliases(state: dict[str, torch.Tensor], value_type: str) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """Tensors to store and ``alias -> stored key`` for entries that are the same tensor as an earlier one.
     A tensor overlapping another's memory in a different way is copied (safetensors stores no shared memory)."""
     stored: dict[str, torch.Tensor] = {}
@@ -136,7 +152,7 @@ def _split_aliases(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tens
     seen: dict[tuple[int, int, tuple[int, ...], tuple[int, ...], torch.dtype], str] = {}
     storages: set[int] = set()
     for key, tensor in state.items():
-        canonical = canonical_tensor(tensor, f"state_dict entry {key!r}")
+        canonical = canonical_tensor(tensor, f"state_dict entry {key!r}", value_type=value_type)
         identity = (
             canonical.untyped_storage().data_ptr(),
             int(canonical.storage_offset()),
@@ -161,9 +177,11 @@ def _state_dict(module: torch.nn.Module) -> dict[str, torch.Tensor]:
     state: dict[str, torch.Tensor] = {}
     for key, value in module.state_dict(keep_vars=False).items():
         if not isinstance(value, torch.Tensor):
-            raise UnsupportedValueError(
-                f"{type(module).__qualname__}'s state_dict entry {key!r} is a {type(value).__name__}, not a tensor "
-                f"(get_extra_state); zen stores tensors only. Keep that state in a buffer or in hparams."
+            raise UnstorableValueError(
+                value_type=_label(type(module)),
+                where=f"state_dict entry {key!r}",
+                problem=f"it is a {type(value).__name__}, not a tensor (get_extra_state); zen stores tensors only",
+                fix="Keep that state in a buffer or in hparams.",
             )
         state[key] = value
     return state
@@ -183,9 +201,9 @@ class TorchModuleMaterializer(Materializer[torch.nn.Module]):
         if not isinstance(value, torch.nn.Module):
             raise TypeError(f"TorchModuleMaterializer writes torch modules, not {type(value).__name__}")
         cls = type(value)
-        _loadable(cls, "module class")
+        _loadable(cls, "module class", cls)
         record = _record_of(value)
-        stored, aliases = _split_aliases(_state_dict(value))
+        stored, aliases = _split_aliases(_state_dict(value), _label(cls))
         pinner = pinner_for(cls)
         body: dict[str, JSONValue] = {
             "format": _FORMAT,
@@ -284,9 +302,11 @@ def _hparams_json(record: object) -> JSONValue:
     try:
         data: JSONValue = json.loads(json.dumps(_CONVERTER.unstructure(record), allow_nan=False))
     except (TypeError, ValueError) as exc:
-        raise UnsupportedValueError(
-            f"the hyperparameter record {type(record).__qualname__} has values that are not JSON ({exc}); use "
-            f"numbers, strings, booleans, lists and nested records."
+        raise UnstorableValueError(
+            value_type=_label(type(record)),
+            where="value",
+            problem=f"the hyperparameter record {type(record).__qualname__} has values that are not JSON ({exc})",
+            fix="Use numbers, strings, booleans, lists and nested records.",
         ) from exc
     return data
 
