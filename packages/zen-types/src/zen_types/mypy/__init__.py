@@ -26,7 +26,7 @@ from zen_types.mypy import _binding, _definition, _names, _types, _wiring
 
 __all__ = ["PLUGIN_VERSION", "ZenPlugin", "plugin"]
 
-PLUGIN_VERSION = "8"
+PLUGIN_VERSION = "9"
 """Bump whenever any module of this package changes what it reports: mypy re-checks cached modules then."""
 
 

@@ -2,9 +2,9 @@
 
 ``Pipeline[PF].__call__`` takes one step instance per slot of ``PF`` (by position or slot name: mypy reports
 unknown and missing slots). Each bound ``StepInstance[W]`` must fit the slot's interface: ``W`` a subtype of
-the slot's wiring signature. ``StepInstance`` is covariant and callables contravariant in their parameters, so
-that subtype check is exactly zen's rule (the step's inputs accept the slot's input types, its outputs are
-assignable to the slot's); a misfit is reported in the runtime's words with the first reason found.
+``def (A, B) -> R`` for a ``Slot[[A, B], R]``. Callables are contravariant in their parameters, so that subtype
+check is exactly zen's rule (the step's inputs accept the slot's input types, its outputs are assignable to
+the slot's; named outputs by name); a misfit is reported in the runtime's words with the first reason found.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from mypy.types import (
     FunctionLike,
     Instance,
     NoneType,
-    TupleType,
     Type,
     TypeOfAny,
     UnionType,
@@ -109,14 +108,10 @@ def pipeline_call_hook(ctx: MethodContext) -> Type:
 def _step_outputs(wiring: CallableType) -> list[tuple[str, Type]]:
     """A step's outputs by name: its named outputs, ``output`` for a single return value, or none."""
     ret = get_proper_type(wiring.ret_type)
-    if isinstance(ret, TupleType) and ret.partial_fallback.args:
-        fields = _types.output_fields(ret.partial_fallback.args[0])
-        if fields is not None:
-            return fields
-        return [(f"#{i + 1}", _data(item)) for i, item in enumerate(ret.items)]
     if isinstance(ret, NoneType):
         return []
-    return [("output", _data(ret))]
+    fields = _types.output_fields(ret)
+    return [("output", ret)] if fields is None else fields
 
 
 def _named_outputs_reason(fields: list[tuple[str, Type]], wiring: CallableType, options: Options) -> str | None:
@@ -131,12 +126,9 @@ def _named_outputs_reason(fields: list[tuple[str, Type]], wiring: CallableType, 
     return None
 
 
-def _data(handle: Type) -> Type:
-    """``T`` of ``Handle[T]``."""
-    proper = get_proper_type(handle)
-    if isinstance(proper, Instance) and proper.type.fullname == _names.HANDLE and proper.args:
-        return proper.args[0]
-    return handle
+def _is_sink(tp: Type) -> bool:
+    proper = get_proper_type(tp)
+    return isinstance(proper, NoneType) or (isinstance(proper, Instance) and proper.type.fullname == "builtins.object")
 
 
 def _describe(signature: CallableType, options: Options) -> str:
@@ -144,18 +136,14 @@ def _describe(signature: CallableType, options: Options) -> str:
     if signature.is_ellipsis_args:
         inputs = "..."
     else:
-        inputs = ", ".join(format_type_bare(_data(t), options) for t in signature.arg_types)
-    ret = get_proper_type(signature.ret_type)
-    if isinstance(ret, TupleType):
-        fields = _types.output_fields(ret.partial_fallback.args[0]) if ret.partial_fallback.args else None
-        if fields is not None:
-            out = "(" + ", ".join(f"{n}: {format_type_bare(t, options)}" for n, t in fields) + ")"
-        else:
-            out = "(" + ", ".join(format_type_bare(_data(t), options) for t in ret.items) + ")"
-    elif isinstance(ret, NoneType) or (isinstance(ret, Instance) and ret.type.fullname == "builtins.object"):
+        inputs = ", ".join(format_type_bare(t, options) for t in signature.arg_types)
+    fields = _types.output_fields(signature.ret_type)
+    if fields is not None:
+        out = "(" + ", ".join(f"{n}: {format_type_bare(t, options)}" for n, t in fields) + ")"
+    elif _is_sink(signature.ret_type):
         out = "None"
     else:
-        out = format_type_bare(_data(ret), options)
+        out = format_type_bare(signature.ret_type, options)
     return f"({inputs}) -> {out}"
 
 
@@ -171,21 +159,17 @@ def _reason(interface: CallableType, wiring: CallableType, options: Options) -> 
         ):
             if not is_subtype(slot_in, step_in):
                 return (
-                    f'input {position} ("{name}") expects {format_type_bare(_data(step_in), options)}, '
-                    f"the slot passes {format_type_bare(_data(slot_in), options)}"
+                    f'input {position} ("{name}") expects {format_type_bare(step_in, options)}, '
+                    f"the slot passes {format_type_bare(slot_in, options)}"
                 )
-    wanted = get_proper_type(interface.ret_type)
-    got = get_proper_type(wiring.ret_type)
-    if isinstance(wanted, TupleType):
+    if _types.output_fields(interface.ret_type) is not None:
         return "its outputs do not match the slot's named outputs"
-    if isinstance(got, TupleType) and got.partial_fallback.args:
-        fields = _types.output_fields(got.partial_fallback.args[0])
-        if fields is not None:
-            return _messages.named_outputs_for_one(", ".join(name for name, _ in fields))
-    if not isinstance(got, Instance) or got.type.fullname != _names.HANDLE:
-        count = len(got.items) if isinstance(got, TupleType) else 0
-        return _messages.output_count_mismatch(count)
+    fields = _types.output_fields(wiring.ret_type)
+    if fields is not None:
+        return _messages.named_outputs_for_one(", ".join(name for name, _ in fields))
+    if isinstance(get_proper_type(wiring.ret_type), NoneType):
+        return _messages.output_count_mismatch(0)
     return (
-        f"its output has type {format_type_bare(_data(got), options)}, "
-        f"the slot needs {format_type_bare(_data(wanted), options)}"
+        f"its output has type {format_type_bare(wiring.ret_type, options)}, "
+        f"the slot needs {format_type_bare(interface.ret_type, options)}"
     )

@@ -1,8 +1,10 @@
-"""``@step``: report every rule of ``zen_types._signature`` as a mypy error and compute the wiring signature.
+"""``@step``: report every rule of ``zen_types._signature`` as a mypy error and compute the step's interface.
 
-The result is ``Step[F, W, C]``: ``F`` the undecorated function (``.func`` keeps its exact signature), ``W``
-the call-site signature used inside pipeline bodies, ``C`` the config class (``None`` when there is none). An
-invalid step keeps mypy's default ``Step[F, Any, Any]`` so one mistake is reported once, not at every use.
+The result is ``Step[F, W, C]``, the type ``step``'s shape overloads give without the plugin, made exact:
+``F`` the undecorated function (``.func`` keeps its exact signature), ``W`` the interface a slot compares
+(``def (name: T, ...) -> output``: the overloads' ``Callable[[T, ...], output]`` with parameter names, and
+named outputs typed instead of "anything"), ``C`` the config class (``None`` when there is none). An invalid
+step keeps mypy's default ``Step[F, Any, Any]`` so one mistake is reported once, not at every use.
 """
 
 from __future__ import annotations
@@ -146,7 +148,7 @@ class _Checker:
             self.fail(None, "", "is a generator", "Return the value instead of yielding it.")
 
     def run(self) -> tuple[CallableType, Type] | None:
-        """The wiring signature and config type, or None after reporting why the step is invalid."""
+        """The interface and config type, or None after reporting why the step is invalid."""
         self.check_function()
         fn = self.fn
         inputs: list[tuple[str | None, Type, ArgKind]] = []
@@ -244,16 +246,20 @@ class _Checker:
         output_names: list[str],
         named: Type | None,
     ) -> CallableType | None:
-        """The step's wiring signature; several outputs keep their names (for slots with named outputs)."""
-        several = named or (AnyType(TypeOfAny.special_form) if len(outputs) > 1 else None)
-        if output_names and several is not None:  # Output parameters among several outputs: keep every name
-            returned = len(outputs) - len(output_names)
-            names = [*output_names, *(self.returned_names(named) if returned else [])]
-            several = _types.outputs_by_name(self.ctx.api, names, outputs)
-        result = _types.handles_result(self.ctx.api, outputs, named=several)
+        """The step's interface, the type ``step``'s overloads give it (``(input types...) -> output type``) with
+        names on top: parameter names, and the output of a step with named outputs is their NamedTuple, or a
+        TypedDict of every output when some are ``Output[T]`` parameters (the overloads say "anything")."""
+        result: Type | None
+        if output_names and len(outputs) > 1:
+            returned = self.returned_names(named) if len(outputs) > len(output_names) else []
+            result = _types.outputs_by_name(self.ctx.api, [*output_names, *returned], outputs)
+        elif named is not None:
+            result = named
+        else:
+            result = outputs[0] if outputs else NoneType()
         if result is None:
             return None
-        return _types.wiring_signature(self.ctx.api, name=self.name, inputs=inputs, result=result)
+        return _types.wiring_signature(self.ctx.api, name=self.name, inputs=inputs, result=result, handles=False)
 
     @staticmethod
     def returned_names(named: Type | None) -> list[str]:

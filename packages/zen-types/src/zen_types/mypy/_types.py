@@ -108,11 +108,13 @@ def wiring_signature(
     name: str | None,
     inputs: list[tuple[str | None, Type, ArgKind]],
     result: Type,
+    handles: bool,
 ) -> CallableType | None:
-    """``def (input: Handle[T], ...) -> result``: the call-site signature of a step or slot."""
+    """``def (input: T, ...) -> result``, the interface of a step or slot (as ``step``'s overloads type it,
+    with parameter names on top); ``handles``: ``def (input: Handle[T], ...)``, a slot called in a body."""
     arg_types: list[Type] = []
     for _, tp, _ in inputs:
-        handle = instance(api, _names.HANDLE, [tp])
+        handle = instance(api, _names.HANDLE, [tp]) if handles else tp
         if handle is None:
             return None
         arg_types.append(handle)
@@ -127,10 +129,12 @@ def wiring_signature(
 
 
 def slot_signature(api: CheckerPluginInterface, slot: Instance, *, as_interface: bool) -> CallableType | None:
-    """The wiring signature a ``Slot[[A, B], R]`` stands for (``Slot[..., R]``: any inputs).
+    """The signature a ``Slot[[A, B], R]`` stands for (``Slot[..., R]``: any inputs).
 
-    ``as_interface``: for binding, a slot whose output is ``None`` accepts a step with any outputs, so its
-    result becomes ``object``; inside the body calling it gives nothing usable either way.
+    ``as_interface``: for binding, ``def (A, B) -> R``, compared with a step's interface; a slot whose output
+    is ``None`` accepts a step with any outputs, so its output becomes ``object``. Otherwise the slot called in
+    a pipeline body: ``def (Handle[A], Handle[B]) -> Handle[R]`` (the handles of each field of a NamedTuple
+    ``R``; nothing usable for a sink).
     """
     if len(slot.args) != 2:
         return None
@@ -141,8 +145,10 @@ def slot_signature(api: CheckerPluginInterface, slot: Instance, *, as_interface:
     if isinstance(output, NoneType) or (isinstance(output, Instance) and output.type.fullname == "builtins.object"):
         # A sink (``Slot[[X], object]``; ``None`` too, for this plugin and the runtime): any outputs, or none.
         result = api.named_generic_type("builtins.object", []) if as_interface else NoneType()
+    elif as_interface:
+        result = output
     elif fields is not None:
-        result = handles_result(api, [tp for _, tp in fields], named=output)  # binding compares them by name
+        result = handles_result(api, [tp for _, tp in fields], named=output)
     else:
         result = handles_result(api, [output], named=None)
     if result is None:
@@ -150,7 +156,8 @@ def slot_signature(api: CheckerPluginInterface, slot: Instance, *, as_interface:
     if isinstance(params, Parameters) and not params.is_ellipsis_args:
         if any(kind != ARG_POS for kind in params.arg_kinds):
             return None
-        return wiring_signature(api, name=None, inputs=[(None, tp, ARG_POS) for tp in params.arg_types], result=result)
+        inputs: list[tuple[str | None, Type, ArgKind]] = [(None, tp, ARG_POS) for tp in params.arg_types]
+        return wiring_signature(api, name=None, inputs=inputs, result=result, handles=not as_interface)
     if isinstance(params, (Parameters, AnyType)):
         anything = AnyType(TypeOfAny.explicit)
         return CallableType(

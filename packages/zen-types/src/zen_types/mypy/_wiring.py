@@ -1,10 +1,10 @@
 """Calls inside pipeline bodies: a step instance or a slot called with handles.
 
-``StepInstance[W]`` carries the wiring signature ``W`` computed by ``_definition``; a ``Slot[[A], R]`` parameter
-stands for the signature of that interface. Calls are checked here rather than by mypy's own argument
-checking so the messages are the runtime's sentences (``zen_types._messages``): a mismatched handle type, a
-plain value where a handle belongs, unknown, missing or doubled inputs. The call then returns the step's
-output handle(s).
+A ``Slot[[A], R]`` parameter called in a body takes a ``Handle[A]`` and gives a ``Handle[R]`` (the handles of
+each field of a NamedTuple ``R``); a step instance is never called there. Calls are checked here rather than
+by mypy's own argument checking so the messages are the runtime's sentences (``zen_types._messages``): a
+mismatched handle type, a plain value where a handle belongs, unknown, missing or doubled inputs. The call
+then returns the slot's output handle(s).
 """
 
 from __future__ import annotations
