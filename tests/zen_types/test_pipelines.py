@@ -58,6 +58,7 @@ from zen_types import (
     Slot,
     SlotInterface,
     Step,
+    _messages,
     is_assignable,
     pipeline,
     type_name,
@@ -529,6 +530,29 @@ def test_a_handle_used_as_data_is_a_wiring_error(use: str, what: str) -> None:
         pipeline(body)(a=returns_one())
     assert f"A handle was used as data ({what}" in str(info.value)
     assert "Do the computation inside a step." in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("method", "operator"),
+    sorted({**_messages.HANDLE_OPERATORS, **_messages.HANDLE_UNARY_OPERATORS}.items()),
+)
+def test_an_operator_on_a_handle_is_explained_in_the_plugins_sentence(method: str, operator: str) -> None:
+    """``h + 1``, ``1 + h``, ``h < 1``, ``-h``: a WiringError in the words zen's mypy plugin uses, never a bare
+    TypeError; each method refuses with its own operator."""
+    handle = Handle[int](producer="a", output_name="output", type_=int, trace_id=1)
+    bound = getattr(handle, method)
+    with pytest.raises(WiringError) as info:
+        bound() if method in _messages.HANDLE_UNARY_OPERATORS else bound(1)
+    assert str(info.value) == _messages.handle_used_as_data(_messages.operator_on_handle(operator, "int"))
+
+
+def test_arithmetic_on_a_handle_in_a_body_fails_binding() -> None:
+    """Written in a pipeline body, the operator fails binding, before any step runs."""
+    namespace: dict[str, object] = {}
+    exec("def body(a):\n    h = a()\n    h * 2\n", namespace)
+    body: AnyFunction = namespace["body"]  # type: ignore[assignment]  # defined by exec just above
+    with pytest.raises(WiringError, match=r"A handle was used as data \(the operator \* on a Handle\[int\]\)"):
+        pipeline(body)(a=returns_one())
 
 
 def test_the_slot_annotation_is_a_protocol_not_an_object() -> None:

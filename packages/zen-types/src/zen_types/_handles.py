@@ -10,7 +10,7 @@ only while a pipeline body is traced and carries the output's declared type.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Generic, NoReturn, Self, TypeVar
+from typing import Generic, Never, NoReturn, Self, TypeVar
 
 from zen_types import _messages
 from zen_types._json import JSONValue
@@ -115,7 +115,114 @@ class Handle(Generic[T_co]):
 
         return f"Handle[{type_name(self.type)}]({self.producer}.{self.output_name})"
 
-    def __bool__(self) -> _NotATruthValue:
+    # Arithmetic and ordering: typed to take nothing (``Never``), so every checker refuses ``h + 1`` where it is
+    # written, and to give ``_UsedAsData``, which the mypy plugin knows was reported already (no second error
+    # where the result is passed on). At run time each explains the mistake instead of a bare TypeError.
+    def _used_as_data(self, operator: str) -> WiringError:
+        from zen_types._assignability import type_name
+
+        return WiringError(_messages.handle_used_as_data(_messages.operator_on_handle(operator, type_name(self.type))))
+
+    def __add__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("+")
+
+    def __radd__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("+")
+
+    def __sub__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("-")
+
+    def __rsub__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("-")
+
+    def __mul__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("*")
+
+    def __rmul__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("*")
+
+    def __matmul__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("@")
+
+    def __rmatmul__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("@")
+
+    def __truediv__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("/")
+
+    def __rtruediv__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("/")
+
+    def __floordiv__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("//")
+
+    def __rfloordiv__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("//")
+
+    def __mod__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("%")
+
+    def __rmod__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("%")
+
+    def __pow__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("**")
+
+    def __rpow__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("**")
+
+    def __lshift__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("<<")
+
+    def __rlshift__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("<<")
+
+    def __rshift__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data(">>")
+
+    def __rrshift__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data(">>")
+
+    def __and__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("&")
+
+    def __rand__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("&")
+
+    def __xor__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("^")
+
+    def __rxor__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("^")
+
+    def __or__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("|")
+
+    def __ror__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("|")
+
+    def __lt__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("<")
+
+    def __le__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data("<=")
+
+    def __gt__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data(">")
+
+    def __ge__(self, other: Never, /) -> _UsedAsData:
+        raise self._used_as_data(">=")
+
+    def __neg__(self) -> _UsedAsData:  # refused where passed on (the plugin: here)
+        raise self._used_as_data("-")
+
+    def __pos__(self) -> _UsedAsData:  # refused where passed on (the plugin: here)
+        raise self._used_as_data("+")
+
+    def __invert__(self) -> _UsedAsData:  # refused where passed on (the plugin: here)
+        raise self._used_as_data("~")
+
+    def __bool__(self) -> _UsedAsData:
         # Typed as returning a non-bool so checkers refuse ``if handle:`` (pyright does; mypy needs the plugin).
         raise WiringError(_messages.handle_used_as_data(f"truth value of {self!r}"))
 
@@ -129,8 +236,9 @@ class Handle(Generic[T_co]):
         raise WiringError(_messages.handle_used_as_data(f"indexing {self!r}"))
 
 
-class _NotATruthValue:
-    """What ``Handle.__bool__`` claims to return: not a ``bool``, so ``if handle:`` is a type error."""
+class _UsedAsData:
+    """What a handle used as data gives, for type checkers: not a ``bool``, so ``if handle:`` is a type error
+    (pyright); not a value, so the mypy plugin does not report it again where it is passed on."""
 
 
 class OutputHandles(tuple[Handle[Permissive], ...], Generic[N_co]):

@@ -8,6 +8,8 @@ mypy's own type formatting.
 from __future__ import annotations
 
 __all__ = [
+    "HANDLE_OPERATORS",
+    "HANDLE_UNARY_OPERATORS",
     "config_class_mismatch",
     "step_instance_called",
     "config_not_expected",
@@ -18,6 +20,7 @@ __all__ = [
     "outputs_passed_as_input",
     "raw_value_for_input",
     "named_outputs_for_one",
+    "operator_on_handle",
     "output_count_mismatch",
     "slot_interface_mismatch",
     "slot_passed_as_input",
@@ -59,6 +62,39 @@ def unknown_materializer_target(step: str, key: str, known: str) -> str:
 def unknown_input(step: str, param: str, known: str) -> str:
     """A keyword that names no input of the step."""
     return f'Step "{step}" has no input "{param}" (its inputs: {known}).'
+
+
+_BINARY = {
+    "__add__": "+",
+    "__sub__": "-",
+    "__mul__": "*",
+    "__matmul__": "@",
+    "__truediv__": "/",
+    "__floordiv__": "//",
+    "__mod__": "%",
+    "__pow__": "**",
+    "__lshift__": "<<",
+    "__rshift__": ">>",
+    "__and__": "&",
+    "__xor__": "^",
+    "__or__": "|",
+}
+HANDLE_OPERATORS = {
+    **_BINARY,
+    **{f"__r{name[2:]}": symbol for name, symbol in _BINARY.items()},
+    "__lt__": "<",
+    "__le__": "<=",
+    "__gt__": ">",
+    "__ge__": ">=",
+}
+"""The binary operators a handle refuses (``h + 1``, ``1 + h``, ``h < 1``), by method name."""
+HANDLE_UNARY_OPERATORS = {"__neg__": "-", "__pos__": "+", "__invert__": "~"}
+"""The unary operators a handle refuses."""
+
+
+def operator_on_handle(operator: str, data_type: str) -> str:
+    """What ``handle_used_as_data`` says for an operator: the same on both sides (no producer, which mypy lacks)."""
+    return f"the operator {operator} on a Handle[{data_type}]"
 
 
 def handle_used_as_data(what: str) -> str:

@@ -26,7 +26,7 @@ from zen_types.mypy import _binding, _definition, _names, _types, _wiring
 
 __all__ = ["PLUGIN_VERSION", "ZenPlugin", "plugin"]
 
-PLUGIN_VERSION = "9"
+PLUGIN_VERSION = "10"
 """Bump whenever any module of this package changes what it reports: mypy re-checks cached modules then."""
 
 
@@ -109,12 +109,17 @@ METHOD_HOOKS: Mapping[str, Callable[[MethodContext], Type]] = {
     _names.STEP_CALL: _guard_method(_wiring.step_call_hook),
     _names.STEP_INSTANCE_CALL: _guard_method(_wiring.step_instance_call_hook),
     _names.SLOT_CALL: _guard_method(_wiring.slot_call_hook),
+    **{
+        fullname: _guard_method(functools.partial(_wiring.handle_operator_hook, operator=operator))
+        for fullname, operator in {**_names.HANDLE_OPERATOR_METHODS, **_names.HANDLE_UNARY_METHODS}.items()
+    },
 }
 METHOD_SIGNATURE_HOOKS: Mapping[str, Callable[[MethodSigContext], FunctionLike]] = {
     _names.STEP_DECORATOR_FACTORY_CALL: _guard_signature(_definition.step_factory_signature_hook),
     _names.STEP_CALL: _guard_signature(_wiring.step_call_signature_hook),
     _names.SLOT_CALL: _guard_signature(_wiring.slot_call_signature_hook),
     _names.PIPELINE_CALL: _guard_signature(_binding.pipeline_call_signature_hook),
+    **dict.fromkeys(_names.HANDLE_OPERATOR_METHODS, _guard_signature(_wiring.handle_operator_signature_hook)),
 }
 
 

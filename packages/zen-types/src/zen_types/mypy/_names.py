@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from zen_types._messages import HANDLE_OPERATORS, HANDLE_UNARY_OPERATORS
+
 STEP_DECORATOR: Final = "zen_types._shapes.step"
 STEP_DECORATOR_FACTORY_CALL: Final = "zen_types._shapes.StepDecorator.__call__"
 STEP: Final = "zen_types._step.Step"
@@ -23,6 +25,8 @@ INPUT: Final = "zen_types._handles.Input"
 OUTPUT: Final = "zen_types._handles.Output"
 OUTPUT_HANDLES: Final = "zen_types._handles.OutputHandles"
 BASE_STEP_CONFIG: Final = "zen_types._config.BaseStepConfig"
+HANDLE_OPERATOR_METHODS: Final = {f"{HANDLE}.{name}": op for name, op in HANDLE_OPERATORS.items()}
+HANDLE_UNARY_METHODS: Final = {f"{HANDLE}.{name}": op for name, op in HANDLE_UNARY_OPERATORS.items()}
 
 ALL_NAMES: Final = (
     STEP_DECORATOR,
@@ -40,4 +44,6 @@ ALL_NAMES: Final = (
     OUTPUT,
     OUTPUT_HANDLES,
     BASE_STEP_CONFIG,
+    *HANDLE_OPERATOR_METHODS,
+    *HANDLE_UNARY_METHODS,
 )

@@ -22,6 +22,7 @@ from mypy.types import (
     ProperType,
     TupleType,
     Type,
+    TypeOfAny,
     get_proper_type,
 )
 
@@ -41,6 +42,23 @@ def step_instance_call_hook(ctx: MethodContext) -> Type:
         if name is not None:
             ctx.api.fail(_messages.step_instance_called(name), ctx.context, code=_codes.ZEN_WIRING)
     return ctx.default_return_type
+
+
+def handle_operator_signature_hook(ctx: MethodSigContext) -> FunctionLike:
+    """``h + 1``, ``1 + h``: any operand here; ``handle_operator_hook`` reports the operator in zen's words."""
+    signature = ctx.default_signature
+    anything = ctx.api.named_generic_type("builtins.object", [])
+    return signature.copy_modified(arg_types=[anything] * len(signature.arg_types))
+
+
+def handle_operator_hook(ctx: MethodContext, *, operator: str) -> Type:
+    """An operator on a handle, reported once where it is written: the result is an error type, so passing it on
+    (``second(h + 1)``, or ``x = h * 2`` then ``second(x)``) is not reported a second time."""
+    handle = get_proper_type(ctx.type)
+    data = handle.args[0] if isinstance(handle, Instance) and handle.args else handle
+    what = _messages.operator_on_handle(operator, format_type_bare(data, ctx.api.options))
+    ctx.api.fail(_messages.handle_used_as_data(what), ctx.context, code=_codes.ZEN_WIRING)
+    return AnyType(TypeOfAny.from_error)
 
 
 def slot_call_hook(ctx: MethodContext) -> Type:
