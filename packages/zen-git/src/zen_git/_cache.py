@@ -87,6 +87,15 @@ class SourceCache:
         self._work_trees: dict[Path, Path | None] = {}
         self._locations: dict[str, Location] = {}
         self._loaded: weakref.WeakKeyDictionary[types.ModuleType, str] = weakref.WeakKeyDictionary()
+        self._noticed: set[str] = set()
+
+    def first_notice(self, topic: str) -> bool:
+        """True the first time ``topic`` is asked about: a notice given once per cache (per project and
+        process), such as the one about notebook code, is not repeated on every run."""
+        if topic in self._noticed:
+            return False
+        self._noticed.add(topic)
+        return True
 
     def blob_when_first_seen(self, module: types.ModuleType, blob_id: str) -> str:
         """The blob id ``module``'s file had when this cache first saw the module (``blob_id`` if now)."""

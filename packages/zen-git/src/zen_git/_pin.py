@@ -281,7 +281,7 @@ class Pinner:
         """The source string of ``obj`` (warns with UnpinnedCodeWarning when it cannot be pinned)."""
         decision = self.decide(obj)
         if isinstance(decision, Unpinned):
-            _warn([decision])
+            self._warn([decision])
         return decision.ref
 
     def pin_many(self, objects: Mapping[str, object]) -> dict[str, str]:
@@ -295,8 +295,31 @@ class Pinner:
             if isinstance(decision, Unpinned):
                 unpinned.setdefault(decision.ref.dotted, decision)
         if unpinned:
-            _warn(list(unpinned.values()))
+            self._warn(list(unpinned.values()))
         return out
+
+    def _warn(self, unpinned: list[Unpinned]) -> None:
+        """One warning naming each unpinned object and why; code from ``__main__`` (a notebook) gets one notice
+        per cache instead, since a notebook's every run would repeat it."""
+        main = [u for u in unpinned if u.reason is UnpinnedReason.MAIN]
+        other = [u for u in unpinned if u.reason is not UnpinnedReason.MAIN]
+        if main and self.cache.first_notice("main"):
+            names = ", ".join(u.ref.name for u in main)
+            warnings.warn(
+                f"code defined in a notebook or in a script run directly (__main__: {names}) is not pinned to a "
+                f"commit: its runs are recorded and cached, but `zen rerun` cannot load that code again. To pin "
+                f"it, move it to a module of the project and commit it. (Said once per session.)",
+                UnpinnedCodeWarning,
+                stacklevel=_user_stacklevel(),
+            )
+        if other:
+            listed = "; ".join(f"{item.ref.dotted}: {item.detail}" for item in other)
+            warnings.warn(
+                f"not pinned to a commit ({listed}). Runs using this code record unpinned names and may not be "
+                f"reproducible; commit the code to pin it.",
+                UnpinnedCodeWarning,
+                stacklevel=_user_stacklevel(),
+            )
 
     def _prefetch(self, objects: Iterable[object]) -> None:
         """Read the HEAD tree entries of every module file the objects need in one ``git ls-tree`` per repo."""
@@ -508,14 +531,18 @@ def _imported_names(ref: ImportRef, package: str) -> list[str]:
     return names + [f"{target}.{name}" for name in ref.names if name != "*"]
 
 
-def _warn(unpinned: list[Unpinned]) -> None:
-    listed = "; ".join(f"{item.ref.dotted}: {item.detail}" for item in unpinned)
-    warnings.warn(
-        f"not pinned to a commit ({listed}). Runs using this code record unpinned names and may not be "
-        f"reproducible; commit the code to pin it.",
-        UnpinnedCodeWarning,
-        stacklevel=4,
-    )
+_ZEN_PACKAGES = frozenset({"zen_types", "zen_materialize", "zen_store", "zen_git", "zen_run", "zen_ui"})
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` of the nearest caller outside zen's packages, for ``warnings.warn`` called by the
+    caller of this function: a warning points at the user's line (``.run()`` in a cell), not at zen's."""
+    frame = sys._getframe(1)  # the frame that calls warnings.warn: stacklevel 1
+    level = 1
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").split(".")[0] in _ZEN_PACKAGES:
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def pin(obj: object, *, root: Path | str | None = None) -> SourceRef:

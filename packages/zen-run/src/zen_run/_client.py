@@ -78,6 +78,9 @@ class Artifact:
     def _repr_html_(self) -> str:
         return _notebook.artifact_html(self.record, self.visualize())
 
+    def __repr__(self) -> str:
+        return _notebook.artifact_repr(self.record)
+
 
 @attrs.frozen(kw_only=True)
 class StepRun:
@@ -118,6 +121,9 @@ class StepRun:
 
     def _repr_html_(self) -> str:
         return _notebook.step_html(self.record)
+
+    def __repr__(self) -> str:
+        return _notebook.step_repr(self.record)
 
 
 @attrs.frozen(kw_only=True)
@@ -179,8 +185,7 @@ class Run:
         return _notebook.run_html(self.record, self.spec, steps)
 
     def __repr__(self) -> str:
-        dirty = " (dirty tree)" if self.dirty else ""
-        return f"Run(id={self.id!r}, pipeline={self.pipeline_name!r}, status={self.status.value!r}{dirty})"
+        return _notebook.run_repr(self.record)
 
 
 def _run_status(status: RunStatus | str) -> RunStatus:

@@ -1,7 +1,10 @@
-"""Runs, step runs and artifacts as HTML for notebooks (``_repr_html_``): a table, the DAG as SVG, a preview.
+"""Runs, step runs and artifacts in notebooks and at the prompt: one short line each (``repr``), and as HTML
+(``_repr_html_``): a table, the DAG as SVG, a preview.
 
-Every recorded string is escaped. The markup is plain (inline styles only, no scripts), so it renders the same
-in Jupyter, VS Code and exported notebooks.
+The short line names the object and what tells it apart (ids, status, source, output names, type and size),
+never a whole record: printing an artifact must not dump its metadata. Every recorded string in the HTML is
+escaped. The markup is plain (inline styles only, no scripts), so it renders the same in Jupyter, VS Code and
+exported notebooks.
 """
 
 from __future__ import annotations
@@ -16,10 +19,31 @@ from zen_run._dag import STATUS_COLOURS, render_dag_svg, short_type_name
 from zen_store import ArtifactRecord, RunRecord, StepRunRecord
 from zen_types import PipelineSpec
 
-__all__ = ["artifact_html", "run_html", "step_html"]
+__all__ = ["artifact_html", "artifact_repr", "run_html", "run_repr", "step_html", "step_repr"]
 
 _TABLE = 'style="border-collapse:collapse;font-size:13px;text-align:left"'
 _CELL = 'style="padding:2px 10px 2px 0;vertical-align:top;text-align:left"'
+
+
+def run_repr(record: RunRecord) -> str:
+    """``Run(id=..., pipeline=..., status=...)``, with the run name and a dirty tree when there are."""
+    name = f", name={record.run_name!r}" if record.run_name else ""
+    dirty = " (dirty tree)" if record.dirty else ""
+    return f"Run(id={record.run_id!r}, pipeline={record.pipeline_name!r}{name}, status={record.status.value!r}{dirty})"
+
+
+def step_repr(record: StepRunRecord) -> str:
+    """``StepRun(name=..., status=..., source=..., outputs=[...])``."""
+    return (
+        f"StepRun(name={record.step_name!r}, status={record.status.value!r}, source={record.source!r}, "
+        f"outputs={sorted(record.outputs)!r})"
+    )
+
+
+def artifact_repr(record: ArtifactRecord) -> str:
+    """``Artifact(id=..., name=..., type=..., size=...)``: what it is, not its metadata."""
+    name = f", name={record.label!r}" if record.name is not None else ""
+    return f"Artifact(id={record.artifact_id!r}{name}, type={short_type_name(record.type_name)!r}, size={record.size})"
 
 
 def _badge(status: str) -> str:

@@ -63,20 +63,48 @@ def _strip_pin(source: str) -> str:
     return source.split("@", 1)[0]
 
 
-def instance_from_run(run: Run, *, pinned: bool, root: Path | None = None) -> PipelineInstance:
-    """Rebuild a run's pipeline instance: its step code (pinned from history, or as it is now) and configs;
-    ``root`` is the project folder, where pinned code whose module left the working tree is looked for."""
-    spec = run.spec
+def _step_sources(run: Run) -> dict[str, str]:
+    """The source string of each step of ``run``: the one its step run recorded, else the run's pin of it."""
     sources: Mapping[str, str] = run.record.sources
     step_runs = run.steps
-    bound: dict[str, StepInstance[object]] = {}
-    for step_spec in spec.steps:
+    found: dict[str, str] = {}
+    for step_spec in run.spec.steps:
         recorded = step_runs.get(step_spec.name)
-        source = (
+        found[step_spec.name] = (
             recorded.source
             if recorded is not None and recorded.source
             else sources.get(step_spec.source, step_spec.source)
         )
+    return found
+
+
+def _refuse_main_code(run: Run, step_sources: Mapping[str, str], verb: str) -> None:
+    """Say why before trying: code defined in ``__main__`` (a notebook, a script run directly) has no module
+    another process can import, so nothing can load it again."""
+    sources: Mapping[str, str] = run.record.sources
+    classes = [sources.get(s.config_class, s.config_class) for s in run.spec.steps if s.config_class is not None]
+    from_main = sorted(
+        {source.split("@", 1)[0] for source in [*step_sources.values(), *classes] if source.startswith("__main__.")}
+    )
+    if from_main:
+        raise RunNotResumableError(
+            f"run {run.id} cannot be {verb}: its code was defined in a notebook or in a script run directly "
+            f"({', '.join(from_main)}), which no other process can load. Move the steps into a module of the "
+            f"project, commit it, and run the pipeline from there; such runs can be {verb}."
+        )
+
+
+def instance_from_run(run: Run, *, pinned: bool, root: Path | None = None) -> PipelineInstance:
+    """Rebuild a run's pipeline instance: its step code (pinned from history, or as it is now) and configs;
+    ``root`` is the project folder, where pinned code whose module left the working tree is looked for.
+    Code defined in ``__main__`` is refused before anything is loaded."""
+    spec = run.spec
+    sources: Mapping[str, str] = run.record.sources
+    step_sources = _step_sources(run)
+    _refuse_main_code(run, step_sources, "re-run" if pinned else "resumed")
+    bound: dict[str, StepInstance[object]] = {}
+    for step_spec in spec.steps:
+        source = step_sources[step_spec.name]
         if not pinned:
             source = _strip_pin(source)
         obj = resolve_source(source, root=root)
