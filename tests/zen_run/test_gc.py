@@ -152,7 +152,8 @@ def test_two_lineage_stores_on_one_artifact_folder_keep_each_others_artifacts(fl
 
 def test_a_lost_lineage_file_recreated_empty_does_not_let_gc_delete_everything(flows: Path) -> None:
     """Deleting lineage.db and running again makes a new, empty store at the same place: gc refuses (naming the
-    lost store and `zen gc --forget`), deletes nothing, and after --forget sweeps only the lost store's artifacts."""
+    lost store and `zen gc --forget`), deletes nothing, and after --forget keeps what the new run references: its
+    outputs are the same bytes as the lost store's, stored once, so nothing is swept."""
     _finish(_writers(flows, count=1, runs=1))
     root = Path(RunContext.open().stores.artifacts.location)
     lost_id = RunContext.open().stores.lineage.store_id
@@ -174,5 +175,6 @@ def test_a_lost_lineage_file_recreated_empty_does_not_let_gc_delete_everything(f
     assert sorted(p.name for p in root.iterdir() if not p.name.startswith(".")) == names
     assert forget_referent(RunContext.open().stores, lost_id)
     report = garbage_collect(RunContext.open().stores, delete=True)
-    assert len(report.unreferenced) == 3  # the lost store's outputs; the new run's stay
+    assert report.unreferenced == ()  # the lost store's outputs are the new run's too (identical bytes)
+    assert sorted(p.name for p in root.iterdir() if not p.name.startswith(".")) == names
     assert _unreadable(Client()) == (0, 3)

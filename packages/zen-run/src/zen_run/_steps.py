@@ -258,7 +258,8 @@ class _Call:
         return values
 
     def commit(self, result: object) -> dict[str, ArtifactRecord]:
-        """Check every returned value first, then write and commit every output."""
+        """Check every returned value first, then write and commit every output, and make them durable with one
+        barrier (before the driver records them)."""
         returned = self._returned(result)
         io = self.executor.io
         written: dict[str, ArtifactRecord] = {}
@@ -279,4 +280,5 @@ class _Call:
                     metadata=handle.metadata,
                     value=self.written.get(out.name),
                 )
+        io.artifacts.sync()
         return written

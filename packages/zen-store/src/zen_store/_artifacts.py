@@ -1,21 +1,29 @@
-"""The local artifact store: atomic, content-hashed artifact directories under one root.
+"""The local artifact store: atomic, content-addressed artifact directories under one root.
 
 A write happens in a staging directory (``<root>/.staging/<pid>-<random>-<host>``): the writer fills it, zen hashes
-and fsyncs every file, then renames the directory into place (``<root>/<artifact id>``) and fsyncs the root.
-A process killed at any point leaves at most a staging directory, never a visible partial artifact; staging
-left by dead processes is removed by :meth:`ArtifactStore.cleanup_stale`. The content hash (blake3 over the
-sorted relative file names, sizes and bytes; older records: sha256) is recorded by the lineage store and
-verified on every read.
+it (blake3 over the sorted relative file names, sizes and bytes; older records: sha256) and renames the directory
+into place under its content address, ``<root>/blake3-<hex>``. Identical bytes are stored once: when that
+directory exists already, the staged copy is thrown away and the existing one is reused (after checking it still
+holds those bytes; a damaged copy is replaced). Every output keeps its own lineage record; the records share the
+URI. A process killed at any point leaves at most a staging directory, never a visible partial artifact; staging
+left by dead processes is removed by :meth:`ArtifactStore.cleanup_stale`. The content hash is recorded by the
+lineage store and verified on every read. Stores written before content addressing hold directories named by a
+random id; they stay readable, and gc treats both kinds alike.
+
+Durability is per step, not per file: a commit only renames, and :meth:`ArtifactStore.sync` (the barrier a step
+calls once before its lineage is recorded) fsyncs every file and directory committed or reused since the last
+barrier, then the root once. A record therefore never points at bytes a power loss could take back.
 Names and URIs are confined to the root: no ``..``, no absolute paths, no NUL, no symlinks leading out.
 
-A commit stamps the directory's modification time with the file system's own clock just before the rename;
-``zen gc`` compares those times with a mark taken on the same clock (see :mod:`zen_store._gc`). The folder
-``<root>/.zen-store`` holds the store's own records (the lineage stores that write here, writers' leases); it is
-not an artifact.
+A commit stamps the directory's modification time with the file system's own clock just before the rename, and a
+reuse stamps it again; ``zen gc`` compares those times with a mark taken on the same clock (see
+:mod:`zen_store._gc`). The folder ``<root>/.zen-store`` holds the store's own records (the lineage stores that
+write here, writers' leases, gc's deletions in progress); it is not an artifact.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -32,7 +40,16 @@ import blake3
 from zen_store._staging import Staging, StagingArea
 from zen_store.errors import ArtifactIntegrityError, ArtifactNotFoundError, StoreError, UnsafePathError
 
-__all__ = ["META", "STALE_AFTER_S", "ArtifactStore", "CommittedArtifact", "StoredArtifact", "content_hash"]
+__all__ = [
+    "DELETING",
+    "META",
+    "STALE_AFTER_S",
+    "ArtifactStore",
+    "CommittedArtifact",
+    "StoredArtifact",
+    "content_hash",
+    "content_name",
+]
 
 _STAGING: Final = ".staging"
 META: Final = ".zen-store"
@@ -40,15 +57,27 @@ META: Final = ".zen-store"
 _META_KEY: Final = re.compile(r"[a-z]+/[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 STALE_AFTER_S: Final = 3600.0
 """How old an unfinished write from another host must be before ``zen gc`` treats its writer as gone."""
+DELETING: Final = "deleting"
+"""The kind of record ``zen gc`` writes (``deleting/<name>``) while it deletes an artifact; a writer about to
+reuse that artifact sees it and stores its own copy instead (see :mod:`zen_store._gc`)."""
 
 
 def _fsync_path(path: Path, *, directory: bool = False) -> None:
     flags = os.O_RDONLY | (os.O_DIRECTORY if directory else 0)
     fd = os.open(path, flags)
     try:
-        os.fsync(fd)
+        if directory:
+            os.fsync(fd)
+        else:
+            os.fdatasync(fd)  # the data and what reading it back needs (its size), not its timestamps
     finally:
         os.close(fd)
+
+
+def content_name(digest: str) -> str:
+    """The name an artifact with content hash ``digest`` is stored under: ``blake3-<hex>``."""
+    algorithm, _, hexdigest = digest.partition(":")
+    return f"{algorithm}-{hexdigest}"
 
 
 def _files(root: Path) -> list[Path]:
@@ -119,6 +148,8 @@ class StoredArtifact:
     uri: str
     content_hash: str
     size: int
+    reused: bool = False
+    """True when identical bytes were stored already and that copy is shared instead of storing another."""
 
 
 @attrs.frozen
@@ -145,6 +176,10 @@ class ArtifactStore:
         self._staging = Staging(self.root / _STAGING)
         self._verified: dict[str, tuple[str, _Signature]] = {}
         """Artifacts verified by this store object: path -> (content hash, the files' identity then)."""
+        self._unsynced: list[Path] = []
+        """Artifacts committed or reused since the last :meth:`sync`."""
+        self._synced: set[Path] = set()
+        """Artifacts this store object made durable (a reuse of one needs no barrier of its own)."""
 
     @property
     def location(self) -> str:
@@ -194,22 +229,81 @@ class ArtifactStore:
         return self._staging.new()
 
     def commit(self, staging: StagingArea, *, name: str | None = None) -> StoredArtifact:
-        """Hash, fsync and atomically rename a filled staging directory into place."""
+        """Hash a filled staging directory and rename it into place under its content address, or reuse the copy
+        of identical bytes stored there already. ``name`` stores it under that name instead (write-once).
+
+        Nothing is fsynced here: :meth:`sync` makes every commit since the last barrier durable at once."""
         if staging.committed:
             raise StoreError(f"staging area {staging.path} was already committed.")
-        name = uuid.uuid4().hex if name is None else name
-        target = self._inside(name)
         digest, size = content_hash(staging.path)
-        for path in _files(staging.path):
-            _fsync_path(path)
-        _fsync_path(staging.path, directory=True)
+        if name is not None:
+            target = self._inside(name)
+            if target.exists():
+                raise StoreError(f"artifact {name} already exists; artifacts are written once.")
+            self._place(staging, target)
+            return StoredArtifact(name=name, uri=str(target), content_hash=digest, size=size)
+        name = content_name(digest)
+        target = self._inside(name)
+        for _ in range(8):  # each round either ends, or lost a race with a writer or gc that then made progress
+            reused = self._reuse(target, digest)
+            if reused is True:
+                self._staging.discard(staging)
+                staging.committed = True
+                return StoredArtifact(name=name, uri=str(target), content_hash=digest, size=size, reused=True)
+            if reused is None:  # gc is deleting that copy right now: keep ours beside it
+                name = f"{name}.{uuid.uuid4().hex[:12]}"
+                target = self._inside(name)
+            try:
+                self._place(staging, target)
+            except OSError:
+                if not target.is_dir():
+                    raise
+                continue  # another writer placed the same bytes first: reuse theirs
+            return StoredArtifact(name=name, uri=str(target), content_hash=digest, size=size)
+        raise StoreError(f"artifact {name} kept changing while it was committed; try again.")  # pragma: no cover
+
+    def _place(self, staging: StagingArea, target: Path) -> None:
         os.utime(staging.path)  # the commit time, on the file system's clock (NFS: the server's), for gc
-        if target.exists():
-            raise StoreError(f"artifact {name} already exists; artifacts are written once.")
         staging.path.rename(target)
-        _fsync_path(self.root, directory=True)
         staging.committed = True
-        return StoredArtifact(name=name, uri=str(target), content_hash=digest, size=size)
+        self._unsynced.append(target)
+
+    def _reuse(self, target: Path, digest: str) -> bool | None:
+        """True when ``target`` holds ``digest``'s bytes and is now this writer's to share; None when gc is deleting
+        it; False when there is none (a damaged copy is moved out of the way first)."""
+        try:
+            os.utime(target)  # a commit time gc sees: this copy is in use again (see zen_store._gc)
+        except FileNotFoundError:
+            return False
+        if self.read_meta(f"{DELETING}/{target.name}") is not None:
+            return None
+        try:
+            self.verify(str(target), digest)
+        except ArtifactNotFoundError:
+            return False
+        except ArtifactIntegrityError:
+            aside = self._staging.new().path  # the damaged copy is swept with this process's staging
+            with contextlib.suppress(FileNotFoundError):
+                target.rename(aside / "damaged")
+            shutil.rmtree(aside, ignore_errors=True)
+            return False
+        if target not in self._synced:
+            self._unsynced.append(target)
+        return True
+
+    def sync(self) -> None:
+        """The durability barrier: fsync every file and directory committed or reused since the last call, then
+        the root (once). Called before the lineage commit that records those artifacts."""
+        pending, self._unsynced = list(dict.fromkeys(self._unsynced)), []
+        if not pending:
+            return
+        for path in pending:
+            for file in _files(path):
+                _fsync_path(file)
+        for path in pending:
+            _fsync_path(path, directory=True)
+        _fsync_path(self.root, directory=True)
+        self._synced.update(pending)
 
     def discard(self, staging: StagingArea) -> None:
         """Throw away a staging directory (a failed step's partial output)."""
@@ -271,6 +365,13 @@ class ArtifactStore:
                 continue
             found[name] = CommittedArtifact(size=size, committed_at=stamp)
         return found
+
+    def committed_at(self, name: str) -> float | None:
+        """When artifact ``name`` was last committed or reused (storage clock); None when it is gone."""
+        try:
+            return self._inside(name).lstat().st_mtime
+        except FileNotFoundError:
+            return None
 
     # -- the store's own records ---------------------------------------------------------------------------------
 

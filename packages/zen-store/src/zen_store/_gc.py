@@ -10,6 +10,11 @@ The steps, in this order:
    opened, or that is not the one that registered (a lost file recreated empty has a new id), stops gc with an
    error naming it: its references are unknown, so nothing can be proved unreferenced.
 4. **Sweep**: an artifact is deleted only when no reference names it *and* it was committed before the horizon.
+   Identical bytes are stored once, so a writer may *reuse* an old, unreferenced artifact at any moment: it
+   stamps the artifact's commit time, then looks for gc's record ``deleting/<name>``; gc writes that record, then
+   reads the commit time again, and deletes only when it is still before the horizon. One of the two always sees
+   the other: either gc sees the new stamp and keeps the artifact, or the writer sees the record and stores its own
+   copy beside it.
 
 Why no referenced artifact is lost: a run takes its lease before its first commit and releases it after its
 lineage is recorded. An artifact committed by a run whose lease gc saw live is newer than the horizon; a run
@@ -26,6 +31,7 @@ from typing import Final
 
 import attrs
 
+from zen_store._artifacts import DELETING
 from zen_store._protocol import LineageStore
 from zen_store._records import GcReport
 from zen_store._referents import Referent, drop_lease, leases, referents
@@ -119,8 +125,11 @@ def collect_garbage(
     sweep = tuple(name for name in unreferenced if committed[name].committed_at < horizon)
     stale = tuple(artifacts.stale_staging(older_than_s=older_than_s))
     if delete:
-        for name in sweep:
-            artifacts.delete(name)
+        kept = {name for name in sweep if not _sweep(artifacts, name, horizon)}
+        sweep = tuple(name for name in sweep if name not in kept)
+        for key, stamp in artifacts.list_meta(DELETING).items():
+            if stamp < mark - older_than_s:  # left by a gc that was killed while deleting
+                artifacts.delete_meta(key)
         artifacts.cleanup_stale(older_than_s=older_than_s)
         for state in states:
             if not state.live:
@@ -130,6 +139,20 @@ def collect_garbage(
         stale_staging=stale,
         bytes=sum(committed[name].size for name in sweep),
         deleted=delete,
-        too_recent=len(unreferenced) - len(sweep),
+        too_recent=len(unreferenced) - len(sweep),  # with those a writer reused while gc ran
         live_writers=sum(1 for s in states if s.live),
     )
+
+
+def _sweep(artifacts: ArtifactStorage, name: str, horizon: float) -> bool:
+    """Delete ``name`` unless a writer reused it since it was listed (see the module docstring); True if deleted."""
+    key = f"{DELETING}/{name}"
+    artifacts.write_meta(key, b"", durable=False)
+    try:
+        stamp = artifacts.committed_at(name)
+        if stamp is None or stamp >= horizon:
+            return False
+        artifacts.delete(name)
+        return True
+    finally:
+        artifacts.delete_meta(key)

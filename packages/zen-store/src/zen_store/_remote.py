@@ -1,11 +1,14 @@
 """Artifact stores on fsspec file systems: S3 (through s3fs) and any other fsspec URL.
 
 The contract is the local store's. A writer fills a *local* staging directory (materializers only ever see local
-files), zen hashes it, uploads each file under ``<url>/<name>/`` and then writes the manifest
-``<name>/_zen_manifest.json`` - last, and write-once (on S3 a conditional ``If-None-Match: *`` put). An
-artifact exists only once its manifest does, so a writer killed mid-upload leaves no visible artifact: at most
-files without a manifest, or an unfinished multipart upload, which ``zen gc`` removes once older than a grace
-period. S3 never shows a partially written object, so a manifest is either there whole or not at all.
+files), zen hashes it, uploads each file under ``<url>/<name>/`` (``<name>`` is the content address,
+``blake3-<hex>``) and then writes the manifest ``<name>/_zen_manifest.json`` - last, and write-once (on S3 a
+conditional ``If-None-Match: *`` put). An artifact exists only once its manifest does, so a writer killed
+mid-upload leaves no visible artifact: at most files without a manifest, or an unfinished multipart upload, which
+``zen gc`` removes once older than a grace period. S3 never shows a partially written object, so a manifest is
+either there whole or not at all. Identical bytes are uploaded once: when the manifest of that content address
+exists already, the writer stamps ``<name>/_zen_reused`` (the commit time gc sees) and shares that copy.
+A put is durable once acknowledged, so the durability barrier has nothing to do here.
 
 Reads go through a local cache: the manifest must carry the recorded content hash, the files it lists (and no
 others) are downloaded into a staging directory, hashed, and renamed into ``<cache>/<hash>``. Later reads on
@@ -30,7 +33,17 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Final, Literal, Protocol, TypeAlias, cast
 
-from zen_store._artifacts import META, STALE_AFTER_S, CommittedArtifact, StoredArtifact, _files, content_hash, meta_key
+from zen_store._artifacts import (
+    DELETING,
+    META,
+    STALE_AFTER_S,
+    CommittedArtifact,
+    StoredArtifact,
+    _files,
+    content_hash,
+    content_name,
+    meta_key,
+)
 from zen_store._staging import Staging, StagingArea
 from zen_store.errors import ArtifactIntegrityError, ArtifactNotFoundError, StoreError, UnsafePathError
 
@@ -38,6 +51,9 @@ __all__ = ["MANIFEST", "RemoteArtifactStore", "StorageOption", "default_cache"]
 
 MANIFEST: Final = "_zen_manifest.json"
 """The object that commits an artifact; a step's own files may not use this name at the artifact's top level."""
+REUSED: Final = "_zen_reused"
+"""The object a writer stamps when it shares an artifact stored already (its modification time counts as a commit
+time for gc); reserved like :data:`MANIFEST`."""
 
 _NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _MANIFEST_FORMAT: Final = 1
@@ -201,16 +217,40 @@ class RemoteArtifactStore:
         self._staging.discard(staging)
 
     def commit(self, staging: StagingArea, *, name: str | None = None) -> StoredArtifact:
-        """Upload a filled staging directory and commit it by writing its manifest last, write-once."""
+        """Upload a filled staging directory under its content address (or ``name``) and commit it by writing its
+        manifest last, write-once; identical bytes committed already are shared instead of uploaded again."""
         if staging.committed:
             raise StoreError(f"staging area {staging.path} was already committed.")
-        name = uuid.uuid4().hex if name is None else self._name(name)
-        if (staging.path / MANIFEST).exists():
-            raise StoreError(
-                f"a step wrote a file named {MANIFEST} at the top of its output; that name is reserved by the "
-                f"artifact store. Rename the file."
-            )
+        for reserved in (MANIFEST, REUSED):
+            if (staging.path / reserved).exists():
+                raise StoreError(
+                    f"a step wrote a file named {reserved} at the top of its output; that name is reserved by the "
+                    f"artifact store. Rename the file."
+                )
         digest, size = content_hash(staging.path)
+        if name is not None:
+            name = self._name(name)
+            try:
+                if self._committed(name):
+                    raise FileExistsError(name)
+                return self._upload(staging, name, digest, size)
+            except FileExistsError as exc:
+                self._staging.discard(staging)
+                raise StoreError(f"artifact {self.url}/{name} already exists; artifacts are written once.") from exc
+        name = content_name(digest)
+        reused = self._reuse(name, digest)
+        if reused is True:
+            staging.committed = True
+            self._adopt(staging.path, digest)
+            return StoredArtifact(name=name, uri=f"{self.url}/{name}", content_hash=digest, size=size, reused=True)
+        if reused is None:  # gc is deleting that copy right now: upload ours beside it
+            name = f"{name}.{uuid.uuid4().hex[:12]}"
+        try:
+            return self._upload(staging, name, digest, size)
+        except FileExistsError:  # another writer is uploading the same bytes: ours go beside them
+            return self._upload(staging, f"{name}.{uuid.uuid4().hex[:12]}", digest, size)
+
+    def _upload(self, staging: StagingArea, name: str, digest: str, size: int) -> StoredArtifact:
         files = [(path, path.relative_to(staging.path).as_posix()) for path in _files(staging.path)]
         manifest = {
             "format": _MANIFEST_FORMAT,
@@ -219,15 +259,12 @@ class RemoteArtifactStore:
             "files": {relative: path.stat().st_size for path, relative in files},
             "written_at": time.time(),
         }
-        if self._committed(name):
-            raise StoreError(f"artifact {self.url}/{name} already exists; artifacts are written once.")
         try:
             for path, relative in files:  # never over another writer's object (S3: a conditional put too)
                 self.fs.put_file(str(path), self._key(name, relative), mode="create")
             self.fs.pipe_file(self._key(name, MANIFEST), json.dumps(manifest).encode(), mode="create")
-        except FileExistsError as exc:
-            self._staging.discard(staging)
-            raise StoreError(f"artifact {self.url}/{name} already exists; artifacts are written once.") from exc
+        except FileExistsError:
+            raise  # the caller decides: a second copy beside it, or a refusal
         except OSError as exc:
             self._staging.discard(staging)
             raise StoreError(
@@ -237,6 +274,26 @@ class RemoteArtifactStore:
         staging.committed = True
         self._adopt(staging.path, digest)
         return StoredArtifact(name=name, uri=f"{self.url}/{name}", content_hash=digest, size=size)
+
+    def _reuse(self, name: str, digest: str) -> bool | None:
+        """True when artifact ``name`` holds ``digest``'s bytes and is now this writer's to share; None when gc is
+        deleting it (or it is not what its name says); False when there is none."""
+        try:
+            self.fs.pipe_file(self._key(name, REUSED), b"")  # first: a commit time gc sees (see zen_store._gc)
+        except OSError as exc:
+            raise StoreError(f"artifact store {self.url} cannot be written: {exc}") from exc
+        if self.read_meta(f"{DELETING}/{name}") is not None:
+            return None
+        try:
+            manifest = self._manifest(name)
+        except ArtifactNotFoundError:
+            return False
+        except ArtifactIntegrityError:
+            return None
+        return None if manifest.get("content_hash") != digest else True
+
+    def sync(self) -> None:
+        """Nothing to do: an object store acknowledges a put once it is durable."""
 
     def _committed(self, name: str) -> bool:
         try:
@@ -287,7 +344,7 @@ class RemoteArtifactStore:
         relatives = {name_: _safe_relative(str(name_)) for name_ in files}
         listed = set(self.fs.find(self._key(name), detail=True))
         expected = {self._key(name, str(rel)) for rel in relatives.values()} | {self._key(name, MANIFEST)}
-        if listed != expected:
+        if listed - {self._key(name, REUSED)} != expected:
             raise ArtifactIntegrityError(
                 f"artifact {self.url}/{name} was modified after it was written: files were added or removed "
                 f"({len(listed)} objects, {len(expected)} expected). Re-run the step that produced it."
@@ -347,24 +404,33 @@ class RemoteArtifactStore:
     def sizes(self) -> dict[str, int]:
         """Every committed artifact's name and size in bytes (one listing, no downloads)."""
         return {
-            name: sum(_size(info) for relative, info in objects.items() if relative != MANIFEST)
+            name: sum(_size(info) for relative, info in objects.items() if relative not in (MANIFEST, REUSED))
             for name, objects in sorted(self._inventory().items())
             if MANIFEST in objects
         }
 
     def committed(self) -> dict[str, CommittedArtifact]:
-        """Every committed artifact's size and commit time (its manifest's modification time)."""
+        """Every committed artifact's size and commit time (its manifest's modification time, or its last reuse)."""
         found: dict[str, CommittedArtifact] = {}
         for name, objects in sorted(self._inventory().items()):
-            manifest = objects.get(MANIFEST)
-            if manifest is None:
+            stamp = _commit_time(objects)
+            if stamp is None:
                 continue
-            stamp = _modified(manifest)
             found[name] = CommittedArtifact(
-                size=sum(_size(info) for relative, info in objects.items() if relative != MANIFEST),
-                committed_at=float("inf") if stamp is None else stamp,  # unknown: never old enough to sweep
+                size=sum(_size(info) for relative, info in objects.items() if relative not in (MANIFEST, REUSED)),
+                committed_at=stamp,
             )
         return found
+
+    def committed_at(self, name: str) -> float | None:
+        """When artifact ``name`` was last committed or reused (the object store's clock); None when it is gone."""
+        prefix = self._key(self._name(name)) + "/"
+        objects = {
+            key[len(prefix) :]: info
+            for key, info in self.fs.find(self._key(name), detail=True).items()
+            if key.startswith(prefix)
+        }
+        return _commit_time(objects)
 
     # -- the store's own records ---------------------------------------------------------------------------------
 
@@ -439,6 +505,16 @@ class RemoteArtifactStore:
             if (not prefix or key.startswith(prefix + "/")) and started is not None and started < cutoff:
                 found.append((bucket, key, upload_id))
         return found
+
+
+def _commit_time(objects: Mapping[str, _Info]) -> float | None:
+    """An artifact's commit time from its objects: its manifest's or its last reuse's, whichever is later (an
+    unknown time is never old enough to sweep); None when it has no manifest (not committed)."""
+    manifest = objects.get(MANIFEST)
+    if manifest is None:
+        return None
+    stamps = [_modified(manifest), *([_modified(objects[REUSED])] if REUSED in objects else [])]
+    return float("inf") if any(t is None for t in stamps) else max(t for t in stamps if t is not None)
 
 
 def _size(info: _Info) -> int:

@@ -35,7 +35,13 @@ class ArtifactStorage(Protocol):
         ...
 
     def commit(self, staging: StagingArea, *, name: str | None = None) -> StoredArtifact:
-        """Make a filled staging directory a committed artifact, atomically and write-once."""
+        """Make a filled staging directory a committed artifact, atomically, under its content address (or
+        ``name``, write-once); identical bytes stored already are reused instead of stored again."""
+        ...
+
+    def sync(self) -> None:
+        """The durability barrier: everything committed (or reused) since the last call survives a power loss
+        once this returns. Called once per step, before the lineage commit that records its outputs."""
         ...
 
     def verify(self, uri: str, expected_hash: str, *, full: bool = False) -> Path:
@@ -61,6 +67,10 @@ class ArtifactStorage(Protocol):
 
     def committed(self) -> dict[str, CommittedArtifact]:
         """Every committed artifact's size and commit time (on the storage's own clock)."""
+        ...
+
+    def committed_at(self, name: str) -> float | None:
+        """When artifact ``name`` was last committed or reused (storage clock); None when it is not there."""
         ...
 
     def write_meta(self, key: str, data: bytes, *, durable: bool = ...) -> None:
