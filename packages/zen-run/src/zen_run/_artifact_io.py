@@ -130,6 +130,11 @@ class ArtifactIO:
             created_at=datetime.now(UTC),
         )
 
+    def sync(self) -> None:
+        """The durability barrier: what was committed since the last call survives a power loss once this returns
+        (called once per step, before its outputs are recorded)."""
+        self.store.sync()
+
     # -- reading -----------------------------------------------------------------------------------------------
 
     def local_path(self, artifact: ArtifactRecord) -> str:

@@ -280,5 +280,5 @@ class _Call:
                     metadata=handle.metadata,
                     value=self.written.get(out.name),
                 )
-        io.artifacts.sync()
+        io.sync()
         return written
