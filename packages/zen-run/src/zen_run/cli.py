@@ -18,11 +18,14 @@ only click and attrs, so ``zen --help`` stays fast; a command imports what it ne
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 import click
 from click.decorators import FC as _F  # a command function (or command): decorators hand it back
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 __all__ = [
     "COMMANDS_GROUP",

@@ -17,9 +17,12 @@ The two raised from several places (every orchestrator) take fields and write th
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zen_types.errors import ZenError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "CommandLineError",

@@ -9,22 +9,34 @@ a type argument of ``Step``/``StepInstance``, so mypy's cache carries it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
-from mypy.plugin import (
-    AttributeContext,
-    FunctionContext,
-    FunctionSigContext,
-    MethodContext,
-    MethodSigContext,
-    Plugin,
-    ReportConfigContext,
-)
-from mypy.types import FunctionLike, Type
+import mypy.plugin
 
 from zen_types.mypy import _binding, _definition, _names, _types, _wiring
 
-__all__ = ["PLUGIN_VERSION", "ZenPlugin", "plugin"]
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from mypy.plugin import (
+        AttributeContext,
+        FunctionContext,
+        FunctionSigContext,
+        MethodContext,
+        MethodSigContext,
+        ReportConfigContext,
+    )
+    from mypy.types import FunctionLike, Type
+
+__all__ = [
+    "FUNCTION_HOOKS",
+    "FUNCTION_SIGNATURE_HOOKS",
+    "METHOD_HOOKS",
+    "METHOD_SIGNATURE_HOOKS",
+    "PLUGIN_VERSION",
+    "ZenPlugin",
+    "plugin",
+]
 
 PLUGIN_VERSION = "10"
 """Bump whenever any module of this package changes what it reports: mypy re-checks cached modules then."""
@@ -123,7 +135,7 @@ METHOD_SIGNATURE_HOOKS: Mapping[str, Callable[[MethodSigContext], FunctionLike]]
 }
 
 
-class ZenPlugin(Plugin):
+class ZenPlugin(mypy.plugin.Plugin):
     """Looks hooks up in the tables above; everything else is mypy's default."""
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
@@ -149,6 +161,6 @@ class ZenPlugin(Plugin):
         return PLUGIN_VERSION
 
 
-def plugin(version: str) -> type[Plugin]:
+def plugin(version: str) -> type[mypy.plugin.Plugin]:
     """mypy's entry point; ``version`` is mypy's own, which this plugin supports from 2.4 on."""
     return ZenPlugin
