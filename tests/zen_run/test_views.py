@@ -60,6 +60,19 @@ def test_a_list_of_images_crosses_steps_with_its_materializer_chosen_explicitly(
     assert "3 images, all shown" in str(stored.visualize())
 
 
+def test_a_sklearn_model_is_handed_on_as_an_onnx_graph_without_a_second_copy(project: Path) -> None:
+    import onnx
+
+    run = vp.portable(fit=vp.fit_classifier(), labels=vp.onnx_labels()).run()
+    assert run.steps["labels"].outputs["output"].read() == [1, 0, 1, 0]
+    stored = Client().get_run(run.id).steps["fit"].outputs["output"]
+    assert stored.record.format == "skops"
+    files = sorted(p.name for p in Path(stored.uri).iterdir())
+    graph = stored.read(as_type=onnx.ModelProto)
+    assert isinstance(graph, onnx.ModelProto) and [o.name for o in graph.graph.output] == ["label", "probabilities"]
+    assert sorted(p.name for p in Path(stored.uri).iterdir()) == files  # converted when read, nothing stored
+
+
 def test_a_view_without_a_reader_fails_at_compile_naming_both_types(project: Path) -> None:
     """No reader reads parquet as a tensor: the run is refused before any step runs, naming output and view."""
     instance = vp.bad_view(source=vp.make_frame(), consumer=vp.needs_tensor())

@@ -7,11 +7,14 @@ runner can pin and re-import them."""
 
 from __future__ import annotations
 
+import numpy as np
+import onnx
 import pandas as pd
 import polars as pl
 import pyarrow as pa
 import torch
 from PIL import Image
+from sklearn.linear_model import LogisticRegression
 
 from zen_materialize.torch import TableBatches, TableDataset
 from zen_run import Slot, pipeline, step
@@ -125,3 +128,27 @@ def brightest(pictures: list[Image.Image]) -> int:
 def squares(source: Slot[[], list[Image.Image]], reader: Slot[[list[Image.Image]], int]) -> None:
     """A list of images handed from one step to the next."""
     reader(source())
+
+
+@step
+def fit_classifier() -> LogisticRegression:
+    """A classifier of the sign of the first of three features."""
+    x = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
+    return LogisticRegression().fit(x, (x[:, 0] > 0).astype(np.int64))
+
+
+@step
+def onnx_labels(model: onnx.ModelProto) -> list[int]:
+    """Labels the ONNX graph gives four fixed rows (run by onnx's reference evaluator, not scikit-learn)."""
+    from onnx.reference import ReferenceEvaluator
+
+    rows = np.array([[2, 0, 0], [-2, 0, 0], [1, 5, 5], [-1, -5, -5]], dtype=np.float32)
+    outputs: object = ReferenceEvaluator(model).run(["label"], {"X": rows})
+    assert isinstance(outputs, list)
+    return [int(v) for v in np.asarray(outputs[0])]
+
+
+@pipeline
+def portable(fit: Slot[[], LogisticRegression], labels: Slot[[onnx.ModelProto], list[int]]) -> None:
+    """A scikit-learn model handed to the next step as an ONNX graph."""
+    labels(fit().view(onnx.ModelProto))

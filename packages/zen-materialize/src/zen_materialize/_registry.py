@@ -60,6 +60,7 @@ _LAZY_BY_LIBRARY: Final = {
     "torch": "zen_materialize._torch",
     "PIL": "zen_materialize._images",
     "polars": "zen_materialize._polars",
+    "onnx": "zen_materialize._onnx",
 }
 # Stored format -> the zen modules that register its readers.
 _LAZY_BY_FORMAT: Final = {
@@ -68,6 +69,7 @@ _LAZY_BY_FORMAT: Final = {
     "parquet": ("zen_materialize._pandas", "zen_materialize._arrow", "zen_materialize._polars"),
     "parquet-series": ("zen_materialize._pandas",),
     "skops": ("zen_materialize._sklearn",),
+    "onnx": ("zen_materialize._onnx",),
     "safetensors": ("zen_materialize._torch",),
     "png": ("zen_materialize._images",),
     "png-list": ("zen_materialize._images",),
