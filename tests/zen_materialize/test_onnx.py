@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.semi_supervised import LabelSpreading
 
 from tests.zen_materialize.onnx_strategies import Floats, fitted, models, same_model
-from zen_materialize import CorruptArtifactError, Location, UnsupportedValueError, default_registry
+from zen_materialize import ArtifactReadError, CorruptArtifactError, Location, UnstorableValueError, default_registry
 from zen_materialize._sklearn import SklearnMaterializer
 from zen_materialize.onnx import OnnxModelMaterializer, SklearnOnnxView
 from zen_materialize.testing import check_roundtrip
@@ -78,13 +78,15 @@ def test_the_converted_graph_has_the_same_bytes_on_every_read(tmp_path: Path) ->
 def test_an_estimator_without_a_converter_is_refused_naming_it(tmp_path: Path) -> None:
     x = np.random.default_rng(0).normal(size=(20, 2))
     SklearnMaterializer().write(LabelSpreading().fit(x, (x[:, 0] > 0).astype(int)), Location(str(tmp_path)))
-    with pytest.raises(UnsupportedValueError, match=r"cannot convert the LabelSpreading to ONNX") as caught:
+    with pytest.raises(
+        ArtifactReadError, match=r"as onnx.ModelProto .*cannot convert the LabelSpreading to ONNX"
+    ) as caught:
         default_registry().read(Location(str(tmp_path)), format="skops", as_type=onnx.ModelProto)
     assert "\n" not in str(caught.value)
 
 
 def test_the_view_cannot_store_an_onnx_model_as_sklearn(tmp_path: Path) -> None:
-    with pytest.raises(UnsupportedValueError, match=r"return the estimator"):
+    with pytest.raises(UnstorableValueError, match=r"cannot be stored as a scikit-learn model. Return the estimator"):
         SklearnOnnxView().write(_identity(), Location(str(tmp_path)))
 
 

@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, ClassVar, Final
 import onnx
 
 from zen_materialize._base import ArtifactKind, ArtifactLocation, Materializer
-from zen_materialize.errors import CorruptArtifactError, UnsupportedValueError
+from zen_materialize.errors import ArtifactReadError, CorruptArtifactError, UnstorableValueError
 from zen_types import JSONValue
 
 if TYPE_CHECKING:
     from zen_materialize._registry import MaterializerRegistry
 
-__all__ = ["OnnxModelMaterializer", "SklearnOnnxView", "register", "sklearn_to_onnx"]
+__all__ = ["OnnxModelMaterializer", "SklearnOnnxView", "register"]
 
 _FILE: Final = "model.onnx"
 _CHECK: Final = "onnx.json"
@@ -104,28 +104,38 @@ class SklearnOnnxView(Materializer[onnx.ModelProto]):
 
     def write(self, value: onnx.ModelProto, artifact: ArtifactLocation) -> None:
         """Refused: store the estimator itself (or the ONNX model with ``OnnxModelMaterializer``)."""
-        raise UnsupportedValueError(
-            "an ONNX model cannot be stored as a scikit-learn model; return the estimator (it reads as ONNX "
-            "through this view), or store the ONNX model itself (onnx.ModelProto outputs are stored as format onnx)."
+        raise UnstorableValueError(
+            value_type="onnx.ModelProto",
+            where="value",
+            problem="an ONNX model cannot be stored as a scikit-learn model",
+            fix="Return the estimator (it reads as ONNX through this view), or store the ONNX model itself "
+            "(onnx.ModelProto outputs are stored as format onnx).",
         )
 
     def read(self, artifact: ArtifactLocation) -> onnx.ModelProto:
-        """Load the estimator (skops, trusted types only) and convert it."""
+        """Load the estimator (skops, trusted types only) and convert it; an estimator that cannot be converted is
+        an ``ArtifactReadError`` naming its class and the fix."""
         from zen_materialize._sklearn import SklearnMaterializer
 
-        return sklearn_to_onnx(SklearnMaterializer().read(artifact))
+        estimator = SklearnMaterializer().read(artifact)
+        try:
+            return _convert(estimator)
+        except ValueError as exc:
+            raise ArtifactReadError(
+                artifact=artifact.uri, value_type="onnx.ModelProto", materializer=self.ref().name, reason=str(exc)
+            ) from exc
 
 
-def sklearn_to_onnx(estimator: object) -> onnx.ModelProto:
+def _convert(estimator: object) -> onnx.ModelProto:
     """Convert a fitted estimator with skl2onnx: input ``X`` float32 ``[batch, n_features_in_]``, no ZipMap."""
     from zen_materialize import _skl2onnx
 
     name = type(estimator).__qualname__
     features = getattr(estimator, "n_features_in_", None)
     if not isinstance(features, int):
-        raise UnsupportedValueError(
+        raise ValueError(
             f"the {name} does not record how many features it was fitted on (n_features_in_), so its ONNX input "
-            f"cannot be declared; fit it on a numeric array first, or convert it yourself with skl2onnx."
+            f"cannot be declared; fit it on a numeric array, or convert it yourself with skl2onnx"
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # converters warn about opset choices the caller cannot act on

@@ -1,13 +1,11 @@
 """The one module that talks to skl2onnx, which ships no type information: a fitted estimator in, an ONNX model
-out, or a zen error naming the estimator's class."""
+out, or a ``ValueError`` whose message says why (the caller names the artifact)."""
 
 from __future__ import annotations
 
 import onnx
 from skl2onnx import to_onnx  # type: ignore[import-untyped]  # skl2onnx has no py.typed marker
 from skl2onnx.common.data_types import FloatTensorType  # type: ignore[import-untyped]  # as above
-
-from zen_materialize.errors import UnsupportedValueError
 
 __all__ = ["convert"]
 
@@ -31,10 +29,10 @@ def convert(estimator: object, *, input_name: str, features: int, estimator_name
         )
     except (RuntimeError, NotImplementedError, TypeError, ValueError, KeyError) as exc:
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
-        raise UnsupportedValueError(
+        raise ValueError(
             f"skl2onnx cannot convert the {estimator_name} to ONNX ({reason}); read it as the estimator itself, or "
             f"register a converter for it with skl2onnx.update_registered_converter."
         ) from exc
     if not isinstance(model, onnx.ModelProto):  # pragma: no cover - to_onnx returns a ModelProto
-        raise UnsupportedValueError(f"skl2onnx returned a {type(model).__name__} for the {estimator_name}.")
+        raise ValueError(f"skl2onnx returned a {type(model).__name__} for the {estimator_name}.")
     return model

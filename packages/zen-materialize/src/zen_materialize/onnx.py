@@ -8,6 +8,6 @@ neither.
 
 from __future__ import annotations
 
-from zen_materialize._onnx import OnnxModelMaterializer, SklearnOnnxView, sklearn_to_onnx
+from zen_materialize._onnx import OnnxModelMaterializer, SklearnOnnxView
 
-__all__ = ["OnnxModelMaterializer", "SklearnOnnxView", "sklearn_to_onnx"]
+__all__ = ["OnnxModelMaterializer", "SklearnOnnxView"]
