@@ -67,6 +67,7 @@ from zen_types import _run as run_module
 from zen_types.errors import (
     BindingError,
     ConfigError,
+    OutputNameError,
     PipelineDefinitionError,
     RunnerNotFoundError,
     WiringError,
@@ -507,7 +508,7 @@ def test_what_slot_calls_return() -> None:
     assert isinstance(named, OutputHandles)
     assert list(named.names()) == ["left", "right"]
     assert seen["none"] is None
-    with pytest.raises(AttributeError, match=r"no output named 'middle' \(outputs: left, right\)"):
+    with pytest.raises(OutputNameError, match=r'no output named "middle" \(its outputs: left, right\)'):
         untyped(named).middle  # noqa: B018 - the attribute access is what is tested
 
 

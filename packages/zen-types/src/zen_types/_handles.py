@@ -15,7 +15,7 @@ from typing import Generic, Never, NoReturn, Self, TypeVar
 from zen_types import _messages
 from zen_types._json import JSONValue
 from zen_types._typing import Permissive
-from zen_types.errors import WiringError
+from zen_types.errors import OutputNameError, WiringError
 
 __all__ = ["Handle", "Input", "OutputHandles", "Output"]
 
@@ -259,7 +259,7 @@ class OutputHandles(tuple[Handle[Permissive], ...], Generic[N_co]):
             if handle.output_name == name:
                 return handle
         known = ", ".join(h.output_name for h in self)
-        raise AttributeError(_messages.unknown_output(name, known))
+        raise OutputNameError(_messages.unknown_output(name, known))
 
     def names(self) -> Iterator[str]:
         """The output names, in declaration order."""

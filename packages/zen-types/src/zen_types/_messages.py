@@ -144,7 +144,7 @@ def step_definition(step: str, where: str, problem: str, fix: str) -> str:
 
 def unknown_output(name: str, known: str) -> str:
     """An output name that the step's named outputs do not have (``outputs.validation``)."""
-    return f"no output named {name!r} (outputs: {known})"
+    return f'The step has no output named "{name}" (its outputs: {known}). Use one of those names.'
 
 
 def too_many_inputs(step: str, takes: int, passed: int) -> str:

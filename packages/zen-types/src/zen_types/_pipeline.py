@@ -278,7 +278,7 @@ class _Trace:
         if isinstance(value, _SlotCall):  # ``second(first)``: the slot itself instead of its output
             raise WiringError(_messages.slot_passed_as_input(step_name, param.name, value.slot))
         if not isinstance(value, Handle):
-            raise WiringError(_messages.raw_value_for_input(step_name, param.name, type(value).__name__))
+            raise WiringError(_messages.raw_value_for_input(step_name, param.name, type_name(type(value))))
         if value.trace_id != self.trace_id:
             raise WiringError(
                 f'Input "{param.name}" of step "{step_name}" got a handle from another pipeline or binding '

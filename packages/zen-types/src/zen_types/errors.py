@@ -11,6 +11,7 @@ __all__ = [
     "BindingError",
     "ConfigError",
     "DefinitionError",
+    "OutputNameError",
     "PipelineDefinitionError",
     "RunnerNotFoundError",
     "SpecError",
@@ -38,6 +39,10 @@ class PipelineDefinitionError(DefinitionError):
 
 class WiringError(ZenError, TypeError):
     """Inside a pipeline body, a step was called with inputs that do not fit its signature."""
+
+
+class OutputNameError(WiringError, AttributeError):
+    """``outputs.name`` names no output of the step; an ``AttributeError`` too, so ``hasattr`` stays honest."""
 
 
 class BindingError(ZenError, TypeError):

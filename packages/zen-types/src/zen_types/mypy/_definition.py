@@ -111,6 +111,7 @@ class _Checker:
         self.defn = defn
         self.name = _given_name(ctx) or (defn.name if defn is not None else (fn.name or "<step>"))
         self.ok = True
+        self.generic_reported = False
 
     def fail(self, index: int | None, where: str, problem: str, fix: str) -> None:
         node: Context = self.ctx.context
@@ -126,8 +127,9 @@ class _Checker:
     def generic(self, index: int | None, where: str, tp: ProperType) -> bool:
         """Report a type variable in ``tp``: steps are compared with slots by concrete types."""
         variables = get_all_type_vars(tp)
-        if variables:
+        if variables and not self.generic_reported:  # one generic step is one mistake, reported once
             self.fail(index, where, f"uses the type variable {variables[0].name} (a generic step)", _GENERIC_FIX)
+            self.generic_reported = True
         return bool(variables)
 
     def check_function(self) -> None:
@@ -283,14 +285,7 @@ class _Checker:
                 "Return the value's type (`-> int`), or take an Output[T] parameter and write to it.",
             )
             return None
-        variables = get_all_type_vars(ret)
-        if variables:
-            self.fail(
-                None,
-                "the return annotation",
-                f"uses the type variable {variables[0].name} (a generic step)",
-                _GENERIC_FIX,
-            )
+        if self.generic(None, "the return annotation", ret):
             return None
         if isinstance(ret, NoneType):
             return (None,)
