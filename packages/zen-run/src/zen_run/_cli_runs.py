@@ -172,22 +172,46 @@ def resume(run_id: str, quiet: bool) -> None:
     _show_run(resume_run(context, run_id, progress=None if quiet else progress), printer())
 
 
-@click.command(cls=ZenCommand, help="Print a pipeline instance's graph as Mermaid, Graphviz DOT or SVG.")
+@click.command(cls=ZenCommand, help="Print or write a pipeline instance's graph: Mermaid, Graphviz DOT, SVG or PNG.")
 @argument("target", help=_TARGET_HELP)
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["mermaid", "dot", "svg"]),
-    default="mermaid",
-    show_default=True,
-    help="Mermaid or DOT text, or an SVG drawing (`> dag.svg`).",
+    type=click.Choice(["mermaid", "dot", "svg", "png"]),
+    default=None,
+    help="Mermaid or DOT text, an SVG drawing, or the drawing as a PNG image. [default: from --output's extension, "
+    "else mermaid]",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Write the graph to this file instead of standard output (needed for PNG on a terminal).",
 )
 @common_options
-def dag(target: str, fmt: str) -> None:
-    from zen_run._dag import render_dag
+def dag(target: str, fmt: str | None, output: Path | None) -> None:
+    from zen_run._dag import render_dag, render_dag_png
 
+    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+    fmt = fmt or {"mmd": "mermaid", "gv": "dot"}.get(suffix, suffix if suffix in ("dot", "svg", "png") else "mermaid")
+    spec = _instance(target).compile()
+    if fmt == "png":
+        if output is None and sys.stdout.isatty():
+            raise usage_error("a PNG is binary: write it to a file with --output dag.png (or redirect: > dag.png).")
+        data = render_dag_png(spec)
+        if output is None:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        else:
+            output.write_bytes(data)
+        return
+    text = render_dag(spec, fmt=fmt)
+    if output is not None:
+        output.write_text(text + "\n", encoding="utf-8")
+        return
     out = printer()
-    for line in render_dag(_instance(target).compile(), fmt=fmt).splitlines():
+    for line in text.splitlines():
         out.line(line)
 
 

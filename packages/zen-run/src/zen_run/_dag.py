@@ -1,8 +1,12 @@
-"""A picture of a pipeline: Mermaid or Graphviz DOT text, or an SVG drawing (``zen dag``, notebooks, ``zen ui``).
+"""A picture of a pipeline: Mermaid or Graphviz DOT text, an SVG drawing (``zen dag``, notebooks, ``zen ui``), or
+that drawing as a PNG image.
 
 The SVG is self-contained (its own style sheet, no scripts) and safe to inline in a page: every name and type
 is escaped. Nodes carry ``data-step`` and a ``status-<status>`` class so a page can recolour them while a run
 runs. Types are shown short: ``ndarray[float64]`` rather than ``ndarray[tuple[Any, ...], dtype[float64]]``.
+
+The PNG is the same SVG rasterized by resvg (through resvg-py, imported only then): a renderer compiled into its
+wheel, so no system library, browser or font download is needed beyond the fonts the machine has.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Final
 from zen_run._layout import layered_layout
 from zen_types import PipelineSpec, StepSpec
 
-__all__ = ["STATUS_COLOURS", "render_dag", "render_dag_svg", "short_type_name"]
+__all__ = ["STATUS_COLOURS", "render_dag", "render_dag_png", "render_dag_svg", "short_type_name"]
 
 STATUS_COLOURS: Final = {
     "completed": "#2b8a3e",
@@ -209,3 +213,11 @@ def render_dag_svg(spec: PipelineSpec, *, statuses: Mapping[str, str] | None = N
         parts.append("</g>")
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def render_dag_png(spec: PipelineSpec, *, statuses: Mapping[str, str] | None = None, scale: float = 2.0) -> bytes:
+    """The SVG drawing as a PNG image, ``scale`` pixels per SVG unit (2: sharp on high-density screens), on white."""
+    import resvg_py
+
+    svg = render_dag_svg(spec, statuses=statuses)
+    return bytes(resvg_py.svg_to_bytes(svg_string=svg, zoom=scale, background="white"))
