@@ -18,6 +18,7 @@ from zen_run._stack import DEFAULT_STACK, Stack, StackRegistry
 from zen_run.errors import CompileError, OutputTypeError, RunConfigError, StackError, StepFailedError
 from zen_store import RunStatus, StepStatus
 from zen_types import (
+    ArtifactName,
     BaseStepConfig,
     Handle,
     Input,
@@ -35,6 +36,7 @@ from zen_types import (
 
 __all__ = [
     "Artifact",
+    "ArtifactName",
     "BaseStepConfig",
     "Client",
     "CompileError",

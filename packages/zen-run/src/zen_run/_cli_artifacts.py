@@ -1,4 +1,4 @@
-"""``zen artifacts`` (show, read) and ``zen lineage``: reading what runs stored. None of them writes anything."""
+"""``zen artifacts`` (list, show, read) and ``zen lineage``: reading what runs stored. None of them writes anything."""
 
 from __future__ import annotations
 
@@ -7,16 +7,37 @@ from typing import Final
 import click
 
 from zen_run._cli_shared import printer, read_client
-from zen_run.cli import ZenCommand, ZenGroup, argument, common_options
+from zen_run.cli import WholeNumber, ZenCommand, ZenGroup, argument, common_options
 
 __all__ = ["artifacts", "lineage"]
 
-_ARTIFACT_HELP: Final = "An artifact id, or a unique prefix of one (see `zen runs show RUN`)."
+_ARTIFACT_HELP: Final = (
+    "An artifact name (its latest version), NAME:VERSION (iris_model:3), or an id or unique prefix of one (see "
+    "`zen artifacts list`)."
+)
 
 
-@click.group(cls=ZenGroup, help="Show and read the artifacts runs stored.")
+@click.group(cls=ZenGroup, help="List, show and read the artifacts runs stored.")
 def artifacts() -> None:
     """The ``zen artifacts`` group."""
+
+
+@artifacts.command(name="list", help="List stored artifacts, newest first, with their names and versions.")
+@click.option("--name", metavar="NAME", help="Only the versions of this artifact name, latest first.")
+@click.option(
+    "--limit", type=WholeNumber(minimum=1), default=50, show_default=True, metavar="K", help="Show at most K."
+)
+@common_options
+def list_artifacts(name: str | None, limit: int) -> None:
+    found = read_client().artifacts(name, limit=limit)
+    out = printer()
+    if out.json:
+        out.emit_json([a.record for a in found])
+        return
+    out.table(
+        ["artifact", "name", "version", "type", "size", "created"],
+        [[a.id, a.name, a.version, a.record.type_name, a.record.size, a.record.created_at] for a in found],
+    )
 
 
 @artifacts.command(help="Show an artifact's record: type, materializer, format, hash, size, metadata.")

@@ -1,4 +1,5 @@
-"""``zen run``, ``zen rerun``, ``zen resume``, ``zen dag`` and the ``zen runs`` group (list, search, show, compare).
+"""``zen run``, ``zen rerun``, ``zen resume``, ``zen dag`` and the ``zen runs`` group (list, search, show, compare,
+delete).
 
 To add a verb to ``zen runs``, decorate a function with ``@runs.command(...)`` here; a new noun is a new
 ``_cli_<noun>.py`` module whose group is added to ``COMMANDS`` in ``_cli.py``.
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 
 import click
 
-from zen_run._cli_shared import printer, progress, read_client, usage_error
+from zen_run._cli_shared import printer, progress, read_client, usage_error, write_client
 from zen_run._output import Printer
 from zen_run.cli import WholeNumber, ZenCommand, ZenGroup, argument, common_options, current_options
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from zen_run._client import Run
     from zen_types import PipelineInstance
 
-__all__ = ["RUN_STATUSES", "dag", "load_object", "rerun", "resume", "run", "runs"]
+__all__ = ["RUN_STATUSES", "dag", "delete", "load_object", "rerun", "resume", "run", "runs"]
 
 RUN_STATUSES: Final = ("running", "completed", "failed", "stopped", "crashed")
 """The statuses ``zen runs list --status`` accepts: zen_store's ``RunStatus`` values (a test keeps them equal),
@@ -82,7 +83,7 @@ def _show_run(run: Run, out: Printer) -> None:
     out.line(f"run {run.id}  pipeline {run.pipeline_name}  {run.status}{dirty}")
     rows = []
     for name, step in run.steps.items():
-        outputs = ", ".join(f"{k}:{a.id[:12]}" for k, a in step.outputs.items())
+        outputs = ", ".join(f"{k}={a.record.label} ({a.id[:12]})" for k, a in step.outputs.items())
         rows.append([name, step.status, step.source, outputs])
     out.table(["step", "status", "source", "outputs"], rows)
 
@@ -250,6 +251,37 @@ def search(text: str, limit: int) -> None:
 @common_options
 def show(run_id: str) -> None:
     _show_run(read_client().get_run(run_id), printer())
+
+
+@runs.command(help="Delete runs (and the records of outputs no other run uses); `zen gc --delete` frees the space.")
+@argument("run_ids", metavar="RUN...", nargs=-1, required=True, help="Runs to delete: ids or unique prefixes.")
+@click.option("--yes", is_flag=True, help="Delete without asking (needed when not run in a terminal).")
+@common_options
+def delete(run_ids: tuple[str, ...], yes: bool) -> None:
+    from zen_run import _render
+    from zen_store import RunInProgressError, RunStatus
+
+    client = write_client()
+    chosen = {run.id: run for run in (client.get_run(run_id) for run_id in run_ids)}  # every id known, or none goes
+    for run in chosen.values():
+        if run.status is RunStatus.RUNNING:
+            raise RunInProgressError(run.id, run.pipeline_name)
+    out = printer()
+    if not yes:
+        if not sys.stdin.isatty():
+            raise usage_error(
+                f"`zen runs delete` deletes {len(chosen)} run(s) for good; it asks first in a terminal, and needs "
+                f"--yes elsewhere. Nothing was deleted."
+            )
+        listed = ", ".join(f"{run.id} ({run.pipeline_name}, {run.status})" for run in chosen.values())
+        if not click.confirm(f"Delete {len(chosen)} run(s): {listed}?", default=False, err=True):
+            click.echo("nothing was deleted", err=True)
+            return
+    deleted = [client.delete_run(run_id) for run_id in chosen]
+    if out.json:
+        out.emit_json(deleted)
+    else:
+        out.line(_render.describe_deletion(deleted))
 
 
 @runs.command(help="What differs between two runs: configs, code, statuses, outputs, repository state.")

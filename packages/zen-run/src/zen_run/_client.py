@@ -18,13 +18,16 @@ from zen_materialize import Location, Visualization
 from zen_run import _notebook
 from zen_run._context import RunContext
 from zen_run._project import Project
+from zen_run._values import SmallValue, read_small_value
 from zen_run.errors import RunConfigError
 from zen_store import (
     ArtifactRecord,
     Comparison,
     LineageGraph,
+    RunDeletion,
     RunRecord,
     RunStatus,
+    StepDifference,
     StepRunRecord,
     StepStatus,
 )
@@ -46,6 +49,16 @@ class Artifact:
         return self.record.artifact_id
 
     @property
+    def name(self) -> str | None:
+        """The artifact's name: ``<pipeline>.<slot>.<output>``, or the one its step gave (``ArtifactName``)."""
+        return self.record.name
+
+    @property
+    def version(self) -> int | None:
+        """Its version among the artifacts of its name (1, 2, ... in the order they were stored)."""
+        return self.record.version
+
+    @property
     def uri(self) -> str:
         """Where the artifact's files are."""
         return self.record.uri
@@ -63,6 +76,12 @@ class Artifact:
     def read(self, as_type: object = None) -> object:
         """Load the value (verifying its content hash); ``as_type`` picks a view of the stored format."""
         return self.context.stores.io.read_value(self.context.registry, self.record, as_type, None)
+
+    def small_value(self) -> SmallValue | None:
+        """The value when it is a small plain one (a number, a short string, a small dict of metrics), read
+        safely: a ``zen-json`` artifact of at most 4 KB, hash verified, nothing unpickled or imported. None
+        otherwise."""
+        return read_small_value(self.context.stores.io, self.context.registry, self.record)
 
     def visualize(self) -> Visualization | None:
         """What the artifact's materializer shows of it (HTML, SVG or PNG), reading only what is shown.
@@ -262,15 +281,56 @@ class Client:
         """Names of every pipeline with recorded runs."""
         return self.context.stores.lineage.pipelines()
 
-    def artifact(self, artifact_id: str) -> Artifact:
-        """An artifact by id (or unique prefix) or URI."""
-        return Artifact(record=self.context.stores.lineage.artifact(artifact_id), context=self.context)
+    def artifact(self, key: str, *, version: int | None = None) -> Artifact:
+        """An artifact by name - its latest version, or ``version`` - or by id (a unique prefix is enough) or URI:
+        ``client.artifact("iris_model")``, ``client.artifact("iris_model", version=3)``."""
+        lineage = self.context.stores.lineage
+        record = lineage.artifact(key) if version is None else lineage.artifact_version(key, version)
+        return Artifact(record=record, context=self.context)
+
+    def artifacts(self, name: str | None = None, *, limit: int = 50) -> list[Artifact]:
+        """Stored artifacts, newest first; with ``name``, that name's versions, latest first."""
+        return [
+            Artifact(record=r, context=self.context)
+            for r in self.context.stores.lineage.artifacts(name=name, limit=limit)
+        ]
+
+    def delete_run(self, run: RunView | str) -> RunDeletion:
+        """Delete a finished run (id or unique prefix) from the lineage store: its steps, their logs and events,
+        and the records of its outputs no other run uses. Their files stay until ``zen gc --delete`` frees them.
+        A run still in progress is refused with ``RunInProgressError``."""
+        return self.context.stores.lineage.delete_run(run if isinstance(run, str) else run.id)
 
     def compare(self, run_a: RunView | str, run_b: RunView | str) -> Comparison:
-        """What differs between two runs: configs, code versions, bound steps, cache hits, output hashes."""
+        """What differs between two runs: configs, code versions, bound steps, cache hits, output hashes and,
+        for small plain outputs (numbers, short strings, small dicts of metrics), their values
+        (``outputs.NAME.value``, before the hash difference)."""
         a = run_a if isinstance(run_a, str) else run_a.id
         b = run_b if isinstance(run_b, str) else run_b.id
-        return self.context.stores.lineage.compare(a, b)
+        lineage = self.context.stores.lineage
+        comparison = lineage.compare(a, b)
+        if not any(d.field.endswith(".content_hash") for d in comparison.differences):
+            return comparison
+        outputs_a = {s.step_name: s.outputs for s in lineage.step_runs(comparison.run_a)}
+        outputs_b = {s.step_name: s.outputs for s in lineage.step_runs(comparison.run_b)}
+        differences: list[StepDifference] = []
+        for difference in comparison.differences:
+            prefix, _, output = difference.field.removesuffix(".content_hash").partition(".")
+            if prefix == "outputs" and difference.field.endswith(".content_hash"):
+                step = difference.step_name
+                value_a = self._small(outputs_a.get(step, {}).get(output))
+                value_b = self._small(outputs_b.get(step, {}).get(output))
+                if value_a is not None and value_b is not None:
+                    differences.append(
+                        StepDifference(
+                            step_name=step, field=f"outputs.{output}.value", a=value_a.value, b=value_b.value
+                        )
+                    )
+            differences.append(difference)
+        return attrs.evolve(comparison, differences=tuple(differences))
+
+    def _small(self, record: ArtifactRecord | None) -> SmallValue | None:
+        return None if record is None else read_small_value(self.context.stores.io, self.context.registry, record)
 
     def lineage(self, artifact_id: str, *, downstream: bool = False) -> LineageGraph:
         """The upstream (or downstream) graph of an artifact: step runs and artifacts."""

@@ -100,6 +100,22 @@ def _check_views(registry: MaterializerRegistry, steps: Mapping[str, CompiledSte
                 ) from exc
 
 
+def _check_names(steps: Mapping[str, CompiledStep]) -> None:
+    """Two outputs of one run never take the same name: each run adds one version per name."""
+    seen: dict[str, str] = {}
+    for slot, compiled in steps.items():
+        for out in compiled.outputs:
+            if out.artifact_name is None:
+                continue
+            here = f'output "{out.name}" of step "{slot}"'
+            if out.artifact_name in seen:
+                raise CompileError(
+                    f"{seen[out.artifact_name]} and {here} are both named {out.artifact_name!r} (ArtifactName); "
+                    f"a run stores one version of each name. Give one of them another name."
+                )
+            seen[out.artifact_name] = here
+
+
 def compile_pipeline(
     instance: PipelineInstance,
     *,
@@ -143,6 +159,7 @@ def compile_pipeline(
             cache_enabled=all(flag is not False for flag in cache_flags),
         )
     _check_views(registry, steps, spec)
+    _check_names(steps)
     sources, repo = pinner.pin_many(objects)
     finished: dict[str, CompiledStep] = {}
     for slot, compiled in steps.items():

@@ -117,7 +117,7 @@ class RunDriver:
                 StepStatus.COMPLETED,
                 outcome.started_at,
                 cache_key=running.key if step.cache_enabled else None,
-                new_outputs=dict(outcome.outputs),
+                new_outputs=_named(step, outcome.outputs),
             )
             self._say(task.slot, f"done ({(time.perf_counter() - running.clock) * 1000:.1f} ms)")
             return
@@ -207,6 +207,13 @@ class RunDriver:
                 **fields,  # type: ignore[arg-type]  # cache_key, new_outputs, reused_outputs, cached_from, error
             )
         )
+
+
+def _named(step: CompiledStep, outputs: Mapping[str, ArtifactRecord]) -> dict[str, ArtifactRecord]:
+    """The step's new artifacts, each with the name its annotation gives (``ArtifactName``); the lineage store
+    names the others ``<pipeline>.<slot>.<output>`` and gives every one its next version."""
+    names = {o.name: o.artifact_name for o in step.outputs}
+    return {out: attrs.evolve(art, name=names.get(out) or art.name) for out, art in outputs.items()}
 
 
 def _components(

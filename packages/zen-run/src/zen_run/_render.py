@@ -3,15 +3,27 @@ renders)."""
 
 from __future__ import annotations
 
-from zen_store import ArtifactRecord, Comparison, GcReport, Health, LineageGraph
+from collections.abc import Sequence
 
-__all__ = ["describe_artifact", "describe_comparison", "describe_gc", "describe_health", "describe_lineage"]
+from zen_run._values import SmallValue
+from zen_store import ArtifactRecord, Comparison, GcReport, Health, LineageGraph, RunDeletion
+
+__all__ = [
+    "describe_artifact",
+    "describe_comparison",
+    "describe_deletion",
+    "describe_gc",
+    "describe_health",
+    "describe_lineage",
+]
 
 
 def describe_artifact(record: ArtifactRecord) -> list[tuple[str, object]]:
     """Label/value pairs of an artifact record."""
     return [
         ("id", record.artifact_id),
+        ("name", record.name),
+        ("version", record.version),
         ("uri", record.uri),
         ("type", record.type_name),
         ("materializer", record.materializer),
@@ -40,10 +52,27 @@ def describe_comparison(comparison: Comparison) -> list[str]:
     for name in comparison.only_in_b:
         lines.append(f"  step {name}: only in {comparison.run_b}")
     for diff in comparison.differences:
-        lines.append(f"  step {diff.step_name}: {diff.field}: {diff.a!r} -> {diff.b!r}")
+        if diff.field.startswith("outputs.") and diff.field.endswith(".value"):  # small values, as people read them
+            lines.append(
+                f"  step {diff.step_name}: {diff.field}: {SmallValue(diff.a).text} -> {SmallValue(diff.b).text}"
+            )
+        else:
+            lines.append(f"  step {diff.step_name}: {diff.field}: {diff.a!r} -> {diff.b!r}")
     if comparison.same:
         lines.append("  no differences in steps, code, configs or outputs")
     return lines
+
+
+def describe_deletion(deleted: Sequence[RunDeletion]) -> str:
+    """One sentence on what deleting runs removed, and what frees the space."""
+    runs = ", ".join(d.run_id for d in deleted)
+    steps = sum(d.step_runs for d in deleted)
+    artifacts = sum(len(d.artifacts) for d in deleted)
+    kept = len({aid for d in deleted for aid in d.kept})
+    sentence = f"deleted {len(deleted)} run(s) ({runs}) with {steps} step run(s) and {artifacts} artifact record(s)"
+    if kept:
+        sentence += f"; kept {kept} of their outputs that other runs use"
+    return sentence + "; `zen gc --delete` frees the space of artifacts no run references."
 
 
 def describe_lineage(graph: LineageGraph) -> list[str]:

@@ -964,7 +964,9 @@ def _find_artifact(conn: psycopg.Connection[tuple[object, ...]], key: str) -> Ro
             [key, key + "\U0010ffff"],
         )
     if not rows:
-        raise ArtifactNotFoundError(f"no artifact {key!r}. Show a run's outputs with `zen runs show RUN`.")
+        raise ArtifactNotFoundError(
+            f"no artifact {key!r}: no id, name or NAME:VERSION matches. List artifacts with `zen artifacts list`."
+        )
     if len(rows) > 1:
         raise ArtifactNotFoundError(f"artifact prefix {key!r} matches several artifacts; give more characters.")
     return rows[0]

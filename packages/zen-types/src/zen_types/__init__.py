@@ -8,6 +8,7 @@ other zen package; zen-materialize, zen-store and zen-git build on it, and zen-r
 
 from __future__ import annotations
 
+from zen_types._artifact_name import ArtifactName
 from zen_types._assignability import is_assignable, type_name, value_conforms
 from zen_types._config import BaseStepConfig, structure_config, unstructure_config
 from zen_types._handles import Handle, Input, Output, OutputHandles
@@ -33,6 +34,7 @@ from zen_types.errors import ZenError
 
 __all__ = [
     "AnyFunction",
+    "ArtifactName",
     "ArtifactView",
     "BaseStepConfig",
     "ConfigParam",

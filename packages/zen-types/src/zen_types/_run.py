@@ -20,7 +20,16 @@ __all__ = ["ArtifactView", "RunView", "StepRunView", "run_pipeline"]
 
 
 class ArtifactView(Protocol):
-    """A stored artifact: where it is and how to read its value back."""
+    """A stored artifact: its id, name and version, where it is and how to read its value back."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def version(self) -> int | None: ...
 
     @property
     def uri(self) -> str: ...

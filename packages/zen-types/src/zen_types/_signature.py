@@ -19,6 +19,7 @@ from typing import Final, get_args, get_origin
 import attrs
 
 from zen_types import _messages
+from zen_types._artifact_name import ArtifactName
 from zen_types._assignability import type_name
 from zen_types._config import BaseStepConfig
 from zen_types._handles import Handle, Input, Output
@@ -70,6 +71,8 @@ class OutputParam:
     name: str
     type: object
     kind: OutputKind
+    artifact_name: str | None = attrs.field(default=None, kw_only=True)
+    """The name its artifacts are stored under when the annotation gives one (``ArtifactName``)."""
 
 
 @attrs.frozen
@@ -226,6 +229,32 @@ def _type_variables(tp: object) -> list[str]:
     return [name for arg in get_args(tp) for name in _type_variables(arg)]
 
 
+def _artifact_name(step_name: str, where: str, tp: object) -> tuple[object, str | None]:
+    """``tp`` without its ``ArtifactName`` (other ``Annotated`` metadata kept), and the name it gives, if any."""
+    if get_origin(tp) is not typing.Annotated:
+        return tp, None
+    metadata = tuple(getattr(tp, "__metadata__", ()))
+    names = [m.name for m in metadata if isinstance(m, ArtifactName)]
+    if not names:
+        return tp, None
+    if len(names) > 1:
+        _fail(step_name, where, f"has {len(names)} ArtifactName markers", "Give each output one ArtifactName.")
+    rest = tuple(m for m in metadata if not isinstance(m, ArtifactName))
+    base = get_args(tp)[0]
+    return (typing.Annotated[(base, *rest)] if rest else base), names[0]
+
+
+def _unnamed(step_name: str, where: str, tp: object) -> None:
+    """Refuse an ``ArtifactName`` on an input: only outputs are stored under a name."""
+    if _artifact_name(step_name, where, tp)[1] is not None:
+        _fail(
+            step_name,
+            where,
+            "is an input with an ArtifactName",
+            "ArtifactName names the artifacts a step writes: put it on the return annotation or an Output[...].",
+        )
+
+
 def _return_outputs(step_name: str, hints: dict[str, object], outputs: list[OutputParam]) -> type | None:
     """Append the outputs the return annotation declares; return the NamedTuple class for named outputs."""
     if "return" not in hints:
@@ -260,7 +289,7 @@ def _return_outputs(step_name: str, hints: dict[str, object], outputs: list[Outp
     elif _is_named_tuple(returned):
         named = typing.cast("type", returned)
         try:
-            field_types = typing.get_type_hints(named)
+            field_types = typing.get_type_hints(named, include_extras=True)
         except (NameError, AttributeError) as exc:
             _fail(
                 step_name,
@@ -269,9 +298,11 @@ def _return_outputs(step_name: str, hints: dict[str, object], outputs: list[Outp
                 f"Define the types {named.__name__} uses at module level, or import them where it is defined.",
             )
         for field_name in typing.cast("tuple[str, ...]", getattr(named, "_fields")):  # noqa: B009 - NamedTuple API
-            outputs.append(OutputParam(field_name, field_types.get(field_name, object), OutputKind.RETURN))
+            tp, artifact = _artifact_name(step_name, f'output "{field_name}"', field_types.get(field_name, object))
+            outputs.append(OutputParam(field_name, tp, OutputKind.RETURN, artifact_name=artifact))
     else:
-        outputs.append(OutputParam(DEFAULT_OUTPUT, returned, OutputKind.RETURN))
+        tp, artifact = _artifact_name(step_name, "the return annotation", returned)
+        outputs.append(OutputParam(DEFAULT_OUTPUT, tp, OutputKind.RETURN, artifact_name=artifact))
     return named
 
 
@@ -327,8 +358,10 @@ def analyze_step(func: object, *, name: str | None = None) -> StepSignature:
         if origin is Output:
             if has_default:
                 _fail(step_name, where, "is an Output with a default", "Remove the default; zen always provides it.")
-            outputs.append(OutputParam(param.name, get_args(tp)[0], OutputKind.PARAM))
+            written, artifact = _artifact_name(step_name, where, get_args(tp)[0])
+            outputs.append(OutputParam(param.name, written, OutputKind.PARAM, artifact_name=artifact))
         elif origin is Input:
+            _unnamed(step_name, where, get_args(tp)[0])
             inputs.append(InputParam(param.name, get_args(tp)[0], InputKind.HANDLE, has_default=has_default))
         elif tp is BaseStepConfig:
             _fail(step_name, where, "is annotated BaseStepConfig itself", "Annotate it with your subclass.")
@@ -342,6 +375,7 @@ def analyze_step(func: object, *, name: str | None = None) -> StepSignature:
                 )
             config = ConfigParam(param.name, typing.cast("type[BaseStepConfig]", tp), has_default=has_default)
         else:
+            _unnamed(step_name, where, tp)
             inputs.append(InputParam(param.name, tp, InputKind.VALUE, has_default=has_default))
     named = _return_outputs(step_name, hints, outputs)
     seen: set[str] = set()
