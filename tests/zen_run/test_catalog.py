@@ -68,26 +68,31 @@ def test_two_outputs_of_one_pipeline_cannot_take_the_same_name(project: Path) ->
 
 
 def test_a_deleted_run_is_gone_and_gc_frees_the_space_only_of_what_no_run_uses(project: Path) -> None:
-    """Deleting a run removes it; outputs a later run reused stay (records and files); once no run uses them,
-    gc --delete frees their space. A run afterwards computes again instead of hitting a deleted cache entry."""
+    """Deleting a run removes it; outputs a later run reused stay (records and files), and so does a stored copy
+    another run's identical output shares; once no run uses them, gc --delete frees their space. A run afterwards
+    computes again instead of hitting a deleted cache entry."""
     first = cp.training(size=20_000).run()
     reused = cp.training(size=20_000).run()  # every step cached from the first run
-    changed = cp.training(size=20_000, accuracy=0.5).run()  # another config: four new outputs
+    changed = cp.training(size=20_000, accuracy=0.5).run()  # four new records; its rows are the first run's bytes
+    rows = changed.steps["loader"].outputs["rows"]
+    assert rows.uri == first.steps["loader"].outputs["rows"].uri != ""  # one stored copy, two records
     client = Client()
     deletion = client.delete_run(first.id)
     assert deletion.run_id == first.id and deletion.step_runs == 3 and deletion.artifacts == ()
     with pytest.raises(RecordNotFoundError):
         client.get_run(first.id)
     _age_artifacts(project)
-    report = garbage_collect(client.context.stores, delete=True)
-    assert report.unreferenced == ()  # the reusing run still holds every output of the deleted one
-    assert Client().artifact(reused.steps["trainer"].outputs["output"].id).read() == [0.91 * r for r in range(20_000)]
+    assert garbage_collect(client.context.stores, delete=True).unreferenced == ()  # the reusing run holds them
+    assert client.artifact(reused.steps["trainer"].outputs["output"].id).read() == [0.91 * r for r in range(20_000)]
     size = _store_size(project)
-    client.delete_run(reused)
-    assert client.delete_run(changed).step_runs == 3
+    assert len(client.delete_run(reused).artifacts) == 4  # the last run using the first run's outputs
     _age_artifacts(project)
     report = garbage_collect(client.context.stores, delete=True)
-    assert len(report.unreferenced) == 4 + 4  # the first run's outputs, and the changed run's
+    assert len(report.unreferenced) == 3  # model, accuracy, report; the rows copy is still the changed run's
+    assert client.artifact(rows.id).read() == list(range(20_000))
+    assert client.delete_run(changed).step_runs == 3
+    _age_artifacts(project)
+    assert len(garbage_collect(client.context.stores, delete=True).unreferenced) == 4
     assert _store_size(project) < size / 10
     assert client.runs() == [] and client.artifacts() == []
     again = cp.training(size=20_000).run()
