@@ -4,7 +4,7 @@ Each case of ``cases.test`` is one module, checked four ways: mypy with zen's pl
 (``[mypy]``), pyright (``[pyright]``), and the runtime, which imports the module and reports the first zen
 error it raises (``[runtime]``). One run per checker covers every case, so the suite stays fast on CI's two
 cores. ``python -m tests.typing.harness --update`` rewrites the expected outputs from real runs, for review in
-the diff.
+the diff, and the per-checker table of docs/typing.md counted from them (``tests/typing/table.py``).
 
 pyright comes from PyPI (pinned in the workspace's dev dependencies) and runs its bundled npm package with
 the machine's Node.js; it is never allowed to download Node itself.
@@ -211,3 +211,6 @@ if __name__ == "__main__":
         raise SystemExit("usage: python -m tests.typing.harness --update")
     with tempfile.TemporaryDirectory() as tmp:
         _update(Path(tmp))
+    from tests.typing import table  # imports this module: only now
+
+    raise SystemExit(table.main([]))  # docs/typing.md's counts follow the new outputs
