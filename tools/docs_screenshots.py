@@ -32,12 +32,12 @@ def build(c: float) -> object:
         loader=load(), splitter=split(SplitConfig()), trainer=train_logistic(TrainConfig(c=c)), evaluator=evaluate()
     )
 
-first = build(1.0).run(run_name="c=1.0")
+first = build(1.0).run(run_name="c=1.0", tags=("baseline",))
 for c in (0.3, 3.0, 10.0):
-    build(c).run(run_name=f"c={c}")
-second = build(0.01).run(run_name="c=0.01")
+    build(c).run(run_name=f"c={c}", tags=("sweep",))
+second = build(0.01).run(run_name="c=0.01", tags=("sweep", "candidate"))
 try:
-    build(-1.0).run(run_name="c=-1")
+    build(-1.0).run(run_name="c=-1", tags=("sweep",))
 except StepFailedError:
     pass
 print(first.id, second.id)

@@ -21,7 +21,7 @@ from zen_store import ArtifactRecord, LineageGraph, StepRunRecord
 __all__ = ["MAX_NODES", "lineage_svg"]
 
 MAX_NODES: Final = 24
-_W: Final = 168.0
+_W: Final = 148.0
 _H: Final = 44.0
 
 
@@ -62,7 +62,8 @@ def _nearest(root: str, edges: set[tuple[str, str]]) -> list[str]:
 
 def _node_svg(box: Box, *, title: str, sub: str, href: str, cls: str, colour: str, rounded: bool, tip: str) -> str:
     esc = html.escape
-    title = title if len(title) <= 24 else title[:23] + "…"
+    title = title if len(title) <= 20 else title[:19] + "…"
+    sub = sub if len(sub) <= 22 else sub[:21] + "…"
     stroke = 2 if "root" in cls.split() else 1
     cx = box.x + box.width / 2
     return (
@@ -91,7 +92,7 @@ def lineage_svg(root: str, graphs: tuple[LineageGraph, ...]) -> str:
     kept = _nearest(f"a:{root}", edges)
     keep = set(kept)
     shown = sorted(e for e in edges if e[0] in keep and e[1] in keep)
-    layout = layered_layout(kept, shown, sizes=dict.fromkeys(kept, (_W, _H)), gap_x=40.0, gap_y=14.0)
+    layout = layered_layout(kept, shown, sizes=dict.fromkeys(kept, (_W, _H)), gap_x=28.0, gap_y=14.0)
     w, h = f"{layout.width:.0f}", f"{layout.height:.0f}"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="zen-lineage" role="img" width="{w}" height="{h}" '
