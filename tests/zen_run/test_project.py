@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -47,3 +48,28 @@ def test_make_importable_puts_the_root_first_once(tmp_path: Path, monkeypatch: p
     Project(tmp_path).make_importable()
     assert sys.path[0] == str(tmp_path)
     assert sys.path.count(str(tmp_path)) == 1
+
+
+def _init(folder: Path) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "ZEN_ROOT"}
+    done = subprocess.run(
+        [sys.executable, "-m", "zen_run", "init"], cwd=folder, env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+@pytest.mark.usefixtures("no_zen_root")
+def test_zen_init_says_where_the_project_is_and_how_to_pin_its_code(tmp_path: Path) -> None:
+    """`zen init` outside git says runs cannot be pinned until `git init`; inside a repository it says nothing of
+    the kind, and its project is the repository's root."""
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    said = _init(loose)
+    root = find_project_root(loose)  # loose itself, unless a folder above holds a .zen/ (as /tmp may)
+    assert f"zen project at {root}" in said and "`git init`" in said
+    assert (root / ".zen").is_dir()
+    repo = tmp_path / "repo"
+    (repo / "src").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    said = _init(repo / "src")
+    assert f"zen project at {repo.resolve()}" in said and "git init" not in said

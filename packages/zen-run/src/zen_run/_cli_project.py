@@ -24,7 +24,15 @@ def init() -> None:
     project = Project.find().ensure()
     RunContext.shared(project=project, stack=current_options().stack)
     out = printer()
-    out.emit_json({"root": str(project.root)}) if out.json else out.line(f"zen project at {project.root}")
+    if out.json:
+        out.emit_json({"root": str(project.root), "git": project.in_git_work_tree})
+        return
+    out.line(f"zen project at {project.root} (stores and stacks in {project.zen_dir})")
+    if not project.in_git_work_tree:
+        out.line(
+            "this folder is in no git repository, so runs cannot pin their code to commits: `git init` and commit "
+            "your code, and `zen rerun` can load any run's code again"
+        )
 
 
 @click.group(cls=ZenGroup, help="List, register and activate stacks (kept in .zen/config.json).")

@@ -52,6 +52,11 @@ class Project:
         """The project's configuration file (stacks, the active stack)."""
         return self.zen_dir / "config.json"
 
+    @property
+    def in_git_work_tree(self) -> bool:
+        """True when the root or a folder above it holds ``.git``: only then can runs pin their code."""
+        return any((folder / ".git").exists() for folder in (self.root, *self.root.parents))
+
     def make_importable(self) -> None:
         """Put the project root and the current directory at the front of ``sys.path`` (each once), as Python
         does for the folder of a script it runs: every ``zen`` command imports the project's modules by name
