@@ -516,6 +516,7 @@ def test_a_version_2_postgres_schema_gets_artifact_names_and_versions(postgres_u
 
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         for statement in [*_MIGRATIONS[1], *_MIGRATIONS[2]]:
+            assert isinstance(statement, str)  # the early steps are SQL alone
             conn.execute(statement)
         conn.execute("INSERT INTO zen_schema (version) VALUES (2)")
         conn.execute(
@@ -555,6 +556,7 @@ def test_a_version_1_postgres_schema_is_migrated_in_place_keeping_its_runs(postg
 
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         for statement in _MIGRATIONS[1]:
+            assert isinstance(statement, str)  # the early steps are SQL alone
             conn.execute(statement)
         conn.execute("INSERT INTO zen_schema (version) VALUES (1)")
         conn.execute(
@@ -568,3 +570,64 @@ def test_a_version_1_postgres_schema_is_migrated_in_place_keeping_its_runs(postg
     db.close()
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         assert conn.execute("SELECT version FROM zen_schema").fetchall() == [(POSTGRES_SCHEMA_VERSION,)]
+
+
+def _schema_4_search(db: LineageStore) -> str:
+    return db.create_run(
+        NewRun(
+            pipeline_name="train",
+            run_name="Résumé",
+            spec_json="{}",
+            stack="s",
+            tags=("À",),
+            configs={"fit": {"lr": 0.01}},
+        )
+    )
+
+
+def _searches_split_by_zen(db: LineageStore, run_id: str) -> None:
+    for query in ("0.01", "resume", "a", "fit lr", "train"):
+        assert [r.run_id for r in db.search_runs(query)] == [run_id], query
+    for query in ("0", "01"):
+        assert db.search_runs(query) == [], query
+
+
+def test_a_schema_4_sqlite_database_is_searched_by_zen_words(tmp_path: Path) -> None:
+    """Schema 4 let FTS5 split the names, tags and config lines ("0.01" was "0" "01"); migrated, the run is
+    found by zen's words, as on PostgreSQL."""
+    import sqlite_utils
+
+    path = tmp_path / "l.db"
+    db = SQLiteLineageStore.open(path)
+    run_id = _schema_4_search(db)
+    db.close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE runs SET search_text = 'fit lr 0.01'")
+    old = ["pipeline_name", "run_name", "tags_json", "search_text"]
+    sqlite_utils.Database(conn).table("runs").enable_fts(old, create_triggers=True, replace=True)
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    db = SQLiteLineageStore.open(path)
+    _searches_split_by_zen(db, run_id)
+    db.close()
+
+
+def test_a_version_4_postgres_schema_is_searched_by_zen_words(postgres_url: str) -> None:
+    """Schema 4 let PostgreSQL's parser split the text ("À" stayed "à"); migrated, the run is found by zen's
+    words, as on SQLite."""
+    import psycopg
+
+    from zen_store._postgres import _SEARCHED_V2
+
+    db = open_lineage_store(postgres_url)
+    run_id = _schema_4_search(db)
+    db.close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP INDEX runs_search")
+        conn.execute(f"CREATE INDEX runs_search ON runs USING gin ({_SEARCHED_V2})")
+        conn.execute("UPDATE runs SET search_text = 'fit lr 0.01'")
+        conn.execute("UPDATE zen_schema SET version = 4")
+    db = open_lineage_store(postgres_url)
+    _searches_split_by_zen(db, run_id)
+    db.close()

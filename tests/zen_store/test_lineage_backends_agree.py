@@ -29,7 +29,7 @@ class StepPlan:
 
     name: str
     status: StepStatus
-    config: dict[str, int | str] | None
+    config: dict[str, int | float | str] | None
     cache_key: str | None
     inputs: list[int]
     outputs: int
@@ -50,10 +50,12 @@ _STEP = st.builds(
     StepPlan,
     name=st.sampled_from(["a", "b", "c", "d"]),
     status=st.sampled_from([StepStatus.COMPLETED, StepStatus.FAILED, StepStatus.CACHED]),
-    # Config values of ASCII letters, digits and non-negative numbers: full-text search splits words differently
-    # on SQLite (FTS5: "À" is found as "a", "-1" as "1", "0.01" as "0" "01") and PostgreSQL (one word each).
+    # Any config values: run search splits them one way on every back-end ("À" is "a", "0.01" one word).
     config=st.none()
-    | st.dictionaries(st.sampled_from(["lr", "n", "name"]), st.integers(0, 3) | st.text("ab01", max_size=4)),
+    | st.dictionaries(
+        st.sampled_from(["lr", "n", "name"]),
+        st.integers(-3, 3) | st.sampled_from([0.01, -1.5]) | st.text("abÀé01.-_ ", max_size=4),
+    ),
     cache_key=st.none() | st.sampled_from(["k1", "k2", "k3"]),
     inputs=st.lists(st.integers(0, 50), max_size=3),
     outputs=st.integers(0, 2),
@@ -154,7 +156,8 @@ def _answers(db: LineageStore, ids: dict[str, str]) -> dict[str, object]:
         "failed": [names[r.run_id] for r in db.runs(status=RunStatus.FAILED, limit=1000)],
         "completed": {name: sorted(db.completed_steps(run_id)) for name, run_id in ids.items()},
     }
-    for query in ("train", "nightly gpu", "r0", "lr", "l*", "a lr", "b name", "evaluate n*", "0", "1 lr"):
+    queries = ("train", "nightly gpu", "r0", "lr", "l*", "a lr", "b name", "evaluate n*", "0", "1 lr", "À", "0.01")
+    for query in (*queries, "-1.5", "é*", "a_b", "0.*"):
         out[f"search {query}"] = [names[r.run_id] for r in db.search_runs(query, limit=1000)]
     uris = sorted(db.artifact_uris())
     out["uris"] = uris

@@ -33,6 +33,7 @@ from zen_store import (
     StoreError,
     open_lineage_store,
 )
+from zen_store._search import search_terms, search_words
 
 
 def _run(db: LineageStore, pipeline: str = "p", **fields: object) -> str:
@@ -157,6 +158,76 @@ def test_search_finds_runs_by_name_tag_and_config_value(db: LineageStore) -> Non
     assert db.search_runs("resnet evaluate") == []
     assert db.search_runs("") == []
     assert db.search_runs('"unbalanced OR') == []  # search syntax in user text is matched literally
+
+
+def test_search_compares_words_folded_and_split_one_way(db: LineageStore) -> None:
+    """Every back-end splits and folds as ``zen_store._search`` does: accents and case fold away, a number keeps
+    its decimal point, ``_`` separates words."""
+    a = _run(db, "train", run_name="Résumé", tags=("À-la",), configs={"fit": {"learning_rate": 0.01}})
+    b = _run(db, "train", configs={"fit": {"learning_rate": 0.1, "note": "0 01"}})
+    assert [r.run_id for r in db.search_runs("resume RÉSUMÉ")] == [a]
+    assert [r.run_id for r in db.search_runs("a LA")] == [a]
+    assert [r.run_id for r in db.search_runs("0.01")] == [a]
+    assert [r.run_id for r in db.search_runs("0 01")] == [b]
+    assert [r.run_id for r in db.search_runs("learning_rate 0.1")] == [b]
+    assert [r.run_id for r in db.search_runs("0.0*")] == [a]
+    assert [r.run_id for r in db.search_runs("learn* rate")] == [b, a]
+
+
+_SEARCHABLE = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=8)
+"""Any text a user may name a run, tag it or configure it with (PostgreSQL stores no NUL or lone surrogate)."""
+
+
+@st.composite
+def _search_runs(draw: st.DrawFn) -> list[NewRun]:
+    runs = []
+    for _ in range(draw(st.integers(1, 3))):
+        value = _SEARCHABLE | st.integers() | st.floats(allow_nan=False) | st.booleans() | st.none()
+        runs.append(
+            NewRun(
+                pipeline_name=draw(_SEARCHABLE.filter(bool)),
+                run_name=draw(st.none() | _SEARCHABLE),
+                spec_json="{}",
+                stack="s",
+                tags=tuple(draw(st.lists(_SEARCHABLE, max_size=2))),
+                configs={"fit": draw(st.dictionaries(_SEARCHABLE, value, max_size=3))},
+            )
+        )
+    return runs
+
+
+@given(runs=_search_runs(), data=st.data())
+@settings(max_examples=25, deadline=None)
+def test_every_back_end_finds_exactly_the_runs_the_word_rule_names(
+    lineage_factory: Callable[[], str], runs: list[NewRun], data: st.DataObject
+) -> None:
+    """Runs of any Unicode names, tags and config values, searched for their own words, word prefixes and any
+    text: each back-end answers what the one rule (``search_words``/``search_terms``) says, so they agree."""
+    db = open_lineage_store(lineage_factory())
+    try:
+        ids = {db.create_run(run): set(search_words(run.search_text())) for run in runs}
+        stored = sorted({word for words in ids.values() for word in words})
+        word = st.sampled_from(stored) if stored else _SEARCHABLE
+        queries = data.draw(
+            st.lists(
+                word
+                | word.map(lambda w: w[: max(1, len(w) // 2)] + "*")
+                | st.lists(word, min_size=2, max_size=3).map(" ".join)
+                | _SEARCHABLE,
+                min_size=1,
+                max_size=5,
+            )
+        )
+        for query in queries:
+            terms = search_terms(query)
+            expected = {
+                run_id
+                for run_id, words in ids.items()
+                if terms and all(any(w.startswith(t.word) if t.prefix else w == t.word for w in words) for t in terms)
+            }
+            assert {r.run_id for r in db.search_runs(query, limit=10)} == expected, query
+    finally:
+        db.close()
 
 
 def test_clear_cache_forgets_keys_of_one_pipeline_or_all(db: LineageStore) -> None:

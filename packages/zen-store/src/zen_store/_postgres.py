@@ -52,6 +52,7 @@ from zen_store._records import (
     StepRunRecord,
     StepStatus,
 )
+from zen_store._search import SearchTerm, search_terms, search_words
 from zen_store._sqlite import HEARTBEAT_STALE_S, new_id
 from zen_store.errors import (
     ArtifactNotFoundError,
@@ -67,7 +68,7 @@ if TYPE_CHECKING:
 
 __all__ = ["POSTGRES_SCHEMA_VERSION", "PostgresLineageStore", "is_postgres_url"]
 
-POSTGRES_SCHEMA_VERSION: Final = 4
+POSTGRES_SCHEMA_VERSION: Final = 5
 MAX_ATTEMPTS: Final = 30
 """Attempts of one write transaction that keeps losing serialization conflicts before giving up."""
 RECONNECT_WITHIN_S: Final = 30.0
@@ -79,12 +80,32 @@ Row = tuple[object, ...]
 T = TypeVar("T")
 
 _C: Final = 'TEXT COLLATE "C"'
-_SEARCHED: Final = (
+_SEARCHED: Final = "array_to_tsvector(string_to_array(search_text, ' '))"
+"""What ``search_runs`` matches (indexed): the run's search words as ``zen_store._search`` split them, taken as
+lexemes as they are - PostgreSQL's own parser never splits or folds them."""
+_SEARCHED_V2: Final = (
     "to_tsvector('simple', pipeline_name || ' ' || coalesce(run_name, '') || ' ' || tags_json || ' ' || search_text)"
 )
-"""What ``search_runs`` matches: the words of the pipeline and run names, tags and config values (indexed)."""
+"""What schema 2 indexed (PostgreSQL's parser split "0.01" and kept "À" unlike SQLite did); replaced in 5."""
 _NEXT_SEQ: Final = "SELECT COALESCE(MAX(seq), -1) + 1 FROM step_runs WHERE run_id = %s"
-_MIGRATIONS: Final[dict[int, list[str]]] = {
+
+
+def _split_search_words(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    """Each run's ``search_text`` (its config lines, before schema 5) becomes its search words, with its names
+    and tags."""
+    runs = conn.execute("SELECT run_id, pipeline_name, run_name, tags_json, search_text FROM runs").fetchall()
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE runs SET search_text = %s WHERE run_id = %s",
+            [
+                (" ".join(search_words(str(name), str(run or ""), *map(str, json.loads(str(tags))), str(text))), run_id)
+                for run_id, name, run, tags, text in runs
+            ],
+        )
+
+
+_MIGRATIONS: Final[dict[int, list[str | Callable[[psycopg.Connection[tuple[object, ...]]], None]]]] = {
+    # Each step: SQL statements, or a function of the connection for what SQL alone cannot do.
     1: [
         "CREATE TABLE zen_schema (version INTEGER NOT NULL)",
         f"""CREATE TABLE runs (
@@ -120,7 +141,7 @@ _MIGRATIONS: Final[dict[int, list[str]]] = {
     2: [
         "ALTER TABLE runs ADD COLUMN tags_json TEXT NOT NULL DEFAULT '[]'",
         "ALTER TABLE runs ADD COLUMN search_text TEXT NOT NULL DEFAULT ''",
-        f"CREATE INDEX runs_search ON runs USING gin ({_SEARCHED})",
+        f"CREATE INDEX runs_search ON runs USING gin ({_SEARCHED_V2})",
     ],
     3: [
         # What each step run printed, apart from step_runs so listing a run's steps never reads its logs.
@@ -138,6 +159,11 @@ _MIGRATIONS: Final[dict[int, list[str]]] = {
         "CREATE UNIQUE INDEX artifacts_name_version ON artifacts (name, version)",
         f"CREATE TABLE artifact_names (name {_C} PRIMARY KEY, latest INTEGER NOT NULL)",
         "INSERT INTO artifact_names (name, latest) SELECT name, max(version) FROM artifacts GROUP BY name",
+    ],
+    5: [  # search over zen's own words (zen_store._search), as on SQLite
+        "DROP INDEX runs_search",
+        _split_search_words,
+        f"CREATE INDEX runs_search ON runs USING gin ({_SEARCHED})",
     ],
 }
 _TABLES: Final = ("runs", "step_runs", "artifacts", "events", "step_logs", "artifact_names")
@@ -165,11 +191,10 @@ def is_postgres_url(location: str) -> bool:
     return location.startswith(_SCHEMES)
 
 
-def _ts_word(word: str) -> str:
-    """One search word as a quoted tsquery term (quotes doubled), keeping a trailing ``*`` as a prefix match."""
-    prefix = word.endswith("*") and len(word) > 1
-    core = (word[:-1] if prefix else word).replace("\\", "\\\\").replace("'", "''")
-    return f"'{core}'" + (":*" if prefix else "")
+def _tsquery(terms: list[SearchTerm]) -> str:
+    """A tsquery requiring every term, each a quoted lexeme taken as it is (search words hold no quote or
+    backslash), ``:*`` for a prefix."""
+    return " & ".join(f"'{term.word}'" + (":*" if term.prefix else "") for term in terms)
 
 
 def _ts(value: object) -> datetime:
@@ -434,7 +459,10 @@ class PostgresLineageStore:
                     )
             for step in range(version + 1, POSTGRES_SCHEMA_VERSION + 1):
                 for statement in _MIGRATIONS[step]:
-                    conn.execute(statement)
+                    if isinstance(statement, str):
+                        conn.execute(statement)
+                    else:
+                        statement(conn)
             conn.execute("DELETE FROM zen_schema")
             conn.execute("INSERT INTO zen_schema (version) VALUES (%s)", (POSTGRES_SCHEMA_VERSION,))
 
@@ -741,14 +769,14 @@ class PostgresLineageStore:
 
     def search_runs(self, text: str, *, limit: int = 50) -> list[RunRecord]:
         """Runs whose pipeline name, run name, tags or config values contain every word of ``text``, newest
-        first (whole words, or word prefixes written ``lr*``)."""
+        first (whole words, or word prefixes written ``lr*``, split as ``zen_store._search`` says)."""
         self.reap_crashed()
-        words = text.split()
-        if not words:
+        terms = search_terms(text)
+        if not terms:
             return []
-        query = " & ".join(_ts_word(word) for word in words)
+        query = _tsquery(terms)
         sql = (
-            f"SELECT {_RUN_COLUMNS} FROM runs WHERE {_SEARCHED} @@ to_tsquery('simple', %s) "
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE {_SEARCHED} @@ CAST(%s AS tsquery) "
             "ORDER BY started_at DESC, run_id DESC LIMIT %s"
         )
         return [_run(r) for r in self._read(sql, [query, limit])]

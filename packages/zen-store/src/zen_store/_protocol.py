@@ -143,7 +143,9 @@ class LineageStore(Protocol):
 
     def search_runs(self, text: str, *, limit: int = 50) -> list[RunRecord]:
         """Runs, newest first, whose pipeline name, run name, tags or config values (``NewRun.search_text``)
-        contain every word of ``text``; a word ending in ``*`` matches as a prefix. Empty text finds nothing."""
+        contain every word of ``text``; a word ending in ``*`` matches as a prefix. Words are split and folded
+        by ``zen_store._search`` (store :meth:`NewRun.search_text`, compare :func:`search_terms`), never by the
+        back-end's own tokenizer. Text without words finds nothing."""
         ...
 
     def get_run(self, run_id: str) -> RunRecord:

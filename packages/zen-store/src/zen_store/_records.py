@@ -9,6 +9,7 @@ from typing import Final
 
 import attrs
 
+from zen_store._search import search_words
 from zen_types import JSONValue
 
 __all__ = [
@@ -194,8 +195,9 @@ class NewRun:
     """Each step's config by slot name: not stored as such (steps record their own), only made searchable."""
 
     def search_text(self) -> str:
-        """The config values as words for full-text search (``slot key value`` per leaf), the same in every
-        back-end, so ``zen runs search 0.01`` finds the runs with a learning rate of 0.01."""
+        """What run search matches, as every back-end stores it: the words (``search_words``) of the pipeline
+        name, run name, tags and each step's config (``slot key value`` per leaf), joined by single spaces - so
+        ``zen runs search 0.01`` finds the runs with a learning rate of 0.01."""
         words: list[str] = []
 
         def walk(prefix: str, value: JSONValue) -> None:
@@ -211,7 +213,7 @@ class NewRun:
         for slot, config in sorted(self.configs.items()):
             if config is not None:
                 walk(slot, dict(config))
-        return "\n".join(words)
+        return " ".join(search_words(self.pipeline_name, self.run_name or "", *self.tags, *words))
 
 
 @attrs.frozen(kw_only=True)

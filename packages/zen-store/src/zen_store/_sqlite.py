@@ -51,6 +51,7 @@ from zen_store._records import (
     StepRunRecord,
     StepStatus,
 )
+from zen_store._search import SearchTerm, search_terms, search_words
 from zen_store.errors import (
     ArtifactNotFoundError,
     LineageStoreDamagedError,
@@ -66,7 +67,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_VERSION", "SQLiteLineageStore", "new_id"]
 
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
 BUSY_TIMEOUT_MS: Final = 30_000
 HEARTBEAT_STALE_S: Final = 300.0
 _HOST: Final = socket.gethostname()
@@ -82,11 +83,10 @@ def new_id() -> str:
     return f"{int(time.time() * 1000):012x}{uuid.uuid4().hex[:12]}"
 
 
-def _fts_word(word: str) -> str:
-    """One search word as an FTS5 string (quotes doubled), keeping a trailing ``*`` as a prefix query."""
-    prefix = word.endswith("*") and len(word) > 1
-    core = word[:-1] if prefix else word
-    return '"' + core.replace('"', '""') + '"' + ("*" if prefix else "")
+def _fts_query(terms: list[SearchTerm]) -> str:
+    """An FTS5 query requiring every term: each a quoted string (search words hold no quote), ``*`` for a
+    prefix."""
+    return " ".join(f'"{term.word}"' + ("*" if term.prefix else "") for term in terms)
 
 
 _CANNOT_WRITE: Final = frozenset({8, 10, 13, 14})  # SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN
@@ -232,6 +232,27 @@ def _add_logs(db: sqlite_utils.Database) -> None:
         defaults={"cut": 0},
         if_not_exists=True,
     )
+
+
+_WORD_SEARCH: Final = "ascii tokenchars '.'"
+"""FTS5's tokenizer for the stored search words: it splits them on the spaces between them and nowhere else (the
+words hold no other ASCII separator; '.' joins the digits of a number), so search compares zen's words."""
+
+
+def _add_word_search(db: sqlite_utils.Database) -> None:
+    """Schema 4 -> 5: search over the words ``zen_store._search`` splits, the same as on PostgreSQL (FTS5's own
+    tokenizer split "0.01" and folded "À" differently). Each run's ``search_text`` is split again from its
+    names, tags and the config lines it held; the index covers that column alone."""
+    conn = db.conn
+    runs = conn.execute("SELECT run_id, pipeline_name, run_name, tags_json, search_text FROM runs").fetchall()
+    conn.executemany(
+        "UPDATE runs SET search_text = ? WHERE run_id = ?",
+        [
+            (" ".join(search_words(str(name), str(run or ""), *map(str, json.loads(tags)), str(text))), run_id)
+            for run_id, name, run, tags, text in runs
+        ],
+    )
+    db.table("runs").enable_fts(["search_text"], create_triggers=True, tokenize=_WORD_SEARCH, replace=True)
 
 
 _UPSERT_LOGS: Final = (
@@ -532,6 +553,7 @@ class SQLiteLineageStore:
             _add_search(db)
             _add_logs(db)
             _add_names(db)
+            _add_word_search(db)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _backup(self, version: int) -> None:
@@ -843,12 +865,12 @@ class SQLiteLineageStore:
 
     def search_runs(self, text: str, *, limit: int = 50) -> list[RunRecord]:
         """Runs whose pipeline name, run name, tags or config values contain every word of ``text``, newest
-        first (full-text search: whole words, or word prefixes written ``lr*``)."""
+        first (whole words, or word prefixes written ``lr*``, split as ``zen_store._search`` says)."""
         self.reap_crashed()
-        words = text.split()
-        if not words:
+        terms = search_terms(text)
+        if not terms:
             return []
-        query = " ".join(_fts_word(word) for word in words)
+        query = _fts_query(terms)
         rows = self._rows(
             f"SELECT {_RUN_COLUMNS} FROM runs WHERE rowid IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ?) "
             "ORDER BY started_at DESC, run_id DESC LIMIT ?",
