@@ -32,6 +32,7 @@ from zen_store import (
     SQLiteLineageStore,
     StepStatus,
     StoreError,
+    new_id,
     open_lineage_store,
 )
 from zen_types import JSONValue
@@ -215,6 +216,8 @@ class StoreMachine(RuleBasedStateMachine):
         self.lineage = open_lineage_store(location)
         self.run_id = self.lineage.create_run(NewRun(pipeline_name="p", spec_json="{}", stack="s"))
         self.model: dict[str, tuple[bytes, str]] = {}
+        self.recorded: dict[str, str] = {}
+        """Artifact id -> stored name: identical bytes are stored once, each write is its own record."""
 
     @rule(data=st.binary(max_size=64))
     def write(self, data: bytes) -> None:
@@ -222,7 +225,7 @@ class StoreMachine(RuleBasedStateMachine):
         (Path(staging.uri) / "d").write_bytes(data)
         stored = self.store.commit(staging)
         record = ArtifactRecord(
-            artifact_id=stored.name,
+            artifact_id=new_id(),
             uri=stored.name,
             type_name="bytes",
             materializer="m",
@@ -246,6 +249,7 @@ class StoreMachine(RuleBasedStateMachine):
             )
         )
         self.model[stored.name] = (data, stored.content_hash)
+        self.recorded[record.artifact_id] = stored.name
 
     @rule()
     def reopen(self) -> None:
@@ -259,14 +263,17 @@ class StoreMachine(RuleBasedStateMachine):
         name = data.draw(st.sampled_from(sorted(self.model)))
         self.store.delete(name)
         del self.model[name]
+        self.recorded = {artifact_id: n for artifact_id, n in self.recorded.items() if n != name}
 
     @invariant()
     def everything_recorded_reads_back(self) -> None:
         assert set(self.store.names()) == set(self.model)
         for name, (data, digest) in self.model.items():
             assert (self.store.verify(name, digest) / "d").read_bytes() == data
-            record = self.lineage.artifact(name)
-            assert (record.content_hash, record.metadata) == (digest, {"n": len(data)})
+        for artifact_id, name in self.recorded.items():
+            data, digest = self.model[name]
+            record = self.lineage.artifact(artifact_id)
+            assert (record.uri, record.content_hash, record.metadata) == (name, digest, {"n": len(data)})
 
     def teardown(self) -> None:
         import shutil
