@@ -69,7 +69,7 @@ def test_init_run_list_show_and_read(workdir: Path) -> None:
     """init, run (with progress), runs list/show, artifacts show/read, all in fresh processes."""
     assert "zen project at" in zen(workdir, "init")
     out = zen(workdir, "run", "flows:instance")
-    assert "[2/2] second: done" in out and "completed" in out
+    assert "[2/2] second: completed in" in out and "completed" in out
     runs = json.loads(zen(workdir, "runs", "list", "--json"))
     assert len(runs) == 1 and runs[0]["status"] == "completed"
     run_id = runs[0]["run_id"]

@@ -28,7 +28,7 @@ def test_an_altered_uri_is_refused_and_nothing_is_created(
 ) -> None:
     """Outside the store, through '..', or a folder beside the store: refused with one sentence, exit 2 from the
     CLI, and the named folder (with its missing parents) is not created."""
-    ran = p.add_pipeline(first=p.returns_one(), second=p.adds(p.AddConfig(add_amount=3))).run()
+    ran = p.add_pipeline(first=p.returns_one(), second=p.adds(p.AddConfig(add_amount=3))).run(progress=False)
     artifact = Client().get_run(ran.id).steps["second"].outputs["output"]
     store = Path(RunContext.open().stores.artifacts.location)
     name = Path(artifact.uri).name

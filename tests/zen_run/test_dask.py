@@ -259,3 +259,19 @@ def test_a_retried_step_leaves_one_committed_output(fragile_stack: str, tmp_path
     assert loaded.steps["risky"].outputs["output"].read() == 6
     stores = RunContext.open().stores
     assert garbage_collect(stores, delete=False).unreferenced == ()
+
+
+def test_what_a_step_prints_on_a_worker_is_stored_by_the_driver(dask_stack: str) -> None:
+    """A step on a Dask worker: its stdout, stderr, records and its thread's output travel back with its outcome
+    and are stored by the driver, as with the reference runner; a failed step's too, with its traceback."""
+    from tests.zen_run import log_pipelines as lp
+
+    run = lp.chatty_instance.run(stack=dask_stack, enable_cache=False, progress=False)
+    assert Client().logs(run.id, "only").text == (
+        "to stdout\nto stderr\nWARNING:tests.chatty:a warning record\nfrom a thread the step started\n"
+    )
+    with pytest.raises(StepFailedError) as raised:
+        lp.failing_instance.run(stack=dask_stack, enable_cache=False, progress=False)
+    failed = Client().step(raised.value.run_id, "second")
+    assert failed.logs.text == "about to fail with 1\n"
+    assert failed.error is not None and "ValueError: failed on purpose after printing" in failed.error

@@ -78,11 +78,21 @@ class ArtifactIO:
         self.store.discard(staged)
 
     def write_value(
-        self, materializer: Materializer[object], value: object, *, step_name: str, output_name: str, type_name: str
+        self,
+        materializer: Materializer[object],
+        value: object,
+        *,
+        step_name: str,
+        output_name: str,
+        type_name: str,
+        on_staged: Callable[[StagingArea], None] | None = None,
     ) -> ArtifactRecord:
-        """Write a returned value with its materializer and commit it atomically."""
+        """Write a returned value with its materializer and commit it atomically (``on_staged`` hears where it is
+        being written: a progress display measures it)."""
         staged = self.store.stage()
         try:
+            if on_staged is not None:
+                on_staged(staged)
             metadata = write_artifact(materializer, value, staged, artifact=output_name, step=step_name)
             return self._commit(staged, materializer, type_name=type_name, metadata=metadata)
         except BaseException:

@@ -24,10 +24,12 @@ from zen_store import (
     ArtifactRecord,
     Comparison,
     LineageGraph,
+    RecordNotFoundError,
     RunDeletion,
     RunRecord,
     RunStatus,
     StepDifference,
+    StepLogs,
     StepRunRecord,
     StepStatus,
 )
@@ -127,6 +129,18 @@ class StepRun:
     def config(self) -> dict[str, JSONValue] | None:
         """The config the step ran with."""
         return self.record.config
+
+    @property
+    def error(self) -> str | None:
+        """Why the step did not complete: the traceback of its exception, or zen's sentence (None when it did)."""
+        return self.record.error
+
+    @property
+    def logs(self) -> StepLogs:
+        """What the step printed - stdout, stderr and ``logging`` records, as written - while it ran (read from
+        the lineage store each time, so a running step's grow). ``logs.text`` is the text, ``logs.cut`` the
+        number of characters dropped before it when it printed more than ``zen_store.LOG_LIMIT``."""
+        return self.context.stores.lineage.step_logs(self.record.step_run_id)
 
     @property
     def outputs(self) -> Mapping[str, Artifact]:
@@ -276,6 +290,20 @@ class Client:
     def last_run(self, pipeline_name: str) -> Run:
         """The newest run of a pipeline."""
         return self._run(self.context.stores.lineage.last_run(pipeline_name))
+
+    def step(self, run_id: str, step_name: str) -> StepRun:
+        """One step of a run (a unique run id prefix is enough), by the slot name it was bound to."""
+        run = self.get_run(run_id)
+        steps = run.steps
+        found = steps.get(step_name)
+        if found is None:
+            known = ", ".join(steps) or "none ran yet"
+            raise RecordNotFoundError(f"run {run.id} has no step {step_name!r} (steps: {known}).")
+        return found
+
+    def logs(self, run_id: str, step_name: str) -> StepLogs:
+        """What a step of a run printed (see :attr:`StepRun.logs`)."""
+        return self.step(run_id, step_name).logs
 
     def pipelines(self) -> list[str]:
         """Names of every pipeline with recorded runs."""

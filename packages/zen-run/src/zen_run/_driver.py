@@ -10,17 +10,19 @@ transaction. It raises as the reference runner does: ``StepFailedError`` chained
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from pathlib import Path
 
 import attrs
 
 from zen_run._cache import CacheComponents, config_digest
 from zen_run._compile import CompiledPipeline, CompiledStep
 from zen_run._context import RunContext
+from zen_run._progress import Progress, StepProgress, StepState
 from zen_run._registry import materializer_version
 from zen_run._steps import Completed, Failed, FailureKind, OutputKey, StepExecutor, StepOutcome, StepTask
 from zen_run.errors import StepFailedError
-from zen_store import ArtifactRecord, CachedStep, FinishedStep, StepStatus
+from zen_store import ArtifactRecord, CachedStep, FinishedStep, StepLogs, StepStatus
 
 __all__ = ["RunDriver"]
 
@@ -44,7 +46,7 @@ class RunDriver:
         run_id: str,
         *,
         resume_hits: dict[str, CachedStep] | None = None,
-        progress: Callable[[str], None] | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.context = context
         self.compiled = compiled
@@ -83,10 +85,10 @@ class RunDriver:
                 components = _components(self.compiled, step, self._outputs)
                 key = components.key()
                 if self._reuse(step, components, key):
-                    self._say(slot, f"cached ({(time.perf_counter() - clock) * 1000:.1f} ms)")
+                    self._say(slot, StepState.CACHED, time.perf_counter() - clock)
                     progressed = True
                     continue
-                self._say(slot, "running")
+                self._say(slot, StepState.RUNNING)
                 step_run_id = self.context.stores.lineage.start_step(
                     run_id=self.run_id,
                     step_name=slot,
@@ -101,7 +103,26 @@ class RunDriver:
 
     def executor(self) -> StepExecutor:
         """An executor for this process that hands values produced earlier in the run over in memory."""
-        return StepExecutor(self.context.stores.io, self.context.registry, values=self._values)
+        return StepExecutor(
+            self.context.stores.io,
+            self.context.registry,
+            values=self._values,
+            live_logs=self._live_logs,
+            writing=self._writing,
+        )
+
+    def _writing(self, task: StepTask, output_name: str, staging: Path) -> None:
+        """A step running in this process started writing an output into ``staging``."""
+        running = self._running.get(task.slot)
+        if running is not None:
+            clock = time.perf_counter() - running.clock
+            self._say(task.slot, StepState.WRITING, clock, staging=staging, output_name=output_name)
+
+    def _live_logs(self, task: StepTask, logs: StepLogs) -> None:
+        """Store what a step running in this process printed so far, so a live view (the dashboard) shows it."""
+        running = self._running.get(task.slot)
+        if running is not None:
+            self.context.stores.lineage.write_logs(running.step_run_id, logs)
 
     def finish(self, task: StepTask, outcome: StepOutcome) -> None:
         """Record a step's outcome; raise, as the reference runner does, when it failed."""
@@ -118,8 +139,10 @@ class RunDriver:
                 outcome.started_at,
                 cache_key=running.key if step.cache_enabled else None,
                 new_outputs=_named(step, outcome.outputs),
+                logs=outcome.logs,
             )
-            self._say(task.slot, f"done ({(time.perf_counter() - running.clock) * 1000:.1f} ms)")
+            written = sum(a.size for a in outcome.outputs.values())
+            self._say(task.slot, StepState.COMPLETED, time.perf_counter() - running.clock, written_bytes=written)
             return
         self._fail(task, running, outcome)
 
@@ -129,16 +152,20 @@ class RunDriver:
         running = self._running.pop(task.slot)
         reason = f"{type(exc).__name__}: {exc}"
         self._record(task.step, running, StepStatus.FAILED, time.time(), error=reason)
+        self._say(task.slot, StepState.FAILED, time.perf_counter() - running.clock)
         return self._step_failed(task.step, reason, where=where)
 
     # -- inside ------------------------------------------------------------------------------------------------
 
     def _fail(self, task: StepTask, running: _Running, outcome: Failed) -> None:
         step = task.step
+        elapsed = time.perf_counter() - running.clock
         if outcome.kind is FailureKind.INTERRUPTED:
-            self._record(step, running, StepStatus.STOPPED, outcome.started_at, error=outcome.error)
+            self._record(step, running, StepStatus.STOPPED, outcome.started_at, error=outcome.error, logs=outcome.logs)
+            self._say(task.slot, StepState.STOPPED, elapsed)
             raise outcome.exception if outcome.exception is not None else KeyboardInterrupt()
-        self._record(step, running, StepStatus.FAILED, outcome.started_at, error=outcome.error)
+        self._record(step, running, StepStatus.FAILED, outcome.started_at, error=outcome.error, logs=outcome.logs)
+        self._say(task.slot, StepState.FAILED, elapsed)
         if outcome.kind is FailureKind.STORAGE:
             raise StepFailedError(
                 run_id=self.run_id,
@@ -156,9 +183,29 @@ class RunDriver:
             run_id=self.run_id, step_name=step.slot, function_name=step.instance.name, reason=reason, where=where
         )
 
-    def _say(self, slot: str, what: str) -> None:
+    def _say(
+        self,
+        slot: str,
+        state: StepState,
+        elapsed_s: float = 0.0,
+        *,
+        written_bytes: int = 0,
+        staging: Path | None = None,
+        output_name: str | None = None,
+    ) -> None:
         if self._progress is not None:
-            self._progress(f"[{self._order[slot]}/{len(self._order)}] {slot}: {what}")
+            self._progress.step(
+                StepProgress(
+                    step_name=slot,
+                    index=self._order[slot],
+                    total=len(self._order),
+                    state=state,
+                    elapsed_s=elapsed_s,
+                    written_bytes=written_bytes,
+                    staging=staging,
+                    output_name=output_name,
+                )
+            )
 
     def _reuse(self, step: CompiledStep, components: CacheComponents, key: str) -> bool:
         """Reuse the step from the resumed run or the cache when its key matches and its artifacts are intact."""
@@ -204,7 +251,7 @@ class RunDriver:
                 ended_at=time.time(),
                 inputs={n: self._outputs[(e.source_step, e.source_output)].artifact_id for n, e in edges.items()},
                 step_run_id=None if running is None else running.step_run_id,
-                **fields,  # type: ignore[arg-type]  # cache_key, new_outputs, reused_outputs, cached_from, error
+                **fields,  # type: ignore[arg-type]  # cache_key, new_outputs, reused_outputs, cached_from, error, logs
             )
         )
 

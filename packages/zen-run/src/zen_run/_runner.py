@@ -9,7 +9,9 @@ raises StepFailedError chained to the user's exception; Ctrl-C marks the run sto
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import attrs
@@ -20,6 +22,7 @@ from zen_run._context import RunContext
 from zen_run._driver import RunDriver
 from zen_run._orchestrator import Orchestrator
 from zen_run._orchestrators import orchestrators
+from zen_run._progress import LineProgress, LiveProgress, Progress, progress_for
 from zen_run._runconfig import RunConfig
 from zen_run.errors import RunConfigError
 from zen_store import NewRun, RunStatus
@@ -39,7 +42,9 @@ class RunOptions:
     stack: str | None = None
     tags: tuple[str, ...] = attrs.field(default=(), converter=tuple)
     """Labels to find the run by later (``zen runs list --tag``, ``zen runs search``)."""
-    progress: Callable[[str], None] | None = None
+    progress: bool | Callable[[str], None] | None = True
+    """Show progress on stderr: ``True`` (live in a terminal, one line per finished step elsewhere), ``False`` or
+    ``None`` for none, or a function receiving each line."""
     resume_from: str | None = None
     """A failed or crashed run whose completed steps are reused regardless of cache flags."""
 
@@ -92,27 +97,31 @@ def execute(instance: PipelineInstance, context: RunContext, opts: RunOptions) -
     assert isinstance(orchestrator, Orchestrator)  # the registry checked it has run_steps
     lineage = context.stores.lineage
     run_id = lineage.create_run(_new_run(compiled, run_config, context, opts))
-    driver = RunDriver(
-        context,
-        compiled,
-        run_id,
-        resume_hits=lineage.completed_steps(opts.resume_from) if opts.resume_from is not None else None,
-        progress=opts.progress,
-    )
-    try:
-        with context.stores.heartbeat(run_id):
-            orchestrator.run_steps(driver, dict(context.stack.options))
-            if not driver.done:
-                raise RuntimeError(f"zen: orchestrator {context.stack.orchestrator!r} returned before every step ran.")
-    except KeyboardInterrupt:
-        lineage.finish_run(run_id, status=RunStatus.STOPPED)
-        _say(opts, f"run {run_id} stopped")
-        raise
-    except BaseException:  # a failed step (raised by the driver), or anything else cutting the run short
-        lineage.finish_run(run_id, status=RunStatus.FAILED)
-        raise
-    lineage.finish_run(run_id, status=RunStatus.COMPLETED)
-    _say(opts, f"run {run_id} completed")
+    started = time.perf_counter()
+    with _display(opts.progress) as progress:
+        driver = RunDriver(
+            context,
+            compiled,
+            run_id,
+            resume_hits=lineage.completed_steps(opts.resume_from) if opts.resume_from is not None else None,
+            progress=progress,
+        )
+        status = RunStatus.FAILED  # a failed step (raised by the driver), or anything else cutting the run short
+        try:
+            with context.stores.heartbeat(run_id):
+                orchestrator.run_steps(driver, dict(context.stack.options))
+                if not driver.done:
+                    raise RuntimeError(
+                        f"zen: orchestrator {context.stack.orchestrator!r} returned before every step ran."
+                    )
+            status = RunStatus.COMPLETED
+        except KeyboardInterrupt:
+            status = RunStatus.STOPPED
+            raise
+        finally:
+            lineage.finish_run(run_id, status=status)
+            if progress is not None:
+                progress.run_finished(run_id, status.value, time.perf_counter() - started)
     return Client(context=context).get_run(run_id)
 
 
@@ -129,6 +138,18 @@ def _new_run(compiled: CompiledPipeline, config: RunConfig, context: RunContext,
     )
 
 
-def _say(opts: RunOptions, message: str) -> None:
-    if opts.progress is not None:
-        opts.progress(message)
+@contextmanager
+def _display(choice: bool | Callable[[str], None] | None) -> Iterator[Progress | None]:
+    """The progress display ``RunOptions.progress`` asks for, running (and passing step output above a live
+    status line) while the block runs."""
+    if choice is None or choice is False:
+        yield None
+    elif callable(choice):
+        yield LineProgress(choice)
+    else:
+        shown = progress_for()
+        if isinstance(shown, LiveProgress):
+            with shown, shown.passing_output():
+                yield shown
+        else:
+            yield shown

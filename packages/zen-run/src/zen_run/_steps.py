@@ -12,7 +12,8 @@ from __future__ import annotations
 import enum
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TypeAlias
 
 import attrs
@@ -20,8 +21,9 @@ import attrs
 from zen_materialize import ArtifactWriteError, MaterializerRegistry, write_artifact
 from zen_run._artifact_io import STORAGE_FAULTS, ArtifactIO, describe_storage_fault
 from zen_run._compile import CompiledPipeline, CompiledStep
+from zen_run._logs import LogCapture, capturing
 from zen_run.errors import OutputTypeError
-from zen_store import ArtifactRecord, StagingArea
+from zen_store import ArtifactRecord, StagingArea, StepLogs
 from zen_types import DEFAULT_OUTPUT, Input, InputKind, Output, OutputKind, type_name, value_conforms
 from zen_types.errors import WiringError
 
@@ -57,6 +59,8 @@ class Completed:
     values: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     """The values written, by output name, when the step ran in this process (handed to downstream steps
     without reading them back); empty from other processes, which return records only."""
+    logs: StepLogs = attrs.field(factory=StepLogs)
+    """What the step printed while it ran."""
 
 
 class FailureKind(enum.Enum):
@@ -87,6 +91,8 @@ class Failed:
     """The exception itself, when it could travel here."""
     doing: str | None = None
     """For a storage fault: ``"loading its inputs"`` or ``"saving its outputs"``."""
+    logs: StepLogs = attrs.field(factory=StepLogs)
+    """What the step printed before it failed."""
 
 
 StepOutcome: TypeAlias = Completed | Failed
@@ -96,18 +102,36 @@ class StepExecutor:
     """Executes tasks in this process with one artifact store (``io``) and materializer registry.
 
     ``values`` are upstream values already in memory (by output key), used instead of reading the artifact
-    back when a step takes a value of the stored type.
+    back when a step takes a value of the stored type. What a step prints is captured (see ``_logs.py``) into its
+    outcome; ``live_logs(task, logs)``, when given, receives what a running step printed so far, and
+    ``writing(task, output_name, staging)`` hears when a returned value starts being written into ``staging``.
     """
 
     def __init__(
-        self, io: ArtifactIO, registry: MaterializerRegistry, *, values: Mapping[OutputKey, object] | None = None
+        self,
+        io: ArtifactIO,
+        registry: MaterializerRegistry,
+        *,
+        values: Mapping[OutputKey, object] | None = None,
+        live_logs: Callable[[StepTask, StepLogs], None] | None = None,
+        writing: Callable[[StepTask, str, Path], None] | None = None,
     ) -> None:
         self.io = io
         self.registry = registry
         self.values: Mapping[OutputKey, object] = values if values is not None else {}
+        self.live_logs = live_logs
+        self.writing = writing
 
     def execute(self, task: StepTask) -> StepOutcome:
-        """Run the step; never raises for what the step or its data did (that is the outcome)."""
+        """Run the step, capturing what it prints; never raises for what the step or its data did (that is the
+        outcome)."""
+        live = self.live_logs
+        capture = LogCapture(live=None if live is None else (lambda logs: live(task, logs)))
+        with capturing(capture):
+            outcome = self._execute(task, capture)
+        return attrs.evolve(outcome, logs=capture.logs())
+
+    def _execute(self, task: StepTask, capture: LogCapture) -> StepOutcome:
         call = _Call(self, task)
         started = time.time()
         try:
@@ -116,12 +140,15 @@ class StepExecutor:
             return call.storage_fault(started, exc, doing="loading its inputs")
         except Exception as exc:
             return call.failed(started, FailureKind.REFUSED, exc, error=f"{type(exc).__name__}: {exc}")
+        capture.start_live()
         try:
             result = task.step.instance.step.func(**kwargs)
         except Exception as exc:
             return call.failed(started, FailureKind.RAISED, exc, error=traceback.format_exc())
         except (KeyboardInterrupt, SystemExit) as exc:
             return call.failed(started, FailureKind.INTERRUPTED, exc, error="stopped by the user")
+        finally:
+            capture.stop_live()
         try:
             outputs = call.commit(result)
         except (OutputTypeError, WiringError) as exc:
@@ -257,6 +284,12 @@ class _Call:
             self._check(out.name, out.type, values[out.name])
         return values
 
+    def _on_staged(self, output_name: str) -> Callable[[StagingArea], None] | None:
+        writing = self.executor.writing
+        if writing is None:
+            return None
+        return lambda staged: writing(self.task, output_name, staged.path)
+
     def commit(self, result: object) -> dict[str, ArtifactRecord]:
         """Check every returned value first, then write and commit every output, and make them durable with one
         barrier (before the driver records them)."""
@@ -268,7 +301,12 @@ class _Call:
             if out.kind is OutputKind.RETURN:
                 value = returned[out.name]
                 written[out.name] = io.write_value(
-                    writer, value, type_name=type_name(out.type), step_name=self.step.slot, output_name=out.name
+                    writer,
+                    value,
+                    type_name=type_name(out.type),
+                    step_name=self.step.slot,
+                    output_name=out.name,
+                    on_staged=self._on_staged(out.name),
                 )
                 self.written[out.name] = value
             else:
