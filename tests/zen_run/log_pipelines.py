@@ -60,6 +60,14 @@ def naps() -> bytes:
     return bytes(2_000_000)
 
 
+@step
+def floods() -> int:
+    """Prints more than the lineage store keeps."""
+    print("x" * 1_100_000)
+    print("the end")
+    return 3
+
+
 @pipeline
 def one_step(only: Slot[[], int]) -> None:
     """A single step."""
@@ -80,3 +88,4 @@ def print_then_fail(first: Slot[[], int], second: Slot[[int], int]) -> None:
 
 chatty_instance = one_step(only=chatty())
 failing_instance = print_then_fail(first=chatty(), second=loud_failure())
+flood_instance = one_step(only=floods())

@@ -28,7 +28,7 @@ import click
 
 from zen_run._cli_artifacts import artifacts, lineage
 from zen_run._cli_project import init, stack
-from zen_run._cli_runs import dag, rerun, resume, run, runs
+from zen_run._cli_runs import dag, logs, rerun, resume, run, runs
 from zen_run._cli_shared import (
     EXIT_BROKEN_PIPE,
     EXIT_DAMAGED,
@@ -59,6 +59,7 @@ COMMANDS: Final[tuple[click.Command, ...]] = (
     init,
     run,
     runs,
+    logs,
     artifacts,
     lineage,
     stack,

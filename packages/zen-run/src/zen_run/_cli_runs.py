@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 
 import click
 
-from zen_run._cli_shared import printer, progress, read_client, usage_error, write_client
+from zen_run._cli_shared import printer, read_client, usage_error, write_client
 from zen_run._output import Printer
 from zen_run.cli import WholeNumber, ZenCommand, ZenGroup, argument, common_options, current_options
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from zen_run._client import Run
     from zen_types import PipelineInstance
 
-__all__ = ["RUN_STATUSES", "dag", "delete", "load_object", "rerun", "resume", "run", "runs"]
+__all__ = ["RUN_STATUSES", "dag", "delete", "load_object", "logs", "rerun", "resume", "run", "runs"]
 
 RUN_STATUSES: Final = ("running", "completed", "failed", "stopped", "crashed")
 """The statuses ``zen runs list --status`` accepts: zen_store's ``RunStatus`` values (a test keeps them equal),
@@ -76,16 +76,31 @@ def _instance(target: str) -> PipelineInstance:
 
 
 def _show_run(run: Run, out: Printer) -> None:
+    from zen_run._render import describe_failure
+
+    steps = run.steps
+    failed = {name: step for name, step in steps.items() if step.error is not None}
     if out.json:
-        out.emit_json({"run": run.record, "steps": {name: step.record for name, step in run.steps.items()}})
+        tails = {name: step.logs.tail(_FAILED_TAIL) for name, step in failed.items()}
+        out.emit_json(
+            {
+                "run": run.record,
+                "steps": {name: step.record for name, step in steps.items()},
+                "failed_logs_tail": tails,
+            }
+        )
         return
     dirty = "  (from a dirty work tree: not reproducible from git)" if run.dirty else ""
     out.line(f"run {run.id}  pipeline {run.pipeline_name}  {run.status}{dirty}")
     rows = []
-    for name, step in run.steps.items():
+    for name, step in steps.items():
         outputs = ", ".join(f"{k}={a.record.label} ({a.id[:12]})" for k, a in step.outputs.items())
         rows.append([name, step.status, step.source, outputs])
     out.table(["step", "status", "source", "outputs"], rows)
+    for step in failed.values():
+        out.line()
+        for line in describe_failure(run.id, step.record, step.logs, tail=_FAILED_TAIL):
+            out.line(line)
 
 
 def _list_runs(runs: list[Run], out: Printer) -> None:
@@ -99,9 +114,15 @@ def _list_runs(runs: list[Run], out: Printer) -> None:
 
 
 _quiet = click.option("-q", "--quiet", is_flag=True, help="Print no progress on stderr.")
+_FAILED_TAIL: Final = 20
+"""Lines of a failed step's output `zen runs show` prints under its error."""
 
 
-@click.command(cls=ZenCommand, help="Run a bound pipeline instance; progress goes to stderr.")
+@click.command(
+    cls=ZenCommand,
+    help="Run a bound pipeline instance. Progress goes to stderr: a live status line in a terminal, one line per "
+    "finished step otherwise.",
+)
 @argument("target", help=_TARGET_HELP)
 @click.option(
     "--config",
@@ -142,7 +163,7 @@ def run(
         config=run_config,
         stack=stack,
         tags=tags,  # type: ignore[arg-type]  # attrs reads converter=tuple as Iterable[_T_co], unsolved
-        progress=None if quiet else progress,
+        progress=not quiet,
     )
     _show_run(execute(instance, RunContext.shared(stack=stack), opts), printer())
 
@@ -157,7 +178,7 @@ def rerun(run_id: str, no_cache: bool, quiet: bool) -> None:
     from zen_run._rerun import rerun as rerun_run
 
     context = RunContext.shared(stack=current_options().stack)
-    again = rerun_run(context, run_id, progress=None if quiet else progress, enable_cache=not no_cache)
+    again = rerun_run(context, run_id, progress=not quiet, enable_cache=not no_cache)
     _show_run(again, printer())
 
 
@@ -170,7 +191,7 @@ def resume(run_id: str, quiet: bool) -> None:
     from zen_run._rerun import resume as resume_run
 
     context = RunContext.shared(stack=current_options().stack)
-    _show_run(resume_run(context, run_id, progress=None if quiet else progress), printer())
+    _show_run(resume_run(context, run_id, progress=not quiet), printer())
 
 
 @click.command(cls=ZenCommand, help="Print or write a pipeline instance's graph: Mermaid, Graphviz DOT, SVG or PNG.")
@@ -246,7 +267,10 @@ def search(text: str, limit: int) -> None:
     _list_runs(read_client().search_runs(text, limit=limit), printer())
 
 
-@runs.command(help="Show a run and its steps, sources and outputs.")
+@runs.command(
+    help="Show a run and its steps, sources and outputs; for a step that did not complete, its error (with the "
+    "traceback) and the last lines it printed."
+)
 @argument("run_id", metavar="RUN", help=_RUN_HELP)
 @common_options
 def show(run_id: str) -> None:
@@ -298,3 +322,53 @@ def compare(run_a: str, run_b: str) -> None:
         return
     for line in _render.describe_comparison(comparison):
         out.line(line)
+
+
+@click.command(
+    cls=ZenCommand,
+    help="Print what a step of a run printed: its stdout, stderr and logging records, as written. A note on stderr "
+    "says when the start was cut (zen keeps the last 1,000,000 characters), or when a cached step shows the output "
+    "of the step run it reused.",
+)
+@argument("run_id", metavar="RUN", help=_RUN_HELP)
+@argument("step_name", metavar="STEP", help="The step's name in the pipeline (its slot, as `zen runs show` lists).")
+@click.option("--tail", type=WholeNumber(minimum=1), metavar="N", help="Print only the last N lines.")
+@common_options
+def logs(run_id: str, step_name: str, tail: int | None) -> None:
+    from zen_run._output import say
+    from zen_run._render import log_lines
+
+    client = read_client()
+    step = client.step(run_id, step_name)
+    record = step.record
+    shown = step.logs
+    reused = record.cached_from if not shown and record.cached_from is not None else None
+    if reused is not None:
+        shown = client.context.stores.lineage.step_logs(reused)
+    out = printer()
+    lines = log_lines(shown.text)
+    if tail is not None:
+        lines = lines[-tail:]
+    if out.json:
+        out.emit_json(
+            {
+                "run_id": record.run_id,
+                "step_name": record.step_name,
+                "step_run_id": record.step_run_id,
+                "status": record.status,
+                "text": "\n".join(lines) + ("\n" if lines else ""),
+                "cut": shown.cut,
+                "from_step_run": reused or record.step_run_id,
+                "error": record.error,
+            }
+        )
+        return
+    if reused is not None:
+        say(f"step {record.step_name} was cached; this is the output of step run {reused}, which made its outputs.")
+    if shown.cut:
+        say(f"the first {shown.cut:,} characters of this output were not kept (zen keeps the last 1,000,000).")
+    if not lines and not shown.cut:
+        running = " yet" if record.status == "running" else ""
+        say(f"step {record.step_name} of run {record.run_id} printed nothing{running}.")
+    for line in lines:
+        click.echo(line)

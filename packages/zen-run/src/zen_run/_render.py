@@ -3,18 +3,25 @@ renders)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing import Final
 
 from zen_run._values import SmallValue
-from zen_store import ArtifactRecord, Comparison, GcReport, Health, LineageGraph, RunDeletion
+from zen_store import ArtifactRecord, Comparison, GcReport, Health, LineageGraph, RunDeletion, StepLogs, StepRunRecord
+
+_LOG_CONTROLS: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+"""Control characters of a step's output that are shown escaped: all but tab and the line breaks."""
 
 __all__ = [
     "describe_artifact",
     "describe_comparison",
     "describe_deletion",
+    "describe_failure",
     "describe_gc",
     "describe_health",
     "describe_lineage",
+    "log_lines",
 ]
 
 
@@ -128,4 +135,30 @@ def describe_gc(report: GcReport, *, deleted: bool) -> list[str]:
         lines += [f"  {where}" for where in report.stale_staging]
     if not deleted and (report.unreferenced or report.stale_staging):
         lines.append("run `zen gc --delete` to delete them")
+    return lines
+
+
+def log_lines(text: str) -> list[str]:
+    """A step's output as the lines a terminal would have shown: a line redrawn with carriage returns (a progress
+    bar) shows its last state, and other control characters (terminal escapes) are written as escapes."""
+    lines = []
+    for raw in text.splitlines():
+        shown = raw.rstrip("\r").rsplit("\r", 1)[-1]
+        lines.append(_LOG_CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), shown))
+    return lines
+
+
+def describe_failure(run_id: str, step: StepRunRecord, logs: StepLogs, *, tail: int) -> list[str]:
+    """Lines for a step that did not complete: its error (with the traceback) and the last ``tail`` lines of its
+    output."""
+    lines = [f"step {step.step_name} {step.status}:"]
+    lines += [f"  {line}" for line in (step.error or "").rstrip("\n").splitlines()]
+    printed = log_lines(logs.text)
+    if printed:
+        cut = len(printed) > tail or logs.cut
+        more = f" (the last {tail} lines; `zen logs {run_id} {step.step_name}` shows all)" if cut else ""
+        lines.append(f"what it printed{more}:")
+        lines += [f"  {line}" for line in printed[-tail:]]
+    else:
+        lines.append("it printed nothing.")
     return lines

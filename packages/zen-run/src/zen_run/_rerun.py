@@ -124,7 +124,11 @@ def instance_from_run(run: Run, *, pinned: bool, root: Path | None = None) -> Pi
 
 
 def rerun(
-    context: RunContext, run_id: str, *, progress: Callable[[str], None] | None = None, enable_cache: bool = True
+    context: RunContext,
+    run_id: str,
+    *,
+    progress: bool | Callable[[str], None] | None = None,
+    enable_cache: bool = True,
 ) -> Run:
     """Execute a past run again from its pinned sources; returns the new run (compare it with the old one)."""
     old = Client(context=context).get_run(run_id)
@@ -133,7 +137,7 @@ def rerun(
     return execute(instance, context, RunOptions(progress=progress, enable_cache=None if enable_cache else False))
 
 
-def resume(context: RunContext, run_id: str, *, progress: Callable[[str], None] | None = None) -> Run:
+def resume(context: RunContext, run_id: str, *, progress: bool | Callable[[str], None] | None = None) -> Run:
     """Run the remaining steps of a failed, crashed or stopped run, reusing the steps that completed."""
     old = Client(context=context).get_run(run_id)
     if old.status is RunStatus.COMPLETED:
