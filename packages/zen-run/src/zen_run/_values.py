@@ -38,7 +38,8 @@ class SmallValue:
 
     @property
     def text(self) -> str:
-        """``0.91``, ``'adam'``, ``{"acc": 0.91, "loss": 0.2}``: floats to 6 significant digits."""
+        """``0.91``, ``'adam'``, ``{'acc': 0.91, 'loss': 0.2}`` (as Python writes them): long floats to 6
+        significant digits."""
         return _text(self.value)
 
 
@@ -48,7 +49,7 @@ def _text(value: JSONValue) -> str:
     if isinstance(value, str):
         return repr(value)
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(k)}: {_text(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{k!r}: {_text(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_text(v) for v in value) + "]"
     return json.dumps(value)

@@ -14,7 +14,7 @@ import attrs
 from zen_run import Artifact, Client, Run, StepRun
 from zen_run.drawing import short_type_name
 from zen_store import ArtifactRecord, Comparison, LineageGraph, StepRunRecord
-from zen_types import JSONValue, PipelineSpec, ZenError
+from zen_types import JSONValue, PipelineSpec
 
 __all__ = [
     "RunFilter",
@@ -107,9 +107,11 @@ def runs_data(client: Client, filters: RunFilter) -> dict[str, JSONValue]:
 
 
 def artifact_summary(record: ArtifactRecord) -> dict[str, JSONValue]:
-    """An artifact as listed under a step or in lineage: id, short type, size, hash, metadata."""
+    """An artifact as listed under a step or in lineage: id, name and version, short type, size, hash, metadata."""
     return {
         "artifact_id": record.artifact_id,
+        "name": record.name,
+        "version": record.version,
         "type": short_type_name(record.type_name),
         "type_name": record.type_name,
         "materializer": record.materializer,
@@ -142,16 +144,12 @@ def _step_record(record: StepRunRecord) -> dict[str, JSONValue]:
 
 def small_value(artifact: Artifact) -> str | None:
     """The value itself, as text, when it is a small JSON value (a metric, a short string, a small dict)."""
-    record = artifact.record
-    if record.format != "zen-json" or record.size > SMALL_VALUE_BYTES:
+    if artifact.record.size > SMALL_VALUE_BYTES:
         return None
-    try:
-        value = artifact.read()
-    except (ZenError, OSError, ValueError):
+    small = artifact.small_value()  # read safely: plain stored JSON, hash checked, no class imported
+    if small is None:
         return None
-    text = repr(value)
-    if isinstance(value, float) and len(text) > 12:
-        text = f"{value:.6g}"
+    text = small.text
     return text if len(text) <= 120 else text[:119] + "…"
 
 
