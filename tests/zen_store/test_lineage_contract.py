@@ -474,3 +474,19 @@ def test_a_run_in_progress_cannot_be_deleted(db: LineageStore) -> None:
     assert db.get_run(run).status is RunStatus.RUNNING and db.artifact("x").artifact_id == "x"
     db.finish_run(run, status=RunStatus.FAILED)
     assert db.delete_run(run).artifacts == ("x",)
+
+
+def test_a_cached_step_cannot_record_reusing_an_artifact_deleted_meanwhile(db: LineageStore) -> None:
+    """A cache hit looked up before its run was deleted is refused when recorded (ArtifactNotFoundError naming
+    the artifact), and nothing of the step is recorded: the runner computes the step instead."""
+    old = _run(db)
+    origin = db.record_step(_step(old, cache_key="k", new_outputs={"output": artifact_record("x")}))
+    db.finish_run(old, status=RunStatus.COMPLETED)
+    hit = db.find_cached("k")
+    assert hit is not None
+    db.delete_run(old)
+    late = _run(db)
+    reuse = _step(late, status=StepStatus.CACHED, cache_key="k", reused_outputs={"output": "x"}, cached_from=origin)
+    with pytest.raises(ArtifactNotFoundError, match="was to reuse artifact\\(s\\) x, deleted with their run"):
+        db.record_step(reuse)
+    assert db.step_runs(late) == []

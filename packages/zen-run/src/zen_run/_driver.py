@@ -22,7 +22,7 @@ from zen_run._progress import Progress, StepProgress, StepState
 from zen_run._registry import materializer_version
 from zen_run._steps import Completed, Failed, FailureKind, OutputKey, StepExecutor, StepOutcome, StepTask
 from zen_run.errors import StepFailedError
-from zen_store import ArtifactRecord, CachedStep, FinishedStep, StepLogs, StepStatus
+from zen_store import ArtifactNotFoundError, ArtifactRecord, CachedStep, FinishedStep, StepLogs, StepStatus
 
 __all__ = ["RunDriver"]
 
@@ -218,16 +218,19 @@ class RunDriver:
             return False
         if not all(self.context.stores.artifact_intact(artifact) for artifact in hit.outputs.values()):
             return False
-        self._record(
-            step,
-            None,
-            StepStatus.CACHED,
-            time.time(),
-            components=components,
-            cache_key=hit.cache_key,
-            reused_outputs={name: a.artifact_id for name, a in hit.outputs.items()},
-            cached_from=hit.step_run_id,
-        )
+        try:
+            self._record(
+                step,
+                None,
+                StepStatus.CACHED,
+                time.time(),
+                components=components,
+                cache_key=hit.cache_key,
+                reused_outputs={name: a.artifact_id for name, a in hit.outputs.items()},
+                cached_from=hit.step_run_id,
+            )
+        except ArtifactNotFoundError:  # its run was deleted since the look-up: nothing was recorded, compute it
+            return False
         for name, artifact in hit.outputs.items():
             self._outputs[(step.slot, name)] = artifact
         return True

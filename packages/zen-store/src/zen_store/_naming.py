@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["default_artifact_name", "no_such_name", "split_label"]
+from zen_store._records import FinishedStep
+from zen_store.errors import ArtifactNotFoundError
+
+__all__ = ["default_artifact_name", "no_such_name", "require_reused", "split_label"]
 
 _LABEL: Final = re.compile(r"(?P<name>.+):(?P<version>[0-9]{1,9})")
 
@@ -37,3 +40,14 @@ def no_such_name(name: str, version: int | None, latest: int | None) -> str:
         f"artifact {name!r} has no version {version} (its latest is {latest}; deleted runs take their versions "
         f"with them). List its versions with `zen artifacts list --name {name}`."
     )
+
+
+def require_reused(step: FinishedStep, ids: list[str], found: set[str]) -> None:
+    """Refuse to record a cached step whose reused artifacts (``ids``; ``found``: those still recorded) were deleted
+    with their run meanwhile: nothing of it is recorded, and the runner computes the step instead."""
+    gone = sorted(set(ids) - found)
+    if gone:
+        raise ArtifactNotFoundError(
+            f"step {step.step_name!r} was to reuse artifact(s) {', '.join(gone)}, deleted with their run meanwhile; "
+            f"nothing of the step was recorded."
+        )

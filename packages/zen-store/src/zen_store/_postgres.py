@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Final, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from zen_store._compare import compare_runs
-from zen_store._naming import default_artifact_name, no_such_name, split_label
+from zen_store._naming import default_artifact_name, no_such_name, require_reused, split_label
 from zen_store._process import alive
 from zen_store._records import (
     ArtifactRecord,
@@ -595,6 +595,10 @@ class PostgresLineageStore:
         logs = step.logs.bounded() if step.logs else None
 
         def record(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+            if step.reused_outputs:  # a cached step: its reused artifacts must still be recorded
+                ids = sorted(set(step.reused_outputs.values()))
+                sql = "SELECT artifact_id FROM artifacts WHERE artifact_id = ANY(%s)"
+                require_reused(step, ids, {str(r[0]) for r in _rows(conn, sql, [ids])})
             if completing is None:
                 conn.execute(
                     f"INSERT INTO step_runs ({_STEP_COLUMNS}, seq) "

@@ -33,7 +33,7 @@ from zen_store._integrity import (
     quick_check,
     write_backup,
 )
-from zen_store._naming import default_artifact_name, no_such_name, split_label
+from zen_store._naming import default_artifact_name, no_such_name, require_reused, split_label
 from zen_store._process import alive
 from zen_store._records import (
     ArtifactRecord,
@@ -679,6 +679,11 @@ class SQLiteLineageStore:
         )
         step_run_id = step.step_run_id
         with self.transaction() as conn:
+            if step.reused_outputs:  # a cached step: its reused artifacts must still be recorded
+                ids = sorted(set(step.reused_outputs.values()))
+                marks = ", ".join("?" for _ in ids)
+                sql = f"SELECT artifact_id FROM artifacts WHERE artifact_id IN ({marks})"
+                require_reused(step, ids, {str(r[0]) for r in conn.execute(sql, ids)})
             if step_run_id is None:
                 step_run_id = new_id()
                 conn.execute(
