@@ -4,6 +4,7 @@ stored with it, still shown, kept apart between concurrent steps, and the stream
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import re
@@ -198,3 +199,28 @@ def test_a_terminal_gets_a_live_status_line_with_the_steps_output_above_it(proje
     assert "\r\x1b[2Knapping\r\n" in screen  # the step's output, on a cleared line
     assert re.search(r"\x1b\[32m\[1/1\] only: completed in [\d.]+ m?s, wrote [\d.]+ MB\x1b\[0m", screen)
     assert re.search(r"run [0-9a-f]{24} completed", screen)
+
+
+def test_the_live_status_line_measures_an_output_while_it_is_written(tmp_path: Path) -> None:
+    """A step writing an output shows `writing NAME N MB`, measured from the folder being written, until it ends;
+    then its summary line replaces the status line."""
+    from zen_run._progress import LiveProgress, StepProgress, StepState
+
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    (staging / "part").write_bytes(bytes(1_500_000))
+    screen = io.StringIO()
+    with LiveProgress(screen, colour=False) as live:
+        live.step(StepProgress(step_name="train", index=2, total=3, state=StepState.RUNNING))
+        live.step(
+            StepProgress(
+                step_name="train", index=2, total=3, state=StepState.WRITING, staging=staging, output_name="model"
+            )
+        )
+        deadline = time.monotonic() + 10
+        while "writing model 1.5 MB" not in screen.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        live.step(StepProgress(step_name="train", index=2, total=3, state=StepState.COMPLETED, elapsed_s=2.5))
+    shown = screen.getvalue()
+    assert re.search(r"\r\x1b\[2K. \[2/3\] train writing model 1\.5 MB \d+ ms", shown)
+    assert shown.endswith("\r\x1b[2K[2/3] train: completed in 2.5 s\n")

@@ -47,7 +47,9 @@ def score(values: npt.NDArray[np.float64]) -> dict[str, float]:
 
 @step
 def explode(values: npt.NDArray[np.float64]) -> float:
-    """Always fails with a recognisable message."""
+    """Prints (markup too), then always fails with a recognisable message."""
+    print(f"scoring {len(values)} rows")
+    print(f"a hostile line: {XSS}")
     raise RuntimeError(f"the model diverged after {len(values)} rows")
 
 
@@ -55,6 +57,7 @@ def explode(values: npt.NDArray[np.float64]) -> float:
 def wait_for_file(frame: pd.DataFrame) -> int:
     """Blocks until the file named by ``ZEN_UI_GATE`` exists (at most a minute)."""
     gate = Path(os.environ["ZEN_UI_GATE"])
+    print("waiting for the gate", flush=True)
     deadline = time.monotonic() + 60
     while not gate.exists() and time.monotonic() < deadline:
         time.sleep(0.05)

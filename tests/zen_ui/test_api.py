@@ -86,6 +86,9 @@ def test_failed_step_carries_the_users_exception_and_traceback(http: TestClient,
     assert step["status"] == "failed"
     assert "RuntimeError: the model diverged after 30 rows" in step["error"]
     assert "Traceback (most recent call last)" in step["error"]
+    assert step["logs"] == {"text": f"scoring 30 rows\na hostile line: {XSS}\n", "cut": 0}
+    page = http.get(f"/runs/{recorded.broken}/steps/boom").text
+    assert "a hostile line: &lt;script&gt;" in page and XSS not in page  # printed markup is text
 
 
 def test_unknown_ids_are_404_with_a_sentence(http: TestClient, recorded: Demo) -> None:

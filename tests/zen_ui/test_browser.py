@@ -69,6 +69,9 @@ def test_clicking_the_failed_step_shows_the_users_exception(browser: Browser, se
     browser.driver.find_element(By.CSS_SELECTOR, '#dag svg g.node[data-step="boom"]').click()
     wait_until(lambda: "RuntimeError: the model diverged after 30 rows" in panel.text)
     assert "Traceback (most recent call last)" in panel.text
+    logs = panel.find_element(By.CSS_SELECTOR, "pre.logs")
+    assert logs.text == f"scoring 30 rows\na hostile line: {XSS}"  # what the step printed, as text
+    assert browser.driver.execute_script("return window.zenPwned === undefined") is True
 
 
 def test_dataframe_artifact_shows_its_table(browser: Browser, server: Server, recorded: Demo) -> None:
@@ -121,6 +124,10 @@ def test_a_running_runs_page_changes_status_without_a_reload(
         browser.driver.get(f"{server.url}/runs/{run_id}")
         wait_until(lambda: _statuses(browser).get("waiter") == "running", timeout=30)
         browser.driver.execute_script("window.zenSamePage = true")
+        browser.driver.find_element(By.CSS_SELECTOR, '#dag svg g.node[data-step="waiter"]').click()
+        wait_until(  # what the running step printed appears while it runs
+            lambda: "waiting for the gate" in browser.driver.find_element(By.ID, "step-panel").text, timeout=30
+        )
         gate.touch()
         wait_until(lambda: _statuses(browser).get("waiter") == "completed", timeout=30)
         badge = browser.driver.find_element(By.CSS_SELECTOR, "#run-status .badge")

@@ -141,11 +141,10 @@ def describe_gc(report: GcReport, *, deleted: bool) -> list[str]:
 def log_lines(text: str) -> list[str]:
     """A step's output as the lines a terminal would have shown: a line redrawn with carriage returns (a progress
     bar) shows its last state, and other control characters (terminal escapes) are written as escapes."""
-    lines = []
-    for raw in text.splitlines():
-        shown = raw.rstrip("\r").rsplit("\r", 1)[-1]
-        lines.append(_LOG_CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), shown))
-    return lines
+    return [
+        _LOG_CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), line)
+        for line in StepLogs(text=text).lines()
+    ]
 
 
 def describe_failure(run_id: str, step: StepRunRecord, logs: StepLogs, *, tail: int) -> list[str]:

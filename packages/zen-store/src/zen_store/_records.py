@@ -176,6 +176,11 @@ class StepLogs:
         kept = self.text.splitlines()[-lines:] if lines > 0 else []
         return "\n".join(kept)
 
+    def lines(self) -> list[str]:
+        """The text's lines as a terminal showed them: a line redrawn with carriage returns (a progress bar) as
+        its last state."""
+        return [line.rstrip("\r").rsplit("\r", 1)[-1] for line in self.text.splitlines()]
+
     def __bool__(self) -> bool:
         return bool(self.text) or self.cut > 0
 

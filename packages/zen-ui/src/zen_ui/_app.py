@@ -154,15 +154,22 @@ class _Pages:
             (name for name, status in statuses.items() if status in ("failed", "crashed")), None
         )
         step = next((s for s in _dicts(data["steps"]) if s["name"] == selected), None)
+        if step is not None:
+            step["logs"] = _data.logs_data(run.steps.get(str(step["name"])))
         svg = render_dag_svg(run.spec, statuses=statuses)
         return self.page(request, "run.html", data=data, dag_svg=svg, step=step, run=data["run"])
 
-    async def step_fragment(self, request: Request) -> Response:
-        run = self._run(request)
-        name = str(request.path_params["step"])
+    def _step(self, run: Run, name: str) -> dict[str, JSONValue]:
+        """One step of the run with what it printed (``logs``), or a 404 naming the run."""
         step = next((s for s in _dicts(_data.run_data(run)["steps"]) if s["name"] == name), None)
         if step is None:
             raise HTTPException(404, f"run {run.id} has no step {name!r}.")
+        step["logs"] = _data.logs_data(run.steps.get(name))
+        return step
+
+    async def step_fragment(self, request: Request) -> Response:
+        run = self._run(request)
+        step = self._step(run, str(request.path_params["step"]))
         return self.page(request, "_step.html", step=step, run=_data.run_summary(run))
 
     async def artifact_page(self, request: Request) -> Response:
@@ -199,11 +206,7 @@ class _Pages:
 
     async def api_step(self, request: Request) -> Response:
         run = self._run(request)
-        name = str(request.path_params["step"])
-        step = next((s for s in _dicts(_data.run_data(run)["steps"]) if s["name"] == name), None)
-        if step is None:
-            raise HTTPException(404, f"run {run.id} has no step {name!r}.")
-        return JSONResponse(step)
+        return JSONResponse(self._step(run, str(request.path_params["step"])))
 
     async def api_artifact(self, request: Request) -> Response:
         artifact = self.client.artifact(str(request.path_params["artifact_id"]))

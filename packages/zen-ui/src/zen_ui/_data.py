@@ -21,6 +21,7 @@ __all__ = [
     "artifact_data",
     "compare_data",
     "lineage_data",
+    "logs_data",
     "run_data",
     "run_summary",
     "runs_data",
@@ -187,6 +188,16 @@ def step_data(
                 if shown is not None and isinstance(entry, dict):
                     entry["value"] = shown
     return data
+
+
+def logs_data(step: StepRun | None) -> dict[str, JSONValue]:
+    """What a step printed, as the terminal showed it (``text``), and how many characters before it were not
+    kept (``cut``); empty for a step that has not run."""
+    if step is None:
+        return {"text": "", "cut": 0}
+    logs = step.logs
+    lines = logs.lines()
+    return {"text": "\n".join(lines) + ("\n" if lines else ""), "cut": logs.cut}
 
 
 def _steps(run: Run, *, with_values: bool = False) -> dict[str, JSONValue]:

@@ -36,8 +36,12 @@
   async function showStep(name, push) {
     selected = name;
     markSelected();
-    const response = await fetch(base + "/steps/" + encodeURIComponent(name));
-    if (response.ok) panel.innerHTML = await response.text();
+    const response = await fetch(base + "/steps/" + encodeURIComponent(name), { cache: "no-store" });
+    if (response.ok) {
+      panel.innerHTML = await response.text();
+      const logs = panel.querySelector("pre.logs");
+      if (logs) logs.scrollTop = logs.scrollHeight;  // the latest lines, as a terminal shows them
+    }
     if (push) history.replaceState(null, "", "?step=" + encodeURIComponent(name));
   }
 
@@ -50,6 +54,8 @@
     showStep(a.dataset.stepLink, true);
   }));
   markSelected();
+  const shownLogs = panel.querySelector("pre.logs");
+  if (shownLogs) shownLogs.scrollTop = shownLogs.scrollHeight;
 
   function setBadge(el, status) {
     if (!el) return;
@@ -93,9 +99,11 @@
       return;
     }
     let selectedChanged = false;
+    let selectedRunning = false;
     for (const step of data.steps) {
       const node = document.querySelector('#dag svg .node[data-step="' + CSS.escape(step.name) + '"]');
       if (node) setNode(node, step.status);
+      if (step.name === selected && step.status === "running") selectedRunning = true;
       const row = document.querySelector('#steps tr[data-step="' + CSS.escape(step.name) + '"]');
       if (row) {
         const badge = row.querySelector(".badge");
@@ -109,7 +117,7 @@
     setBadge(document.querySelector("#run-status .badge"), data.run.status);
     document.getElementById("run-duration").textContent = duration(data.run.duration_s);
     body.dataset.runStatus = data.run.status;
-    if (selected && selectedChanged) showStep(selected, false);
+    if (selected && (selectedChanged || selectedRunning)) showStep(selected, false);  // a running step's logs grow
     if (data.run.status === "running") setTimeout(poll, 1000);
   }
 
