@@ -63,6 +63,7 @@ from zen_materialize.testing import check_roundtrip, same_value
 from zen_materialize.torch import NumpyTensorView, TableBatchesView, TableDatasetView, TensorMaterializer
 from zen_run import _registry
 from zen_run.torch import CheckpointMaterializer, TorchModuleMaterializer
+from zen_run.torch_onnx import TorchOnnxView
 
 
 @attrs.frozen
@@ -240,9 +241,9 @@ ROUNDTRIPS: dict[type[Materializer[object]], tuple[st.SearchStrategy[object], ob
 }
 
 
-ONE_WAY_VIEWS = {SklearnOnnxView.ref().name}
+ONE_WAY_VIEWS = {SklearnOnnxView.ref().name, TorchOnnxView.ref().name}
 """Views whose type cannot be written back in their format (an ONNX graph is no scikit-learn estimator): each has
-a property test of what it reads instead (tests/zen_materialize/test_onnx.py)."""
+a property test of what it reads instead (tests/zen_materialize/test_onnx.py, tests/zen_run/test_torch_onnx.py)."""
 
 
 def test_every_registered_materializer_has_a_roundtrip_test() -> None:

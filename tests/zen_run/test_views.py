@@ -73,6 +73,11 @@ def test_a_sklearn_model_is_handed_on_as_an_onnx_graph_without_a_second_copy(pro
     assert sorted(p.name for p in Path(stored.uri).iterdir()) == files  # converted when read, nothing stored
 
 
+def test_a_torch_module_is_handed_on_as_an_onnx_graph(project: Path) -> None:
+    run = vp.portable_module(build=vp.build_mlp(), width=vp.onnx_output_width()).run()
+    assert run.steps["width"].outputs["output"].read() == 2
+
+
 def test_a_view_without_a_reader_fails_at_compile_naming_both_types(project: Path) -> None:
     """No reader reads parquet as a tensor: the run is refused before any step runs, naming output and view."""
     instance = vp.bad_view(source=vp.make_frame(), consumer=vp.needs_tensor())

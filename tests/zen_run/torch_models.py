@@ -42,6 +42,10 @@ class MLP(nn.Module):
         out: torch.Tensor = self.norm(x)
         return out
 
+    def example_inputs(self) -> tuple[torch.Tensor, ...]:
+        """One batch of inputs, for exporting the module (as an ONNX model)."""
+        return (torch.zeros(2, self.hparams.sizes[0]),)
+
 
 class TiedParams(BaseStepConfig):
     """A BaseStepConfig works as a hyperparameter record too."""

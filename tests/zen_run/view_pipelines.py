@@ -16,6 +16,7 @@ import torch
 from PIL import Image
 from sklearn.linear_model import LogisticRegression
 
+from tests.zen_run.torch_models import MLP, MLPParams
 from zen_materialize.torch import TableBatches, TableDataset
 from zen_run import Slot, pipeline, step
 
@@ -152,3 +153,28 @@ def onnx_labels(model: onnx.ModelProto) -> list[int]:
 def portable(fit: Slot[[], LogisticRegression], labels: Slot[[onnx.ModelProto], list[int]]) -> None:
     """A scikit-learn model handed to the next step as an ONNX graph."""
     labels(fit().view(onnx.ModelProto))
+
+
+@step
+def build_mlp() -> MLP:
+    """A small MLP, 3 features to 2 outputs, fixed weights."""
+    torch.manual_seed(0)
+    return MLP(MLPParams(sizes=(3, 4, 2)))
+
+
+@step
+def onnx_output_width(model: onnx.ModelProto) -> int:
+    """How many numbers the ONNX graph gives per row of a batch of five (run by onnx's reference evaluator)."""
+    from onnx.reference import ReferenceEvaluator
+
+    evaluator = ReferenceEvaluator(model)
+    outputs: object = evaluator.run(None, {evaluator.input_names[0]: np.zeros((5, 3), dtype=np.float32)})
+    assert isinstance(outputs, list)
+    rows, width = np.asarray(outputs[0]).shape
+    return int(width) if rows == 5 else -1
+
+
+@pipeline
+def portable_module(build: Slot[[], MLP], width: Slot[[onnx.ModelProto], int]) -> None:
+    """A PyTorch module handed to the next step as an ONNX graph."""
+    width(build().view(onnx.ModelProto))

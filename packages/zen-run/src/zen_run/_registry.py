@@ -2,11 +2,14 @@
 
 zen-materialize's registry knows every materializer that needs only zen-materialize; this one adds those that
 need zen-git too (a torch module's class is stored as pinned code), registered lazily so torch is imported only
-when a module is written or read. A materializer's recorded name is its import path; the version a cache key
-changes with is its name, format and format version.
+when a module is written or read, and the view of a module as an ONNX model (when torch and onnx are installed).
+A materializer's recorded name is its import path; the version a cache key changes with is its name, format and
+format version.
 """
 
 from __future__ import annotations
+
+import importlib.util
 
 from zen_materialize import Materializer, MaterializerError, MaterializerRegistry
 from zen_materialize import default_registry as _materialize_registry
@@ -23,6 +26,9 @@ def default_registry() -> MaterializerRegistry:
     registry.register_lazy(
         "zen_run._torch_checkpoint", types=["zen_run._torch_checkpoint.Checkpoint"], formats=["zen-torch-checkpoint"]
     )
+    if all(importlib.util.find_spec(library) is not None for library in ("torch", "onnx")):
+        # a module artifact read as an ONNX model; loaded when onnx.ModelProto is asked for
+        registry.register_lazy("zen_run._torch_onnx", types=["onnx.onnx_ml_pb2.ModelProto"])
     return registry
 
 
