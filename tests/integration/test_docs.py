@@ -29,6 +29,16 @@ def test_every_block_is_run_or_says_why_not() -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_readme_sets_up_zens_workspace_with_exactly_two_commands() -> None:
+    """The README's "Set up" section has two commands (the quickstart end to end, and every check); starting a
+    project of your own is its own section."""
+    text = (ROOT / "README.md").read_text()
+    set_up = text[text.index("\n## Set up\n") : text.index("\n## ", text.index("\n## Set up\n") + 1)]
+    commands = [b for b in blocks(ROOT / "README.md") if b.language == "sh" and b.text.strip() in set_up]
+    assert [len(b.text.strip().splitlines()) for b in commands] == [1, 1]
+    assert "\n## Start your own project\n" in text
+
+
 def _runs(page: Path) -> bool:
     return any(b.runs_here or b.file is not None for b in blocks(page))
 
