@@ -134,6 +134,28 @@ def test_gc_keeps_what_any_registered_lineage_store_references(
     assert store.exists(mine.uri) and store.exists(theirs.uri)
 
 
+def test_a_deleted_runs_copy_is_kept_while_another_lineage_store_references_it(
+    store: ArtifactStorage, lineage: SQLiteLineageStore, tmp_path: Path
+) -> None:
+    """Two lineage stores record the same stored copy: deleting the run in one frees nothing while the other's
+    record points at it; once its run is deleted too, gc frees the copy; the other store's own output stays."""
+    other = SQLiteLineageStore.open(tmp_path / "b.db")
+    shared = write_files(store, {"x": b"same bytes"})
+    theirs = write_files(store, {"x": b"theirs only"})
+    _record(lineage, store, shared.uri, shared.content_hash)
+    _record(other, store, shared.uri, shared.content_hash)
+    _record(other, store, theirs.uri, theirs.content_hash)
+    _age(store, shared.uri, theirs.uri)
+    assert len(lineage.delete_run(lineage.runs()[0].run_id).artifacts) == 1
+    assert _gc(store, lineage) == ()
+    assert store.exists(shared.uri)
+    sharing = next(r for r in other.runs() if other.step_runs(r.run_id)[0].outputs["output"].uri == shared.uri)
+    other.delete_run(sharing.run_id)
+    assert _gc(store, lineage) == (shared.name,)
+    assert not store.exists(shared.uri) and store.exists(theirs.uri)
+    other.close()
+
+
 HOLDER = textwrap.dedent(
     """
     import sys, time
