@@ -31,13 +31,14 @@ def _public_submodules(package: str) -> list[str]:
 
 
 def _members(module: types.ModuleType) -> list[str]:
-    """The names a user sees in the module: not private, not a module, not an import-time device."""
+    """The names a user sees in the module (``dir``, which a package importing its names on first use answers
+    too): not private, not a module, not an import-time device."""
     return sorted(
         name
-        for name, value in vars(module).items()
+        for name in dir(module)
         if not name.startswith("_")
         and name != "TYPE_CHECKING"
-        and not isinstance(value, types.ModuleType | __future__._Feature)
+        and not isinstance(getattr(module, name), types.ModuleType | __future__._Feature)
     )
 
 

@@ -40,6 +40,10 @@ def workdir(tmp_path: Path) -> Path:
                 raise RuntimeError("boom")
 
             @step
+            def mistyped(some_num: int) -> int:
+                return "four"  # type: ignore[return-value]
+
+            @step
             def dozes(some_num: int) -> int:
                 import time
                 time.sleep(120)
@@ -51,6 +55,7 @@ def workdir(tmp_path: Path) -> Path:
 
             instance = add_pipeline(first=returns_one(), second=adds(AddConfig(add_amount=3)))
             failing = add_pipeline(first=returns_one(), second=boom())
+            wrong_type = add_pipeline(first=returns_one(), second=mistyped())
             sleepy = add_pipeline(first=returns_one(), second=dozes())
             """
         )

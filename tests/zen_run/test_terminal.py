@@ -24,7 +24,7 @@ def test_control_characters_in_names_are_escaped(workdir: Path) -> None:
 
 
 def test_gc_piped_into_head_exits_quietly(workdir: Path) -> None:
-    """`zen gc --delete | head -2` with a long report: two lines out, nothing on stderr, no traceback."""
+    """`zen gc | head -2` with a long report: two lines out, nothing on stderr, no traceback, exit 141."""
     zen(workdir, "init")
     root = workdir / ".zen" / "artifacts"
     old = time.time() - 3600
@@ -32,10 +32,11 @@ def test_gc_piped_into_head_exits_quietly(workdir: Path) -> None:
         orphan = root / uuid.uuid4().hex
         orphan.mkdir()
         os.utime(orphan, (old, old))
-    command = " ".join(ZEN) + " gc | head -2"
+    command = " ".join(ZEN) + " gc | head -2; exit ${PIPESTATUS[0]}"
     env = {**os.environ, "ZEN_ROOT": str(workdir)}
     done = subprocess.run(
-        ["sh", "-c", command], cwd=workdir, env=env, capture_output=True, text=True, timeout=120, check=False
+        ["bash", "-c", command], cwd=workdir, env=env, capture_output=True, text=True, timeout=120, check=False
     )
+    assert done.returncode == 141
     assert done.stdout.count("\n") == 2
     assert done.stderr == "", done.stderr

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tools.bench import (
+    bench_cli,
     bench_dask,
     bench_materialize,
     bench_mypy_plugin,
@@ -37,6 +38,7 @@ def main() -> None:
     rows: list[BenchRow] = []
     started = time.perf_counter()
     modules = (
+        bench_cli,
         bench_runner,
         bench_pinning,
         bench_materialize,

@@ -18,11 +18,10 @@ stores, pipelines or array libraries. Commands of other packages (``zen ui``) co
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import os
 import sys
 from collections.abc import Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import click
 
@@ -41,8 +40,12 @@ from zen_run._cli_store import cache, doctor, gc
 from zen_run._output import say
 from zen_run.cli import COMMANDS_GROUP, ZenGroup
 
+if TYPE_CHECKING:
+    import importlib.metadata
+
 __all__ = [
     "COMMANDS",
+    "COMPLETE_VAR",
     "EXIT_BROKEN_PIPE",
     "EXIT_DAMAGED",
     "EXIT_FAILED",
@@ -54,6 +57,9 @@ __all__ = [
     "run_main",
     "zen",
 ]
+
+COMPLETE_VAR: Final = "_ZEN_COMPLETE"
+"""The environment variable through which a shell asks ``zen`` for completions (click's protocol)."""
 
 COMMANDS: Final[tuple[click.Command, ...]] = (
     init,
@@ -101,15 +107,45 @@ class _Zen(ZenGroup):
             return None
         return loaded
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List the commands with their short help; a plugged-in command shows its package's summary, so listing
+        it imports nothing (its own help comes with ``zen NAME --help``)."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names), default=0)
+        rows = []
+        for name in names:
+            own = self.commands.get(name)
+            if own is None:
+                rows.append((name, _shortened(_summary(_plugged()[name]), limit)))
+            elif not own.hidden:
+                rows.append((name, own.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 3, 1)].rsplit(" ", 1)[0] + "..."
+
+
+def _summary(entry: importlib.metadata.EntryPoint) -> str:
+    dist = entry.dist
+    summary = dist.metadata["Summary"] if dist is not None else None
+    origin = f" (from {dist.name})" if dist is not None else ""
+    return f"{summary}{origin}" if summary else f"A command from {entry.value}{origin}."
+
 
 @functools.cache  # one scan of the installed packages per process (a `zen` process runs one command)
 def _plugged() -> dict[str, importlib.metadata.EntryPoint]:
+    import importlib.metadata  # here: it costs a tenth of a start-up, and only listing commands needs it
+
     return {entry.name: entry for entry in importlib.metadata.entry_points(group=COMMANDS_GROUP)}
 
 
 def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
+    import importlib.metadata
+
     for name in _DISTRIBUTIONS:
         try:
             click.echo(f"{name} {importlib.metadata.version(name)}")
@@ -156,15 +192,19 @@ def exit_code(exc: BaseException) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``zen`` command; returns the exit code (see the module docstring)."""
-    from zen_run._project import Project
+    args = sys.argv[1:] if argv is None else list(argv)
+    instruction = os.environ.get(COMPLETE_VAR)
+    if instruction:  # the shell asks for completions (see docs/cli.md)
+        from click.shell_completion import shell_complete
 
+        return shell_complete(zen, {}, "zen", COMPLETE_VAR, instruction)
     color = False if os.environ.get("NO_COLOR") else None
-    Project.find().make_importable()  # every command sees the user's modules the way `zen run` does
     try:
+        # click's own `main` would turn a closed pipe into exit 1 and an interrupt into its own message; here
+        # every outcome goes through the handlers below. `--help`, `--version` and `zen doctor`'s 4 end in Exit.
         try:
-            # Without standalone mode click returns an Exit's code (`--help`, `--version`, `zen doctor`'s 4) and
-            # raises everything else to the handlers below; zen's commands themselves return nothing.
-            result = zen.main(args=argv, prog_name="zen", standalone_mode=False, color=color)
+            with zen.make_context("zen", args, color=color) as ctx:
+                zen.invoke(ctx)
         finally:
             sys.stdout.flush()  # here, so a reader that went away is noticed below rather than at exit
     except click.exceptions.Exit as exc:
@@ -191,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not isinstance(exc, ZenError):
             raise
         return _report(exc)
-    return result if isinstance(result, int) else 0
+    return 0
 
 
 def _report(exc: BaseException) -> int:

@@ -34,7 +34,7 @@ _RUN_HELP: Final = "A run id, or a unique prefix of one (see `zen runs list`)."
 
 
 def load_object(target: str) -> object:
-    """Load ``module:attr`` or ``path/to/file.py:attr`` (``main`` made the project root and cwd importable)."""
+    """Load ``module:attr`` or ``path/to/file.py:attr`` (``ZenCommand`` made the project root and cwd importable)."""
     module_name, sep, attr = target.partition(":")
     if not sep or not attr:
         raise usage_error(f"{target!r}: expected MODULE:OBJECT or FILE.py:OBJECT, e.g. examples/quickstart.py:instance")

@@ -17,7 +17,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Final, TextIO
 
-import attrs
 import click
 
 if typing.TYPE_CHECKING:
@@ -59,6 +58,8 @@ def to_json(value: object) -> JSONValue:
         return to_json(value.value)
     if isinstance(value, Path):
         return str(value)
+    import attrs
+
     if attrs.has(type(value)):
         fields = attrs.fields(typing.cast("type[attrs.AttrsInstance]", type(value)))
         return {f.name: to_json(getattr(value, f.name)) for f in fields if f.repr is not False}

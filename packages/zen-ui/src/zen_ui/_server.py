@@ -1,7 +1,7 @@
 """Serving the dashboard: bind the socket ourselves (so a taken port is one clear sentence), then run uvicorn.
 
 ``serve`` blocks until interrupted; ``create_app`` is what tests and other ASGI servers mount. Both import the
-web stack only when called, so ``import zen_ui`` (and the ``zen`` command's start) stays cheap.
+web stack (and zen's client and errors) only when called, so ``import zen_ui`` and ``zen ui --help`` stay cheap.
 """
 
 from __future__ import annotations
@@ -10,9 +10,6 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from zen_run import Client
-from zen_ui.errors import AddressInUseError
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -29,6 +26,7 @@ def _announce(message: str) -> None:
 
 def create_app(root: Path | str | None = None, *, stack: str | None = None) -> Starlette:
     """The dashboard as an ASGI app over the project at ``root`` (default: found from the working directory)."""
+    from zen_run import Client
     from zen_ui._app import build_app
 
     return build_app(lambda: Client(root, stack=stack))
@@ -36,6 +34,8 @@ def create_app(root: Path | str | None = None, *, stack: str | None = None) -> S
 
 def bind(host: str, port: int) -> socket.socket:
     """A listening TCP socket on ``host:port`` (port 0: any free port), or ``AddressInUseError``."""
+    from zen_ui.errors import AddressInUseError
+
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
