@@ -92,10 +92,13 @@ def test_output_beyond_the_limit_keeps_its_tail_and_says_how_much_was_cut(workdi
 
 
 def test_quiet_and_json_runs_keep_progress_off_stdout(workdir: Path) -> None:
-    """`zen run --json` prints only JSON on stdout (progress lines go to stderr); `-q` prints no progress at all."""
+    """`zen run --json` prints only JSON on stdout (progress lines, and what steps print, go to stderr - and are
+    kept as usual); `-q` prints no progress at all."""
     loud = zen(workdir, "run", "flows:chatty_instance", "--json", "--no-cache")
-    assert loud.stdout.startswith("to stdout\nfrom a thread the step started\n")  # the step's own output
-    json.loads(loud.stdout.split("from a thread the step started\n", 1)[1])
+    assert json.loads(loud.stdout)["run"]["status"] == "completed"
+    assert loud.stderr.startswith("to stdout\nto stderr\na warning record\nfrom a thread the step started\n")
     assert re.search(r"^\[1/1\] only: completed in .*$", loud.stderr, re.MULTILINE)
+    kept = zen(workdir, "logs", _last_run(workdir), "only").stdout
+    assert kept == "to stdout\nto stderr\nWARNING:tests.chatty:a warning record\nfrom a thread the step started\n"
     quiet = zen(workdir, "run", "flows:chatty_instance", "-q", "--no-cache")
     assert quiet.stderr == "to stderr\na warning record\n"

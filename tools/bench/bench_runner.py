@@ -107,7 +107,7 @@ def baseline(values: list[object], root: Path) -> float:
 
 def _zen(instance: PipelineInstance, context: RunContext, *, cache: bool) -> float:
     started = time.perf_counter()
-    execute(instance, context, RunOptions(enable_cache=None if cache else False))
+    execute(instance, context, RunOptions(enable_cache=None if cache else False, progress=False))
     return time.perf_counter() - started
 
 

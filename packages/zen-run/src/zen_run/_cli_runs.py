@@ -7,6 +7,7 @@ To add a verb to ``zen runs``, decorate a function with ``@runs.command(...)`` h
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import sys
@@ -165,7 +166,14 @@ def run(
         tags=tags,  # type: ignore[arg-type]  # attrs reads converter=tuple as Iterable[_T_co], unsolved
         progress=not quiet,
     )
-    _show_run(execute(instance, RunContext.shared(stack=stack), opts), printer())
+    with _steps_print_to_stderr():
+        ran = execute(instance, RunContext.shared(stack=stack), opts)
+    _show_run(ran, printer())
+
+
+def _steps_print_to_stderr() -> contextlib.AbstractContextManager[object]:
+    """With ``--json``, what steps print goes to stderr (and is kept as usual), so stdout holds the JSON alone."""
+    return contextlib.redirect_stdout(sys.stderr) if current_options().json else contextlib.nullcontext()
 
 
 @click.command(cls=ZenCommand, help="Run a past run again from its pinned sources (loaded from git history).")
@@ -178,7 +186,8 @@ def rerun(run_id: str, no_cache: bool, quiet: bool) -> None:
     from zen_run._rerun import rerun as rerun_run
 
     context = RunContext.shared(stack=current_options().stack)
-    again = rerun_run(context, run_id, progress=not quiet, enable_cache=not no_cache)
+    with _steps_print_to_stderr():
+        again = rerun_run(context, run_id, progress=not quiet, enable_cache=not no_cache)
     _show_run(again, printer())
 
 
@@ -191,7 +200,9 @@ def resume(run_id: str, quiet: bool) -> None:
     from zen_run._rerun import resume as resume_run
 
     context = RunContext.shared(stack=current_options().stack)
-    _show_run(resume_run(context, run_id, progress=not quiet), printer())
+    with _steps_print_to_stderr():
+        resumed = resume_run(context, run_id, progress=not quiet)
+    _show_run(resumed, printer())
 
 
 @click.command(cls=ZenCommand, help="Print or write a pipeline instance's graph: Mermaid, Graphviz DOT, SVG or PNG.")

@@ -63,7 +63,8 @@ class LogCapture:
         self._send_lock = threading.Lock()
         self._live_on = False
         self._dirty = False
-        self._closed = threading.Event()
+        self._closed = False
+        self._wake: threading.Event | None = None  # made with the sending thread: most steps never need one
         self._sender: threading.Thread | None = None
 
     def write(self, text: str) -> None:
@@ -78,8 +79,9 @@ class LogCapture:
                 self._size -= len(dropped)
                 self._cut += len(dropped)
             self._dirty = True
-            if self.live is not None and self._sender is None and not self._closed.is_set():
-                self._sender = threading.Thread(target=self._send_loop, name="zen-live-logs", daemon=True)
+            if self.live is not None and self._sender is None and not self._closed:
+                self._wake = threading.Event()
+                self._sender = threading.Thread(target=self._send_loop, args=(self._wake,), daemon=True)
                 self._sender.start()
 
     def logs(self) -> StepLogs:
@@ -103,15 +105,18 @@ class LogCapture:
 
     def close(self) -> None:
         """Stop the sending thread (waiting for a send in flight)."""
-        self._closed.set()
+        with self._lock:
+            self._closed = True
+            if self._wake is not None:
+                self._wake.set()
         self.stop_live()
         sender = self._sender
         if sender is not None and sender is not threading.current_thread():
             sender.join()
 
-    def _send_loop(self) -> None:
+    def _send_loop(self, wake: threading.Event) -> None:
         assert self.live is not None
-        while not self._closed.wait(LIVE_EVERY_S):
+        while not wake.wait(LIVE_EVERY_S):
             with self._send_lock:
                 if not self._live_on or not self._dirty:
                     continue
