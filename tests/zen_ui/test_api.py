@@ -107,6 +107,9 @@ def test_artifact_and_its_lineage_both_ways(http: TestClient, recorded: Demo) ->
     frame_id = run["steps"][0]["outputs"]["output"]["artifact_id"]
     artifact = http.get(f"/api/artifacts/{array_id}").json()
     assert artifact["type"] == "ndarray[float64]" and artifact["metadata"]["shape"] == [30]
+    assert (artifact["name"], artifact["version"]) == ("analysis.arrays.output", 1)
+    page = http.get(f"/artifacts/{array_id}").text
+    assert "analysis.arrays.output:1" in page and "<dt>Version</dt><dd>1</dd>" in page
     up = http.get(f"/api/artifacts/{array_id}/lineage").json()
     assert frame_id in up["artifacts"]
     down = http.get(f"/api/artifacts/{array_id}/lineage", params={"downstream": "1"}).json()
