@@ -102,3 +102,18 @@ analysis_more_rows = analysis(loader=load(LoadConfig(rows=50)), arrays=to_array(
 broken_instance = broken(loader=load(), arrays=to_array(), boom=explode())
 hostile_instance = hostile(loader=load())
 gated_instance = gated(loader=load(), waiter=wait_for_file())
+
+
+@step
+def draw_digits() -> npt.NDArray[np.uint8]:
+    """Forty 28x28 grey "digits": image k is filled with grey level 6k."""
+    return (np.arange(40, dtype=np.uint8)[:, None, None] * 6) * np.ones((1, 28, 28), dtype=np.uint8)
+
+
+@pipeline
+def digits(draw: Slot[[], npt.NDArray[np.uint8]]) -> None:
+    """One batch of images."""
+    draw()
+
+
+digits_instance = digits(draw=draw_digits())
