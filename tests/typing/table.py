@@ -110,7 +110,15 @@ KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("definition_builtin_and_class_as_step", "definition_step_applied_twice", "definition_partial_as_step"),
     ),
     ("generic step (`def f(x: T) -> T`)", ("definition_generic_step",)),
-    ("slot called twice, slot never called", ("limit_slot_called_twice", "limit_slot_never_called")),
+    (
+        "slot called twice (in a row, in a loop), slot never called (not named in the body, behind a flag)",
+        (
+            "wiring_slot_called_twice_in_a_row",
+            "wiring_slot_called_in_a_loop",
+            "wiring_slot_never_mentioned_in_the_body",
+            "limit_slot_never_called",
+        ),
+    ),
     ("required config left out", ("limit_required_config_left_out_at_bind",)),
     ("a step that does not fit an unannotated slot", ("binding_unannotated_slot_accepts_any_step",)),
 )

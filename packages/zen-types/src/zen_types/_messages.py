@@ -23,7 +23,9 @@ __all__ = [
     "operator_on_handle",
     "output_count_mismatch",
     "slot_interface_mismatch",
+    "slot_called_twice",
     "slot_passed_as_input",
+    "slots_never_called",
     "step_definition",
     "too_many_inputs",
     "unknown_output",
@@ -95,6 +97,21 @@ HANDLE_UNARY_OPERATORS = {"__neg__": "-", "__pos__": "+", "__invert__": "~"}
 def operator_on_handle(operator: str, data_type: str) -> str:
     """What ``handle_used_as_data`` says for an operator: the same on both sides (no producer, which mypy lacks)."""
     return f"the operator {operator} on a Handle[{data_type}]"
+
+
+def slot_called_twice(pipeline: str, slot: str) -> str:
+    """A slot called a second time in one body (twice in a row, or in a loop)."""
+    return (
+        f'Pipeline "{pipeline}": slot "{slot}" is called twice. Each slot runs once per run; '
+        f"add another slot to use the same step again."
+    )
+
+
+def slots_never_called(pipeline: str, slots: str) -> str:
+    """Slots the body never calls."""
+    return (
+        f'Pipeline "{pipeline}": slot(s) {slots} are never called in the body. Call each slot once, or remove the slot.'
+    )
 
 
 def handle_used_as_data(what: str) -> str:

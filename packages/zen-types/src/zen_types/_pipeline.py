@@ -240,10 +240,7 @@ class _Trace:
         sig = instance.step.signature
         step_name = f"{slot}" if slot == instance.name else f"{slot} ({instance.name})"
         if slot in self.called:
-            raise WiringError(
-                f'Pipeline "{self.pipeline}": slot "{slot}" is called twice. Each slot runs once per run; '
-                f"add another slot to use the same step again."
-            )
+            raise WiringError(_messages.slot_called_twice(self.pipeline, slot))
         if len(args) > len(sig.inputs):
             raise WiringError(_messages.too_many_inputs(step_name, len(sig.inputs), len(args)))
         given: dict[str, object] = {}
@@ -447,10 +444,7 @@ class PipelineInstance:
             )
         uncalled = [slot for slot in self.bound if slot not in trace.called]
         if uncalled:
-            raise WiringError(
-                f'Pipeline "{self.name}": slot(s) {", ".join(uncalled)} are never called in the body. Call each '
-                f"slot once, or remove the slot."
-            )
+            raise WiringError(_messages.slots_never_called(self.name, ", ".join(uncalled)))
         return trace.called
 
     def compile(self) -> PipelineSpec:

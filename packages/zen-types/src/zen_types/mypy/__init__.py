@@ -1,9 +1,10 @@
 """The mypy plugin of zen: enable it with ``plugins = zen_types.mypy``.
 
 Thin entry: a table from the fully qualified names zen's runtime defines to the hook that types them. Each
-check lives in its own module (``_definition`` for ``@step``, ``_wiring`` for calls inside pipeline bodies,
-``_binding`` for binding steps to slots). The plugin holds no state: what it computes for a step is stored as
-a type argument of ``Step``/``StepInstance``, so mypy's cache carries it.
+check lives in its own module (``_definition`` for ``@step``, ``_body`` for how often a body calls its slots,
+``_wiring`` for calls inside pipeline bodies, ``_binding`` for binding steps to slots). The plugin holds no
+state: what it computes for a step is stored as a type argument of ``Step``/``StepInstance``, so mypy's cache
+carries it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import mypy.plugin
 
-from zen_types.mypy import _binding, _definition, _names, _types, _wiring
+from zen_types.mypy import _binding, _body, _definition, _names, _types, _wiring
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -38,7 +39,7 @@ __all__ = [
     "plugin",
 ]
 
-PLUGIN_VERSION = "12"
+PLUGIN_VERSION = "13"
 """Bump whenever any module of this package changes what it reports: mypy re-checks cached modules then."""
 
 
@@ -111,6 +112,7 @@ def _guard_attribute(hook: Callable[[AttributeContext], Type]) -> Callable[[Attr
 
 FUNCTION_HOOKS: Mapping[str, Callable[[FunctionContext], Type]] = {
     _names.STEP_DECORATOR: _guard_function(_definition.step_decorator_hook),
+    _names.PIPELINE_DECORATOR: _guard_function(_body.pipeline_decorator_hook),
 }
 FUNCTION_SIGNATURE_HOOKS: Mapping[str, Callable[[FunctionSigContext], FunctionLike]] = {
     _names.STEP_DECORATOR: _guard_function_signature(_definition.step_signature_hook),

@@ -18,6 +18,7 @@ STEP_INSTANCE: Final = "zen_types._step.StepInstance"
 STEP_INSTANCE_CALL: Final = "zen_types._step.StepInstance.__call__"
 SLOT: Final = "zen_types._pipeline.Slot"
 SLOT_CALL: Final = "zen_types._pipeline.Slot.__call__"
+PIPELINE_DECORATOR: Final = "zen_types._pipeline.pipeline"
 PIPELINE: Final = "zen_types._pipeline.Pipeline"
 PIPELINE_CALL: Final = "zen_types._pipeline.Pipeline.__call__"
 HANDLE: Final = "zen_types._handles.Handle"
@@ -37,6 +38,7 @@ ALL_NAMES: Final = (
     STEP_INSTANCE_CALL,
     SLOT,
     SLOT_CALL,
+    PIPELINE_DECORATOR,
     PIPELINE,
     PIPELINE_CALL,
     HANDLE,
