@@ -490,3 +490,14 @@ def test_a_cached_step_cannot_record_reusing_an_artifact_deleted_meanwhile(db: L
     with pytest.raises(ArtifactNotFoundError, match="was to reuse artifact\\(s\\) x, deleted with their run"):
         db.record_step(reuse)
     assert db.step_runs(late) == []
+
+
+def test_a_stored_copy_several_records_share_is_not_one_artifact(db: LineageStore) -> None:
+    """Identical content is stored once: its URI names several artifacts, so looking one up by it asks for an id or
+    NAME:VERSION; by id each record is still found."""
+    run = _run(db)
+    db.record_step(_step(run, "a", new_outputs={"output": artifact_record("x1", uri="blake3-same")}))
+    db.record_step(_step(run, "b", new_outputs={"output": artifact_record("x2", uri="blake3-same")}))
+    with pytest.raises(ArtifactNotFoundError, match="several artifacts share the stored copy 'blake3-same'"):
+        db.artifact("blake3-same")
+    assert db.artifact("x2").uri == db.artifact("p.a.output:1").uri == "blake3-same"

@@ -14,7 +14,7 @@ from typing import Final
 from zen_store._records import FinishedStep
 from zen_store.errors import ArtifactNotFoundError
 
-__all__ = ["default_artifact_name", "no_such_name", "require_reused", "split_label"]
+__all__ = ["default_artifact_name", "no_such_name", "require_reused", "several_artifacts", "split_label"]
 
 _LABEL: Final = re.compile(r"(?P<name>.+):(?P<version>[0-9]{1,9})")
 
@@ -51,3 +51,13 @@ def require_reused(step: FinishedStep, ids: list[str], found: set[str]) -> None:
             f"step {step.step_name!r} was to reuse artifact(s) {', '.join(gone)}, deleted with their run meanwhile; "
             f"nothing of the step was recorded."
         )
+
+
+def several_artifacts(key: str, *, shared_uri: bool) -> str:
+    """The sentence for a key that names more than one artifact: an id prefix, or a stored copy several share."""
+    if shared_uri:
+        return (
+            f"several artifacts share the stored copy {key!r} (identical content is stored once); give an artifact "
+            f"id or NAME:VERSION instead. List them with `zen artifacts list`."
+        )
+    return f"artifact prefix {key!r} matches several artifacts; give more characters."

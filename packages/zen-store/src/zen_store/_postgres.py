@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Final, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from zen_store._compare import compare_runs
-from zen_store._naming import default_artifact_name, no_such_name, require_reused, split_label
+from zen_store._naming import default_artifact_name, no_such_name, require_reused, several_artifacts, split_label
 from zen_store._process import alive
 from zen_store._records import (
     ArtifactRecord,
@@ -1000,7 +1000,7 @@ def _find_artifact(conn: psycopg.Connection[tuple[object, ...]], key: str) -> Ro
             f"no artifact {key!r}: no id, name or NAME:VERSION matches. List artifacts with `zen artifacts list`."
         )
     if len(rows) > 1:
-        raise ArtifactNotFoundError(f"artifact prefix {key!r} matches several artifacts; give more characters.")
+        raise ArtifactNotFoundError(several_artifacts(key, shared_uri=str(rows[0][1]) == key))
     return rows[0]
 
 

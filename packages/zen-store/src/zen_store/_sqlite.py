@@ -33,7 +33,7 @@ from zen_store._integrity import (
     quick_check,
     write_backup,
 )
-from zen_store._naming import default_artifact_name, no_such_name, require_reused, split_label
+from zen_store._naming import default_artifact_name, no_such_name, require_reused, several_artifacts, split_label
 from zen_store._process import alive
 from zen_store._records import (
     ArtifactRecord,
@@ -1008,7 +1008,7 @@ class SQLiteLineageStore:
                 f"no artifact {key!r}: no id, name or NAME:VERSION matches. List artifacts with `zen artifacts list`."
             )
         if len(rows) > 1:
-            raise ArtifactNotFoundError(f"artifact prefix {key!r} matches several artifacts; give more characters.")
+            raise ArtifactNotFoundError(several_artifacts(key, shared_uri=str(rows[0][1]) == key))
         return _artifact(rows[0])
 
     def _named(self, name: str, version: int | None) -> ArtifactRecord | None:
