@@ -103,6 +103,16 @@ def test_shell_completion_scripts_and_completions() -> None:
     assert words == ["plain,completed", "plain,crashed"]
 
 
+def test_stack_names_complete_from_the_project(workdir: Path) -> None:
+    zen(workdir, "stack", "register", "staging", "--artifact-store", ".zen/staging")
+    zen(workdir, "stack", "register", "shared", "--artifact-store", ".zen/shared")
+    env = {**os.environ, "ZEN_ROOT": str(workdir), "_ZEN_COMPLETE": "bash_complete"}
+    for words, cword in (("zen stack set s", "3"), ("zen runs list --stack s", "4")):
+        asked = env | {"COMP_WORDS": words, "COMP_CWORD": cword}
+        done = subprocess.run(ZEN, env=asked, cwd=workdir, capture_output=True, text=True, check=True, timeout=60)
+        assert done.stdout.split() == ["plain,shared", "plain,staging"]
+
+
 def _in_a_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> str:
     """What `zen ARGS` prints to a pseudo-terminal (stdout and stderr both)."""
     leader, follower = pty.openpty()
@@ -197,12 +207,14 @@ READ_ONLY = [
     ["runs", "search", "nightly"],
     ["runs", "show", "abc"],
     ["runs", "compare", "abc", "def"],
+    ["artifacts", "list"],
     ["artifacts", "show", "abc"],
     ["artifacts", "read", "abc"],
     ["lineage", "abc"],
     ["stack", "list"],
     ["cache", "explain", "abc", "train"],
     ["gc"],
+    ["logs", "abc", "train"],
 ]
 
 

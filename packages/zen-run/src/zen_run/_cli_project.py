@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from zen_run._cli_shared import existing_project, printer, usage_error
-from zen_run.cli import ZenCommand, ZenGroup, argument, common_options, current_options
+from zen_run.cli import ZenCommand, ZenGroup, argument, common_options, complete_stack_names, current_options
 
 if TYPE_CHECKING:
     from zen_run._stack import Stack
@@ -137,7 +137,7 @@ def register(
 
 
 @stack.command(name="set", help="Make a registered stack the active one.")
-@argument("name", help="The name of a registered stack (see `zen stack list`).")
+@argument("name", help="The name of a registered stack (see `zen stack list`).", shell_complete=complete_stack_names)
 @common_options
 def set_stack(name: str) -> None:
     from zen_run._project import Project

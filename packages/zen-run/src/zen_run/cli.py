@@ -36,6 +36,7 @@ __all__ = [
     "ZenGroup",
     "argument",
     "common_options",
+    "complete_stack_names",
     "current_options",
 ]
 
@@ -121,6 +122,20 @@ class WholeNumber(click.ParamType[int, object]):
         return number
 
 
+def complete_stack_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of a stack name: the project's registered stacks that start with ``incomplete`` (none,
+    quietly, when the project or its configuration cannot be read)."""
+    from zen_run._project import Project
+    from zen_run._stack import StackRegistry
+    from zen_types.errors import ZenError
+
+    try:
+        names = [stack.name for stack in StackRegistry(Project.find()).list()]
+    except (ZenError, OSError):
+        return []
+    return [name for name in names if name.startswith(incomplete)]
+
+
 def _remember(ctx: click.Context, param: click.Parameter, value: object) -> None:
     ctx.meta[f"zen.{param.name}"] = value
 
@@ -140,6 +155,7 @@ def common_options(func: _F) -> _F:
         metavar="NAME",
         expose_value=False,
         callback=_remember,
+        shell_complete=complete_stack_names,
         help="Use this registered stack instead of the active one.",
     )
     return json_option(stack_option(func))
