@@ -224,3 +224,18 @@ def test_the_live_status_line_measures_an_output_while_it_is_written(tmp_path: P
     shown = screen.getvalue()
     assert re.search(r"\r\x1b\[2K. \[2/3\] train writing model 1\.5 MB \d+ ms", shown)
     assert shown.endswith("\r\x1b[2K[2/3] train: completed in 2.5 s\n")
+
+
+@given(st.text(max_size=80))
+def test_shown_lines_are_one_per_line_with_no_control_characters_but_tabs(text: str) -> None:
+    """What `zen logs` prints: one line per line of the output, a carriage-return redraw as its last state, and
+    no control character (terminal escapes, NUL) left raw but the tab."""
+    from zen_run._render import log_lines
+
+    shown = log_lines(text)
+    assert len(shown) == len(text.splitlines())
+    for line, raw in zip(shown, text.splitlines(), strict=True):
+        assert not any((ord(c) < 32 and c != "\t") or 0x7F <= ord(c) <= 0x9F for c in line)
+        last = raw.rstrip("\r").rsplit("\r", 1)[-1]
+        if not any((ord(c) < 32 and c != "\t") or 0x7F <= ord(c) <= 0x9F or c in "\u2028\u2029" for c in last):
+            assert line == last  # the redrawn line's last state, unchanged
