@@ -27,7 +27,11 @@ KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("a class whose methods do not fit a `Protocol` input", ("binding_model_does_not_fit_a_protocol_input",)),
     (
         "step whose output does not fit the slot (return or `Output[T]`)",
-        ("binding_interface_mismatch_output", "binding_output_parameter_type_mismatch"),
+        (
+            "binding_interface_mismatch_output",
+            "binding_output_parameter_type_mismatch",
+            "binding_pipeline_name_option_names_the_pipeline",
+        ),
     ),
     (
         "a union of steps (`a() if flag else b()`, a sweep) where one does not fit",

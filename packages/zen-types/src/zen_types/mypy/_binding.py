@@ -9,10 +9,11 @@ the slot's; named outputs by name); a misfit is reported in the runtime's words 
 
 from __future__ import annotations
 
+from mypy.checker import TypeChecker
 from mypy.messages import format_type_bare
-from mypy.nodes import ARG_NAMED, ARG_POS
+from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Decorator, StrExpr
 from mypy.options import Options
-from mypy.plugin import MethodContext, MethodSigContext
+from mypy.plugin import CheckerPluginInterface, MethodContext, MethodSigContext
 from mypy.subtypes import is_subtype
 from mypy.types import (
     AnyType,
@@ -93,7 +94,7 @@ def pipeline_call_hook(ctx: MethodContext) -> Type:
             else:
                 reason = _reason(interface, wiring, options)
             message = _messages.slot_interface_mismatch(
-                func.name or "<pipeline>",
+                _pipeline_name(ctx.api, func),
                 name or "<slot>",
                 step=wiring.name or "<step>",
                 expected=_describe(interface, options),
@@ -103,6 +104,24 @@ def pipeline_call_hook(ctx: MethodContext) -> Type:
             ctx.api.fail(message, exprs[0], code=_codes.ZEN_BINDING)
             break  # one report per slot
     return ctx.default_return_type
+
+
+def _pipeline_name(api: CheckerPluginInterface, func: CallableType) -> str:
+    """The runtime's name of the pipeline: ``@pipeline(name="...")`` when the decorator can be read, or the
+    function's name. (A pipeline read back from mypy's cache keeps no decorators: its function's name then.)"""
+    definition = func.definition
+    fullname = definition.fullname if definition is not None else ""
+    module_name, _, name = fullname.rpartition(".")
+    module = api.modules.get(module_name) if isinstance(api, TypeChecker) else None
+    symbol = module.names.get(name) if module is not None else None
+    decorator = symbol.node if symbol is not None else None
+    if isinstance(decorator, Decorator):
+        for call in decorator.original_decorators:
+            if isinstance(call, CallExpr):
+                for arg_name, arg in zip(call.arg_names, call.args, strict=True):
+                    if arg_name == "name" and isinstance(arg, StrExpr):
+                        return arg.value
+    return func.name or "<pipeline>"
 
 
 def _step_outputs(wiring: CallableType) -> list[tuple[str, Type]]:
