@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Final
 
 import attrs
 import pytest
@@ -21,6 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from tests.common.records import artifact_record
 from zen_store import (
     POSTGRES_SCHEMA_VERSION,
+    SCHEMA_VERSION,
     ArtifactRecord,
     ArtifactStore,
     FinishedStep,
@@ -638,3 +640,65 @@ def test_a_version_4_postgres_schema_is_searched_by_zen_words(postgres_url: str)
     db = open_lineage_store(postgres_url)
     _searches_split_by_zen(db, run_id)
     db.close()
+
+
+_NEWEST_ARTIFACTS: Final = "SELECT artifact_id FROM artifacts ORDER BY created_at DESC, artifact_id DESC LIMIT 5"
+
+
+def _three_artifacts(db: Store) -> None:
+    run_id = _run(db)
+    for n in (1, 2, 3):
+        record = attrs.evolve(artifact_record(f"a{n}"), created_at=datetime.fromtimestamp(float(n), tz=UTC))
+        db.record_step(
+            FinishedStep(
+                run_id=run_id,
+                step_name=f"s{n}",
+                status=StepStatus.COMPLETED,
+                source="m.s",
+                started_at=1.0,
+                ended_at=2.0,
+                new_outputs={"output": record},
+            )
+        )
+
+
+def test_a_schema_5_sqlite_database_lists_its_newest_artifacts_from_an_index(tmp_path: Path) -> None:
+    """Schema 6 indexes artifacts by creation: the newest are read from the index, never by sorting the table."""
+    path = tmp_path / "l.db"
+    db = SQLiteLineageStore.open(path)
+    _three_artifacts(db)
+    db.close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP INDEX idx_artifacts_created_at_artifact_id")
+    conn.execute("PRAGMA user_version = 5")
+    conn.commit()
+    assert "USE TEMP B-TREE FOR ORDER BY" in str(conn.execute(f"EXPLAIN QUERY PLAN {_NEWEST_ARTIFACTS}").fetchall())
+    conn.close()
+    db = SQLiteLineageStore.open(path)
+    assert [a.artifact_id for a in db.artifacts()] == ["a3", "a2", "a1"]
+    db.close()
+    conn = sqlite3.connect(path)
+    plan = str(conn.execute(f"EXPLAIN QUERY PLAN {_NEWEST_ARTIFACTS}").fetchall())
+    assert "idx_artifacts_created_at_artifact_id" in plan and "TEMP B-TREE" not in plan
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    conn.close()
+
+
+def test_a_version_5_postgres_schema_lists_its_newest_artifacts_from_an_index(postgres_url: str) -> None:
+    """Schema 6 on PostgreSQL: the same index, so the newest artifacts are an index scan, not a sort."""
+    import psycopg
+
+    db = open_lineage_store(postgres_url)
+    _three_artifacts(db)
+    db.close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP INDEX artifacts_created")
+        conn.execute("UPDATE zen_schema SET version = 5")
+    db = open_lineage_store(postgres_url)
+    assert [a.artifact_id for a in db.artifacts()] == ["a3", "a2", "a1"]
+    db.close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        assert conn.execute("SELECT version FROM zen_schema").fetchall() == [(POSTGRES_SCHEMA_VERSION,)]
+        conn.execute("SET enable_seqscan = off")  # three rows: without this the planner reads the table anyway
+        plan = " ".join(str(row[0]) for row in conn.execute(f"EXPLAIN {_NEWEST_ARTIFACTS}").fetchall())
+    assert "Scan Backward using artifacts_created" in plan and "Sort" not in plan

@@ -68,7 +68,7 @@ if TYPE_CHECKING:
 
 __all__ = ["POSTGRES_SCHEMA_VERSION", "PostgresLineageStore", "is_postgres_url"]
 
-POSTGRES_SCHEMA_VERSION: Final = 5
+POSTGRES_SCHEMA_VERSION: Final = 6
 MAX_ATTEMPTS: Final = 30
 """Attempts of one write transaction that keeps losing serialization conflicts before giving up."""
 RECONNECT_WITHIN_S: Final = 30.0
@@ -164,6 +164,9 @@ _MIGRATIONS: Final[dict[int, list[str | Callable[[psycopg.Connection[tuple[objec
         "DROP INDEX runs_search",
         _split_search_words,
         f"CREATE INDEX runs_search ON runs USING gin ({_SEARCHED})",
+    ],
+    6: [  # the newest artifacts listed from an index, not by sorting the whole table
+        "CREATE INDEX IF NOT EXISTS artifacts_created ON artifacts (created_at, artifact_id)",
     ],
 }
 _TABLES: Final = ("runs", "step_runs", "artifacts", "events", "step_logs", "artifact_names")
