@@ -67,3 +67,34 @@ def test_public_submodule_exports_exactly_its_all(name: str) -> None:
     else: what it imports for its own use stays out of reach."""
     module = _import(name)
     assert _members(module) == sorted(module.__all__)
+
+
+@pytest.mark.parametrize("package", ["zen_git", "zen_materialize", "zen_store", "zen_types"])
+def test_every_error_zen_run_passes_on_is_importable_from_zen_run_errors(package: str) -> None:
+    """Users catch errors where they import zen: every error and warning a package below zen-run exports (and
+    zen-run's APIs let through, like ``RunInProgressError`` from ``Client().delete_run``) is the same class in
+    ``zen_run.errors``."""
+    errors = importlib.import_module("zen_run.errors")
+    module = _import(package)
+    raised = [
+        name
+        for name in module.__all__
+        if isinstance(getattr(module, name), type) and issubclass(getattr(module, name), Exception)
+    ]
+    assert raised, f"{package} exports no error"
+    assert {name: getattr(errors, name, None) for name in raised} == {name: getattr(module, name) for name in raised}
+    assert set(raised) <= set(errors.__all__)
+
+
+def test_zen_run_errors_loads_the_lower_packages_errors_only_when_asked() -> None:
+    """``import zen_run.errors`` stays light (the CLI imports it at start-up): a lower package's error is
+    imported on first use, then found like any attribute."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, zen_run.errors as e; assert 'zen_store' not in sys.modules, 'early'; "
+        "from zen_run.errors import RunInProgressError; import zen_store; "
+        "assert RunInProgressError is zen_store.RunInProgressError is e.RunInProgressError"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

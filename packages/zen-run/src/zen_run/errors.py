@@ -13,10 +13,15 @@
     └── NoProjectError (FileNotFoundError)  a command that only reads a project found none (it creates none)
 
 The two raised from several places (every orchestrator) take fields and write their own message.
+
+The errors and warnings of the packages below, which zen-run's APIs pass on to users (``Client().delete_run`` of
+a run in progress, an artifact that cannot be read, a module that cannot be pinned...), are importable from here
+too, so one module answers "what can I catch": ``from zen_run.errors import RunInProgressError``.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 
 from zen_types.errors import ZenError
@@ -24,17 +29,126 @@ from zen_types.errors import ZenError
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from zen_git.errors import (
+        GitCommandError,
+        InstalledVersionError,
+        SourceResolutionError,
+        UnpinnedCodeWarning,
+        UpwardRelativeImportError,
+    )
+    from zen_materialize.errors import (
+        AmbiguousMaterializerError,
+        ArtifactReadError,
+        ArtifactWriteError,
+        CorruptArtifactError,
+        MaterializerDefinitionError,
+        MaterializerError,
+        MaterializerNotFoundError,
+        UnsafeMaterializerWarning,
+        UnstorableValueError,
+    )
+    from zen_store.errors import (
+        ArtifactIntegrityError,
+        ArtifactNotFoundError,
+        GcRefusedError,
+        LineageStoreDamagedError,
+        RecordNotFoundError,
+        RunInProgressError,
+        SchemaVersionError,
+        StoreError,
+        UnsafePathError,
+    )
+
 __all__ = [
+    "AmbiguousMaterializerError",
+    "ArtifactIntegrityError",
+    "ArtifactNotFoundError",
+    "ArtifactReadError",
+    "ArtifactWriteError",
     "CommandLineError",
     "CompileError",
+    "CorruptArtifactError",
+    "GcRefusedError",
+    "GitCommandError",
+    "InstalledVersionError",
+    "LineageStoreDamagedError",
+    "MaterializerDefinitionError",
+    "MaterializerError",
+    "MaterializerNotFoundError",
     "NoProjectError",
     "OutputTypeError",
+    "RecordNotFoundError",
     "RunConfigError",
+    "RunInProgressError",
     "RunNotResumableError",
+    "SchemaVersionError",
+    "SourceResolutionError",
     "StackError",
     "StepFailedError",
+    "StoreError",
+    "UnpinnedCodeWarning",
+    "UnsafeMaterializerWarning",
+    "UnsafePathError",
+    "UnstorableValueError",
+    "UpwardRelativeImportError",
     "ZenError",
 ]
+
+# The errors of the packages below, each imported on first use (PEP 562): catching zen-run's own errors does not
+# load the stores, materializers and git code. The imports above say the same to type checkers.
+_BELOW: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "GitCommandError",
+            "InstalledVersionError",
+            "SourceResolutionError",
+            "UnpinnedCodeWarning",
+            "UpwardRelativeImportError",
+        ),
+        "zen_git.errors",
+    ),
+    **dict.fromkeys(
+        (
+            "AmbiguousMaterializerError",
+            "ArtifactReadError",
+            "ArtifactWriteError",
+            "CorruptArtifactError",
+            "MaterializerDefinitionError",
+            "MaterializerError",
+            "MaterializerNotFoundError",
+            "UnsafeMaterializerWarning",
+            "UnstorableValueError",
+        ),
+        "zen_materialize.errors",
+    ),
+    **dict.fromkeys(
+        (
+            "ArtifactIntegrityError",
+            "ArtifactNotFoundError",
+            "GcRefusedError",
+            "LineageStoreDamagedError",
+            "RecordNotFoundError",
+            "RunInProgressError",
+            "SchemaVersionError",
+            "StoreError",
+            "UnsafePathError",
+        ),
+        "zen_store.errors",
+    ),
+}
+
+if not TYPE_CHECKING:  # hidden from type checkers, which would otherwise accept any name as this module's
+
+    def __getattr__(name: str) -> object:
+        module = _BELOW.get(name)
+        if module is None:
+            raise AttributeError(f"module 'zen_run.errors' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # once imported, an ordinary module attribute
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *_BELOW})
 
 
 class CompileError(ZenError, TypeError):
