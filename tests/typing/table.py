@@ -21,8 +21,13 @@ CORRECT_PREFIXES = ("positive_", "seed_", "reveal_")
 
 KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
-        "step whose inputs do not fit the slot (type, count, keyword-only slots)",
-        ("binding_interface_mismatch_input", "binding_wrong_number_of_inputs", "binding_keyword_only_slot_mismatch"),
+        "step whose inputs do not fit the slot (type, `TypedDict` keys, count, keyword-only slots)",
+        (
+            "binding_interface_mismatch_input",
+            "binding_wrong_number_of_inputs",
+            "binding_keyword_only_slot_mismatch",
+            "binding_typed_dict_that_lacks_a_key",
+        ),
     ),
     ("a class whose methods do not fit a `Protocol` input", ("binding_model_does_not_fit_a_protocol_input",)),
     (
