@@ -28,6 +28,7 @@ from zen_store import (
     RecordNotFoundError,
     RunInProgressError,
     RunStatus,
+    StartedStep,
     StepLogs,
     StepStatus,
     StoreError,
@@ -279,6 +280,39 @@ def test_a_started_step_shows_as_running_then_completes_in_place(db: LineageStor
         db.record_step(_step(run_id, step_run_id=started))  # completing twice is refused
     with pytest.raises(StoreError, match="not a running step"):
         db.record_step(_step(run_id, step_run_id="no-such-step-run"))
+
+
+def test_finished_and_started_steps_are_written_together_all_or_nothing(db: LineageStore) -> None:
+    """record_steps completes a running step, records a cached one and starts the next two in one transaction,
+    in that order; when one of its records is refused, none of them is written."""
+    run_id = _run(db)
+    [first] = db.record_steps([], [StartedStep(run_id=run_id, step_name="a", source="m.a", started_at=1.0)])
+    started = db.record_steps(
+        [
+            _step(run_id, "a", step_run_id=first, new_outputs={"output": artifact_record("x")}),
+            _step(run_id, "b", status=StepStatus.CACHED, inputs={"v": "x"}),
+        ],
+        [StartedStep(run_id=run_id, step_name=n, source=f"m.{n}", config={"n": 1}, started_at=2.0) for n in "cd"],
+    )
+    steps = db.step_runs(run_id)
+    assert [(s.step_name, s.status) for s in steps] == [
+        ("a", StepStatus.COMPLETED),
+        ("b", StepStatus.CACHED),
+        ("c", StepStatus.RUNNING),
+        ("d", StepStatus.RUNNING),
+    ]
+    assert [s.step_run_id for s in steps[2:]] == started and steps[0].step_run_id == first
+    assert steps[1].inputs["v"].artifact_id == "x" and steps[2].config == {"n": 1}
+    with pytest.raises(StoreError, match="not a running step"):
+        db.record_steps(
+            [_step(run_id, "c", step_run_id=started[0]), _step(run_id, "a", step_run_id=first)],
+            [StartedStep(run_id=run_id, step_name="e", source="m.e", started_at=3.0)],
+        )
+    assert [(s.step_name, s.status) for s in db.step_runs(run_id)][2:] == [
+        ("c", StepStatus.RUNNING),
+        ("d", StepStatus.RUNNING),
+    ]
+    assert db.record_steps([], []) == []
 
 
 def test_step_runs_keep_the_order_they_were_started_in(db: LineageStore) -> None:

@@ -2,8 +2,10 @@
 
 :class:`RunDriver` records the run, hands out the steps whose inputs are ready as :class:`StepTask` values
 (reusing, and recording as cached, those whose cache key matches an intact earlier step run), and records each
-outcome an orchestrator reports - a step run is written once, with its artifacts and events, in one lineage
-transaction. It raises as the reference runner does: ``StepFailedError`` chained to the step's exception,
+outcome an orchestrator reports - a step run is written once, with its artifacts and events. Lineage is written
+once per step: a completed step is recorded in the same transaction that starts the steps it makes ready (or, at
+the end, by :meth:`RunDriver.flush`); a cache hit (checked as it is recorded) and a failure are recorded at once.
+It raises as the reference runner does: ``StepFailedError`` chained to the step's exception,
 ``OutputTypeError``/wiring errors as they are, the interrupt itself. Only the driver touches lineage.
 """
 
@@ -22,7 +24,7 @@ from zen_run._progress import Progress, StepProgress, StepState
 from zen_run._registry import materializer_version
 from zen_run._steps import Completed, Failed, FailureKind, OutputKey, StepExecutor, StepOutcome, StepTask
 from zen_run.errors import StepFailedError
-from zen_store import ArtifactNotFoundError, ArtifactRecord, CachedStep, FinishedStep, StepLogs, StepStatus
+from zen_store import ArtifactNotFoundError, ArtifactRecord, CachedStep, FinishedStep, StartedStep, StepLogs, StepStatus
 
 __all__ = ["RunDriver"]
 
@@ -58,6 +60,8 @@ class RunDriver:
         self._outputs: dict[OutputKey, ArtifactRecord] = {}
         self._values: dict[OutputKey, object] = {}
         self._order = {slot: index for index, slot in enumerate(compiled.steps, start=1)}
+        self._unrecorded: list[FinishedStep] = []
+        """Steps that completed or were reused, recorded with the next steps that start (one write per step)."""
 
     # -- for orchestrators -------------------------------------------------------------------------------------
 
@@ -70,6 +74,7 @@ class RunDriver:
         """The steps to execute now (at most ``limit``): pending steps whose inputs exist, in topological order,
         recorded as running. Steps reused from the cache are recorded here instead (and may make more ready)."""
         tasks: list[StepTask] = []
+        started: list[StartedStep] = []
         progressed = True
         while progressed and (limit is None or len(tasks) < limit):
             progressed = False
@@ -89,17 +94,30 @@ class RunDriver:
                     progressed = True
                     continue
                 self._say(slot, StepState.RUNNING)
-                step_run_id = self.context.stores.lineage.start_step(
-                    run_id=self.run_id,
-                    step_name=slot,
-                    source=step.source,
-                    config=step.config_json(),
-                    started_at=time.time(),
+                started.append(
+                    StartedStep(
+                        run_id=self.run_id,
+                        step_name=slot,
+                        source=step.source,
+                        config=step.config_json(),
+                        started_at=time.time(),
+                    )
                 )
-                self._running[slot] = _Running(components, key, step_run_id, clock)
+                self._running[slot] = _Running(components, key, "", clock)
                 inputs = {k: self._outputs[k] for k in keys}
                 tasks.append(StepTask(run_id=self.run_id, slot=slot, compiled=self.compiled, inputs=inputs))
+        ids = self.context.stores.lineage.record_steps(self._unrecorded, started)
+        self._unrecorded = []
+        for task, step_run_id in zip(tasks, ids, strict=True):
+            self._running[task.slot].step_run_id = step_run_id
         return tasks
+
+    def flush(self) -> None:
+        """Record the steps that finished since the last :meth:`ready` (the runner calls this when the orchestrator
+        returns)."""
+        if self._unrecorded:
+            self.context.stores.lineage.record_steps(self._unrecorded, [])
+            self._unrecorded = []
 
     def executor(self) -> StepExecutor:
         """An executor for this process that hands values produced earlier in the run over in memory."""
@@ -230,6 +248,7 @@ class RunDriver:
                 cached_from=hit.step_run_id,
             )
         except ArtifactNotFoundError:  # its run was deleted since the look-up: nothing was recorded, compute it
+            self._unrecorded.pop()  # what finished before it is still recorded with the next write
             return False
         for name, artifact in hit.outputs.items():
             self._outputs[(step.slot, name)] = artifact
@@ -238,11 +257,12 @@ class RunDriver:
     def _record(
         self, step: CompiledStep, running: _Running | None, status: StepStatus, started_at: float, **fields: object
     ) -> None:
-        """Record a finished step (completed, cached, failed or stopped) in one lineage transaction."""
+        """Record a finished step: a completed or cached one with the next write, a failed or stopped one now
+        (with what finished before it)."""
         edges = self.compiled.spec.inputs_of(step.slot)
         components = fields.pop("components", None) if running is None else running.components
         assert isinstance(components, CacheComponents)  # a cached step passes its own; a running one has them
-        self.context.stores.lineage.record_step(
+        self._unrecorded.append(
             FinishedStep(
                 run_id=self.run_id,
                 step_name=step.slot,
@@ -257,6 +277,8 @@ class RunDriver:
                 **fields,  # type: ignore[arg-type]  # cache_key, new_outputs, reused_outputs, cached_from, error, logs
             )
         )
+        if status is not StepStatus.COMPLETED:  # a cache hit is checked as it is recorded; a failure is final
+            self.flush()
 
 
 def _named(step: CompiledStep, outputs: Mapping[str, ArtifactRecord]) -> dict[str, ArtifactRecord]:

@@ -109,7 +109,10 @@ def execute(instance: PipelineInstance, context: RunContext, opts: RunOptions) -
         status = RunStatus.FAILED  # a failed step (raised by the driver), or anything else cutting the run short
         try:
             with context.stores.heartbeat(run_id):
-                orchestrator.run_steps(driver, dict(context.stack.options))
+                try:
+                    orchestrator.run_steps(driver, dict(context.stack.options))
+                finally:
+                    driver.flush()  # what completed is recorded while the lease still protects it
                 if not driver.done:
                     raise RuntimeError(
                         f"zen: orchestrator {context.stack.orchestrator!r} returned before every step ran."

@@ -48,6 +48,7 @@ from zen_store._records import (
     RunDeletion,
     RunRecord,
     RunStatus,
+    StartedStep,
     StepLogs,
     StepRunRecord,
     StepStatus,
@@ -270,6 +271,103 @@ def describe_location(url: str) -> str:
         netloc = f"{user.partition(':')[0]}@{host}"
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"])
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _recording(step: FinishedStep) -> tuple[str, Callable[[psycopg.Connection[tuple[object, ...]]], None]]:
+    """A finished step run's id and what writes it with its new artifacts, events and logs (inside a
+    transaction; ``step.step_run_id`` completes the row a start wrote, without it a new row is added)."""
+    run_id, step_name = step.run_id, step.step_name
+    config, cache_components = step.config, step.cache_components
+    values = (
+        StepStatus(step.status).value,
+        step.source,
+        None if config is None else _json(dict(config)),
+        step.cache_key,
+        None if cache_components is None else _json(dict(cache_components)),
+        step.cached_from,
+        step.started_at,
+        step.ended_at,
+        step.error,
+    )
+    completing = step.step_run_id
+    chosen = completing or new_id()
+    artifacts = [
+        [
+            art.artifact_id,
+            art.uri,
+            art.type_name,
+            art.materializer,
+            art.format,
+            art.format_version,
+            art.kind,
+            art.content_hash,
+            art.size,
+            _json(art.metadata),
+            art.created_at.timestamp(),
+            chosen,
+        ]
+        for art in step.new_outputs.values()
+    ]
+    events = [(chosen, aid, "input", name) for name, aid in step.inputs.items()]
+    events += [(chosen, art.artifact_id, "output", name) for name, art in step.new_outputs.items()]
+    events += [(chosen, aid, "output", name) for name, aid in step.reused_outputs.items()]
+    logs = step.logs.bounded() if step.logs else None
+
+    def record(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+        if step.reused_outputs:  # a cached step: its reused artifacts must still be recorded
+            ids = sorted(set(step.reused_outputs.values()))
+            sql = "SELECT artifact_id FROM artifacts WHERE artifact_id = ANY(%s)"
+            require_reused(step, ids, {str(r[0]) for r in _rows(conn, sql, [ids])})
+        if completing is None:
+            conn.execute(
+                f"INSERT INTO step_runs ({_STEP_COLUMNS}, seq) "
+                f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, ({_NEXT_SEQ}))",
+                (chosen, run_id, step_name, *values, run_id),
+            )
+        else:
+            updated = conn.execute(
+                "UPDATE step_runs SET status = %s, source = %s, config_json = %s, cache_key = %s, "
+                "cache_json = %s, cached_from = %s, started_at = %s, ended_at = %s, error = %s "
+                "WHERE step_run_id = %s AND run_id = %s AND step_name = %s AND status = 'running'",
+                (*values, completing, run_id, step_name),
+            ).rowcount
+            if updated != 1:
+                raise StoreError(
+                    f"step run {completing} ({step_name} of run {run_id}) is not a running step of that run; "
+                    f"it cannot be completed (was the run reaped as crashed?)."
+                )
+        named = [[*row, *label] for row, label in zip(artifacts, _names(conn, step), strict=True)]
+        with conn.cursor() as cur:
+            if named:
+                cur.executemany(
+                    f"INSERT INTO artifacts ({_ARTIFACT_COLUMNS}) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    named,
+                )
+            if events:
+                cur.executemany(
+                    "INSERT INTO events (step_run_id, artifact_id, direction, name) VALUES (%s, %s, %s, %s)",
+                    events,
+                )
+        if logs is not None:
+            conn.execute(_UPSERT_LOGS, (chosen, logs.text, logs.cut))
+
+    return chosen, record
+
+
+def _starting(step: StartedStep) -> tuple[str, Callable[[psycopg.Connection[tuple[object, ...]]], None]]:
+    """A starting step run's id and what writes it as ``running`` (inside a transaction)."""
+    step_run_id = new_id()
+    config_json = None if step.config is None else _json(dict(step.config))
+
+    def start(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+        conn.execute(
+            "INSERT INTO step_runs (step_run_id, run_id, step_name, status, source, config_json, started_at, seq) "
+            f"VALUES (%s, %s, %s, 'running', %s, %s, %s, ({_NEXT_SEQ}))",
+            (step_run_id, step.run_id, step.step_name, step.source, config_json, step.started_at, step.run_id),
+        )
+
+    return step_run_id, start
 
 
 class PostgresLineageStore:
@@ -542,16 +640,9 @@ class PostgresLineageStore:
         self, *, run_id: str, step_name: str, source: str, config: Mapping[str, JSONValue] | None, started_at: float
     ) -> str:
         """Record that a step started (status ``running``); returns its id for :meth:`record_step` to complete."""
-        step_run_id = new_id()
-        config_json = None if config is None else _json(dict(config))
-
-        def start(conn: psycopg.Connection[tuple[object, ...]]) -> None:
-            conn.execute(
-                "INSERT INTO step_runs (step_run_id, run_id, step_name, status, source, config_json, started_at, seq) "
-                f"VALUES (%s, %s, %s, 'running', %s, %s, %s, ({_NEXT_SEQ}))",
-                (step_run_id, run_id, step_name, source, config_json, started_at, run_id),
-            )
-
+        step_run_id, start = _starting(
+            StartedStep(run_id=run_id, step_name=step_name, source=source, config=config, started_at=started_at)
+        )
         self._transaction(start)
         return step_run_id
 
@@ -560,84 +651,24 @@ class PostgresLineageStore:
 
         ``step.step_run_id`` completes the row :meth:`start_step` wrote; without it a new row is added.
         """
-        run_id, step_name = step.run_id, step.step_name
-        config, cache_components = step.config, step.cache_components
-        values = (
-            StepStatus(step.status).value,
-            step.source,
-            None if config is None else _json(dict(config)),
-            step.cache_key,
-            None if cache_components is None else _json(dict(cache_components)),
-            step.cached_from,
-            step.started_at,
-            step.ended_at,
-            step.error,
-        )
-        completing = step.step_run_id
-        chosen = completing or new_id()
-        artifacts = [
-            [
-                art.artifact_id,
-                art.uri,
-                art.type_name,
-                art.materializer,
-                art.format,
-                art.format_version,
-                art.kind,
-                art.content_hash,
-                art.size,
-                _json(art.metadata),
-                art.created_at.timestamp(),
-                chosen,
-            ]
-            for art in step.new_outputs.values()
-        ]
-        events = [(chosen, aid, "input", name) for name, aid in step.inputs.items()]
-        events += [(chosen, art.artifact_id, "output", name) for name, art in step.new_outputs.items()]
-        events += [(chosen, aid, "output", name) for name, aid in step.reused_outputs.items()]
-        logs = step.logs.bounded() if step.logs else None
-
-        def record(conn: psycopg.Connection[tuple[object, ...]]) -> None:
-            if step.reused_outputs:  # a cached step: its reused artifacts must still be recorded
-                ids = sorted(set(step.reused_outputs.values()))
-                sql = "SELECT artifact_id FROM artifacts WHERE artifact_id = ANY(%s)"
-                require_reused(step, ids, {str(r[0]) for r in _rows(conn, sql, [ids])})
-            if completing is None:
-                conn.execute(
-                    f"INSERT INTO step_runs ({_STEP_COLUMNS}, seq) "
-                    f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, ({_NEXT_SEQ}))",
-                    (chosen, run_id, step_name, *values, run_id),
-                )
-            else:
-                updated = conn.execute(
-                    "UPDATE step_runs SET status = %s, source = %s, config_json = %s, cache_key = %s, "
-                    "cache_json = %s, cached_from = %s, started_at = %s, ended_at = %s, error = %s "
-                    "WHERE step_run_id = %s AND run_id = %s AND step_name = %s AND status = 'running'",
-                    (*values, completing, run_id, step_name),
-                ).rowcount
-                if updated != 1:
-                    raise StoreError(
-                        f"step run {completing} ({step_name} of run {run_id}) is not a running step of that run; "
-                        f"it cannot be completed (was the run reaped as crashed?)."
-                    )
-            named = [[*row, *label] for row, label in zip(artifacts, _names(conn, step), strict=True)]
-            with conn.cursor() as cur:
-                if named:
-                    cur.executemany(
-                        f"INSERT INTO artifacts ({_ARTIFACT_COLUMNS}) "
-                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                        named,
-                    )
-                if events:
-                    cur.executemany(
-                        "INSERT INTO events (step_run_id, artifact_id, direction, name) VALUES (%s, %s, %s, %s)",
-                        events,
-                    )
-            if logs is not None:
-                conn.execute(_UPSERT_LOGS, (chosen, logs.text, logs.cut))
-
+        chosen, record = _recording(step)
         self._transaction(record)
         return chosen
+
+    def record_steps(self, finished: Sequence[FinishedStep], started: Sequence[StartedStep]) -> list[str]:
+        """Record finished steps, then start steps, in one transaction; returns the started steps' ids."""
+        if not finished and not started:
+            return []
+        writes = [_recording(step)[1] for step in finished]
+        starts = [_starting(step) for step in started]
+        writes += [start for _, start in starts]
+
+        def write(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+            for each in writes:
+                each(conn)
+
+        self._transaction(write)
+        return [step_run_id for step_run_id, _ in starts]
 
     def write_logs(self, step_run_id: str, logs: StepLogs) -> None:
         """Replace what a running step run printed so far."""

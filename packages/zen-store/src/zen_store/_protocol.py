@@ -26,7 +26,7 @@ A minimal use::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -40,6 +40,7 @@ from zen_store._records import (
     RunDeletion,
     RunRecord,
     RunStatus,
+    StartedStep,
     StepLogs,
     StepRunRecord,
 )
@@ -90,6 +91,11 @@ class LineageStore(Protocol):
         """Record a finished step run with its new artifacts and events, atomically (completing the row
         ``start_step`` wrote when ``step.step_run_id`` is given; raising StoreError if that row is not running);
         return its step run id."""
+        ...
+
+    def record_steps(self, finished: Sequence[FinishedStep], started: Sequence[StartedStep]) -> list[str]:
+        """Record finished steps (as :meth:`record_step` does, in order), then start steps (as :meth:`start_step`
+        does), all in one transaction: a runner's one write per step. Returns the started steps' ids."""
         ...
 
     def write_logs(self, step_run_id: str, logs: StepLogs) -> None:

@@ -26,6 +26,7 @@ __all__ = [
     "RunRecord",
     "RunDeletion",
     "RunStatus",
+    "StartedStep",
     "StepDifference",
     "StepLogs",
     "StepRunRecord",
@@ -219,6 +220,17 @@ class NewRun:
             if config is not None:
                 walk(slot, dict(config))
         return " ".join(search_words(self.pipeline_name, self.run_name or "", *self.tags, *words))
+
+
+@attrs.frozen(kw_only=True)
+class StartedStep:
+    """A step that starts running: recorded with status ``running`` so a live or crashed run shows it."""
+
+    run_id: str
+    step_name: str
+    source: str
+    config: Mapping[str, JSONValue] | None = None
+    started_at: float
 
 
 @attrs.frozen(kw_only=True)

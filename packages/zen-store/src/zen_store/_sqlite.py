@@ -47,6 +47,7 @@ from zen_store._records import (
     RunDeletion,
     RunRecord,
     RunStatus,
+    StartedStep,
     StepLogs,
     StepRunRecord,
     StepStatus,
@@ -366,6 +367,94 @@ def _names(conn: sqlite3.Connection, step: FinishedStep) -> dict[str, tuple[str,
     return found
 
 
+def _record(conn: sqlite3.Connection, step: FinishedStep) -> str:
+    """Insert one finished step run, its new artifacts, events and logs (inside the caller's transaction)."""
+    values = (
+        StepStatus(step.status).value,
+        step.source,
+        None if step.config is None else _json(dict(step.config)),
+        step.cache_key,
+        None if step.cache_components is None else _json(dict(step.cache_components)),
+        step.cached_from,
+        step.started_at,
+        step.ended_at,
+        step.error,
+    )
+    if step.reused_outputs:  # a cached step: its reused artifacts must still be recorded
+        ids = sorted(set(step.reused_outputs.values()))
+        marks = ", ".join("?" for _ in ids)
+        sql = f"SELECT artifact_id FROM artifacts WHERE artifact_id IN ({marks})"
+        require_reused(step, ids, {str(r[0]) for r in conn.execute(sql, ids)})
+    step_run_id = step.step_run_id
+    if step_run_id is None:
+        step_run_id = new_id()
+        conn.execute(
+            f"INSERT INTO step_runs ({_STEP_COLUMNS}, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ({_NEXT_SEQ}))",
+            (step_run_id, step.run_id, step.step_name, *values, step.run_id),
+        )
+    else:
+        updated = conn.execute(
+            "UPDATE step_runs SET status = ?, source = ?, config_json = ?, cache_key = ?, cache_json = ?, "
+            "cached_from = ?, started_at = ?, ended_at = ?, error = ? "
+            "WHERE step_run_id = ? AND run_id = ? AND step_name = ? AND status = 'running'",
+            (*values, step_run_id, step.run_id, step.step_name),
+        ).rowcount
+        if updated != 1:
+            raise StoreError(
+                f"step run {step_run_id} ({step.step_name} of run {step.run_id}) is not a running step of "
+                f"that run; it cannot be completed (was the run reaped as crashed?)."
+            )
+    names = _names(conn, step)
+    conn.executemany(
+        f"INSERT INTO artifacts ({_ARTIFACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                art.artifact_id,
+                art.uri,
+                art.type_name,
+                art.materializer,
+                art.format,
+                art.format_version,
+                art.kind,
+                art.content_hash,
+                art.size,
+                _json(art.metadata),
+                art.created_at.timestamp(),
+                step_run_id,
+                *names[output],
+            )
+            for output, art in step.new_outputs.items()
+        ],
+    )
+    events = [(step_run_id, aid, "input", name) for name, aid in step.inputs.items()]
+    events += [(step_run_id, art.artifact_id, "output", name) for name, art in step.new_outputs.items()]
+    events += [(step_run_id, aid, "output", name) for name, aid in step.reused_outputs.items()]
+    conn.executemany("INSERT INTO events (step_run_id, artifact_id, direction, name) VALUES (?, ?, ?, ?)", events)
+    if step.logs:
+        logs = step.logs.bounded()
+        conn.execute(_UPSERT_LOGS, (step_run_id, logs.text, logs.cut))
+    return step_run_id
+
+
+def _start(conn: sqlite3.Connection, step: StartedStep) -> str:
+    """Insert a running step run (inside the caller's transaction); returns its id."""
+    step_run_id = new_id()
+    conn.execute(
+        "INSERT INTO step_runs (step_run_id, run_id, step_name, status, source, config_json, started_at, seq) "
+        f"VALUES (?, ?, ?, 'running', ?, ?, ?, ({_NEXT_SEQ}))",
+        (
+            step_run_id,
+            step.run_id,
+            step.step_name,
+            step.source,
+            None if step.config is None else _json(dict(step.config)),
+            step.started_at,
+            step.run_id,
+        ),
+    )
+    return step_run_id
+
+
 class SQLiteLineageStore:
     """Lineage records in one SQLite file."""
 
@@ -654,94 +743,23 @@ class SQLiteLineageStore:
     ) -> str:
         """Record that a step started (status ``running``), so a live or crashed run shows it; returns its id for
         :meth:`record_step` to complete."""
-        step_run_id = new_id()
+        started = StartedStep(run_id=run_id, step_name=step_name, source=source, config=config, started_at=started_at)
         with self.transaction() as conn:
-            conn.execute(
-                "INSERT INTO step_runs (step_run_id, run_id, step_name, status, source, config_json, started_at, seq) "
-                f"VALUES (?, ?, ?, 'running', ?, ?, ?, ({_NEXT_SEQ}))",
-                (
-                    step_run_id,
-                    run_id,
-                    step_name,
-                    source,
-                    None if config is None else _json(dict(config)),
-                    started_at,
-                    run_id,
-                ),
-            )
-        return step_run_id
+            return _start(conn, started)
 
     def record_step(self, step: FinishedStep) -> str:
         """Record one finished step run, its new output artifacts and every input/output event, atomically."""
-        values = (
-            StepStatus(step.status).value,
-            step.source,
-            None if step.config is None else _json(dict(step.config)),
-            step.cache_key,
-            None if step.cache_components is None else _json(dict(step.cache_components)),
-            step.cached_from,
-            step.started_at,
-            step.ended_at,
-            step.error,
-        )
-        step_run_id = step.step_run_id
         with self.transaction() as conn:
-            if step.reused_outputs:  # a cached step: its reused artifacts must still be recorded
-                ids = sorted(set(step.reused_outputs.values()))
-                marks = ", ".join("?" for _ in ids)
-                sql = f"SELECT artifact_id FROM artifacts WHERE artifact_id IN ({marks})"
-                require_reused(step, ids, {str(r[0]) for r in conn.execute(sql, ids)})
-            if step_run_id is None:
-                step_run_id = new_id()
-                conn.execute(
-                    f"INSERT INTO step_runs ({_STEP_COLUMNS}, seq) "
-                    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ({_NEXT_SEQ}))",
-                    (step_run_id, step.run_id, step.step_name, *values, step.run_id),
-                )
-            else:
-                updated = conn.execute(
-                    "UPDATE step_runs SET status = ?, source = ?, config_json = ?, cache_key = ?, cache_json = ?, "
-                    "cached_from = ?, started_at = ?, ended_at = ?, error = ? "
-                    "WHERE step_run_id = ? AND run_id = ? AND step_name = ? AND status = 'running'",
-                    (*values, step_run_id, step.run_id, step.step_name),
-                ).rowcount
-                if updated != 1:
-                    raise StoreError(
-                        f"step run {step_run_id} ({step.step_name} of run {step.run_id}) is not a running step of "
-                        f"that run; it cannot be completed (was the run reaped as crashed?)."
-                    )
-            names = _names(conn, step)
-            conn.executemany(
-                f"INSERT INTO artifacts ({_ARTIFACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        art.artifact_id,
-                        art.uri,
-                        art.type_name,
-                        art.materializer,
-                        art.format,
-                        art.format_version,
-                        art.kind,
-                        art.content_hash,
-                        art.size,
-                        _json(art.metadata),
-                        art.created_at.timestamp(),
-                        step_run_id,
-                        *names[output],
-                    )
-                    for output, art in step.new_outputs.items()
-                ],
-            )
-            events = [(step_run_id, aid, "input", name) for name, aid in step.inputs.items()]
-            events += [(step_run_id, art.artifact_id, "output", name) for name, art in step.new_outputs.items()]
-            events += [(step_run_id, aid, "output", name) for name, aid in step.reused_outputs.items()]
-            conn.executemany(
-                "INSERT INTO events (step_run_id, artifact_id, direction, name) VALUES (?, ?, ?, ?)", events
-            )
-            if step.logs:
-                logs = step.logs.bounded()
-                conn.execute(_UPSERT_LOGS, (step_run_id, logs.text, logs.cut))
-        return step_run_id
+            return _record(conn, step)
+
+    def record_steps(self, finished: Sequence[FinishedStep], started: Sequence[StartedStep]) -> list[str]:
+        """Record finished steps, then start steps, in one transaction; returns the started steps' ids."""
+        if not finished and not started:
+            return []
+        with self.transaction() as conn:
+            for step in finished:
+                _record(conn, step)
+            return [_start(conn, step) for step in started]
 
     def write_logs(self, step_run_id: str, logs: StepLogs) -> None:
         """Replace what a running step run printed so far."""
