@@ -27,7 +27,6 @@ import types
 import typing
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from zen_git._cache import SourceCache, real_file
@@ -238,6 +237,8 @@ def _history(ref: SourceRef, root: Path | None) -> tuple[_History, str, str, str
 
 
 def _check_version(source: str, ref: SourceRef) -> None:
+    from importlib.metadata import PackageNotFoundError, version  # slow to import; needed only here
+
     assert ref.version is not None
     distribution = ref.distribution
     if distribution is not None:

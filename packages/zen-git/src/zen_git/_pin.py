@@ -25,7 +25,6 @@ import sys
 import warnings
 from collections.abc import Iterable, Mapping
 from functools import cache
-from importlib.metadata import PackageNotFoundError, packages_distributions, version
 from pathlib import Path
 
 import attrs
@@ -185,11 +184,15 @@ def _refuse_upward(path: str, ref: ImportRef) -> None:
 def _distributions() -> Mapping[str, list[str]]:
     # Scanning every installed distribution's metadata takes tens of milliseconds; the set of installed
     # distributions does not change under a running process often enough to pay that per run. Never cleared.
+    from importlib.metadata import packages_distributions
+
     return packages_distributions()
 
 
 def installed_version(module: str) -> str | None:
     """``zen_<version>`` for zen's packages, ``<distribution>==<version>`` for other installed code, or None."""
+    from importlib.metadata import PackageNotFoundError, version  # slow to import: only when pinning
+
     top = module.split(".", maxsplit=1)[0]
     if top.startswith("zen_"):
         try:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import importlib
-import importlib.metadata
 import importlib.util
 import inspect
 import re
@@ -213,6 +212,8 @@ class MaterializerRegistry:
         registry. A plugin that fails to import, or registers an invalid class, is a definition error naming
         the entry point and its distribution.
         """
+        import importlib.metadata  # slow to import: only when plugins are looked for
+
         for point in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
             dist = point.dist.name if point.dist is not None else "an unknown distribution"
             where = f"entry point {point.name} = {point.value} (from {dist}, group {ENTRY_POINT_GROUP})"

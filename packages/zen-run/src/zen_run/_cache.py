@@ -12,15 +12,21 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from importlib.metadata import version
+from functools import cache
 
 import attrs
 
 from zen_types import JSONValue
 
-__all__ = ["ZEN_VERSION", "CacheComponents", "config_digest", "diff_components"]
+__all__ = ["CacheComponents", "config_digest", "diff_components", "zen_version"]
 
-ZEN_VERSION = version("zen-run")
+
+@cache
+def zen_version() -> str:
+    """The installed zen-run version (read once, when a cache key is first made: not at import)."""
+    from importlib.metadata import version
+
+    return version("zen-run")
 
 
 @attrs.frozen(kw_only=True)
@@ -37,7 +43,7 @@ class CacheComponents:
     """Input name -> content hash of the artifact read."""
     materializers: dict[str, str] = attrs.field(factory=dict)
     """Output name -> materializer name and format version."""
-    zen_version: str = ZEN_VERSION
+    zen_version: str = attrs.field(factory=zen_version)
 
     def key(self) -> str:
         """The cache key: a sha256 over the components (code parts excluded: ``code`` already covers them)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable
-from importlib.metadata import entry_points
 from typing import Final, cast
 
 from zen_run.errors import StackError
@@ -50,6 +49,12 @@ class OrchestratorRegistry:
             raise StackError(f"an orchestrator named {name!r} is registered already; pass replace=True to replace it.")
         self._factories[name] = cast(OrchestratorFactory, factory)
 
+    def __contains__(self, name: object) -> bool:
+        """True when ``name`` is registered (installed plugins are looked up only for a name not built in)."""
+        if name not in self._factories:
+            self._load_entry_points()
+        return name in self._factories
+
     def names(self) -> list[str]:
         """Every registered orchestrator name, sorted."""
         self._load_entry_points()
@@ -74,6 +79,8 @@ class OrchestratorRegistry:
         if self._entry_points_loaded:
             return
         self._entry_points_loaded = True
+        from importlib.metadata import entry_points  # slow to import: only when a stack names an orchestrator
+
         for point in entry_points(group=ENTRY_POINT_GROUP):
             if point.name not in self._factories and _NAME.fullmatch(point.name):
                 self._factories[point.name] = point.value

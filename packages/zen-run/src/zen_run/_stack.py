@@ -43,10 +43,10 @@ class Stack:
     def __attrs_post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
             raise StackError(f"stack name {self.name!r}: use letters, digits, '-' and '_'.")
-        known = orchestrators.names()
-        if self.orchestrator not in known:
+        if self.orchestrator not in orchestrators:
             raise StackError(
-                f"stack {self.name!r}: unknown orchestrator {self.orchestrator!r} (known: {', '.join(known)})."
+                f"stack {self.name!r}: unknown orchestrator {self.orchestrator!r} (known: "
+                f"{', '.join(orchestrators.names())})."
             )
         secret = sorted(k for k in self.artifact_options if any(word in k.lower() for word in _SECRET_WORDS))
         if secret:

@@ -10,7 +10,6 @@ this module importing it back).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from importlib.metadata import entry_points
 from typing import Protocol
 
 from zen_types._json import JSONValue
@@ -70,6 +69,8 @@ _RUNNER: list[_Runner] = []
 def run_pipeline(instance: object, options: Mapping[str, object]) -> RunView:
     """Run ``instance`` (a ``PipelineInstance``) with the installed runner (found once, then remembered)."""
     if not _RUNNER:
+        from importlib.metadata import entry_points  # slow to import: only on the first run
+
         found = sorted(entry_points(group="zen.runner"), key=lambda ep: ep.name != "default")
         if not found:
             raise RunnerNotFoundError(

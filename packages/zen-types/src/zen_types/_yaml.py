@@ -10,12 +10,13 @@ config's annotations then decide: a ``str`` field keeps ``"3.10"``, an ``int`` f
 
 from __future__ import annotations
 
-from typing import Final
-
-import yaml
+from typing import TYPE_CHECKING, Final
 
 from zen_types._json import JSONValue
 from zen_types.errors import ConfigError
+
+if TYPE_CHECKING:
+    import yaml  # imported where a document is read: most processes never read YAML, and PyYAML is slow to import
 
 __all__ = ["MAX_YAML_BYTES", "MAX_YAML_DEPTH", "MAX_YAML_NODES", "YamlScalar", "load_yaml"]
 
@@ -62,6 +63,8 @@ def _where(node: yaml.Node) -> str:
 
 
 def _construct(node: yaml.Node, counter: _Counter) -> YamlValue:
+    import yaml
+
     counter.tick()
     if isinstance(node, yaml.ScalarNode):
         return YamlScalar(str(node.value), plain=node.style is None)
@@ -90,6 +93,8 @@ def _construct(node: yaml.Node, counter: _Counter) -> YamlValue:
 def _check_depth(text: str, source: str) -> None:
     """Refuse documents nested deeper than MAX_YAML_DEPTH, reading the parser's events (no recursion), before
     PyYAML's recursive composer could run out of stack."""
+    import yaml
+
     depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
@@ -112,6 +117,8 @@ def load_yaml(text: str, *, source: str = "<yaml>") -> YamlValue:
             f"{source}: the YAML document has {len(text)} characters, more than the {MAX_YAML_BYTES} a config may "
             f"have; keep data in artifacts, not in configs."
         )
+    import yaml
+
     try:
         _check_depth(text, source)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
