@@ -140,6 +140,24 @@ def test_no_cache_dag_stacks_cache_clear_and_gc(workdir: Path) -> None:
     assert not orphan.exists()
 
 
+def test_verify_checks_each_stored_copy_and_fails_on_a_damaged_one(workdir: Path) -> None:
+    """Two runs of the same steps share their stored copies (identical bytes are stored once); `zen verify` checks
+    each copy once, and with a byte changed on disk exits 1 naming the copy and every record sharing it."""
+    zen(workdir, "run", "flows:instance", "--no-cache", "-q")
+    zen(workdir, "run", "flows:instance", "--no-cache", "-q")
+    report = json.loads(zen(workdir, "verify", "--json"))
+    assert (report["records"], report["copies"], report["damaged"]) == (4, 2, [])
+    assert "all intact" in zen(workdir, "verify")
+    copies = sorted(p for p in (workdir / ".zen" / "artifacts").iterdir() if not p.name.startswith("."))
+    assert len(copies) == 2 and all(p.name.startswith("blake3-") for p in copies)
+    data = next(p for p in copies[0].rglob("*") if p.is_file())
+    stamp = data.stat().st_mtime_ns
+    data.write_bytes(bytes([data.read_bytes()[0] ^ 1]) + data.read_bytes()[1:])
+    os.utime(data, ns=(stamp, stamp))
+    out = zen(workdir, "verify", "--full", expect=1)
+    assert f"DAMAGED {copies[0]}" in out and "1 damaged" in out and "every byte hashed" in out
+
+
 def test_remote_stack_register_run_and_gc_on_s3(workdir: Path, s3_url: str, s3_endpoint: str) -> None:
     """An S3 stack registered with zen runs the quickstart end to end in fresh processes; credentials are refused
     as options (the environment carries them), and options on a local store are refused rather than ignored."""

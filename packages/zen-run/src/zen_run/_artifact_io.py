@@ -147,6 +147,11 @@ class ArtifactIO:
 
     # -- reading -----------------------------------------------------------------------------------------------
 
+    def verify(self, artifact: ArtifactRecord, *, full: bool = False) -> Path:
+        """The artifact's local directory after checking its content hash (``full``: hash it even when its files
+        are known unchanged since they were last verified); raises ArtifactIntegrityError/ArtifactNotFoundError."""
+        return self._store_for(artifact.uri).verify(artifact.uri, artifact.content_hash, full=full)
+
     def local_path(self, artifact: ArtifactRecord) -> str:
         """Where the artifact's files are on this machine."""
         return str(self._store_for(artifact.uri).path_of(artifact.uri))

@@ -36,7 +36,7 @@ from zen_run._cli_shared import (
     EXIT_NOT_FOUND,
     EXIT_USAGE,
 )
-from zen_run._cli_store import cache, doctor, gc
+from zen_run._cli_store import cache, doctor, gc, verify
 from zen_run._output import say
 from zen_run.cli import COMMANDS_GROUP, ZenGroup
 
@@ -71,6 +71,7 @@ COMMANDS: Final[tuple[click.Command, ...]] = (
     stack,
     cache,
     gc,
+    verify,
     doctor,
     dag,
     rerun,

@@ -9,7 +9,7 @@ import click
 from zen_run._cli_shared import EXIT_DAMAGED, printer, read_client, usage_error, write_client
 from zen_run.cli import ZenCommand, ZenGroup, argument, common_options, current_options
 
-__all__ = ["cache", "doctor", "gc"]
+__all__ = ["cache", "doctor", "gc", "verify"]
 
 
 @click.group(cls=ZenGroup, help="Explain and clear the step cache.")
@@ -148,3 +148,33 @@ def doctor(restore: bool, new_store: bool) -> None:
             out.line(line)
     if not health.sound:
         raise click.exceptions.Exit(EXIT_DAMAGED)
+
+
+@click.command(
+    cls=ZenCommand,
+    help="Check every recorded artifact against its content hash (each stored copy once); exit 1 if one is missing "
+    "or altered.",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Hash every byte, even of files unchanged since they were last verified (finds bits that rotted on disk).",
+)
+@common_options
+def verify(full: bool) -> None:
+    from zen_run._verify import verify_artifacts
+
+    report = verify_artifacts(read_client().context.stores, full=full)
+    out = printer()
+    if out.json:
+        out.emit_json(report)
+    else:
+        for damaged in report.damaged:
+            out.line(f"DAMAGED {damaged.uri} (artifacts {', '.join(damaged.artifact_ids)}): {damaged.problem}")
+        how = "every byte hashed" if full else "unchanged files trusted; --full hashes every byte"
+        out.line(
+            f"checked {report.copies} stored copies for {report.records} artifact records ({report.bytes} bytes, "
+            f"{how}): {'all intact' if report.ok else f'{len(report.damaged)} damaged'}"
+        )
+    if not report.ok:
+        raise click.exceptions.Exit(1)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -34,6 +35,9 @@ from zen_store import (
     StepStatus,
 )
 from zen_types import JSONValue, PipelineSpec, RunView
+
+if TYPE_CHECKING:
+    from zen_run._verify import VerifyReport
 
 __all__ = ["Artifact", "Client", "Run", "StepRun"]
 
@@ -359,6 +363,13 @@ class Client:
 
     def _small(self, record: ArtifactRecord | None) -> SmallValue | None:
         return None if record is None else read_small_value(self.context.stores.io, self.context.registry, record)
+
+    def verify(self, *, full: bool = False) -> VerifyReport:
+        """Check every recorded artifact against its content hash (each stored copy once). A quick check trusts
+        files this process verified and that are unchanged since; ``full=True`` re-hashes every byte."""
+        from zen_run._verify import verify_artifacts
+
+        return verify_artifacts(self.context.stores, full=full)
 
     def lineage(self, artifact_id: str, *, downstream: bool = False) -> LineageGraph:
         """The upstream (or downstream) graph of an artifact: step runs and artifacts."""
