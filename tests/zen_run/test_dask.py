@@ -275,3 +275,4 @@ def test_what_a_step_prints_on_a_worker_is_stored_by_the_driver(dask_stack: str)
     failed = Client().step(raised.value.run_id, "second")
     assert failed.logs.text == "about to fail with 1\n"
     assert failed.error is not None and "ValueError: failed on purpose after printing" in failed.error
+    assert failed.error.splitlines()[1].endswith("in loud_failure") and "src/zen_run" not in failed.error

@@ -71,6 +71,19 @@ def test_a_failed_step_keeps_what_it_printed_and_its_traceback(project: Path) ->
     assert Client().step(raised.value.run_id, "first").logs.text.startswith("to stdout\n")
 
 
+def test_a_failed_steps_stored_traceback_starts_at_the_users_own_frame(project: Path) -> None:
+    """zen's frames that called the step are dropped: the first frame stored is the step's own function."""
+    with pytest.raises(StepFailedError) as raised:
+        lp.failing_instance.run(progress=False)
+    error = Client().step(raised.value.run_id, "second").error
+    assert error is not None
+    lines = error.splitlines()
+    assert lines[0] == "Traceback (most recent call last):"
+    assert lines[1].startswith(f'  File "{lp.__file__}", line ') and lines[1].endswith(", in loud_failure")
+    assert "src/zen_run" not in error and "_steps.py" not in error
+    assert lines[-1] == "ValueError: failed on purpose after printing"
+
+
 def test_streams_and_root_handlers_are_restored_after_a_failed_step(project: Path) -> None:
     """After a step that raised, sys.stdout, sys.stderr and the root logger's handlers are what they were."""
     before = (sys.stdout, sys.stderr, list(logging.getLogger().handlers))

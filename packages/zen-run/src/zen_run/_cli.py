@@ -240,9 +240,9 @@ def _report(exc: BaseException) -> int:
 
     say(exc)
     if isinstance(exc, StepFailedError) and exc.__cause__ is not None and not exc.storage_fault:
-        import traceback
+        from zen_run._tracebacks import user_traceback
 
-        traceback.print_exception(exc.__cause__, file=sys.stderr)
+        sys.stderr.write(user_traceback(exc.__cause__))
     return exit_code(exc)
 
 

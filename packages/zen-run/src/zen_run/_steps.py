@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import enum
 import time
-import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeAlias
@@ -22,6 +21,7 @@ from zen_materialize import ArtifactWriteError, MaterializerRegistry, write_arti
 from zen_run._artifact_io import STORAGE_FAULTS, ArtifactIO, describe_storage_fault
 from zen_run._compile import CompiledPipeline, CompiledStep
 from zen_run._logs import LogCapture, capturing
+from zen_run._tracebacks import user_traceback
 from zen_run.errors import OutputTypeError
 from zen_store import ArtifactRecord, StagingArea, StepLogs
 from zen_types import DEFAULT_OUTPUT, Input, InputKind, Output, OutputKind, type_name, value_conforms
@@ -144,7 +144,7 @@ class StepExecutor:
         try:
             result = task.step.instance.step.func(**kwargs)
         except Exception as exc:
-            return call.failed(started, FailureKind.RAISED, exc, error=traceback.format_exc())
+            return call.failed(started, FailureKind.RAISED, exc, error=user_traceback(exc))
         except (KeyboardInterrupt, SystemExit) as exc:
             return call.failed(started, FailureKind.INTERRUPTED, exc, error="stopped by the user")
         finally:
