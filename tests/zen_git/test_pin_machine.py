@@ -183,7 +183,7 @@ class PinMachine(RuleBasedStateMachine):
     def stage(self, name: str) -> None:
         """``git add`` one module."""
         path = self._file(name) if name != "helper" else self.root / self.pkg / "helper.py"
-        if path is not None:
+        if path is not None and (path.exists() or path.is_symlink()):  # a shallow clone may lack the helper
             git(self.root, "add", "-f", "--", str(path.relative_to(self.root)))
 
     @rule()
@@ -266,6 +266,9 @@ class PinMachine(RuleBasedStateMachine):
         self._leave()
         git(self.base, "clone", "-q", "--depth", "1", f"file://{self.root}", str(clone))
         self._enter(clone)
+        # A commit may hold a step module without the helper it imports (staged alone): as its user would, write
+        # the helper again, untracked, so the module imports - and cannot be pinned, for its import.
+        self._ensure_package()
 
     @precondition(lambda self: self.lib is None)
     @rule()
@@ -383,3 +386,22 @@ def test_every_pin_resolves_to_the_bytes_that_ran(
     )
     with capsys.disabled():
         print(f"\npin state machine: {STATES_EXPLORED[0]} states explored; decisions: {dict(OUTCOMES)}")
+
+
+def test_a_shallow_clone_of_a_module_committed_without_its_helper_is_unpinned_for_its_import() -> None:
+    """The sequence that once broke the model: ``m0`` (which imports the helper) committed alone, then a shallow
+    clone, then ``git add`` of the helper the clone lacks; ``m0`` must be reported unpinned for its import, and
+    nothing pinned before may fail to load."""
+    machine = PinMachine()
+    try:
+        machine.start(commit_first=False)
+        machine.stage("m0")
+        machine.commit()
+        machine.every_decision_is_what_git_says()
+        machine.shallow_clone()
+        machine.stage("helper")
+        machine.every_decision_is_what_git_says()
+        machine.flush()
+    finally:
+        machine.teardown()
+    assert not (machine.base).exists()
