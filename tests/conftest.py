@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +21,53 @@ settings.register_profile("dev", max_examples=30, deadline=None)
 settings.register_profile("ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _own_zen_root(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test gets a project root of its own (created only if used), unless it sets or removes ``ZEN_ROOT``
+    itself: nothing a test runs finds a project by walking up from its folder into the developer's repository,
+    ``/tmp`` or the home folder."""
+    monkeypatch.setenv("ZEN_ROOT", str(tmp_path_factory.getbasetemp() / f"zen-root-{uuid.uuid4().hex[:12]}"))
+    yield
+    runner = sys.modules.get("zen_run")
+    if runner is not None:  # close the stores opened for that root
+        runner.RunContext.forget()
+
+
+def _watched_zen_folders(rootdir: Path) -> dict[Path, tuple[tuple[str, int], ...] | None]:
+    """The ``.zen/`` folders a test could write to by walking up (above the checkout, the temporary folder and
+    the home folder), each with the modification times of what it holds (None: absent)."""
+    folders = {*Path(tempfile.gettempdir()).resolve().parents, Path(tempfile.gettempdir()).resolve()}
+    folders |= {rootdir, *rootdir.parents, Path.home().resolve()}
+    watched: dict[Path, tuple[tuple[str, int], ...] | None] = {}
+    for folder in sorted(folders):
+        zen = folder / ".zen"
+        watched[zen] = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in zen.iterdir())) if zen.is_dir() else None
+    return watched
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_ZEN_FOLDERS] = _watched_zen_folders(session.config.rootpath)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the session when a test wrote to a ``.zen/`` outside its own temporary folders (a stray project that
+    would then capture every run below it)."""
+    before = session.config.stash.get(_ZEN_FOLDERS, None)
+    if before is None or hasattr(session.config, "workerinput"):  # checked once, by the controlling process
+        return
+    after = _watched_zen_folders(session.config.rootpath)
+    touched = sorted(str(zen) for zen, state in after.items() if state is not None and state != before.get(zen))
+    if touched:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"tests wrote to a zen project outside their temporary folders: {', '.join(touched)}"
+        if reporter is not None:
+            reporter.write_line(f"ERROR: {message}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_ZEN_FOLDERS = pytest.StashKey[dict[Path, tuple[tuple[str, int], ...] | None]]()
 
 
 @pytest.fixture

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
+import warnings
 from pathlib import Path
 
 import pytest
 
 from zen_run import Project, find_project_root
+from zen_run.errors import SharedProjectRootWarning
 
 
 @pytest.fixture
@@ -34,6 +37,42 @@ def test_a_zen_folder_inside_a_repository_marks_a_project_below_its_root(tmp_pat
     (tmp_path / "sub" / ".zen").mkdir(parents=True)
     assert find_project_root(tmp_path / "sub") == (tmp_path / "sub").resolve()
     assert find_project_root(tmp_path) == tmp_path.resolve()
+
+
+@pytest.mark.usefixtures("no_zen_root")
+def test_a_stray_zen_folder_in_the_home_or_temporary_folder_warns_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``.zen/`` in the home folder or the temporary folder (not a git repository) would silently become the
+    project of every folder below it: finding it warns, naming both folders and the fix."""
+    home, temp = tmp_path / "home", tmp_path / "temp"
+    for shared in (home, temp):
+        (shared / ".zen").mkdir(parents=True)
+        (shared / "work" / "sub").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    for shared in (home, temp):
+        with pytest.warns(SharedProjectRootWarning) as caught:
+            assert find_project_root(shared / "work" / "sub") == shared.resolve()
+        said = str(caught[0].message)
+        assert str(shared.resolve()) in said and str((shared / "work" / "sub").resolve()) in said
+        assert "ZEN_ROOT" in said and "zen init" in said
+
+
+@pytest.mark.usefixtures("no_zen_root")
+def test_a_project_below_the_home_folder_or_a_home_repository_does_not_warn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    (home / "proj" / ".zen").mkdir(parents=True)
+    (home / "proj" / "sub").mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert find_project_root(home / "proj" / "sub") == (home / "proj").resolve()
+        subprocess.run(["git", "init", "-q"], cwd=home, check=True)  # a home folder that is a repository
+        (home / "notes").mkdir()
+        assert find_project_root(home / "notes") == home.resolve()
 
 
 def test_zen_root_overrides_the_markers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,15 +4,24 @@ The root is ``$ZEN_ROOT`` when set; otherwise the nearest directory, from the cu
 ``.zen/`` folder or is the root of a git work tree (``.git``); otherwise the current directory. The nearest
 marker wins, so a git repository inside a folder that happens to hold a ``.zen/`` (a home directory, ``/tmp``)
 is a project of its own. Stores and the project's configuration (stacks) live under ``<root>/.zen/``.
+
+A root found this way that is a shared folder (the home folder, the temporary folder, the file system's root) and
+not a git repository is almost always a stray ``.zen/`` capturing unrelated work: finding one warns
+(:class:`~zen_run.errors.SharedProjectRootWarning`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import tempfile
+import warnings
 from pathlib import Path
 
 import attrs
+
+from zen_run.errors import SharedProjectRootWarning
 
 __all__ = ["ZEN_DIR", "Project", "find_project_root"]
 
@@ -25,10 +34,18 @@ def find_project_root(start: Path | None = None) -> Path:
     if env:
         return Path(env).expanduser().resolve()
     here = (start or Path.cwd()).resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / ZEN_DIR).is_dir() or (candidate / ".git").exists():
-            return candidate
-    return here
+    root = next((c for c in (here, *here.parents) if (c / ZEN_DIR).is_dir() or (c / ".git").exists()), here)
+    if root in _shared_folders(here) and not (root / ".git").exists():
+        warnings.warn(SharedProjectRootWarning(root=root, here=here), stacklevel=2)
+    return root
+
+
+def _shared_folders(here: Path) -> set[Path]:
+    """Folders many unrelated projects live below: a project there captures them all."""
+    folders = {Path(tempfile.gettempdir()).resolve(), Path(here.anchor)}
+    with contextlib.suppress(RuntimeError):  # no home folder can be determined (no HOME, no passwd entry)
+        folders.add(Path.home().resolve())
+    return folders
 
 
 @attrs.frozen

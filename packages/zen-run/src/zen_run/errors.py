@@ -12,6 +12,8 @@
     ├── CommandLineError (ValueError)   an argument of the zen command names nothing usable
     └── NoProjectError (FileNotFoundError)  a command that only reads a project found none (it creates none)
 
+    SharedProjectRootWarning (UserWarning)  the project found is a shared folder (home, temporary folder)
+
 The two raised from several places (every orchestrator) take fields and write their own message.
 
 The errors and warnings of the packages below, which zen-run's APIs pass on to users (``Client().delete_run`` of
@@ -82,6 +84,7 @@ __all__ = [
     "RunInProgressError",
     "RunNotResumableError",
     "SchemaVersionError",
+    "SharedProjectRootWarning",
     "SourceResolutionError",
     "StackError",
     "StepFailedError",
@@ -270,3 +273,19 @@ class NoProjectError(ZenError, FileNotFoundError):
 
 def _no_project(root: Path) -> NoProjectError:
     return NoProjectError(root=root)
+
+
+class SharedProjectRootWarning(UserWarning):
+    """The project root found from the current folder is a shared folder (the home folder, the temporary folder or
+    the file system's root) that is not a git repository, so every folder below it without a marker of its own
+    shares its ``.zen/`` stores; the message names both folders and the fix."""
+
+    def __init__(self, *, root: Path, here: Path) -> None:
+        self.root = root
+        self.here = here
+        found = "found above" if root != here else "is"
+        super().__init__(
+            f"zen's project for {here} {found} {root}, a shared folder that is not a git repository, so every "
+            f"folder below it without its own repository or .zen/ shares the stores in {root / '.zen'}; run zen "
+            f"from your project's git repository, run `zen init` in your project's folder, or set ZEN_ROOT."
+        )
