@@ -1,5 +1,6 @@
 """Run every benchmark and write one Markdown table of figures and same-run ratios.
 
+    python3 -m uv sync --group bench         # once: Hamilton, the peer measured beside zen (in no package)
     python -m tools.bench.run_all            # prints the table and writes tools/bench/RESULTS.md
 
 Each benchmark module exposes ``run() -> list[BenchRow]``; baselines are measured in the same process and run,
@@ -8,6 +9,7 @@ so the ratios are comparable on any machine. Budget: a few minutes on a 2-core m
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 import time
@@ -16,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tools.bench import (
+    bench_chain,
     bench_cli,
     bench_dask,
     bench_materialize,
@@ -37,7 +40,9 @@ def main() -> None:
     warnings.simplefilter("ignore")  # unpinned-code warnings from benchmark-generated steps
     rows: list[BenchRow] = []
     started = time.perf_counter()
+    load = os.getloadavg()
     modules = (
+        bench_chain,
         bench_cli,
         bench_runner,
         bench_pinning,
@@ -60,7 +65,9 @@ def main() -> None:
         f"# zen benchmark results\n\nMeasured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
         f"Python {platform.python_version()}, in {total:.0f} s by `python -m tools.bench.run_all`. Ratios are "
         f"zen / baseline measured in the same run (baseline for steps: pickle each value to a file and insert "
-        f"one committed SQLite row per step; for arrays: np.save + np.load).\n\n"
+        f"one committed SQLite row per step; for arrays: np.save + np.load). Load average when it began: "
+        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min) on {os.cpu_count()} cores: on a loaded machine "
+        f"absolute times stretch, ratios measured in the same run much less.\n\n"
     )
     table = rows_to_markdown(rows)
     RESULTS.write_text(header + table + "\n")

@@ -1,0 +1,256 @@
+"""zen beside Hamilton (the fastest peer that persists results) and a hand-written floor, in the same process, on
+the same disk, interleaved run by run; then the budgets of a run: fixed cost, cost per step, a fully cached
+re-run, peak memory, a large array step, and ``import zen_run``.
+
+- **Chains** of 10, 50 and 200 trivial int steps, artifacts and lineage persisted: zen with caching off; Hamilton
+  1.90 with its result cache (``recompute=True``: every node computed and its result stored, each run); the floor
+  pickles each value to a file and commits one SQLite row per step. A least-squares line over the three lengths
+  splits each one's time into a fixed cost per run and a cost per step.
+- **Array**: a 160 MB float64 array created before timing; zen runs a one-step pipeline that returns it (written,
+  hashed, made durable) and reads it back through the client (verified); the floor does ``np.save`` to a file,
+  fsyncs it and ``np.load``s it.
+- **Peak RSS** of a fresh process that imports zen and runs the 50-step chain once; **import** time of
+  ``import zen_run`` in fresh processes (wall and CPU, the best of five).
+
+Hamilton is a benchmark-only dependency (``uv sync --group bench``); without it its rows are left out and say so.
+Run: ``python -m tools.bench.bench_chain``.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.util
+import os
+import pickle
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tools.bench._common import BenchRow, print_rows
+from tools.bench.bench_runner import chain_pipeline
+from zen_run import Client, PipelineInstance, RunContext, RunOptions, execute, pipeline, step
+from zen_run._project import Project
+
+LENGTHS = (10, 50, 200)
+REPEATS = 5
+ROOT = Path(__file__).resolve().parents[2]
+_ARRAY: list[NDArray[np.float64]] = []
+
+
+@step
+def given_array() -> NDArray[np.float64]:
+    """The array made before timing (the step only hands it over)."""
+    return _ARRAY[0]
+
+
+def _array_pipeline() -> PipelineInstance:
+    def one_array(make) -> None:  # type: ignore[no-untyped-def]  # slots are untyped here on purpose
+        make()
+
+    return pipeline(one_array)(make=given_array())
+
+
+def _hamilton_module(length: int, folder: Path) -> ModuleType:
+    """A module of ``length`` chained functions (Hamilton reads their source, so it is a real file)."""
+    lines = ["def s0() -> int:\n    return 0\n"]
+    lines += [f"def s{i}(s{i - 1}: int) -> int:\n    return s{i - 1} + 1\n" for i in range(1, length)]
+    path = folder / f"hamilton_chain_{length}.py"
+    path.write_text("\n\n".join(lines))
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _hamilton_runner(length: int, folder: Path) -> Callable[[], float] | None:
+    try:  # imported by name: a benchmark-only dependency, without type information
+        driver = importlib.import_module("hamilton.driver")
+    except ImportError:
+        return None
+    module = _hamilton_module(length, folder)
+    cache = folder / f"hamilton-cache-{length}"
+
+    def run() -> float:
+        started = time.perf_counter()
+        dr = driver.Builder().with_modules(module).with_cache(path=cache, recompute=True).build()
+        dr.execute([f"s{length - 1}"])
+        return time.perf_counter() - started
+
+    return run
+
+
+def _floor(length: int, folder: Path) -> float:
+    """Pickle each value to a file and insert (and commit) one SQLite row per value."""
+    db = sqlite3.connect(folder / "floor.db")
+    db.execute("CREATE TABLE IF NOT EXISTS runs (step TEXT, path TEXT, created REAL)")
+    started = time.perf_counter()
+    for index in range(length):
+        path = folder / f"v{index}-{time.perf_counter_ns()}.pkl"
+        with path.open("wb") as handle:
+            pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        db.execute("INSERT INTO runs VALUES (?, ?, ?)", (f"s{index}", str(path), time.time()))
+        db.commit()
+    elapsed = time.perf_counter() - started
+    db.close()
+    return elapsed
+
+
+def _zen(instance: PipelineInstance, context: RunContext, *, cache: bool) -> float:
+    started = time.perf_counter()
+    execute(instance, context, RunOptions(enable_cache=None if cache else False, progress=False))
+    return time.perf_counter() - started
+
+
+def _fit(times: dict[int, float]) -> tuple[float, float]:
+    """(fixed seconds per run, seconds per step): the least-squares line through (length, time)."""
+    xs = list(times)
+    ys = [times[x] for x in xs]
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum((x - mean_x) ** 2 for x in xs)
+    return mean_y - slope * mean_x, slope
+
+
+_RSS_CHILD = textwrap.dedent(
+    """
+    import os, resource, sys, warnings
+    warnings.simplefilter("ignore")
+    os.environ["ZEN_ROOT"] = sys.argv[1]
+    from tools.bench.bench_runner import chain_pipeline
+    from zen_run import RunContext, RunOptions, execute
+    from zen_run._project import Project
+    context = RunContext.open(project=Project(sys.argv[1]))
+    execute(chain_pipeline(50), context, RunOptions(enable_cache=False, progress=False))
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    """
+)
+
+_IMPORT_CHILD = (
+    "import time; c = time.process_time(); w = time.perf_counter(); import zen_run; "
+    "print(time.perf_counter() - w, time.process_time() - c)"
+)
+
+
+def _child(code: str, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=ROOT, check=True, capture_output=True, text=True, timeout=600
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def _array_rows(context: RunContext, folder: Path) -> list[BenchRow]:
+    _ARRAY[:] = [np.random.default_rng(0).random(20_000_000)]
+    instance = _array_pipeline()
+    zen_times, floor_times = [], []
+    for _ in range(3):
+        started = time.perf_counter()
+        run = execute(instance, context, RunOptions(enable_cache=False, progress=False))
+        read = Client(context=context).get_run(run.id).steps["make"].outputs["output"].read()
+        zen_times.append(time.perf_counter() - started)
+        assert isinstance(read, np.ndarray) and read.shape == _ARRAY[0].shape
+        started = time.perf_counter()
+        path = folder / f"floor-{time.perf_counter_ns()}.npy"
+        with path.open("wb") as handle:
+            np.save(handle, _ARRAY[0])
+            handle.flush()
+            os.fsync(handle.fileno())
+        assert np.load(path).shape == _ARRAY[0].shape
+        floor_times.append(time.perf_counter() - started)
+        path.unlink()
+    _ARRAY.clear()
+    return [
+        BenchRow.compare(
+            "160 MB array step (made before timing): zen write + fsync + read vs np.save + fsync + np.load",
+            statistics.median(zen_times),
+            statistics.median(floor_times),
+            "s",
+            "< 1.2x",
+        )
+    ]
+
+
+def run(*, repeats: int = REPEATS) -> list[BenchRow]:
+    """Every figure of this module, as rows."""
+    load = os.getloadavg()[0]
+    rows: list[BenchRow] = []
+    with tempfile.TemporaryDirectory(prefix="zen-bench-chain-") as tmp:
+        folder = Path(tmp)
+        os.environ["ZEN_ROOT"] = str(folder / "project")
+        context = RunContext.open(project=Project(folder / "project"))
+        medians: dict[str, dict[int, float]] = {"zen": {}, "hamilton": {}, "floor": {}}
+        for length in LENGTHS:
+            instance = chain_pipeline(length)
+            hamilton = _hamilton_runner(length, folder)
+            sides: dict[str, Callable[[], float]] = {
+                "zen": functools.partial(_zen, instance, context, cache=False),
+                "floor": functools.partial(_floor, length, folder),
+            }
+            if hamilton is not None:
+                sides["hamilton"] = hamilton
+            samples: dict[str, list[float]] = {name: [] for name in sides}
+            for action in sides.values():
+                action()  # warm imports, code fingerprints, files
+            names = list(sides)
+            for index in range(repeats):  # interleaved, in a rotating order
+                for name in names[index % len(names) :] + names[: index % len(names)]:
+                    samples[name].append(sides[name]())
+            for name, values in samples.items():
+                medians[name][length] = statistics.median(values)
+        for length in LENGTHS:
+            zen_s = medians["zen"][length]
+            if medians["hamilton"]:
+                rows.append(
+                    BenchRow.compare(
+                        f"{length}-step chain, no cache: zen vs Hamilton 1.90 with its result cache (whole run)",
+                        zen_s,
+                        medians["hamilton"][length],
+                        "s",
+                        "<= 0.8x" if length == 50 else "",
+                    )
+                )
+            rows.append(
+                BenchRow.compare(
+                    f"{length}-step chain, no cache: zen vs the floor (pickle + SQLite row per step)",
+                    zen_s,
+                    medians["floor"][length],
+                    "s",
+                )
+            )
+        for name, times in medians.items():
+            if not times:
+                rows.append(BenchRow.single("Hamilton not installed (uv sync --group bench): no Hamilton rows", 0, "s"))
+                continue
+            fixed, per_step = _fit(times)
+            goal = "< 3 ms" if name == "zen" else ""
+            rows.append(BenchRow.single(f"{name}: fixed cost per run (fit over 10/50/200 steps)", fixed, "s", goal))
+            rows.append(BenchRow.single(f"{name}: cost per step (fit over 10/50/200 steps)", per_step, "s"))
+        chain = chain_pipeline(50)
+        _zen(chain, context, cache=True)
+        cached = statistics.median([_zen(chain, context, cache=True) for _ in range(repeats)])
+        rows.append(BenchRow.single("50-step chain, fully cached re-run", cached, "s", "< 10 ms"))
+        rows.extend(_array_rows(context, folder))
+        RunContext.forget()
+        rss_kb = int(_child(_RSS_CHILD, str(folder / "rss-project")))
+        rows.append(BenchRow.single("peak RSS of a process running the 50-step chain", rss_kb / 1024, "MB", "<= 50 MB"))
+    imports = [tuple(float(v) for v in _child(_IMPORT_CHILD).split()) for _ in range(5)]
+    wall, cpu = min(w for w, _ in imports), min(c for _, c in imports)
+    rows.append(BenchRow.single("import zen_run (fresh process, best of 5, wall)", wall, "s", "< 0.25 s"))
+    rows.append(BenchRow.single("import zen_run (fresh process, best of 5, CPU)", cpu, "s"))
+    rows.append(BenchRow.single("load average (1 min) when this benchmark began, 2 cores", load, "runnable"))
+    return rows
+
+
+if __name__ == "__main__":
+    print_rows(run())
