@@ -43,8 +43,12 @@ KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("binding_conditional_step_instance_each_checked", "binding_model_sweep_each_checked"),
     ),
     (
-        "config of the wrong class, config for a step without one",
-        ("binding_wrong_config_class", "binding_wrong_config_class_with_options"),
+        "config of the wrong class, config for a step without one, `materializers=` for a name it lacks",
+        (
+            "binding_wrong_config_class",
+            "binding_wrong_config_class_with_options",
+            "binding_instance_materializer_for_a_name_the_step_lacks",
+        ),
     ),
     (
         "unknown or missing slot, step object instead of an instance",

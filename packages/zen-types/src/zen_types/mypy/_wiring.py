@@ -10,7 +10,7 @@ then returns the slot's output handle(s).
 from __future__ import annotations
 
 from mypy.messages import format_type_bare
-from mypy.nodes import ARG_NAMED, ARG_POS, ARG_STAR, ARG_STAR2, CallExpr, Context, NameExpr
+from mypy.nodes import ARG_NAMED, ARG_POS, ARG_STAR, ARG_STAR2, CallExpr, Context, DictExpr, NameExpr, StrExpr
 from mypy.plugin import MethodContext, MethodSigContext
 from mypy.subtypes import is_subtype
 from mypy.types import (
@@ -162,7 +162,9 @@ def step_call_signature_hook(ctx: MethodSigContext) -> FunctionLike:
 
 
 def step_call_hook(ctx: MethodContext) -> Type:
-    """``adds(OtherConfig())``: a config of the wrong class, or a config for a step that takes none."""
+    """``adds(OtherConfig())``: a config of the wrong class, or a config for a step that takes none; and
+    ``adds(materializers={"nope": ...})``, a key that names no input or output of the step."""
+    _check_materializer_keys(ctx)
     found = _config_type(ctx.type)
     if found is None or not ctx.arg_types or len(ctx.arg_types[0]) != 1:
         return ctx.default_return_type
@@ -177,6 +179,39 @@ def step_call_hook(ctx: MethodContext) -> Type:
         message = _messages.config_class_mismatch(step, format_type_bare(config, ctx.api.options), got)
     ctx.api.fail(message, ctx.args[0][0], code=_codes.ZEN_BINDING)
     return ctx.default_return_type
+
+
+def _check_materializer_keys(ctx: MethodContext) -> None:
+    """The string keys of a ``materializers={...}`` dict, against the step's input and output names."""
+    step = get_proper_type(ctx.type)
+    if not isinstance(step, Instance) or len(step.args) != 3 or "materializers" not in ctx.callee_arg_names:
+        return
+    func, wiring = get_proper_type(step.args[0]), get_proper_type(step.args[1])
+    if not isinstance(func, CallableType) or not isinstance(wiring, CallableType) or not wiring.name:
+        return
+    given = ctx.args[ctx.callee_arg_names.index("materializers")]
+    if len(given) != 1 or not isinstance(given[0], DictExpr):
+        return
+    names = [name for name in wiring.arg_names if name is not None] + _output_names(func, wiring)
+    for key, _ in given[0].items:
+        if isinstance(key, StrExpr) and key.value not in names:
+            message = _messages.unknown_materializer_target(wiring.name, key.value, ", ".join(sorted(names)))
+            ctx.api.fail(message, key, code=_codes.ZEN_BINDING)
+
+
+def _output_names(func: CallableType, wiring: CallableType) -> list[str]:
+    """A step's output names, as the runtime names them, from its function and its interface."""
+    fields = _types.output_fields(wiring.ret_type)
+    if fields is not None:
+        return [name for name, _ in fields]
+    written = [
+        name
+        for name, tp in zip(func.arg_names, map(get_proper_type, func.arg_types), strict=True)
+        if name is not None and isinstance(tp, Instance) and tp.type.fullname == _names.OUTPUT
+    ]
+    if written:
+        return written  # one Output parameter, and the function returns None
+    return [] if isinstance(get_proper_type(wiring.ret_type), NoneType) else ["output"]
 
 
 def _config_type(step_type: Type) -> tuple[str, ProperType] | None:
