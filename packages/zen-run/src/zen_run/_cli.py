@@ -20,8 +20,9 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Final
+import warnings
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Final, TextIO
 
 import click
 
@@ -200,6 +201,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return shell_complete(zen, {}, "zen", COMPLETE_VAR, instruction)
     color = False if os.environ.get("NO_COLOR") else None
+    with warnings.catch_warnings():  # restores Python's own display when the command ends
+        warnings.showwarning = functools.partial(_show_warning, warnings.showwarning)
+        return _invoke(args, color)
+
+
+def _show_warning(  # noqa: PLR0917 - the signature of warnings.showwarning, plus Python's own display
+    python: Callable[[Warning | str, type[Warning], str, int, TextIO | None, str | None], None],
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """zen's own warnings (code it cannot pin, a materializer it distrusts) in one line like its errors, rather
+    than as Python shows them: the file and line of zen's code that warned, which tell a user nothing."""
+    if category.__module__.startswith("zen_"):
+        say(f"warning: {message}")
+    else:
+        python(message, category, filename, lineno, file, line)
+
+
+def _invoke(args: list[str], color: bool | None) -> int:
     try:
         # click's own `main` would turn a closed pipe into exit 1 and an interrupt into its own message; here
         # every outcome goes through the handlers below. `--help`, `--version` and `zen doctor`'s 4 end in Exit.
