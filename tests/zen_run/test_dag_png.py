@@ -86,3 +86,15 @@ def test_zen_dag_writes_png_to_a_file_or_a_pipe_and_svg_by_extension(flows: Path
     assert _zen(flows, "dag", "flows:instance", "-o", "dag.dot").returncode == 0
     assert (flows / "dag.dot").read_text(encoding="utf-8").startswith('digraph "chain"')
     assert _zen(flows, "dag", "flows:instance").stdout.startswith(b"flowchart LR")
+
+
+def test_zen_dag_refuses_a_file_whose_extension_names_no_format_it_writes(flows: Path) -> None:
+    """`-o dag.jpg` would get Mermaid text under an image's name: refused (exit 2), nothing written; --format
+    still decides for any name, and a name without an extension gets Mermaid."""
+    refused = _zen(flows, "dag", "flows:instance", "-o", "dag.jpg")
+    assert refused.returncode == 2 and not (flows / "dag.jpg").exists()
+    assert b"name the file .mmd, .dot, .svg or .png, or pass --format" in refused.stderr
+    assert _zen(flows, "dag", "flows:instance", "-o", "dag.jpg", "--format", "png").returncode == 0
+    assert (flows / "dag.jpg").read_bytes().startswith(b"\x89PNG")
+    assert _zen(flows, "dag", "flows:instance", "-o", "dag").returncode == 0
+    assert (flows / "dag").read_text(encoding="utf-8").startswith("flowchart LR")

@@ -205,6 +205,19 @@ def resume(run_id: str, quiet: bool) -> None:
     _show_run(resumed, printer())
 
 
+_DAG_FORMATS: Final = {
+    "": "mermaid",
+    "mmd": "mermaid",
+    "md": "mermaid",
+    "txt": "mermaid",
+    "dot": "dot",
+    "gv": "dot",
+    "svg": "svg",
+    "png": "png",
+}
+"""The format ``zen dag -o FILE`` writes, by the file's extension (Mermaid, the text format, without one)."""
+
+
 @click.command(cls=ZenCommand, help="Print or write a pipeline instance's graph: Mermaid, Graphviz DOT, SVG or PNG.")
 @argument("target", help=_TARGET_HELP)
 @click.option(
@@ -227,7 +240,13 @@ def dag(target: str, fmt: str | None, output: Path | None) -> None:
     from zen_run._dag import render_dag, render_dag_png
 
     suffix = output.suffix.lower().lstrip(".") if output is not None else ""
-    fmt = fmt or {"mmd": "mermaid", "gv": "dot"}.get(suffix, suffix if suffix in ("dot", "svg", "png") else "mermaid")
+    if fmt is None:
+        fmt = _DAG_FORMATS.get(suffix)
+        if fmt is None:
+            raise usage_error(
+                f"cannot tell which format to write to {output} from its extension: name the file .mmd, .dot, "
+                f".svg or .png, or pass --format. Nothing was written."
+            )
     spec = _instance(target).compile()
     if fmt == "png":
         if output is None and sys.stdout.isatty():
