@@ -162,6 +162,9 @@ def test_exit_codes_are_the_documented_ones(workdir: Path) -> None:
     assert "Traceback" not in bogus and "Usage: zen runs list" in bogus
     assert "No such option '--bogus'" in zen(workdir, "gc", "--bogus", expect=2)
     assert "No such command 'rnus'" in zen(workdir, "rnus", expect=2)
+    for group in ([], ["runs"]):  # a group without a command: its help, readable
+        shown = zen(workdir, *group, expect=2)
+        assert "Commands:\n" in shown and "\\n" not in shown and "zen: Usage" not in shown
     assert "'\u0663' is not a whole number (1 or more)" in zen(workdir, "runs", "list", "--limit", "\u0663", expect=2)
     assert "no run with id" in zen(workdir, "runs", "show", "ffffffff", expect=3)
     text = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text()

@@ -271,8 +271,12 @@ def _report(exc: BaseException) -> int:
 
 
 def _show_usage_error(exc: click.ClickException) -> None:
-    """click's usage line and hint, then the problem in one line like every other zen error."""
+    """click's usage line and hint, then the problem in one line like every other zen error; a group given no
+    command (``zen``, ``zen runs``) shows its help instead."""
     ctx = exc.ctx if isinstance(exc, click.UsageError) else None
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError) and ctx is not None:
+        click.echo(ctx.get_help(), err=True)
+        return
     if ctx is not None:
         click.echo(ctx.get_usage(), err=True)
         hint = " ".join(ctx.command_path.split()) + " --help"
