@@ -24,7 +24,6 @@ from tests.zen_run.test_cli import ZEN, zen
 from tests.zen_run.test_cli import workdir as workdir  # noqa: PLC0414 - the same project, with its pipelines
 from zen_run._cli import zen as zen_group
 from zen_run._cli_runs import RUN_STATUSES
-from zen_run.cli import HelpfulArgument
 from zen_store import RunStatus
 
 
@@ -55,8 +54,8 @@ def test_every_command_argument_and_option_has_help() -> None:
             if isinstance(param, click.Option):
                 assert (param.help or "").strip(), f"{where} {param.opts[0]} has no help text"
             else:
-                assert isinstance(param, HelpfulArgument), f"{where} {param.name} is an argument without help"
-                assert param.help.strip()
+                assert isinstance(param, click.Argument)
+                assert (param.help or "").strip(), f"{where} {param.name} is an argument without help"
             seen += 1
     assert "ui" in {path[0] for path in COMMAND_PATHS}, "the dashboard's command is plugged in"
     assert seen > 40
@@ -75,8 +74,11 @@ def test_help_of_each_command_describes_its_arguments_and_options(path: tuple[st
         command = found
     first_words = " ".join((command.help or "").split()[:3])
     assert first_words in " ".join(done.stdout.split())
-    if any(isinstance(p, HelpfulArgument) for p in command.params):
-        assert "Arguments:" in done.stdout
+    arguments = [p for p in command.params if isinstance(p, click.Argument)]
+    if arguments:
+        assert done.stdout.count("Positional arguments:") == 1
+        for argument in arguments:
+            assert (argument.help or "").split()[0] in done.stdout.split("Positional arguments:")[1]
     for param in command.params:
         if isinstance(param, click.Option):
             assert param.opts[-1] in done.stdout

@@ -12,8 +12,8 @@ behaves like the built-in ones::
         options = current_options()  # --json and --stack, as every zen command takes them
         ...
 
-Every parameter has a help text (an argument's shows under "Arguments:" in ``--help``). This module imports
-only click, so ``zen --help`` stays fast; a command imports what it needs when it runs.
+Every parameter has a help text (an argument's shows under "Positional arguments:" in ``--help``). This module
+imports only click, so ``zen --help`` stays fast; a command imports what it needs when it runs.
 """
 
 from __future__ import annotations
@@ -25,12 +25,11 @@ import click
 from click.decorators import FC as _F  # a command function (or command): decorators hand it back
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable
 
 __all__ = [
     "COMMANDS_GROUP",
     "CommandOptions",
-    "HelpfulArgument",
     "WholeNumber",
     "ZenCommand",
     "ZenGroup",
@@ -54,25 +53,25 @@ class CommandOptions:
     stack: str | None
 
 
-class HelpfulArgument(click.Argument):
-    """A positional argument with a help text, listed under "Arguments:" by :class:`ZenCommand`."""
-
-    def __init__(self, param_decls: Sequence[str], *, help: str, **kwargs: object) -> None:
-        if not help.strip():
-            raise ValueError(f"argument {param_decls!r} needs a help text.")
-        super().__init__(param_decls, **kwargs)  # type: ignore[arg-type] # click's own keyword set, passed through
-        self.help: str = help
-
-
-def argument(*param_decls: str, help: str, **kwargs: object) -> Callable[[_F], _F]:
-    """``click.argument`` with a required help text."""
-    return click.argument(*param_decls, cls=HelpfulArgument, help=help, **kwargs)
+def argument(
+    *param_decls: str,
+    help: str,
+    metavar: str | None = None,
+    nargs: int = 1,
+    required: bool | None = None,
+    shell_complete: Callable[[click.Context, click.Parameter, str], list[str]] | None = None,
+) -> Callable[[_F], _F]:
+    """``click.argument`` with a help text, which is required (click lists it under "Positional arguments:")."""
+    if not help.strip():
+        raise ValueError(f"argument {param_decls!r} needs a help text.")
+    return click.argument(
+        *param_decls, help=help, metavar=metavar, nargs=nargs, required=required, shell_complete=shell_complete
+    )
 
 
 class ZenCommand(click.Command):
-    """A command whose ``--help`` lists its arguments, with their help, before its options, and that runs with the
-    project's modules importable (the project root and the current directory on ``sys.path``), so the steps and
-    classes of stored runs load in every command the way they do in ``zen run``."""
+    """A command that runs with the project's modules importable (the project root and the current directory on
+    ``sys.path``), so the steps and classes of stored runs load in every command the way they do in ``zen run``."""
 
     def invoke(self, ctx: click.Context) -> object:
         """Make the project importable, then run the command (never for ``--help``, which stays light)."""
@@ -80,14 +79,6 @@ class ZenCommand(click.Command):
 
         Project.find().make_importable()
         return super().invoke(ctx)
-
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """Write an "Arguments:" section, then click's "Options:"."""
-        rows = [(p.make_metavar(ctx), p.help) for p in self.get_params(ctx) if isinstance(p, HelpfulArgument)]
-        if rows:
-            with formatter.section("Arguments"):
-                formatter.write_dl(rows)
-        super().format_options(ctx, formatter)
 
 
 class ZenGroup(click.Group):
