@@ -128,10 +128,11 @@ _RSS_CHILD = textwrap.dedent(
     import os, resource, sys, warnings
     warnings.simplefilter("ignore")
     os.environ["ZEN_ROOT"] = sys.argv[1]
-    from tools.bench.bench_runner import chain_pipeline
+    from tools.bench._chain import chain_pipeline  # no numpy: the process holds zen alone
     from zen_run import RunContext, RunOptions, execute
     from zen_run._project import Project
-    context = RunContext.open(project=Project(sys.argv[1]))
+    from pathlib import Path
+    context = RunContext.open(project=Project(Path(sys.argv[1])))
     execute(chain_pipeline(50), context, RunOptions(enable_cache=False, progress=False))
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     """
