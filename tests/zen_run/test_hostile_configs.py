@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from zen_run import BaseStepConfig, Client, RunConfig, RunConfigError, Slot, pipeline, step
 from zen_run._cli import EXIT_USAGE, main
+from zen_store import UnstorableTextError
 from zen_types._yaml import MAX_YAML_DEPTH
 
 
@@ -76,3 +77,33 @@ def test_nesting_is_accepted_up_to_the_limit_and_refused_beyond(depth: int) -> N
 
 
 instance = weights_pipeline(first=source(), second=weighted())
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [({"tags": ("nightly", "a\x00b")}, "tag"), ({"run_name": "caf\udce9"}, "run name")],
+    ids=["nul-in-a-tag", "surrogate-in-a-run-name"],
+)
+def test_a_name_no_lineage_store_keeps_is_refused_before_the_run_starts(
+    project: Path, options: dict[str, object], field: str
+) -> None:
+    """`.run(tags=..., run_name=...)` with NUL or an unpaired surrogate: one error naming the field, on SQLite as
+    on PostgreSQL, and no run recorded."""
+    with pytest.raises(UnstorableTextError, match=f"^the {field} .* nothing was recorded") as refused:
+        weights_pipeline(first=source(), second=weighted()).run(**options)
+    assert refused.value.field == field
+    assert Client().runs() == []
+
+
+def test_a_surrogate_from_the_command_line_is_one_sentence(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A byte that is not UTF-8 in `zen run --tag` (Python hands it over as an unpaired surrogate): exit 2, one
+    line, no traceback; `zen runs list --tag` with it lists nothing."""
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[2]))
+    code = main(["run", "tests.zen_run.test_hostile_configs:instance", "--tag", "caf\udce9"])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE, err
+    assert "the tag 'caf\\udce9' holds an unpaired surrogate" in err and "Traceback" not in err
+    assert err.count("\n") == 1
+    assert main(["runs", "list", "--tag", "caf\udce9"]) == 0

@@ -398,27 +398,6 @@ def test_artifact_records_round_trip(
     assert attrs.evolve(back, created_at=record.created_at) == recorded
 
 
-def test_a_nul_character_postgres_cannot_hold_is_refused_clearly_and_records_nothing(postgres_url: str) -> None:
-    """PostgreSQL text cannot hold NUL: a record with one fails with a sentence saying so, and no part of the step
-    is recorded."""
-    db = open_lineage_store(postgres_url)
-    run_id = _run(db)
-    with pytest.raises(StoreError, match="NUL"):
-        db.record_step(
-            FinishedStep(
-                run_id=run_id,
-                step_name="s",
-                status=StepStatus.COMPLETED,
-                source="m.f",
-                started_at=0.0,
-                ended_at=1.0,
-                new_outputs={"output": artifact_record("x", uri="a\x00b")},
-            )
-        )
-    assert db.step_runs(run_id) == []
-    db.close()
-
-
 def test_the_password_of_a_postgres_url_works_and_never_shows_in_messages(postgres_url: str) -> None:
     """A password given in the URL (as the Client may) is used; the store's location and errors leave it out."""
     from tests.common.postgres import PASSWORD

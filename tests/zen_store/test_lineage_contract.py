@@ -32,9 +32,12 @@ from zen_store import (
     StepLogs,
     StepStatus,
     StoreError,
+    UnstorableTextError,
     open_lineage_store,
 )
 from zen_store._search import search_terms, search_words
+from zen_store._text import kept, unstorable
+from zen_types import JSONValue
 
 
 def _run(db: LineageStore, pipeline: str = "p", **fields: object) -> str:
@@ -362,7 +365,13 @@ def test_logs_longer_than_the_limit_keep_their_tail_and_count_the_cut(db: Lineag
     assert stored.cut == 3 + len(text) - LOG_LIMIT
 
 
-@given(text=st.text(max_size=200), cut=st.integers(min_value=0, max_value=2**40))
+_ANY_TEXT = st.text(
+    st.characters() | st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF) | st.just("\x00"), max_size=12
+)
+"""Any Python text: every Unicode character, NUL and unpaired surrogates included."""
+
+
+@given(text=_ANY_TEXT | st.text(max_size=200), cut=st.integers(min_value=0, max_value=2**40))
 @settings(max_examples=25)
 def test_any_printed_text_is_stored_the_same_by_every_back_end(
     lineage_factory: Callable[[], str], text: str, cut: int
@@ -373,6 +382,144 @@ def test_any_printed_text_is_stored_the_same_by_every_back_end(
     try:
         step = db.record_step(_step(_run(db), logs=StepLogs(text=text, cut=cut)))
         assert db.step_logs(step) == (StepLogs(text=text, cut=cut).bounded() if text or cut else StepLogs())
+    finally:
+        db.close()
+
+
+_RUN_FIELDS = ("pipeline name", "run name", "stack name", "tag", "step name")
+_STEP_FIELDS = ("step name", "step source", "output name", "input name", "artifact name")
+
+
+def _run_with(db: LineageStore, field: str, value: str) -> str:
+    return db.create_run(
+        NewRun(
+            pipeline_name=value if field == "pipeline name" else "p",
+            run_name=value if field == "run name" else None,
+            spec_json="{}",
+            stack=value if field == "stack name" else "s",
+            tags=(value,) if field == "tag" else (),
+            configs={value if field == "step name" else "s": {"k": 1}},
+        )
+    )
+
+
+def _step_with(db: LineageStore, run_id: str, field: str, value: str) -> str:
+    """Start and record a step reading artifact ``a0``, with ``value`` in ``field``; returns its step run id."""
+    output = attrs.evolve(artifact_record("a1"), name=value) if field == "artifact name" else artifact_record("a1")
+    step = _step(
+        run_id,
+        value if field == "step name" else "s",
+        source=value if field == "step source" else "m.s",
+        inputs={value if field == "input name" else "x": "a0"},
+        new_outputs={value if field == "output name" else "output": output},
+    )
+    started = db.start_step(run_id=run_id, step_name=step.step_name, source=step.source, config=None, started_at=1.0)
+    return db.record_step(attrs.evolve(step, step_run_id=started))
+
+
+def _everything(db: LineageStore) -> object:
+    runs = db.runs(limit=1000)
+    return runs, [db.step_runs(r.run_id) for r in runs], db.artifacts(limit=1000)
+
+
+@given(field=st.sampled_from(_RUN_FIELDS + _STEP_FIELDS), text=_ANY_TEXT, in_step=st.booleans())
+@settings(max_examples=30, deadline=None)
+def test_every_back_end_keeps_any_name_exactly_or_refuses_it_before_writing(
+    lineage_factory: Callable[[], str], field: str, text: str, in_step: bool
+) -> None:
+    """Any Unicode in a name a user gives - pipeline, run, stack, step, output, input and artifact names, tags,
+    step sources - comes back exactly and finds its record, on every back-end; a name holding NUL or an
+    unpaired surrogate is refused by every back-end alike, naming the field, with nothing recorded."""
+    value = "x" + text  # names are never empty
+    in_step = field not in _RUN_FIELDS or (in_step and field in _STEP_FIELDS)
+    db = open_lineage_store(lineage_factory())
+    try:
+        db.record_step(_step(_run(db), "first", new_outputs={"output": artifact_record("a0")}))
+        run_id = _run(db) if in_step else None
+        if unstorable(value) is not None:
+            before = _everything(db)
+            with pytest.raises(UnstorableTextError) as refused:
+                _step_with(db, run_id, field, value) if run_id is not None else _run_with(db, field, value)
+            assert (refused.value.field, refused.value.value) == (field, value)
+            assert _everything(db) == before
+        elif run_id is None:
+            run = db.get_run(_run_with(db, field, value))
+            if field == "pipeline name":
+                assert (run.pipeline_name, db.last_run(value).run_id) == (value, run.run_id)
+                assert value in db.pipelines()
+            elif field == "run name":
+                assert (run.run_name, [r.run_id for r in db.runs(run_name=value)]) == (value, [run.run_id])
+            elif field == "tag":
+                assert (run.tags, [r.run_id for r in db.runs(tag=value)]) == ((value,), [run.run_id])
+            elif field == "stack name":
+                assert run.stack == value
+        else:
+            _step_with(db, run_id, field, value)
+            [step] = db.step_runs(run_id)
+            if field == "artifact name":
+                assert step.outputs["output"].name == value
+                assert db.artifact_version(value).artifact_id == "a1"
+                assert [a.artifact_id for a in db.artifacts(name=value)] == ["a1"]
+            else:
+                assert {
+                    "step name": step.step_name,
+                    "step source": step.source,
+                    "output name": next(iter(step.outputs)),
+                    "input name": next(iter(step.inputs)),
+                }[field] == value
+    finally:
+        db.close()
+
+
+@given(key=_ANY_TEXT, value=_ANY_TEXT, error=_ANY_TEXT)
+@settings(max_examples=15, deadline=None)
+def test_every_back_end_keeps_any_config_and_metadata_text_exactly_and_any_error_as_kept_says(
+    lineage_factory: Callable[[], str], key: str, value: str, error: str
+) -> None:
+    """Config and metadata keys and values - NUL, unpaired surrogates, any Unicode - come back exactly (they are
+    stored as JSON); a step's error message, which cannot be refused, comes back as ``kept`` says; alike on
+    every back-end."""
+    db = open_lineage_store(lineage_factory())
+    try:
+        run_id = _run(db, configs={"s": {key: value}})
+        config: dict[str, JSONValue] = {key: [value, {value: key}]}
+        output = attrs.evolve(artifact_record("a"), metadata={key: value})
+        started = db.start_step(run_id=run_id, step_name="s", source="m.s", config={key: value}, started_at=1.0)
+        running = db.step_runs(run_id)[0]
+        assert running.config == {key: value}
+        step = _step(run_id, config=config, error=error, new_outputs={"output": output}, step_run_id=started)
+        db.record_step(attrs.evolve(step, status=StepStatus.FAILED))
+        [stored] = db.step_runs(run_id)
+        assert (stored.config, stored.error, stored.outputs["output"].metadata) == (config, kept(error), {key: value})
+        assert db.artifact("a").metadata == {key: value}
+    finally:
+        db.close()
+
+
+@given(text=_ANY_TEXT)
+@settings(max_examples=15, deadline=None)
+def test_every_back_end_answers_a_lookup_by_any_text_with_its_record_or_not_found(
+    lineage_factory: Callable[[], str], text: str
+) -> None:
+    """Looking up a run, pipeline, artifact, name, tag, cache key or step run by any text - NUL and unpaired
+    surrogates included, which nothing stored holds - answers "not found" (or finds nothing), never another
+    error, on every back-end."""
+    text = "?" + text  # nothing stored starts with "?"
+    db = open_lineage_store(lineage_factory())
+    try:
+        db.record_step(_step(_run(db, tags=("t",)), cache_key="k", new_outputs={"output": artifact_record("a0")}))
+        for lookup in (db.get_run, db.last_run, lambda key: db.compare(key, key)):
+            with pytest.raises(RecordNotFoundError):
+                lookup(text)
+        for find in (db.artifact, db.artifact_version):
+            with pytest.raises(ArtifactNotFoundError):
+                find(text)
+        assert db.runs(pipeline_name=text) == db.runs(run_name=text) == db.runs(tag=text) == []
+        assert (db.artifacts(name=text), db.step_runs(text)) == ([], [])
+        assert (db.find_cached(text), db.step_logs(text), db.completed_steps(text)) == (None, StepLogs(), {})
+        assert db.clear_cache(pipeline_name=text) == 0
+        with pytest.raises(RecordNotFoundError):
+            db.delete_run(text)
     finally:
         db.close()
 

@@ -53,6 +53,7 @@ from zen_store.errors import (
     SchemaVersionError,
     StoreError,
     UnsafePathError,
+    UnstorableTextError,
 )
 
 __all__ = [
@@ -104,6 +105,7 @@ __all__ = [
     "StoreError",
     "StoredArtifact",
     "UnsafePathError",
+    "UnstorableTextError",
     "WriterLease",
     "check_file",
     "collect_garbage",

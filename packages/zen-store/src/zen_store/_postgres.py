@@ -55,6 +55,7 @@ from zen_store._records import (
 )
 from zen_store._search import SearchTerm, search_terms, search_words
 from zen_store._sqlite import HEARTBEAT_STALE_S, new_id
+from zen_store._text import matchable
 from zen_store.errors import (
     ArtifactNotFoundError,
     RecordNotFoundError,
@@ -677,6 +678,8 @@ class PostgresLineageStore:
 
     def clear_cache(self, *, pipeline_name: str | None = None) -> int:
         """Forget cache keys (artifacts stay); returns how many step runs were affected."""
+        if not matchable([pipeline_name]):
+            return 0  # no recorded pipeline has that name
 
         def clear(conn: psycopg.Connection[tuple[object, ...]]) -> int:
             if pipeline_name is None:
@@ -992,6 +995,8 @@ def _names(conn: psycopg.Connection[tuple[object, ...]], step: FinishedStep) -> 
 def _rows(
     conn: psycopg.Connection[tuple[object, ...]], sql: str, params: Sequence[object] | Mapping[str, object] = ()
 ) -> list[Row]:
+    if not matchable(params):
+        return []  # text no lineage store keeps matches no row (see ``_text``)
     return list(conn.execute(sql, params).fetchall())
 
 

@@ -10,6 +10,7 @@ from typing import Final
 import attrs
 
 from zen_store._search import search_words
+from zen_store._text import check_name, check_names, kept
 from zen_types import JSONValue
 
 __all__ = [
@@ -169,8 +170,7 @@ class StepLogs:
         if len(text) > LOG_LIMIT:
             cut += len(text) - LOG_LIMIT
             text = text[-LOG_LIMIT:]
-        text = text.replace("\x00", "\ufffd").encode("utf-8", "backslashreplace").decode("utf-8")
-        return StepLogs(text=text, cut=cut)
+        return StepLogs(text=kept(text), cut=cut)
 
     def tail(self, lines: int) -> str:
         """The last ``lines`` lines of the text."""
@@ -200,6 +200,15 @@ class NewRun:
     configs: Mapping[str, Mapping[str, JSONValue] | None] = attrs.field(factory=dict)
     """Each step's config by slot name: not stored as such (steps record their own), only made searchable."""
 
+    def __attrs_post_init__(self) -> None:
+        # Names no lineage store keeps are refused here, before any back-end sees them (see ``_text``).
+        check_name("pipeline name", self.pipeline_name)
+        check_name("run name", self.run_name)
+        check_name("stack name", self.stack)
+        check_name("pipeline spec", self.spec_json)
+        check_names("tag", self.tags)
+        check_names("step name", self.configs)
+
     def search_text(self) -> str:
         """What run search matches, as every back-end stores it: the words (``search_words``) of the pipeline
         name, run name, tags and each step's config (``slot key value`` per leaf), joined by single spaces - so
@@ -222,6 +231,10 @@ class NewRun:
         return " ".join(search_words(self.pipeline_name, self.run_name or "", *self.tags, *words))
 
 
+def _kept(text: str | None) -> str | None:
+    return None if text is None else kept(text)
+
+
 @attrs.frozen(kw_only=True)
 class StartedStep:
     """A step that starts running: recorded with status ``running`` so a live or crashed run shows it."""
@@ -231,6 +244,12 @@ class StartedStep:
     source: str
     config: Mapping[str, JSONValue] | None = None
     started_at: float
+
+    def __attrs_post_init__(self) -> None:
+        # Names no lineage store keeps are refused here, before any back-end sees them (see ``_text``).
+        check_name("run id", self.run_id)
+        check_name("step name", self.step_name)
+        check_name("step source", self.source)
 
 
 @attrs.frozen(kw_only=True)
@@ -255,10 +274,37 @@ class FinishedStep:
     new_outputs: Mapping[str, ArtifactRecord] = attrs.field(factory=dict)
     reused_outputs: Mapping[str, str] = attrs.field(factory=dict)
     cached_from: str | None = None
-    error: str | None = None
+    error: str | None = attrs.field(default=None, converter=_kept)
+    """Why the step failed or stopped: free text, kept with NUL and unpaired surrogates replaced (see ``_text``)."""
     step_run_id: str | None = None
     logs: StepLogs | None = None
     """What the step printed while it ran (stored with it; nothing is stored when it printed nothing)."""
+
+    def __attrs_post_init__(self) -> None:
+        # Names no lineage store keeps are refused here, before any back-end sees them (see ``_text``).
+        check_name("step name", self.step_name)
+        check_name("step source", self.source)
+        for field, value in (("run id", self.run_id), ("step run id", self.step_run_id)):
+            check_name(field, value)
+        check_name("cache key", self.cache_key)
+        check_name("step run id", self.cached_from)
+        check_names("input name", self.inputs)
+        check_names("artifact id", self.inputs.values())
+        check_names("output name", self.reused_outputs)
+        check_names("artifact id", self.reused_outputs.values())
+        check_names("output name", self.new_outputs)
+        for art in self.new_outputs.values():
+            for field, value in (
+                ("artifact id", art.artifact_id),
+                ("artifact URI", art.uri),
+                ("type name", art.type_name),
+                ("materializer", art.materializer),
+                ("format", art.format),
+                ("kind", art.kind),
+                ("content hash", art.content_hash),
+                ("artifact name", art.name),
+            ):
+                check_name(field, value)
 
 
 @attrs.frozen(kw_only=True)

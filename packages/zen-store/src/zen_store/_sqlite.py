@@ -53,6 +53,7 @@ from zen_store._records import (
     StepStatus,
 )
 from zen_store._search import SearchTerm, search_terms, search_words
+from zen_store._text import matchable
 from zen_store.errors import (
     ArtifactNotFoundError,
     LineageStoreDamagedError,
@@ -661,6 +662,8 @@ class SQLiteLineageStore:
             backup.close()
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
+        if not matchable(params):
+            return []  # text no lineage store keeps matches no row (see ``_text``)
         try:
             return [tuple(r) for r in self._conn.execute(sql, list(params)).fetchall()]
         except sqlite3.Error as exc:
@@ -769,6 +772,8 @@ class SQLiteLineageStore:
 
     def clear_cache(self, *, pipeline_name: str | None = None) -> int:
         """Forget cache keys (artifacts stay); returns how many step runs were affected."""
+        if not matchable([pipeline_name]):
+            return 0  # no recorded pipeline has that name
         with self.transaction() as conn:
             if pipeline_name is None:
                 cur = conn.execute("UPDATE step_runs SET cache_key = NULL WHERE cache_key IS NOT NULL")

@@ -11,7 +11,8 @@
     ├── RecordNotFoundError (LookupError)
     ├── RunInProgressError (RuntimeError)   a run still running cannot be deleted
     ├── ArtifactIntegrityError (ValueError)
-    └── UnsafePathError (ValueError)
+    ├── UnsafePathError (ValueError)
+    └── UnstorableTextError (ValueError)  a name holds a character no lineage store keeps (NUL, a surrogate)
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "SchemaVersionError",
     "StoreError",
     "UnsafePathError",
+    "UnstorableTextError",
     "ZenError",
 ]
 
@@ -67,6 +69,26 @@ class ArtifactIntegrityError(ZenError, ValueError):
 
 class UnsafePathError(ZenError, ValueError):
     """A name or URI would reach outside the store's root."""
+
+
+class UnstorableTextError(ZenError, ValueError):
+    """A name, tag or other text to record holds a character no lineage store keeps; nothing was recorded."""
+
+    def __init__(self, field: str, value: str, character: str) -> None:
+        self.field = field
+        self.value = value
+        self.character = character
+        if character == "\x00":
+            what = "a NUL character (U+0000), which PostgreSQL cannot store"
+        else:
+            what = (
+                f"an unpaired surrogate (U+{ord(character):04X}: often a byte that is not UTF-8, decoded with "
+                f"'surrogateescape'), which is not Unicode text and SQLite cannot store"
+            )
+        super().__init__(
+            f"the {field} {value!r} holds {what}; nothing was recorded. Remove that character from the {field} "
+            f"(every lineage store refuses it, so runs read the same on all of them)."
+        )
 
 
 class SchemaVersionError(StoreError):
