@@ -179,3 +179,55 @@ def _link(link: bool) -> dict[str, object]:
     from zen_run import RunConfig, StepRunConfig
 
     return {"config": RunConfig(steps={"second": StepRunConfig(config={"link": link})})}
+
+
+STALLED = textwrap.dedent(
+    """
+    import resource, signal, sys, time
+
+    import zen_run._stores
+    from zen_run import Client, Slot, pipeline, step
+
+    zen_run._stores.HEARTBEAT_EVERY_S = 0.05  # beat often, so the test is short
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead of a kill
+
+    @step
+    def stall() -> int:
+        # No file of this process may grow while the step runs: each beat fails, as on a full disk.
+        soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, hard))
+        time.sleep(1.0)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        time.sleep(0.5)  # beats are recorded again
+        return 7
+
+    @pipeline
+    def stalled(only: Slot[[], int]) -> None:
+        only()
+
+    run = stalled(only=stall()).run(progress=False)
+    print(run.status.value, Client().get_run(run.id).steps["only"].outputs["output"].read())
+    """
+)
+
+
+def test_a_heartbeat_that_cannot_be_written_is_one_warning_and_the_run_goes_on(project: Path) -> None:
+    """The lineage file cannot grow for a while (RLIMIT_FSIZE: every write fails as on a full disk) during a
+    step: the heartbeat thread says so in one warning line - no thread traceback, not once per beat - and the
+    run completes and is recorded once writes work again."""
+    (project / "stalled.py").write_text(STALLED)
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore:::__main__", "stalled.py"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["completed", "7"]
+    lines = done.stderr.splitlines()  # -W: not the notice that the script's steps are not pinned to a commit
+    assert "Traceback" not in done.stderr and "Exception in thread" not in done.stderr
+    [warning] = [line for line in lines if "MissedHeartbeatWarning" in line]
+    assert lines == [warning]
+    assert "could not record its heartbeat in the lineage store" in warning and "the run goes on" in warning

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 from zen_run._artifact_io import ArtifactIO
-from zen_run.errors import StackError
+from zen_run.errors import MissedHeartbeatWarning, StackError
 from zen_store import (
+    HEARTBEAT_STALE_S,
     ArtifactIntegrityError,
     ArtifactNotFoundError,
     ArtifactRecord,
@@ -103,18 +105,39 @@ class Stores:
     @contextmanager
     def heartbeat(self, run_id: str) -> Iterator[None]:
         """Hold a writer's lease on the artifact store while the run executes (so ``zen gc`` keeps what it
-        commits until its lineage is recorded) and keep the run's heartbeat and the lease fresh (every 30 s)."""
+        commits until its lineage is recorded) and keep the run's heartbeat and the lease fresh (every 30 s).
+
+        A beat that cannot be recorded (a full disk, a read-only folder, a server gone) does not stop the run:
+        the run's own writes stop it if they fail too, each with its own error. It is one warning - at the first
+        failed beat, and again after a beat succeeded in between - and the next beat tries again. A run that
+        misses beats for ``HEARTBEAT_STALE_S`` seconds may be marked crashed by another process; its next write then
+        fails saying so.
+        """
         stop = threading.Event()
         self._unleased = run_id
         with contextlib.suppress(OSError):  # not writable now: the first commit tries again, its step says why
             self._take_lease()
 
         def beat() -> None:
+            failing = False
             while not stop.wait(HEARTBEAT_EVERY_S):
-                with contextlib.suppress(OSError, StoreError):  # a full disk: the next beat tries again
+                try:
                     self.lineage.heartbeat(run_id)
                     if self._lease is not None:
                         self._lease.renew()
+                except Exception as exc:  # whatever stopped the beat becomes the warning, never a thread traceback
+                    if not failing and not stop.is_set():
+                        # One line, no source line: the frame of a background thread would tell the user nothing.
+                        warnings.warn_explicit(
+                            _missed_beat(run_id, self.lineage.location, exc),
+                            MissedHeartbeatWarning,
+                            "zen",
+                            0,
+                            "zen_run",
+                        )
+                    failing = True
+                else:
+                    failing = False
 
         thread = threading.Thread(target=beat, name=f"zen-heartbeat-{run_id}", daemon=True)
         thread.start()
@@ -122,6 +145,7 @@ class Stores:
             yield
         finally:
             stop.set()
+            thread.join(HEARTBEAT_EVERY_S)  # a beat in progress ends before the run's end is recorded
             self._unleased = None
             if self._lease is not None:
                 with contextlib.suppress(OSError):  # left behind, it is dropped by gc once this process is gone
@@ -146,6 +170,16 @@ class Stores:
         except (ArtifactNotFoundError, ArtifactIntegrityError, UnsafePathError):  # not (intact) in *this* store
             return False
         return True
+
+
+def _missed_beat(run_id: str, location: str, exc: BaseException) -> str:
+    root = exc.__cause__ if isinstance(exc, StoreError) and exc.__cause__ is not None else exc
+    cause = " ".join(str(root).split()) or type(root).__name__
+    return (
+        f"run {run_id} could not record its heartbeat in the lineage store {location} ({cause}); the run goes "
+        f"on, but if it records none for {HEARTBEAT_STALE_S / 60:g} minutes other processes will take it for "
+        f"crashed. Free disk space or fix the store's permissions (or connection)."
+    )
 
 
 def _refuse_lost_lineage(path: Path, artifacts: ArtifactStorage) -> None:

@@ -12,6 +12,7 @@
     ├── CommandLineError (ValueError)   an argument of the zen command names nothing usable
     └── NoProjectError (FileNotFoundError)  a command that only reads a project found none (it creates none)
 
+    MissedHeartbeatWarning (UserWarning)    a running run could not record its heartbeat (it goes on)
     SharedProjectRootWarning (UserWarning)  the project found is a shared folder (home, temporary folder)
 
 The two raised from several places (every orchestrator) take fields and write their own message.
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
         SchemaVersionError,
         StoreError,
         UnsafePathError,
+        UnstorableTextError,
     )
 
 __all__ = [
@@ -77,6 +79,7 @@ __all__ = [
     "MaterializerDefinitionError",
     "MaterializerError",
     "MaterializerNotFoundError",
+    "MissedHeartbeatWarning",
     "NoProjectError",
     "OutputTypeError",
     "RecordNotFoundError",
@@ -92,6 +95,7 @@ __all__ = [
     "UnpinnedCodeWarning",
     "UnsafeMaterializerWarning",
     "UnsafePathError",
+    "UnstorableTextError",
     "UnstorableValueError",
     "UpwardRelativeImportError",
     "ZenError",
@@ -135,6 +139,7 @@ _BELOW: dict[str, str] = {
             "SchemaVersionError",
             "StoreError",
             "UnsafePathError",
+            "UnstorableTextError",
         ),
         "zen_store.errors",
     ),
@@ -289,3 +294,8 @@ class SharedProjectRootWarning(UserWarning):
             f"folder below it without its own repository or .zen/ shares the stores in {root / '.zen'}; run zen "
             f"from your project's git repository, run `zen init` in your project's folder, or set ZEN_ROOT."
         )
+
+
+class MissedHeartbeatWarning(UserWarning):
+    """A running run could not record its heartbeat (a full disk, a read-only folder, a server gone); it goes on,
+    and the warning says when other processes would take it for crashed."""

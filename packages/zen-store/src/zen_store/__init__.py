@@ -40,7 +40,7 @@ from zen_store._records import (
 )
 from zen_store._referents import LEASE_STALE_S, Referent, WriterLease, forget_referent, referents
 from zen_store._remote import MANIFEST, RemoteArtifactStore, StorageOption
-from zen_store._sqlite import SCHEMA_VERSION, SQLiteLineageStore, new_id
+from zen_store._sqlite import HEARTBEAT_STALE_S, SCHEMA_VERSION, SQLiteLineageStore, new_id
 from zen_store._staging import StagingArea
 from zen_store._storage import ArtifactStorage, open_artifact_store
 from zen_store.errors import (
@@ -70,6 +70,7 @@ __all__ = [
     "GC_MARGIN_S",
     "GcRefusedError",
     "GcReport",
+    "HEARTBEAT_STALE_S",
     "Health",
     "LEASE_STALE_S",
     "LOG_LIMIT",

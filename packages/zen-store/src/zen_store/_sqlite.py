@@ -14,6 +14,7 @@ import json
 import os
 import socket
 import sqlite3
+import threading
 import time
 import uuid
 import warnings
@@ -72,6 +73,7 @@ __all__ = ["SCHEMA_VERSION", "SQLiteLineageStore", "new_id"]
 SCHEMA_VERSION: Final = 6
 BUSY_TIMEOUT_MS: Final = 30_000
 HEARTBEAT_STALE_S: Final = 300.0
+"""Seconds without a heartbeat after which another process takes a running run for crashed."""
 _HOST: Final = socket.gethostname()
 
 Row = tuple[object, ...]
@@ -464,6 +466,10 @@ class SQLiteLineageStore:
         self.read_only: str | None = None
         """Why the store is open read-only (a full disk, no write permission), or None when it is writable."""
         self._store_id: str | None = None
+        self._lock = threading.RLock()
+        """One user of the connection at a time: a transaction (or a query) of the run's heartbeat thread never
+        interleaves with one of the thread recording steps (SQLite would refuse the second BEGIN, or commit
+        half of the other's work)."""
         marker = damage_marker(self.path)
         if marker.exists():
             seen = marker.read_text(errors="replace").strip()
@@ -599,24 +605,26 @@ class SQLiteLineageStore:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction taken with ``BEGIN IMMEDIATE`` (waits on the busy timeout, never fails late)."""
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise self._error(exc) from exc
-        try:
-            yield self._conn
-        except sqlite3.Error as exc:
-            self._rollback()
-            raise self._error(exc) from exc
-        except BaseException:
-            self._rollback()
-            raise
-        try:
-            self._conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self._rollback()
-            raise self._error(exc) from exc
+        """A write transaction taken with ``BEGIN IMMEDIATE`` (waits on the busy timeout, never fails late), by
+        one thread at a time."""
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self._error(exc) from exc
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise self._error(exc) from exc
+            except BaseException:
+                self._rollback()
+                raise
+            try:
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise self._error(exc) from exc
 
     def _rollback(self) -> None:
         if self._conn.in_transaction:
@@ -665,7 +673,8 @@ class SQLiteLineageStore:
         if not matchable(params):
             return []  # text no lineage store keeps matches no row (see ``_text``)
         try:
-            return [tuple(r) for r in self._conn.execute(sql, list(params)).fetchall()]
+            with self._lock:
+                return [tuple(r) for r in self._conn.execute(sql, list(params)).fetchall()]
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
 
