@@ -594,8 +594,10 @@ def test_an_artifact_is_found_by_name_latest_or_given_version_and_still_by_id(db
         db.artifact_version("m", 9)
     with pytest.raises(ArtifactNotFoundError, match="no artifact named 'nope'"):
         db.artifact_version("nope")
-    with pytest.raises(ArtifactNotFoundError, match="no artifact"):
-        db.artifact("m:9")
+    with pytest.raises(ArtifactNotFoundError, match="'m' has no version 9 \\(its latest is 3"):
+        db.artifact("m:9")  # as `zen artifacts read m:9` asks: the name is known, the version is not
+    with pytest.raises(ArtifactNotFoundError, match="no artifact 'nope:1': no id, name or NAME:VERSION"):
+        db.artifact("nope:1")
     assert db.artifacts(name="nope") == []
 
 

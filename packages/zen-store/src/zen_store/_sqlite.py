@@ -1043,6 +1043,10 @@ class SQLiteLineageStore:
                 [key, key + "\U0010ffff"],
             )
         if not rows:
+            label = split_label(key)
+            latest = self._named(label[0], None) if label is not None else None
+            if label is not None and latest is not None:  # a name it has, at a version it has not
+                raise ArtifactNotFoundError(no_such_name(label[0], label[1], latest.version))
             raise ArtifactNotFoundError(
                 f"no artifact {key!r}: no id, name or NAME:VERSION matches. List artifacts with `zen artifacts list`."
             )
