@@ -16,6 +16,7 @@ from pathlib import Path
 from zen_materialize import Location, Materializer, MaterializerError, MaterializerRegistry, write_artifact
 from zen_run._registry import explicit_writer
 from zen_store import (
+    VALUE_TYPE_KEY,
     ArtifactIntegrityError,
     ArtifactNotFoundError,
     ArtifactRecord,
@@ -85,6 +86,7 @@ class ArtifactIO:
         step_name: str,
         output_name: str,
         type_name: str,
+        value_type: str | None = None,
         on_staged: Callable[[StagingArea], None] | None = None,
     ) -> ArtifactRecord:
         """Write a returned value with its materializer and commit it atomically (``on_staged`` hears where it is
@@ -94,7 +96,7 @@ class ArtifactIO:
             if on_staged is not None:
                 on_staged(staged)
             metadata = write_artifact(materializer, value, staged, artifact=output_name, step=step_name)
-            return self._commit(staged, materializer, type_name=type_name, metadata=metadata)
+            return self._commit(staged, materializer, type_name=type_name, metadata=metadata, value_type=value_type)
         except BaseException:
             self.store.discard(staged)  # nothing when it was committed
             raise
@@ -107,12 +109,13 @@ class ArtifactIO:
         type_name: str,
         metadata: Mapping[str, JSONValue],
         value: object,
+        value_type: str | None = None,
     ) -> ArtifactRecord:
         """Commit an ``Output[T]`` the step filled (through ``write()``, or files under its ``uri``)."""
         meta = dict(metadata)
         if materializer is not None and value is not None:
             meta = {**materializer.metadata(value), **meta}
-        return self._commit(staged, materializer, type_name=type_name, metadata=meta)
+        return self._commit(staged, materializer, type_name=type_name, metadata=meta, value_type=value_type)
 
     def _commit(
         self,
@@ -121,7 +124,12 @@ class ArtifactIO:
         *,
         type_name: str,
         metadata: Mapping[str, JSONValue],
+        value_type: str | None = None,
     ) -> ArtifactRecord:
+        """Commit ``staged`` and describe it; ``value_type`` (the class the value had, when the declared
+        ``type_name`` said less) is kept in the metadata under ``VALUE_TYPE_KEY``."""
+        if value_type is not None:
+            metadata = {**metadata, VALUE_TYPE_KEY: value_type}
         if self._before_commit is not None:
             self._before_commit()
         stored = self.store.commit(staged)

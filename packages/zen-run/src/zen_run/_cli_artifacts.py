@@ -36,7 +36,7 @@ def list_artifacts(name: str | None, limit: int) -> None:
         return
     out.table(
         ["artifact", "name", "version", "type", "size", "created"],
-        [[a.id, a.name, a.version, a.record.type_name, a.record.size, a.record.created_at] for a in found],
+        [[a.id, a.name, a.version, a.record.value_type, a.record.size, a.record.created_at] for a in found],
     )
 
 

@@ -43,7 +43,7 @@ def step_repr(record: StepRunRecord) -> str:
 def artifact_repr(record: ArtifactRecord) -> str:
     """``Artifact(id=..., name=..., type=..., size=...)``: what it is, not its metadata."""
     name = f", name={record.label!r}" if record.name is not None else ""
-    return f"Artifact(id={record.artifact_id!r}{name}, type={short_type_name(record.type_name)!r}, size={record.size})"
+    return f"Artifact(id={record.artifact_id!r}{name}, type={short_type_name(record.value_type)!r}, size={record.size})"
 
 
 def _badge(status: str) -> str:
@@ -103,14 +103,14 @@ def step_html(record: StepRunRecord) -> str:
 
 
 def _artifact_line(record: ArtifactRecord) -> str:
-    return f"{_code(record.artifact_id[:12])} {html.escape(short_type_name(record.type_name))}"
+    return f"{_code(record.artifact_id[:12])} {html.escape(short_type_name(record.value_type))}"
 
 
 def artifact_html(record: ArtifactRecord, shown: Visualization | None) -> str:
     """An artifact: its record and the visualization its materializer offers."""
     rows = [
         ("artifact", _code(record.artifact_id)),
-        ("type", html.escape(short_type_name(record.type_name))),
+        ("type", html.escape(short_type_name(record.value_type))),
         ("materializer", html.escape(record.materializer or "-")),
         ("size", f"{record.size} bytes"),
         ("metadata", _code(json.dumps(record.metadata, sort_keys=True)) if record.metadata else "-"),

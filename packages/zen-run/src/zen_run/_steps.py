@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import time
+import typing
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeAlias
@@ -304,6 +305,7 @@ class _Call:
                     writer,
                     value,
                     type_name=type_name(out.type),
+                    value_type=concrete_type(out.type, value),
                     step_name=self.step.slot,
                     output_name=out.name,
                     on_staged=self._on_staged(out.name),
@@ -317,6 +319,21 @@ class _Call:
                     type_name=type_name(out.type),
                     metadata=handle.metadata,
                     value=self.written.get(out.name),
+                    value_type=concrete_type(out.type, self.written[out.name]) if out.name in self.written else None,
                 )
         io.sync()
         return written
+
+
+def concrete_type(declared: object, value: object) -> str | None:
+    """The name of the value's class when it says more than the declared type (a ``Pipeline`` declared as
+    ``BaseEstimator``, an ``int`` declared as ``int | str``); None when the declared type is that class, or that
+    class with parameters (``list[int]`` for a list), or the value is None."""
+    if value is None:
+        return None
+    if typing.get_origin(declared) is typing.Annotated:
+        declared = typing.get_args(declared)[0]
+    cls = type(value)
+    if cls is declared or typing.get_origin(declared) is cls:
+        return None
+    return type_name(cls)

@@ -20,6 +20,7 @@ from zen_store._postgres import POSTGRES_SCHEMA_VERSION, PostgresLineageStore, i
 from zen_store._protocol import LineageStore
 from zen_store._records import (
     LOG_LIMIT,
+    VALUE_TYPE_KEY,
     ArtifactRecord,
     CachedStep,
     Comparison,
@@ -107,6 +108,7 @@ __all__ = [
     "StoredArtifact",
     "UnsafePathError",
     "UnstorableTextError",
+    "VALUE_TYPE_KEY",
     "WriterLease",
     "check_file",
     "collect_garbage",

@@ -15,6 +15,7 @@ from zen_types import JSONValue
 
 __all__ = [
     "LOG_LIMIT",
+    "VALUE_TYPE_KEY",
     "ArtifactRecord",
     "CachedStep",
     "Comparison",
@@ -61,6 +62,10 @@ class StepStatus(StrEnum):
     """Its process died while it ran."""
 
 
+VALUE_TYPE_KEY: Final = "value_type"
+"""The metadata key under which an artifact keeps the class its value had, when its declared type said less."""
+
+
 @attrs.frozen(kw_only=True)
 class ArtifactRecord:
     """One stored artifact."""
@@ -88,6 +93,13 @@ class ArtifactRecord:
     def label(self) -> str:
         """``name:version`` as people read and type it (``iris_model:3``), or the id of an unnamed record."""
         return self.artifact_id if self.name is None else f"{self.name}:{self.version}"
+
+    @property
+    def value_type(self) -> str:
+        """The class the stored value had (``Pipeline``) when it said more than the declared ``type_name``
+        (``BaseEstimator``), kept in the metadata under ``value_type``; else the declared type."""
+        recorded = self.metadata.get(VALUE_TYPE_KEY)
+        return recorded if isinstance(recorded, str) and recorded else self.type_name
 
 
 @attrs.frozen(kw_only=True)

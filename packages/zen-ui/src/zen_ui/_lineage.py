@@ -110,7 +110,7 @@ def lineage_svg(root: str, graphs: tuple[LineageGraph, ...]) -> str:
         kind, ident = node.split(":", 1)
         if kind == "a":
             record = artifacts.get(ident)
-            type_name = short_type_name(record.type_name) if record else "artifact"
+            type_name = short_type_name(record.value_type) if record else "artifact"
             parts.append(
                 _node_svg(
                     layout.boxes[node],
