@@ -242,3 +242,9 @@ def test_a_zen_warning_is_one_line_and_a_step_traceback_starts_in_the_step(workd
     stored = json.loads(zen(workdir, "runs", "show", run_id, "--json"))["steps"]["second"]["error"].splitlines()
     assert stored[0] == "Traceback (most recent call last):" and stored[1].endswith(", in boom")
     assert "zen_run" not in "".join(stored)
+
+
+def test_zen_doctor_counts_the_runs_of_its_backup_in_words(workdir: Path) -> None:
+    """The backup made after the first run holds "1 run", not "1 runs"."""
+    zen(workdir, "run", "flows:instance", "-q")
+    assert f"backup: {workdir / '.zen' / 'lineage.db.backup'} (1 run)\n" in zen(workdir, "doctor")

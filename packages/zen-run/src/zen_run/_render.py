@@ -110,7 +110,8 @@ def describe_health(health: Health) -> list[str]:
     if health.backup is None:
         lines.append("  no backup yet (one is made after the first run and every 25 runs)")
     else:
-        lines.append(f"  backup: {health.backup} ({health.backup_runs} runs)")
+        runs = "1 run" if health.backup_runs == 1 else f"{health.backup_runs} runs"
+        lines.append(f"  backup: {health.backup} ({runs})")
     if not health.sound:
         lines.append(
             "  run `zen doctor --restore` to put the backup in its place (the damaged file is kept; rows it still "
