@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import json
+import os
 import shutil
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -276,3 +279,63 @@ def test_what_a_step_prints_on_a_worker_is_stored_by_the_driver(dask_stack: str)
     assert failed.logs.text == "about to fail with 1\n"
     assert failed.error is not None and "ValueError: failed on purpose after printing" in failed.error
     assert failed.error.splitlines()[1].endswith("in loud_failure") and "src/zen_run" not in failed.error
+
+
+PINNED_STEPS = """
+from zen_run import Slot, pipeline, step
+from {pkg}.helpers import bonus
+
+
+@step
+def returns_one() -> int:
+    return 1
+
+
+@step
+def adds(some_num: int) -> int:
+    return some_num + {amount} + bonus()
+
+
+@pipeline
+def add_pipeline(first: Slot[[], int], second: Slot[[int], int]) -> None:
+    second(first())
+
+
+instance = add_pipeline(first=returns_one(), second=adds())
+"""
+
+
+def _zen_in(root: Path, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in ("ZEN_ROOT", "PYTHONPATH")}
+    done = subprocess.run(
+        [sys.executable, "-m", "zen_run", *args], cwd=root, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_a_pinned_rerun_runs_the_pinned_code_on_the_workers(tmp_path: Path, cluster: LocalCluster) -> None:
+    """`zen rerun` on a Dask stack after the step module and its helper changed on disk (and in a new commit):
+    the workers compute the pinned code's result, not the code now on disk."""
+    pkg = f"pinned_{uuid.uuid4().hex[:8]}"  # never imported by the module's workers before
+    (tmp_path / pkg).mkdir()
+    (tmp_path / pkg / "__init__.py").write_text("")
+    (tmp_path / pkg / "helpers.py").write_text("def bonus() -> int:\n    return 0\n")
+    (tmp_path / pkg / "steps.py").write_text(PINNED_STEPS.format(pkg=pkg, amount=10))
+    (tmp_path / ".gitignore").write_text("__pycache__/\n")
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "v1"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=tmp_path, check=True)
+    _zen_in(tmp_path, "init")
+    first = json.loads(_zen_in(tmp_path, "run", f"{pkg}.steps:instance", "--json", "-q"))
+    assert "@" in first["steps"]["second"]["source"], "the first run must be pinned for the test to prove anything"
+    (tmp_path / pkg / "steps.py").write_text(PINNED_STEPS.format(pkg=pkg, amount=1000))
+    (tmp_path / pkg / "helpers.py").write_text("def bonus() -> int:\n    return 100000\n")
+    _zen_in(
+        tmp_path, "stack", "register", "d", "--orchestrator", "dask", "--option", f"address={cluster.scheduler_address}"
+    )
+    _zen_in(tmp_path, "stack", "set", "d")
+    rerun = json.loads(_zen_in(tmp_path, "rerun", first["run"]["run_id"], "--no-cache", "--json", "-q"))
+    assert rerun["run"]["stack"] == "d"
+    shown = json.loads(_zen_in(tmp_path, "runs", "show", rerun["run"]["run_id"], "--json"))
+    output = shown["steps"]["second"]["outputs"]["output"]["artifact_id"]
+    assert _zen_in(tmp_path, "artifacts", "read", output).strip() == "11"
