@@ -19,6 +19,8 @@ def test_the_dashboard_shows_a_pipeline_declared_as_an_estimator_as_a_pipeline(p
         shown = http.get(f"/api/artifacts/{model.artifact_id}").json()
         assert (shown["type"], shown["value_type"], shown["type_name"]) == ("Pipeline", "Pipeline", "BaseEstimator")
         page = http.get(f"/artifacts/{model.artifact_id}").text
-        assert '<span class="type big">Pipeline</span> <span class="muted declared">declared BaseEstimator</span>' in page
+        assert (
+            '<span class="type big">Pipeline</span> <span class="muted declared">declared BaseEstimator</span>' in page
+        )
         step = http.get(f"/api/runs/{run.id}/steps/model").json()
         assert step["outputs"]["output"]["type"] == "Pipeline"
