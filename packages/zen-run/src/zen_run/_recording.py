@@ -1,0 +1,162 @@
+"""How a run's steps reach the lineage store, and how earlier step runs are reused: the driver's ledger.
+
+:class:`StepRecorder` knows the artifacts the run has so far (:attr:`StepRecorder.outputs`), works out each
+step's cache components from them, and records every step run:
+
+- a completed step is recorded with the next write - the starts it makes ready, or :meth:`StepRecorder.flush` -
+  so each step costs one lineage transaction;
+- a cache hit (from the resumed run, or any earlier one) counts only when its outputs are all intact here and it
+  is recorded: a hit whose run was deleted since the look-up is refused by the store, and the step computed;
+- a failed or stopped step is recorded at once, with whatever finished before it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+import attrs
+
+from zen_run._cache import CacheComponents, config_digest
+from zen_run._compile import CompiledPipeline, CompiledStep
+from zen_run._registry import materializer_version
+from zen_run._steps import Completed, OutputKey
+from zen_run._stores import Stores
+from zen_store import ArtifactNotFoundError, ArtifactRecord, CachedStep, FinishedStep, StartedStep, StepLogs, StepStatus
+
+__all__ = ["Running", "StepRecorder"]
+
+
+@attrs.define
+class Running:
+    """A step handed to the orchestrator: what its cache key is made of, and its step run once recorded."""
+
+    components: CacheComponents
+    key: str
+    clock: float
+    """``perf_counter`` when the step was taken, for progress messages."""
+    step_run_id: str = ""
+
+
+class StepRecorder:
+    """One run's step records and cache reuse (see the module docstring)."""
+
+    def __init__(
+        self, stores: Stores, compiled: CompiledPipeline, run_id: str, resume_hits: dict[str, CachedStep]
+    ) -> None:
+        self._stores = stores
+        self._compiled = compiled
+        self._run_id = run_id
+        self._resume_hits = resume_hits
+        self.outputs: dict[OutputKey, ArtifactRecord] = {}
+        """The run's artifacts so far, by the step and output that made (or reused) them."""
+        self._unrecorded: list[FinishedStep] = []
+        """Steps that completed or were reused, recorded with the next steps that start (one write per step)."""
+
+    def components(self, step: CompiledStep) -> CacheComponents:
+        """What the step's cache key is made of, now that its inputs' content hashes are known."""
+        edges = self._compiled.spec.inputs_of(step.slot)
+        return CacheComponents(
+            code=step.code_digest,
+            code_parts=dict(step.code_parts),
+            config=config_digest(step.config_json()),
+            inputs={name: self.outputs[(e.source_step, e.source_output)].content_hash for name, e in edges.items()},
+            materializers={name: materializer_version(m) for name, m in step.writers.items()},
+        )
+
+    def start(self, started: list[StartedStep]) -> list[str]:
+        """Record these steps as running, with the steps finished since the last write; returns their ids."""
+        ids = self._stores.lineage.record_steps(self._unrecorded, started)
+        self._unrecorded = []
+        return ids
+
+    def flush(self) -> None:
+        """Record the steps finished since the last write."""
+        if self._unrecorded:
+            self._stores.lineage.record_steps(self._unrecorded, [])
+            self._unrecorded = []
+
+    def reuse(self, step: CompiledStep, components: CacheComponents, key: str) -> bool:
+        """Reuse the step from the resumed run or the cache when its key matches and its artifacts are intact."""
+        hit = self._resume_hits.get(step.slot)
+        if hit is not None and hit.cache_key != key:
+            hit = None
+        if hit is None and step.cache_enabled:
+            hit = self._stores.lineage.find_cached(key)
+        if hit is None or set(hit.outputs) != {o.name for o in step.outputs}:
+            return False
+        if not all(self._stores.artifact_intact(artifact) for artifact in hit.outputs.values()):
+            return False
+        self._unrecorded.append(
+            attrs.evolve(
+                self._finished(step, StepStatus.CACHED, time.time(), components, None),
+                cache_key=hit.cache_key,
+                reused_outputs={name: a.artifact_id for name, a in hit.outputs.items()},
+                cached_from=hit.step_run_id,
+            )
+        )
+        try:
+            self.flush()  # a cache hit is checked as it is recorded
+        except ArtifactNotFoundError:  # its run was deleted since the look-up: nothing was recorded, compute it
+            self._unrecorded.pop()  # what finished before it is still recorded with the next write
+            return False
+        for name, artifact in hit.outputs.items():
+            self.outputs[(step.slot, name)] = artifact
+        return True
+
+    def completed(self, step: CompiledStep, running: Running, outcome: Completed) -> None:
+        """Take the step's outputs into the run, and record it with the next write."""
+        for name, artifact in outcome.outputs.items():
+            self.outputs[(step.slot, name)] = artifact
+        self._unrecorded.append(
+            attrs.evolve(
+                self._finished(step, StepStatus.COMPLETED, outcome.started_at, running.components, running),
+                cache_key=running.key if step.cache_enabled else None,
+                new_outputs=_named(step, outcome.outputs),
+                logs=outcome.logs,
+            )
+        )
+
+    def ended(
+        self,
+        step: CompiledStep,
+        running: Running,
+        status: StepStatus,
+        started_at: float,
+        *,
+        error: str,
+        logs: StepLogs | None = None,
+    ) -> None:
+        """Record a failed or stopped step now (with what finished before it)."""
+        finished = self._finished(step, status, started_at, running.components, running)
+        self._unrecorded.append(attrs.evolve(finished, error=error, logs=logs))
+        self.flush()
+
+    def _finished(
+        self,
+        step: CompiledStep,
+        status: StepStatus,
+        started_at: float,
+        components: CacheComponents,
+        running: Running | None,
+    ) -> FinishedStep:
+        edges = self._compiled.spec.inputs_of(step.slot)
+        return FinishedStep(
+            run_id=self._run_id,
+            step_name=step.slot,
+            status=status,
+            source=step.source,
+            config=step.config_json(),
+            cache_components=components.to_json(),
+            started_at=started_at,
+            ended_at=time.time(),
+            inputs={n: self.outputs[(e.source_step, e.source_output)].artifact_id for n, e in edges.items()},
+            step_run_id=None if running is None else running.step_run_id,
+        )
+
+
+def _named(step: CompiledStep, outputs: Mapping[str, ArtifactRecord]) -> dict[str, ArtifactRecord]:
+    """The step's new artifacts, each with the name its annotation gives (``ArtifactName``); the lineage store
+    names the others ``<pipeline>.<slot>.<output>`` and gives every one its next version."""
+    names = {o.name: o.artifact_name for o in step.outputs}
+    return {out: attrs.evolve(art, name=names.get(out) or art.name) for out, art in outputs.items()}
