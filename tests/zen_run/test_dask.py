@@ -23,7 +23,7 @@ from distributed import LocalCluster
 
 from tests.zen_run import dask_pipelines as dp
 from tests.zen_run import pipelines as p
-from zen_run import Client, OutputTypeError, PipelineInstance, Run, RunContext, StepFailedError
+from zen_run import Client, OutputTypeError, PipelineInstance, Run, RunConfigError, RunContext, StepFailedError
 from zen_run._cli import main
 from zen_run._gc import garbage_collect
 from zen_run._project import Project
@@ -339,3 +339,31 @@ def test_a_pinned_rerun_runs_the_pinned_code_on_the_workers(tmp_path: Path, clus
     shown = json.loads(_zen_in(tmp_path, "runs", "show", rerun["run"]["run_id"], "--json"))
     output = shown["steps"]["second"]["outputs"]["output"]["artifact_id"]
     assert _zen_in(tmp_path, "artifacts", "read", output).strip() == "11"
+
+
+def test_a_cluster_without_workers_fails_the_run_naming_the_step_after_the_bound(project: Path) -> None:
+    """A cluster that has no worker (all lost, none started) does not keep the run waiting forever: after the
+    stack's ``no_workers_timeout`` the run fails naming a pending step and the fix, recorded as failed."""
+    with LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=0, processes=True, threads_per_worker=1, dashboard_address=":0"
+    ) as empty:
+        StackRegistry(Project(project)).register(
+            Stack(
+                name="empty",
+                orchestrator="dask",
+                options={"address": str(empty.scheduler_address), "no_workers_timeout": "2"},
+            )
+        )
+        with pytest.raises(StepFailedError, match=r"no worker for 2 s; start workers.*no_workers_timeout") as caught:
+            dp.fan_out_instance().run(stack="empty", enable_cache=False)
+    assert caught.value.step_name in Client().last_run("fan_out").steps
+    assert Client().last_run("fan_out").status == "failed"
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-5"])
+def test_a_bad_no_workers_timeout_is_refused_in_one_sentence(project: Path, value: str) -> None:
+    StackRegistry(Project(project)).register(
+        Stack(name="odd", orchestrator="dask", options={"address": "tcp://127.0.0.1:9", "no_workers_timeout": value})
+    )
+    with pytest.raises(RunConfigError, match=rf"no_workers_timeout='{value}' is not a positive number of seconds"):
+        dp.fan_out_instance().run(stack="odd", enable_cache=False)

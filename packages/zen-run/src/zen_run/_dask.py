@@ -8,6 +8,10 @@ its outcome: artifact records and timings, or the failure - never data values.
 An output is committed by its worker under a fresh staging directory; only the artifacts the driver records
 belong to the run, so a retried attempt (after a worker died) can leave at most an unreferenced directory that
 ``zen gc`` removes, never a second committed version in lineage.
+
+A cluster left without workers (all lost, none started) would keep the run waiting forever: after the stack's
+``no_workers_timeout`` seconds (300 by default) with steps pending and no worker, the run fails naming a pending
+step and the fix.
 """
 
 from __future__ import annotations
@@ -29,11 +33,16 @@ from zen_run._project import Project
 from zen_run._registry import default_registry
 from zen_run._stack import Stack
 from zen_run._steps import Completed, Failed, FailureKind, StepExecutor, StepOutcome, StepTask
+from zen_run.errors import RunConfigError
 from zen_store import open_artifact_store
 
 __all__ = ["DaskOrchestrator"]
 
 _PLUGIN = "zen-worker"
+_CHECK_WORKERS = 1.0
+_POLL = 0.05
+NO_WORKERS_TIMEOUT = 300.0
+"""Seconds a run waits, with steps pending, for a cluster that has no worker (stack option ``no_workers_timeout``)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -151,10 +160,33 @@ class DaskOrchestrator:
     def run_steps(self, driver: RunDriver, options: Mapping[str, str]) -> None:
         """Execute every step of the run on the cluster ``options`` name (or a local one)."""
         context = driver.context
+        no_workers_timeout = _seconds(options, "no_workers_timeout", NO_WORKERS_TIMEOUT)  # checked before connecting
         with _dask_client(options) as client:
             client.register_plugin(_ZenWorker(list(sys.path)))
             client.run(_add_paths, list(sys.path))
-            _Schedule(client, driver, context.project, context.stack).run()
+            schedule = _Schedule(client, driver, context.project, context.stack)
+            schedule.no_workers_timeout = no_workers_timeout
+            schedule.run()
+
+
+def _seconds(options: Mapping[str, str], key: str, default: float) -> float:
+    text = options.get(key)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise RunConfigError(
+            f"the Dask stack option {key}={text!r} is not a positive number of seconds; set it to e.g. "
+            f"{key}={default:g} (`zen stack register ... --option {key}=SECONDS`)."
+        )
+    return value
+
+
+def _done(future: Future[_Returned]) -> bool:
+    return bool(future.done())  # type: ignore[no-untyped-call]  # distributed is untyped
 
 
 class _Schedule:
@@ -170,6 +202,7 @@ class _Schedule:
         # step run again, writing a second artifact - if the worker keeping it died later.
         self.submitted: dict[str, tuple[StepTask, Future[_Returned]]] = {}
         self.futures = as_completed()  # type: ignore[no-untyped-call]
+        self.no_workers_timeout = NO_WORKERS_TIMEOUT
 
     def submit_ready(self) -> None:
         for task in self.driver.ready():
@@ -181,18 +214,47 @@ class _Schedule:
     def run(self) -> None:
         self.submit_ready()
         try:
-            for future in self.futures:
-                done = cast("Future[_Returned]", future)
-                task, _ = self.submitted.pop(str(done.key))
-                try:
-                    self.finished(task, done)
-                finally:
-                    done.release()  # type: ignore[no-untyped-call]
-                self.submit_ready()
+            while self.submitted:
+                for future in self._next_batch():
+                    done = cast("Future[_Returned]", future)
+                    task, _ = self.submitted.pop(str(done.key))
+                    try:
+                        self.finished(task, done)
+                    finally:
+                        done.release()  # type: ignore[no-untyped-call]
+                    self.submit_ready()
         except BaseException:
-            pending = [future for _, future in self.submitted.values() if not future.done()]  # type: ignore[no-untyped-call]  # distributed is untyped
+            pending = [future for _, future in self.submitted.values() if not _done(future)]
             self.client.cancel(pending)  # type: ignore[no-untyped-call]
             raise
+
+    def _next_batch(self) -> list[object]:
+        """The futures finished next (as ``as_completed`` itself waits: polling its queue), as long as the cluster
+        has a worker; after ``no_workers_timeout`` seconds without one, the run fails naming a pending step."""
+        workerless_since: float | None = None
+        checked = time.monotonic()
+        while True:
+            batch = cast("list[object]", self.futures.next_batch(block=False))  # type: ignore[no-untyped-call]
+            if batch:
+                return batch
+            time.sleep(_POLL)
+            if time.monotonic() - checked < _CHECK_WORKERS:
+                continue
+            checked = time.monotonic()
+            if self.client.scheduler_info(n_workers=-1)["workers"]:
+                workerless_since = None
+                continue
+            workerless_since = workerless_since or checked
+            if checked - workerless_since >= self.no_workers_timeout:
+                task, _ = next(iter(self.submitted.values()))
+                raise self.driver.lost(
+                    task,
+                    TimeoutError(
+                        f"the cluster has had no worker for {self.no_workers_timeout:g} s; start workers for it, "
+                        f"or raise the stack option no_workers_timeout"
+                    ),
+                    where=" on the Dask cluster",
+                )
 
     def finished(self, task: StepTask, future: Future[_Returned]) -> None:
         try:
