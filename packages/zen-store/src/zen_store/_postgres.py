@@ -29,7 +29,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Final, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -44,7 +44,6 @@ from zen_store._records import (
     LineageEdge,
     LineageGraph,
     NewRun,
-    RepoRecord,
     RunDeletion,
     RunRecord,
     RunStatus,
@@ -52,6 +51,19 @@ from zen_store._records import (
     StepLogs,
     StepRunRecord,
     StepStatus,
+)
+from zen_store._rows import (
+    ARTIFACT_COLUMNS,
+    RUN_COLUMNS,
+    STEP_COLUMNS,
+    Row,
+    artifact_of,
+    load_json,
+    opt_str,
+    opt_ts,
+    run_of,
+    to_json,
+    ts,
 )
 from zen_store._search import SearchTerm, search_terms, search_words
 from zen_store._sqlite import HEARTBEAT_STALE_S, new_id
@@ -78,7 +90,6 @@ _LOCK_KEY: Final = 0x7A656E_6C696E  # "zen" "lin": the advisory lock key migrati
 _HOST: Final = socket.gethostname()
 _SCHEMES: Final = ("postgresql://", "postgres://")
 
-Row = tuple[object, ...]
 T = TypeVar("T")
 
 _C: Final = 'TEXT COLLATE "C"'
@@ -177,19 +188,6 @@ _UPSERT_LOGS: Final = (
     "ON CONFLICT (step_run_id) DO UPDATE SET text = excluded.text, cut = excluded.cut"
 )
 
-_ARTIFACT_COLUMNS: Final = (
-    "artifact_id, uri, type_name, materializer, format, format_version, kind, content_hash, size, metadata_json, "
-    "created_at, producer_step_run_id, name, version"
-)
-_RUN_COLUMNS: Final = (
-    "run_id, pipeline_name, run_name, status, started_at, ended_at, spec_json, stack, repo_head, repo_dirty, "
-    "repo_diff_digest, sources_json, tags_json"
-)
-_STEP_COLUMNS: Final = (
-    "step_run_id, run_id, step_name, status, source, config_json, cache_key, cache_json, cached_from, started_at, "
-    "ended_at, error"
-)
-
 
 def is_postgres_url(location: str) -> bool:
     """True when ``location`` names a PostgreSQL database (``postgresql://`` or ``postgres://``)."""
@@ -200,66 +198,6 @@ def _tsquery(terms: list[SearchTerm]) -> str:
     """A tsquery requiring every term, each a quoted lexeme taken as it is (search words hold no quote or
     backslash), ``:*`` for a prefix."""
     return " & ".join(f"'{term.word}'" + (":*" if term.prefix else "") for term in terms)
-
-
-def _ts(value: object) -> datetime:
-    return datetime.fromtimestamp(float(cast("float", value)), tz=UTC)
-
-
-def _opt_ts(value: object) -> datetime | None:
-    return None if value is None else _ts(value)
-
-
-def _opt_str(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _json(value: object) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
-
-
-def _load_json(text: object) -> JSONValue:
-    return cast("JSONValue", json.loads(str(text))) if text is not None else None
-
-
-def _json_dict(text: object) -> dict[str, JSONValue]:
-    value = _load_json(text)
-    return value if isinstance(value, dict) else {}
-
-
-def _artifact(row: Row) -> ArtifactRecord:
-    return ArtifactRecord(
-        artifact_id=str(row[0]),
-        uri=str(row[1]),
-        type_name=str(row[2]),
-        materializer=_opt_str(row[3]),
-        format=str(row[4]),
-        format_version=int(cast("int", row[5])),
-        kind=str(row[6]),
-        content_hash=str(row[7]),
-        size=int(cast("int", row[8])),
-        metadata=_json_dict(row[9]),
-        created_at=_ts(row[10]),
-        producer_step_run_id=_opt_str(row[11]),
-        name=_opt_str(row[12]),
-        version=None if row[13] is None else int(cast("int", row[13])),
-    )
-
-
-def _run(row: Row) -> RunRecord:
-    return RunRecord(
-        run_id=str(row[0]),
-        pipeline_name=str(row[1]),
-        run_name=_opt_str(row[2]),
-        status=RunStatus(str(row[3])),
-        started_at=_ts(row[4]),
-        ended_at=_opt_ts(row[5]),
-        spec_json=str(row[6]),
-        stack=str(row[7]),
-        repo=RepoRecord(head_sha=_opt_str(row[8]), dirty=bool(row[9]), diff_digest=_opt_str(row[10])),
-        sources={k: str(v) for k, v in _json_dict(row[11]).items()},
-        tags=tuple(str(t) for t in tags) if isinstance(tags := _load_json(row[12]), list) else (),
-    )
 
 
 def describe_location(url: str) -> str:
@@ -282,9 +220,9 @@ def _recording(step: FinishedStep) -> tuple[str, Callable[[psycopg.Connection[tu
     values = (
         StepStatus(step.status).value,
         step.source,
-        None if config is None else _json(dict(config)),
+        None if config is None else to_json(dict(config)),
         step.cache_key,
-        None if cache_components is None else _json(dict(cache_components)),
+        None if cache_components is None else to_json(dict(cache_components)),
         step.cached_from,
         step.started_at,
         step.ended_at,
@@ -303,7 +241,7 @@ def _recording(step: FinishedStep) -> tuple[str, Callable[[psycopg.Connection[tu
             art.kind,
             art.content_hash,
             art.size,
-            _json(art.metadata),
+            to_json(art.metadata),
             art.created_at.timestamp(),
             chosen,
         ]
@@ -321,7 +259,7 @@ def _recording(step: FinishedStep) -> tuple[str, Callable[[psycopg.Connection[tu
             require_reused(step, ids, {str(r[0]) for r in _rows(conn, sql, [ids])})
         if completing is None:
             conn.execute(
-                f"INSERT INTO step_runs ({_STEP_COLUMNS}, seq) "
+                f"INSERT INTO step_runs ({STEP_COLUMNS}, seq) "
                 f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, ({_NEXT_SEQ}))",
                 (chosen, run_id, step_name, *values, run_id),
             )
@@ -341,7 +279,7 @@ def _recording(step: FinishedStep) -> tuple[str, Callable[[psycopg.Connection[tu
         with conn.cursor() as cur:
             if named:
                 cur.executemany(
-                    f"INSERT INTO artifacts ({_ARTIFACT_COLUMNS}) "
+                    f"INSERT INTO artifacts ({ARTIFACT_COLUMNS}) "
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     named,
                 )
@@ -359,7 +297,7 @@ def _recording(step: FinishedStep) -> tuple[str, Callable[[psycopg.Connection[tu
 def _starting(step: StartedStep) -> tuple[str, Callable[[psycopg.Connection[tuple[object, ...]]], None]]:
     """A starting step run's id and what writes it as ``running`` (inside a transaction)."""
     step_run_id = new_id()
-    config_json = None if step.config is None else _json(dict(step.config))
+    config_json = None if step.config is None else to_json(dict(step.config))
 
     def start(conn: psycopg.Connection[tuple[object, ...]]) -> None:
         conn.execute(
@@ -588,8 +526,8 @@ class PostgresLineageStore:
             run.repo.head_sha,
             run.repo.dirty,
             run.repo.diff_digest,
-            _json(dict(run.sources)),
-            _json(list(run.tags)),
+            to_json(dict(run.sources)),
+            to_json(list(run.tags)),
             os.getpid(),
             _HOST,
             now,
@@ -597,7 +535,7 @@ class PostgresLineageStore:
         )
         self._transaction(
             lambda conn: conn.execute(
-                f"INSERT INTO runs ({_RUN_COLUMNS}, owner_pid, owner_host, heartbeat_at, search_text) "
+                f"INSERT INTO runs ({RUN_COLUMNS}, owner_pid, owner_host, heartbeat_at, search_text) "
                 "VALUES (%s, %s, %s, 'running', %s, NULL, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 values,
             )
@@ -805,8 +743,8 @@ class PostgresLineageStore:
             where.append("started_at < %s")
             params.append(until.timestamp())
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        sql = f"SELECT {_RUN_COLUMNS} FROM runs {clause} ORDER BY started_at DESC, run_id DESC LIMIT %s"
-        return [_run(r) for r in self._read(sql, [*params, limit])]
+        sql = f"SELECT {RUN_COLUMNS} FROM runs {clause} ORDER BY started_at DESC, run_id DESC LIMIT %s"
+        return [run_of(r) for r in self._read(sql, [*params, limit])]
 
     def search_runs(self, text: str, *, limit: int = 50) -> list[RunRecord]:
         """Runs whose pipeline name, run name, tags or config values contain every word of ``text``, newest
@@ -817,10 +755,10 @@ class PostgresLineageStore:
             return []
         query = _tsquery(terms)
         sql = (
-            f"SELECT {_RUN_COLUMNS} FROM runs WHERE {_SEARCHED} @@ CAST(%s AS tsquery) "
+            f"SELECT {RUN_COLUMNS} FROM runs WHERE {_SEARCHED} @@ CAST(%s AS tsquery) "
             "ORDER BY started_at DESC, run_id DESC LIMIT %s"
         )
-        return [_run(r) for r in self._read(sql, [query, limit])]
+        return [run_of(r) for r in self._read(sql, [query, limit])]
 
     def get_run(self, run_id: str) -> RunRecord:
         """A run by id or unique id prefix."""
@@ -830,14 +768,14 @@ class PostgresLineageStore:
         # A range on the primary key (ids are COLLATE "C"): ids that start with the prefix sort between it and
         # prefix + U+10FFFF. No LIKE, so '%' and '_' are literal.
         rows = self._read(
-            f"SELECT {_RUN_COLUMNS} FROM runs WHERE run_id >= %s AND run_id < %s ORDER BY run_id = %s DESC LIMIT 2",
+            f"SELECT {RUN_COLUMNS} FROM runs WHERE run_id >= %s AND run_id < %s ORDER BY run_id = %s DESC LIMIT 2",
             [run_id, run_id + "\U0010ffff", run_id],
         )
         if not rows:
             raise RecordNotFoundError(f"no run with id {run_id!r}. List runs with `zen runs list`.")
         if len(rows) > 1 and str(rows[0][0]) != run_id:
             raise RecordNotFoundError(f"run id prefix {run_id!r} matches several runs; give more characters.")
-        return _run(rows[0])
+        return run_of(rows[0])
 
     def last_run(self, pipeline_name: str) -> RunRecord:
         """The newest run of a pipeline."""
@@ -895,7 +833,7 @@ class PostgresLineageStore:
 
     def artifact(self, key: str) -> ArtifactRecord:
         """An artifact by id, unique id prefix, or URI."""
-        return _artifact(self._transaction(lambda conn: _find_artifact(conn, key), write=False))
+        return artifact_of(self._transaction(lambda conn: _find_artifact(conn, key), write=False))
 
     def artifact_version(self, name: str, version: int | None = None) -> ArtifactRecord:
         """The artifact ``name`` at ``version``, or its latest version."""
@@ -909,15 +847,15 @@ class PostgresLineageStore:
                 )
             return found
 
-        return _artifact(self._transaction(find, write=False))
+        return artifact_of(self._transaction(find, write=False))
 
     def artifacts(self, *, name: str | None = None, limit: int = 50) -> list[ArtifactRecord]:
         """Recorded artifacts, newest first (one name's versions, latest first, with ``name``)."""
         if name is None:
-            sql = f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts ORDER BY created_at DESC, artifact_id DESC LIMIT %s"
-            return [_artifact(r) for r in self._read(sql, [limit])]
-        sql = f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE name = %s ORDER BY version DESC LIMIT %s"
-        return [_artifact(r) for r in self._read(sql, [name, limit])]
+            sql = f"SELECT {ARTIFACT_COLUMNS} FROM artifacts ORDER BY created_at DESC, artifact_id DESC LIMIT %s"
+            return [artifact_of(r) for r in self._read(sql, [limit])]
+        sql = f"SELECT {ARTIFACT_COLUMNS} FROM artifacts WHERE name = %s ORDER BY version DESC LIMIT %s"
+        return [artifact_of(r) for r in self._read(sql, [name, limit])]
 
     def artifact_uris(self) -> set[str]:
         """Every URI the lineage store references."""
@@ -956,7 +894,7 @@ class PostgresLineageStore:
             ),
             key=lambda e: (e.step_run_id, e.direction, e.name),
         )
-        artifacts: dict[str, ArtifactRecord] = {root: _artifact(root_row)}
+        artifacts: dict[str, ArtifactRecord] = {root: artifact_of(root_row)}
         for step in steps:
             for art in (*step.inputs.values(), *step.outputs.values()):
                 artifacts[art.artifact_id] = art
@@ -1008,11 +946,11 @@ def _exists(conn: psycopg.Connection[tuple[object, ...]], table: str) -> bool:
 def _named(conn: psycopg.Connection[tuple[object, ...]], name: str, version: int | None) -> Row | None:
     if version is None:
         rows = _rows(
-            conn, f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE name = %s ORDER BY version DESC LIMIT 1", [name]
+            conn, f"SELECT {ARTIFACT_COLUMNS} FROM artifacts WHERE name = %s ORDER BY version DESC LIMIT 1", [name]
         )
     else:
         rows = _rows(
-            conn, f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE name = %s AND version = %s", [name, version]
+            conn, f"SELECT {ARTIFACT_COLUMNS} FROM artifacts WHERE name = %s AND version = %s", [name, version]
         )
     return rows[0] if rows else None
 
@@ -1020,9 +958,9 @@ def _named(conn: psycopg.Connection[tuple[object, ...]], name: str, version: int
 def _find_artifact(conn: psycopg.Connection[tuple[object, ...]], key: str) -> Row:
     if not key:  # as a prefix it would match every artifact
         raise ArtifactNotFoundError("no artifact with an empty id. Show a run's outputs with `zen runs show RUN`.")
-    rows = _rows(conn, f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id = %s", [key])
+    rows = _rows(conn, f"SELECT {ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id = %s", [key])
     if not rows:
-        rows = _rows(conn, f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE uri = %s LIMIT 2", [key])
+        rows = _rows(conn, f"SELECT {ARTIFACT_COLUMNS} FROM artifacts WHERE uri = %s LIMIT 2", [key])
     if not rows:
         label = split_label(key)
         named = _named(conn, *label) if label is not None else _named(conn, key, None)
@@ -1031,7 +969,7 @@ def _find_artifact(conn: psycopg.Connection[tuple[object, ...]], key: str) -> Ro
     if not rows:
         rows = _rows(
             conn,
-            f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id >= %s AND artifact_id < %s LIMIT 2",
+            f"SELECT {ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id >= %s AND artifact_id < %s LIMIT 2",
             [key, key + "\U0010ffff"],
         )
     if not rows:
@@ -1047,9 +985,9 @@ def _find_artifact(conn: psycopg.Connection[tuple[object, ...]], key: str) -> Ro
     return rows[0]
 
 
-_ARTIFACT_JOINED: Final = ", ".join(f"a.{c.strip()}" for c in _ARTIFACT_COLUMNS.split(","))
-_STEP_JOINED: Final = ", ".join(f"chosen.{c.strip()}" for c in _STEP_COLUMNS.split(","))
-_STEP_WIDTH: Final = len(_STEP_COLUMNS.split(","))
+_ARTIFACT_JOINED: Final = ", ".join(f"a.{c.strip()}" for c in ARTIFACT_COLUMNS.split(","))
+_STEP_JOINED: Final = ", ".join(f"chosen.{c.strip()}" for c in STEP_COLUMNS.split(","))
+_STEP_WIDTH: Final = len(STEP_COLUMNS.split(","))
 
 
 def _step_runs(
@@ -1067,7 +1005,7 @@ def _step_runs(
     rows = _rows(
         conn,
         f"""{ctes} AS (
-            SELECT {_STEP_COLUMNS}, row_number() OVER (ORDER BY {order}) AS ord FROM step_runs
+            SELECT {STEP_COLUMNS}, row_number() OVER (ORDER BY {order}) AS ord FROM step_runs
             WHERE {where} ORDER BY {order} {f"LIMIT {int(limit)}" if limit else ""}
         )
         SELECT {_STEP_JOINED}, e.direction, e.name, {_ARTIFACT_JOINED} FROM chosen
@@ -1084,7 +1022,7 @@ def _step_runs(
         direction, name = row[_STEP_WIDTH], row[_STEP_WIDTH + 1]
         if direction is not None:
             _, inputs, outputs = steps[step_run_id]
-            (inputs if direction == "input" else outputs)[str(name)] = _artifact(row[_STEP_WIDTH + 2 :])
+            (inputs if direction == "input" else outputs)[str(name)] = artifact_of(row[_STEP_WIDTH + 2 :])
     return [
         StepRunRecord(
             step_run_id=str(r[0]),
@@ -1092,13 +1030,13 @@ def _step_runs(
             step_name=str(r[2]),
             status=StepStatus(str(r[3])),
             source=str(r[4]),
-            config=cast("dict[str, JSONValue] | None", _load_json(r[5])),
-            cache_key=_opt_str(r[6]),
-            cache_components=cast("dict[str, JSONValue] | None", _load_json(r[7])),
-            cached_from=_opt_str(r[8]),
-            started_at=_ts(r[9]),
-            ended_at=_opt_ts(r[10]),
-            error=_opt_str(r[11]),
+            config=cast("dict[str, JSONValue] | None", load_json(r[5])),
+            cache_key=opt_str(r[6]),
+            cache_components=cast("dict[str, JSONValue] | None", load_json(r[7])),
+            cached_from=opt_str(r[8]),
+            started_at=ts(r[9]),
+            ended_at=opt_ts(r[10]),
+            error=opt_str(r[11]),
             inputs=inputs,
             outputs=outputs,
         )

@@ -20,7 +20,7 @@ import uuid
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, cast
 
@@ -44,7 +44,6 @@ from zen_store._records import (
     LineageEdge,
     LineageGraph,
     NewRun,
-    RepoRecord,
     RunDeletion,
     RunRecord,
     RunStatus,
@@ -52,6 +51,18 @@ from zen_store._records import (
     StepLogs,
     StepRunRecord,
     StepStatus,
+)
+from zen_store._rows import (
+    ARTIFACT_COLUMNS,
+    RUN_COLUMNS,
+    STEP_COLUMNS,
+    Row,
+    artifact_of,
+    load_json,
+    opt_ts,
+    run_of,
+    to_json,
+    ts,
 )
 from zen_store._search import SearchTerm, search_terms, search_words
 from zen_store._text import matchable
@@ -76,7 +87,6 @@ HEARTBEAT_STALE_S: Final = 300.0
 """Seconds without a heartbeat after which another process takes a running run for crashed."""
 _HOST: Final = socket.gethostname()
 
-Row = tuple[object, ...]
 _NEXT_SEQ: Final = "SELECT COALESCE(MAX(seq), -1) + 1 FROM step_runs WHERE run_id = ?"
 """A step run's position in its run: one index probe on (run_id, seq), not a count of the run's rows."""
 _TABLES: Final = frozenset({"runs", "step_runs", "artifacts", "events", "step_logs", "artifact_names"})
@@ -100,27 +110,6 @@ def _cannot_write(exc: sqlite3.Error) -> bool:
     """True for errors that mean the file cannot be written now (read-only, full disk, I/O), not damage."""
     code = getattr(exc, "sqlite_errorcode", None)
     return isinstance(code, int) and code & 0xFF in _CANNOT_WRITE
-
-
-def _ts(value: object) -> datetime:
-    return datetime.fromtimestamp(float(cast("float", value)), tz=UTC)
-
-
-def _opt_ts(value: object) -> datetime | None:
-    return None if value is None else _ts(value)
-
-
-def _json(value: object) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
-
-
-def _load_json(text: object) -> JSONValue:
-    return cast("JSONValue", json.loads(str(text))) if text is not None else None
-
-
-def _json_dict(text: object) -> dict[str, JSONValue]:
-    value = _load_json(text)
-    return value if isinstance(value, dict) else {}
 
 
 def _create_tables(db: sqlite_utils.Database) -> None:
@@ -298,60 +287,6 @@ def _add_names(db: sqlite_utils.Database) -> None:
     )
 
 
-_ARTIFACT_COLUMNS: Final = (
-    "artifact_id, uri, type_name, materializer, format, format_version, kind, content_hash, size, metadata_json, "
-    "created_at, producer_step_run_id, name, version"
-)
-_RUN_COLUMNS: Final = (
-    "run_id, pipeline_name, run_name, status, started_at, ended_at, spec_json, stack, repo_head, repo_dirty, "
-    "repo_diff_digest, sources_json, tags_json"
-)
-_STEP_COLUMNS: Final = (
-    "step_run_id, run_id, step_name, status, source, config_json, cache_key, cache_json, cached_from, started_at, "
-    "ended_at, error"
-)
-
-
-def _artifact(row: Row) -> ArtifactRecord:
-    return ArtifactRecord(
-        artifact_id=str(row[0]),
-        uri=str(row[1]),
-        type_name=str(row[2]),
-        materializer=None if row[3] is None else str(row[3]),
-        format=str(row[4]),
-        format_version=int(cast("int", row[5])),
-        kind=str(row[6]),
-        content_hash=str(row[7]),
-        size=int(cast("int", row[8])),
-        metadata=_json_dict(row[9]),
-        created_at=_ts(row[10]),
-        producer_step_run_id=None if row[11] is None else str(row[11]),
-        name=None if row[12] is None else str(row[12]),
-        version=None if row[13] is None else int(cast("int", row[13])),
-    )
-
-
-def _run(row: Row) -> RunRecord:
-    sources = _json_dict(row[11])
-    return RunRecord(
-        run_id=str(row[0]),
-        pipeline_name=str(row[1]),
-        run_name=None if row[2] is None else str(row[2]),
-        status=RunStatus(str(row[3])),
-        started_at=_ts(row[4]),
-        ended_at=_opt_ts(row[5]),
-        spec_json=str(row[6]),
-        stack=str(row[7]),
-        repo=RepoRecord(
-            head_sha=None if row[8] is None else str(row[8]),
-            dirty=bool(row[9]),
-            diff_digest=None if row[10] is None else str(row[10]),
-        ),
-        sources={k: str(v) for k, v in sources.items()},
-        tags=tuple(str(t) for t in tags) if isinstance(tags := _load_json(row[12]), list) else (),
-    )
-
-
 def _names(conn: sqlite3.Connection, step: FinishedStep) -> dict[str, tuple[str, int]]:
     """Name and next version of each new output of ``step``, by output name (inside the recording transaction,
     which holds the write lock: versions are given out one writer at a time, and never twice)."""
@@ -375,9 +310,9 @@ def _record(conn: sqlite3.Connection, step: FinishedStep) -> str:
     values = (
         StepStatus(step.status).value,
         step.source,
-        None if step.config is None else _json(dict(step.config)),
+        None if step.config is None else to_json(dict(step.config)),
         step.cache_key,
-        None if step.cache_components is None else _json(dict(step.cache_components)),
+        None if step.cache_components is None else to_json(dict(step.cache_components)),
         step.cached_from,
         step.started_at,
         step.ended_at,
@@ -392,7 +327,7 @@ def _record(conn: sqlite3.Connection, step: FinishedStep) -> str:
     if step_run_id is None:
         step_run_id = new_id()
         conn.execute(
-            f"INSERT INTO step_runs ({_STEP_COLUMNS}, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ({_NEXT_SEQ}))",
+            f"INSERT INTO step_runs ({STEP_COLUMNS}, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ({_NEXT_SEQ}))",
             (step_run_id, step.run_id, step.step_name, *values, step.run_id),
         )
     else:
@@ -409,7 +344,7 @@ def _record(conn: sqlite3.Connection, step: FinishedStep) -> str:
             )
     names = _names(conn, step)
     conn.executemany(
-        f"INSERT INTO artifacts ({_ARTIFACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO artifacts ({ARTIFACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 art.artifact_id,
@@ -421,7 +356,7 @@ def _record(conn: sqlite3.Connection, step: FinishedStep) -> str:
                 art.kind,
                 art.content_hash,
                 art.size,
-                _json(art.metadata),
+                to_json(art.metadata),
                 art.created_at.timestamp(),
                 step_run_id,
                 *names[output],
@@ -450,7 +385,7 @@ def _start(conn: sqlite3.Connection, step: StartedStep) -> str:
             step.run_id,
             step.step_name,
             step.source,
-            None if step.config is None else _json(dict(step.config)),
+            None if step.config is None else to_json(dict(step.config)),
             step.started_at,
             step.run_id,
         ),
@@ -686,7 +621,7 @@ class SQLiteLineageStore:
         now = time.time()
         with self.transaction() as conn:
             conn.execute(
-                f"INSERT INTO runs ({_RUN_COLUMNS}, owner_pid, owner_host, heartbeat_at, search_text) "
+                f"INSERT INTO runs ({RUN_COLUMNS}, owner_pid, owner_host, heartbeat_at, search_text) "
                 "VALUES (?, ?, ?, 'running', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
@@ -698,8 +633,8 @@ class SQLiteLineageStore:
                     run.repo.head_sha,
                     int(run.repo.dirty),
                     run.repo.diff_digest,
-                    _json(dict(run.sources)),
-                    _json(list(run.tags)),
+                    to_json(dict(run.sources)),
+                    to_json(list(run.tags)),
                     os.getpid(),
                     _HOST,
                     now,
@@ -904,8 +839,8 @@ class SQLiteLineageStore:
             where.append("started_at < ?")
             params.append(until.timestamp())
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        sql = f"SELECT {_RUN_COLUMNS} FROM runs {clause} ORDER BY started_at DESC, run_id DESC LIMIT ?"
-        return [_run(r) for r in self._rows(sql, [*params, limit])]
+        sql = f"SELECT {RUN_COLUMNS} FROM runs {clause} ORDER BY started_at DESC, run_id DESC LIMIT ?"
+        return [run_of(r) for r in self._rows(sql, [*params, limit])]
 
     def search_runs(self, text: str, *, limit: int = 50) -> list[RunRecord]:
         """Runs whose pipeline name, run name, tags or config values contain every word of ``text``, newest
@@ -916,11 +851,11 @@ class SQLiteLineageStore:
             return []
         query = _fts_query(terms)
         rows = self._rows(
-            f"SELECT {_RUN_COLUMNS} FROM runs WHERE rowid IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ?) "
+            f"SELECT {RUN_COLUMNS} FROM runs WHERE rowid IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ?) "
             "ORDER BY started_at DESC, run_id DESC LIMIT ?",
             [query, limit],
         )
-        return [_run(r) for r in rows]
+        return [run_of(r) for r in rows]
 
     def get_run(self, run_id: str) -> RunRecord:
         """A run by id or unique id prefix."""
@@ -930,14 +865,14 @@ class SQLiteLineageStore:
         # A range on the primary key (not LIKE, which is case-insensitive, treats '%' and '_' as wildcards and
         # cannot use the index): ids that start with the prefix sort between it and prefix + U+10FFFF.
         rows = self._rows(
-            f"SELECT {_RUN_COLUMNS} FROM runs WHERE run_id >= ? AND run_id < ? ORDER BY run_id = ? DESC LIMIT 2",
+            f"SELECT {RUN_COLUMNS} FROM runs WHERE run_id >= ? AND run_id < ? ORDER BY run_id = ? DESC LIMIT 2",
             [run_id, run_id + "\U0010ffff", run_id],
         )
         if not rows:
             raise RecordNotFoundError(f"no run with id {run_id!r}. List runs with `zen runs list`.")
         if len(rows) > 1 and str(rows[0][0]) != run_id:
             raise RecordNotFoundError(f"run id prefix {run_id!r} matches several runs; give more characters.")
-        return _run(rows[0])
+        return run_of(rows[0])
 
     def last_run(self, pipeline_name: str) -> RunRecord:
         """The newest run of a pipeline."""
@@ -952,18 +887,18 @@ class SQLiteLineageStore:
         if not step_run_ids:
             return out
         marks = ", ".join("?" for _ in step_run_ids)
-        cols = ", ".join(f"a.{c.strip()}" for c in _ARTIFACT_COLUMNS.split(","))
+        cols = ", ".join(f"a.{c.strip()}" for c in ARTIFACT_COLUMNS.split(","))
         rows = self._rows(
             f"SELECT e.step_run_id, e.direction, e.name, {cols} FROM events e JOIN artifacts a "
             f"ON a.artifact_id = e.artifact_id WHERE e.step_run_id IN ({marks})",
             list(step_run_ids),
         )
         for row in rows:
-            out[str(row[0])][str(row[1])][str(row[2])] = _artifact(row[3:])
+            out[str(row[0])][str(row[1])][str(row[2])] = artifact_of(row[3:])
         return out
 
     def _step_runs(self, where: str, params: Sequence[object]) -> list[StepRunRecord]:
-        rows = self._rows(f"SELECT {_STEP_COLUMNS} FROM step_runs WHERE {where}", params)
+        rows = self._rows(f"SELECT {STEP_COLUMNS} FROM step_runs WHERE {where}", params)
         events = self._events([str(r[0]) for r in rows])
         return [
             StepRunRecord(
@@ -972,12 +907,12 @@ class SQLiteLineageStore:
                 step_name=str(r[2]),
                 status=StepStatus(str(r[3])),
                 source=str(r[4]),
-                config=cast("dict[str, JSONValue] | None", _load_json(r[5])),
+                config=cast("dict[str, JSONValue] | None", load_json(r[5])),
                 cache_key=None if r[6] is None else str(r[6]),
-                cache_components=cast("dict[str, JSONValue] | None", _load_json(r[7])),
+                cache_components=cast("dict[str, JSONValue] | None", load_json(r[7])),
                 cached_from=None if r[8] is None else str(r[8]),
-                started_at=_ts(r[9]),
-                ended_at=_opt_ts(r[10]),
+                started_at=ts(r[9]),
+                ended_at=opt_ts(r[10]),
                 error=None if r[11] is None else str(r[11]),
                 inputs=events[str(r[0])]["input"],
                 outputs=events[str(r[0])]["output"],
@@ -1028,7 +963,7 @@ class SQLiteLineageStore:
     def artifact(self, key: str) -> ArtifactRecord:
         """An artifact by id, URI, name (its latest version), ``name:version``, or unique id prefix."""
         rows = self._rows(
-            f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id = ? OR uri = ? LIMIT 2", [key, key]
+            f"SELECT {ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id = ? OR uri = ? LIMIT 2", [key, key]
         )
         if not rows and key:
             label = split_label(key)
@@ -1039,7 +974,7 @@ class SQLiteLineageStore:
             # Exact, case-sensitive prefix: a range on the primary key, like run ids (LIKE would treat '%' and '_'
             # as wildcards and ignore case).
             rows = self._rows(
-                f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id >= ? AND artifact_id < ? LIMIT 2",
+                f"SELECT {ARTIFACT_COLUMNS} FROM artifacts WHERE artifact_id >= ? AND artifact_id < ? LIMIT 2",
                 [key, key + "\U0010ffff"],
             )
         if not rows:
@@ -1052,18 +987,18 @@ class SQLiteLineageStore:
             )
         if len(rows) > 1:
             raise ArtifactNotFoundError(several_artifacts(key, shared_uri=str(rows[0][1]) == key))
-        return _artifact(rows[0])
+        return artifact_of(rows[0])
 
     def _named(self, name: str, version: int | None) -> ArtifactRecord | None:
         if version is None:
             rows = self._rows(
-                f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE name = ? ORDER BY version DESC LIMIT 1", [name]
+                f"SELECT {ARTIFACT_COLUMNS} FROM artifacts WHERE name = ? ORDER BY version DESC LIMIT 1", [name]
             )
         else:
             rows = self._rows(
-                f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE name = ? AND version = ?", [name, version]
+                f"SELECT {ARTIFACT_COLUMNS} FROM artifacts WHERE name = ? AND version = ?", [name, version]
             )
-        return _artifact(rows[0]) if rows else None
+        return artifact_of(rows[0]) if rows else None
 
     def artifact_version(self, name: str, version: int | None = None) -> ArtifactRecord:
         """The artifact ``name`` at ``version``, or its latest version."""
@@ -1076,10 +1011,10 @@ class SQLiteLineageStore:
     def artifacts(self, *, name: str | None = None, limit: int = 50) -> list[ArtifactRecord]:
         """Recorded artifacts, newest first (one name's versions, latest first, with ``name``)."""
         if name is None:
-            sql = f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts ORDER BY created_at DESC, artifact_id DESC LIMIT ?"
-            return [_artifact(r) for r in self._rows(sql, [limit])]
-        sql = f"SELECT {_ARTIFACT_COLUMNS} FROM artifacts WHERE name = ? ORDER BY version DESC LIMIT ?"
-        return [_artifact(r) for r in self._rows(sql, [name, limit])]
+            sql = f"SELECT {ARTIFACT_COLUMNS} FROM artifacts ORDER BY created_at DESC, artifact_id DESC LIMIT ?"
+            return [artifact_of(r) for r in self._rows(sql, [limit])]
+        sql = f"SELECT {ARTIFACT_COLUMNS} FROM artifacts WHERE name = ? ORDER BY version DESC LIMIT ?"
+        return [artifact_of(r) for r in self._rows(sql, [name, limit])]
 
     def artifact_uris(self) -> set[str]:
         """Every URI the lineage store references."""
