@@ -3,6 +3,8 @@ traced at bind time, before any step runs."""
 
 from __future__ import annotations
 
+import importlib.metadata
+
 import pytest
 
 from tests.zen_types.definitions import (
@@ -616,7 +618,7 @@ def test_configs_default_from_their_class_unless_a_field_is_required() -> None:
 def test_run_without_a_runner_installed_says_to_install_zen_run(monkeypatch: pytest.MonkeyPatch) -> None:
     """zen-types finds the runner through the ``zen.runner`` entry points; with none, a clear error."""
     monkeypatch.setattr(run_module, "_RUNNER", [])
-    monkeypatch.setattr(run_module, "entry_points", lambda group: [])
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [])  # read when the first run starts
     with pytest.raises(RunnerNotFoundError, match=r"No zen runner is installed.*Install zen-run"):
         add_pipeline(first=returns_one(), second=adds()).run()
 
