@@ -17,7 +17,7 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image
 
 from tests.zen_materialize.torch_strategies import images, same_images
-from zen_materialize import Html, Location, UnstorableValueError, default_registry
+from zen_materialize import Html, Location, Png, UnstorableValueError, default_registry
 from zen_materialize._image_grid import GRID_COLUMNS, MAX_GRID_IMAGES, THUMB_SIDE, is_image_stack
 from zen_materialize._numpy import NumpyMaterializer
 from zen_materialize.images import ImageListMaterializer
@@ -76,8 +76,16 @@ def _shrunk(image: U8) -> U8:
     return np.repeat(np.repeat(small, scale, axis=0), scale, axis=1)
 
 
+def _stack_shape(n: int, height: int, width: int, channels: int) -> tuple[int, ...]:
+    """``N x H x W x C``, or ``N x H x W`` greys when ``channels`` is 0; a grey stack's width is never 3 or 4,
+    since an 8-bit ``H x W x 3|4`` array is one colour image (the rule in docs/materializers.md)."""
+    if channels:
+        return (n, height, width, channels)
+    return (n, height, width + 2 if width in (3, 4) else width)
+
+
 stacks = st.tuples(st.integers(1, 12), st.integers(2, 130), st.integers(2, 130), st.sampled_from([0, 1, 3, 4])).flatmap(
-    lambda s: hnp.arrays(np.uint8, s[:3] if s[3] == 0 else s, elements=st.integers(0, 255))
+    lambda s: hnp.arrays(np.uint8, _stack_shape(*s), elements=st.integers(0, 255))
 )
 
 
@@ -92,6 +100,13 @@ def test_an_8bit_image_stack_shows_each_image_as_its_thumbnail(stack: U8) -> Non
     assert isinstance(shown, Html) and "mean" in shown.html  # the statistics stay below the grid
     for tile, image in zip(_tiles(pixels, stack.shape[0]), stack, strict=True):
         assert np.array_equal(tile, _shrunk(image))
+
+
+def test_an_8bit_array_whose_last_side_is_3_is_one_colour_image_not_a_stack_of_greys(tmp_path: Path) -> None:
+    """``1 x 2 x 3`` could be one grey 2x3 image or one 2x1 RGB image: the single-image rule decides."""
+    NumpyMaterializer().write(np.zeros((1, 2, 3), dtype=np.uint8), Location(str(tmp_path)))
+    shown = NumpyMaterializer().visualize(Location(str(tmp_path)))
+    assert isinstance(shown, Png) and shown.alt == "2\u00d71 image (3 channels)"
 
 
 def test_a_stack_shows_the_first_images_only(tmp_path: Path) -> None:
