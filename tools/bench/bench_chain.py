@@ -23,8 +23,6 @@ import functools
 import importlib
 import importlib.util
 import os
-import pickle
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -39,7 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tools.bench._common import BenchRow, print_rows
-from tools.bench.bench_runner import chain_pipeline
+from tools.bench.bench_runner import baseline, chain_pipeline, timed_run
 from zen_run import Client, PipelineInstance, RunContext, RunOptions, execute, pipeline, step
 from zen_run._project import Project
 
@@ -94,25 +92,8 @@ def _hamilton_runner(length: int, folder: Path) -> Callable[[], float] | None:
 
 
 def _floor(length: int, folder: Path) -> float:
-    """Pickle each value to a file and insert (and commit) one SQLite row per value."""
-    db = sqlite3.connect(folder / "floor.db")
-    db.execute("CREATE TABLE IF NOT EXISTS runs (step TEXT, path TEXT, created REAL)")
-    started = time.perf_counter()
-    for index in range(length):
-        path = folder / f"v{index}-{time.perf_counter_ns()}.pkl"
-        with path.open("wb") as handle:
-            pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        db.execute("INSERT INTO runs VALUES (?, ?, ?)", (f"s{index}", str(path), time.time()))
-        db.commit()
-    elapsed = time.perf_counter() - started
-    db.close()
-    return elapsed
-
-
-def _zen(instance: PipelineInstance, context: RunContext, *, cache: bool) -> float:
-    started = time.perf_counter()
-    execute(instance, context, RunOptions(enable_cache=None if cache else False, progress=False))
-    return time.perf_counter() - started
+    """The floor for a chain of ``length`` steps: its values pickled and one committed SQLite row each."""
+    return baseline(list(range(length)), folder)
 
 
 def _fit(times: dict[int, float]) -> tuple[float, float]:
@@ -198,7 +179,7 @@ def run(*, repeats: int = REPEATS) -> list[BenchRow]:
             instance = chain_pipeline(length)
             hamilton = _hamilton_runner(length, folder)
             sides: dict[str, Callable[[], float]] = {
-                "zen": functools.partial(_zen, instance, context, cache=False),
+                "zen": functools.partial(timed_run, instance, context, cache=False),
                 "floor": functools.partial(_floor, length, folder),
             }
             if hamilton is not None:
@@ -241,8 +222,8 @@ def run(*, repeats: int = REPEATS) -> list[BenchRow]:
             rows.append(BenchRow.single(f"{name}: fixed cost per run (fit over 10/50/200 steps)", fixed, "s", goal))
             rows.append(BenchRow.single(f"{name}: cost per step (fit over 10/50/200 steps)", per_step, "s"))
         chain = chain_pipeline(50)
-        _zen(chain, context, cache=True)
-        cached = statistics.median([_zen(chain, context, cache=True) for _ in range(repeats)])
+        timed_run(chain, context, cache=True)
+        cached = statistics.median([timed_run(chain, context, cache=True) for _ in range(repeats)])
         rows.append(BenchRow.single("50-step chain, fully cached re-run", cached, "s", "< 10 ms"))
         rows.extend(_array_rows(context, folder))
         RunContext.forget()

@@ -105,7 +105,8 @@ def baseline(values: list[object], root: Path) -> float:
     return elapsed
 
 
-def _zen(instance: PipelineInstance, context: RunContext, *, cache: bool) -> float:
+def timed_run(instance: PipelineInstance, context: RunContext, *, cache: bool) -> float:
+    """Seconds for one run of ``instance`` in ``context``, caching on or off, progress off."""
     started = time.perf_counter()
     execute(instance, context, RunOptions(enable_cache=None if cache else False, progress=False))
     return time.perf_counter() - started
@@ -124,23 +125,23 @@ def run(*, repeats: int = 3) -> list[BenchRow]:
         context = RunContext.open(project=Project(root / "project"))
         for length in (10, 50):
             instance = chain_pipeline(length)
-            _zen(instance, context, cache=False)  # warm imports and code fingerprints
-            zen_s = _median([_zen(instance, context, cache=False) for _ in range(repeats)])
+            timed_run(instance, context, cache=False)  # warm imports and code fingerprints
+            zen_s = _median([timed_run(instance, context, cache=False) for _ in range(repeats)])
             baseline(list(range(length)), root)  # warm the baseline's files and SQLite too
             base_s = _median([baseline(list(range(length)), root) for _ in range(repeats)])
             name = f"{length}-step int chain, per step"
             rows.append(BenchRow.compare(name, zen_s / length, base_s / length, "s", GOAL))
             if length == 50:
-                _zen(instance, context, cache=True)
-                cached = _median([_zen(instance, context, cache=True) for _ in range(repeats)])
+                timed_run(instance, context, cache=True)
+                cached = _median([timed_run(instance, context, cache=True) for _ in range(repeats)])
                 rows.append(BenchRow.single("50-step chain, fully cached re-run", cached, "s", "< 50 ms"))
         fan = fanout_pipeline(20)
-        _zen(fan, context, cache=False)
-        zen_s = _median([_zen(fan, context, cache=False) for _ in range(repeats)])
+        timed_run(fan, context, cache=False)
+        zen_s = _median([timed_run(fan, context, cache=False) for _ in range(repeats)])
         base_s = _median([baseline(list(range(22)), root) for _ in range(repeats)])
         rows.append(BenchRow.compare("20-way fan-out + join, per step", zen_s / 22, base_s / 22, "s", GOAL))
         arrays = array_pipeline()
-        zen_s = _median([_zen(arrays, context, cache=False) for _ in range(2)])
+        zen_s = _median([timed_run(arrays, context, cache=False) for _ in range(2)])
         data = np.arange(20_000_000, dtype=np.float64)
         base_s = _median([baseline([data, float(data[-1])], root) for _ in range(2)])
         rows.append(BenchRow.compare("160 MB array between two steps, whole run", zen_s, base_s, "s", GOAL))
