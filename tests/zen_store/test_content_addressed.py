@@ -24,18 +24,8 @@ from zen_store import (
     ArtifactStore,
     SQLiteLineageStore,
     content_hash,
-    open_artifact_store,
 )
 from zen_store._gc import _sweep
-
-
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> ArtifactStorage:
-    if request.param == "local":
-        return ArtifactStore(tmp_path / "artifacts")
-    endpoint = request.getfixturevalue("s3_endpoint")
-    url = request.getfixturevalue("s3_url")
-    return open_artifact_store(url, zen_dir=tmp_path / ".zen", options={"endpoint_url": endpoint})
 
 
 def test_identical_bytes_are_stored_once_under_their_content_address(store: ArtifactStorage) -> None:

@@ -37,18 +37,8 @@ from zen_store import (
     collect_garbage,
     forget_referent,
     new_id,
-    open_artifact_store,
     referents,
 )
-
-
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> ArtifactStorage:
-    if request.param == "local":
-        return ArtifactStore(tmp_path / "artifacts")
-    endpoint = request.getfixturevalue("s3_endpoint")
-    url = request.getfixturevalue("s3_url")
-    return open_artifact_store(url, zen_dir=tmp_path / ".zen", options={"endpoint_url": endpoint})
 
 
 @pytest.fixture
