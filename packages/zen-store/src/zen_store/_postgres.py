@@ -58,10 +58,13 @@ from zen_store._rows import (
     STEP_COLUMNS,
     Row,
     artifact_of,
+    artifact_values,
+    finished_step_values,
     load_json,
     opt_str,
     opt_ts,
     run_of,
+    step_events,
     to_json,
     ts,
 )
@@ -216,40 +219,11 @@ def _recording(step: FinishedStep) -> tuple[str, Callable[[psycopg.Connection[tu
     """A finished step run's id and what writes it with its new artifacts, events and logs (inside a
     transaction; ``step.step_run_id`` completes the row a start wrote, without it a new row is added)."""
     run_id, step_name = step.run_id, step.step_name
-    config, cache_components = step.config, step.cache_components
-    values = (
-        StepStatus(step.status).value,
-        step.source,
-        None if config is None else to_json(dict(config)),
-        step.cache_key,
-        None if cache_components is None else to_json(dict(cache_components)),
-        step.cached_from,
-        step.started_at,
-        step.ended_at,
-        step.error,
-    )
+    values = finished_step_values(step)
     completing = step.step_run_id
     chosen = completing or new_id()
-    artifacts = [
-        [
-            art.artifact_id,
-            art.uri,
-            art.type_name,
-            art.materializer,
-            art.format,
-            art.format_version,
-            art.kind,
-            art.content_hash,
-            art.size,
-            to_json(art.metadata),
-            art.created_at.timestamp(),
-            chosen,
-        ]
-        for art in step.new_outputs.values()
-    ]
-    events = [(chosen, aid, "input", name) for name, aid in step.inputs.items()]
-    events += [(chosen, art.artifact_id, "output", name) for name, art in step.new_outputs.items()]
-    events += [(chosen, aid, "output", name) for name, aid in step.reused_outputs.items()]
+    artifacts = [artifact_values(art, chosen) for art in step.new_outputs.values()]
+    events = step_events(step, chosen)
     logs = step.logs.bounded() if step.logs else None
 
     def record(conn: psycopg.Connection[tuple[object, ...]]) -> None:

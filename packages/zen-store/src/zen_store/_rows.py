@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime
 from typing import Final, cast
 
-from zen_store._records import ArtifactRecord, RepoRecord, RunRecord, RunStatus
+from zen_store._records import ArtifactRecord, FinishedStep, RepoRecord, RunRecord, RunStatus, StepStatus
 from zen_types import JSONValue
 
 __all__ = [
@@ -20,11 +20,14 @@ __all__ = [
     "STEP_COLUMNS",
     "Row",
     "artifact_of",
+    "artifact_values",
+    "finished_step_values",
     "json_dict",
     "load_json",
     "opt_str",
     "opt_ts",
     "run_of",
+    "step_events",
     "to_json",
     "ts",
 ]
@@ -109,3 +112,46 @@ def run_of(row: Row) -> RunRecord:
         sources={k: str(v) for k, v in json_dict(row[11]).items()},
         tags=tuple(str(t) for t in tags) if isinstance(tags := load_json(row[12]), list) else (),
     )
+
+
+def finished_step_values(step: FinishedStep) -> Row:
+    """A finished step run's status, source, config, cache key and components, reuse, times and error, in that
+    order: the columns both back-ends write when a step run ends."""
+    return (
+        StepStatus(step.status).value,
+        step.source,
+        None if step.config is None else to_json(dict(step.config)),
+        step.cache_key,
+        None if step.cache_components is None else to_json(dict(step.cache_components)),
+        step.cached_from,
+        step.started_at,
+        step.ended_at,
+        step.error,
+    )
+
+
+def artifact_values(art: ArtifactRecord, step_run_id: str) -> Row:
+    """A new artifact's columns in :data:`ARTIFACT_COLUMNS` order up to its producer (its name and version are
+    allocated by the back-end inside the recording transaction)."""
+    return (
+        art.artifact_id,
+        art.uri,
+        art.type_name,
+        art.materializer,
+        art.format,
+        art.format_version,
+        art.kind,
+        art.content_hash,
+        art.size,
+        to_json(art.metadata),
+        art.created_at.timestamp(),
+        step_run_id,
+    )
+
+
+def step_events(step: FinishedStep, step_run_id: str) -> list[Row]:
+    """The input and output events of a finished step run (new and reused outputs alike)."""
+    events: list[Row] = [(step_run_id, aid, "input", name) for name, aid in step.inputs.items()]
+    events += [(step_run_id, art.artifact_id, "output", name) for name, art in step.new_outputs.items()]
+    events += [(step_run_id, aid, "output", name) for name, aid in step.reused_outputs.items()]
+    return events

@@ -58,9 +58,12 @@ from zen_store._rows import (
     STEP_COLUMNS,
     Row,
     artifact_of,
+    artifact_values,
+    finished_step_values,
     load_json,
     opt_ts,
     run_of,
+    step_events,
     to_json,
     ts,
 )
@@ -307,17 +310,7 @@ def _names(conn: sqlite3.Connection, step: FinishedStep) -> dict[str, tuple[str,
 
 def _record(conn: sqlite3.Connection, step: FinishedStep) -> str:
     """Insert one finished step run, its new artifacts, events and logs (inside the caller's transaction)."""
-    values = (
-        StepStatus(step.status).value,
-        step.source,
-        None if step.config is None else to_json(dict(step.config)),
-        step.cache_key,
-        None if step.cache_components is None else to_json(dict(step.cache_components)),
-        step.cached_from,
-        step.started_at,
-        step.ended_at,
-        step.error,
-    )
+    values = finished_step_values(step)
     if step.reused_outputs:  # a cached step: its reused artifacts must still be recorded
         ids = sorted(set(step.reused_outputs.values()))
         marks = ", ".join("?" for _ in ids)
@@ -345,29 +338,12 @@ def _record(conn: sqlite3.Connection, step: FinishedStep) -> str:
     names = _names(conn, step)
     conn.executemany(
         f"INSERT INTO artifacts ({ARTIFACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                art.artifact_id,
-                art.uri,
-                art.type_name,
-                art.materializer,
-                art.format,
-                art.format_version,
-                art.kind,
-                art.content_hash,
-                art.size,
-                to_json(art.metadata),
-                art.created_at.timestamp(),
-                step_run_id,
-                *names[output],
-            )
-            for output, art in step.new_outputs.items()
-        ],
+        [(*artifact_values(art, step_run_id), *names[output]) for output, art in step.new_outputs.items()],
     )
-    events = [(step_run_id, aid, "input", name) for name, aid in step.inputs.items()]
-    events += [(step_run_id, art.artifact_id, "output", name) for name, art in step.new_outputs.items()]
-    events += [(step_run_id, aid, "output", name) for name, aid in step.reused_outputs.items()]
-    conn.executemany("INSERT INTO events (step_run_id, artifact_id, direction, name) VALUES (?, ?, ?, ?)", events)
+    conn.executemany(
+        "INSERT INTO events (step_run_id, artifact_id, direction, name) VALUES (?, ?, ?, ?)",
+        step_events(step, step_run_id),
+    )
     if step.logs:
         logs = step.logs.bounded()
         conn.execute(_UPSERT_LOGS, (step_run_id, logs.text, logs.cut))
