@@ -7,6 +7,7 @@ from typing import Final
 import click
 
 from zen_run._cli_shared import printer, read_client
+from zen_run._output import say
 from zen_run.cli import WholeNumber, ZenCommand, ZenGroup, argument, common_options
 
 __all__ = ["artifacts", "lineage"]
@@ -29,10 +30,16 @@ def artifacts() -> None:
 )
 @common_options
 def list_artifacts(name: str | None, limit: int) -> None:
-    found = read_client().artifacts(name, limit=limit)
+    client = read_client()
+    found = client.artifacts(name, limit=limit)
+    if not found and name is not None:
+        client.context.stores.lineage.artifact_version(name)  # no artifact has that name: exit 3, says so
     out = printer()
     if out.json:
         out.emit_json([a.record for a in found])
+        return
+    if not found:
+        say("no artifacts are stored yet; runs store their steps' outputs as artifacts.")
         return
     out.table(
         ["artifact", "name", "version", "type", "size", "created"],

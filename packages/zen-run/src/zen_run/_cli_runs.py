@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 import click
 
 from zen_run._cli_shared import printer, read_client, usage_error, write_client
-from zen_run._output import Printer
+from zen_run._output import Printer, say
 from zen_run.cli import WholeNumber, ZenCommand, ZenGroup, argument, common_options, current_options
 
 if TYPE_CHECKING:
@@ -104,9 +104,13 @@ def _show_run(run: Run, out: Printer) -> None:
             out.line(line)
 
 
-def _list_runs(runs: list[Run], out: Printer) -> None:
+def _list_runs(runs: list[Run], out: Printer, *, empty: str) -> None:
+    """The runs as a table (or JSON); when there are none, ``empty`` says so on stderr (stdout stays for data)."""
     if out.json:
         out.emit_json([r.record for r in runs])
+        return
+    if not runs:
+        say(empty)
         return
     out.table(
         ["run", "pipeline", "name", "status", "started", "dirty"],
@@ -285,8 +289,21 @@ _limit = click.option(
 @_limit
 @common_options
 def list_runs(pipeline: str | None, status: str | None, name: str | None, tag: str | None, limit: int) -> None:
-    found = read_client().runs(pipeline, status=status, run_name=name, tag=tag, limit=limit)
-    _list_runs(found, printer())
+    client = read_client()
+    found = client.runs(pipeline, status=status, run_name=name, tag=tag, limit=limit)
+    if not found and pipeline is not None:
+        client.last_run(pipeline)  # a pipeline with no run at all is a name that does not exist: exit 3, it says so
+    filters = {"--pipeline": pipeline, "--status": status, "--name": name, "--tag": tag}
+    _list_runs(found, printer(), empty=_no_runs_match(filters))
+
+
+def _no_runs_match(filters: dict[str, str | None]) -> str:
+    import shlex
+
+    given = " ".join(f"{flag} {shlex.quote(value)}" for flag, value in filters.items() if value is not None)
+    if not given:
+        return "no runs are recorded yet; `zen run MODULE:OBJECT` runs a pipeline."
+    return f"no runs match {given}; `zen runs list` lists every run."
 
 
 @runs.command(help="Find runs by pipeline or run name, tag or config value (every word must match).")
@@ -294,7 +311,7 @@ def list_runs(pipeline: str | None, status: str | None, name: str | None, tag: s
 @_limit
 @common_options
 def search(text: str, limit: int) -> None:
-    _list_runs(read_client().search_runs(text, limit=limit), printer())
+    _list_runs(read_client().search_runs(text, limit=limit), printer(), empty=f"no runs match {text!r}.")
 
 
 @runs.command(
@@ -365,7 +382,6 @@ def compare(run_a: str, run_b: str) -> None:
 @click.option("--tail", type=WholeNumber(minimum=1), metavar="N", help="Print only the last N lines.")
 @common_options
 def logs(run_id: str, step_name: str, tail: int | None) -> None:
-    from zen_run._output import say
     from zen_run._render import log_lines
 
     client = read_client()

@@ -24,7 +24,8 @@ if typing.TYPE_CHECKING:
 
 __all__ = ["Printer", "escape_controls", "say", "to_json"]
 
-_CONTROLS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Control characters, and lone surrogates (a byte that was not UTF-8 in an argument), which no stream can encode.
+_CONTROLS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 # The colour of each run and step status in a terminal; anything else stays plain.
 _STATUS_COLOURS: Final = {
@@ -39,7 +40,7 @@ _STATUS_COLOURS: Final = {
 
 def escape_controls(text: str) -> str:
     """``text`` with control characters written as escapes (``\\x1b``, ``\\n``): names users chose cannot send
-    terminal escape sequences or break a table's rows."""
+    terminal escape sequences or break a table's rows. A lone surrogate is written ``\\udce9``."""
     return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 

@@ -1,0 +1,99 @@
+"""What `zen runs list`, `zen runs search` and `zen artifacts list` print: a filter that matches nothing says so on
+stderr (stdout stays for data, `[]` with `--json`); a filter naming a pipeline or artifact name that was never
+recorded is a name that does not exist (exit 3, like `zen artifacts show` of it); and every cell of a table has a
+value, `-` for none, in a terminal and in a pipe alike."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.zen_run.pipelines import AddConfig, add_pipeline, adds, returns_one
+from zen_run._cli import EXIT_NOT_FOUND, main
+
+
+def _zen(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def one_run(project: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """A project with one run of `add_pipeline`, tagged `nightly`."""
+    run = add_pipeline(first=returns_one(), second=adds(AddConfig(add_amount=3))).run(tags=["nightly"])
+    capsys.readouterr()
+    return run.id
+
+
+def test_an_artifact_name_nothing_has_is_not_found_with_a_pointer_to_the_names(
+    one_run: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for args in (["artifacts", "list", "--name", "nope"], ["artifacts", "list", "--name", "nope", "--json"]):
+        code, out, err = _zen(capsys, *args)
+        assert code == EXIT_NOT_FOUND
+        assert out == ""
+        assert err == "zen: no artifact named 'nope'. List artifacts and their names with `zen artifacts list`.\n"
+
+
+def test_an_artifact_id_prefix_given_as_a_name_is_not_taken_for_one(
+    one_run: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--name` filters by name only: an id prefix there lists nothing, so it is a name nothing has."""
+    code, out, err = _zen(capsys, "artifacts", "list", "--name", one_run[:4])
+    assert (code, out) == (EXIT_NOT_FOUND, "")
+    assert f"no artifact named '{one_run[:4]}'" in err
+
+
+def test_a_pipeline_with_no_runs_is_not_found_and_the_known_pipelines_are_named(
+    one_run: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for args in (["runs", "list", "--pipeline", "nope"], ["runs", "list", "--pipeline", "nope", "--json"]):
+        code, out, err = _zen(capsys, *args)
+        assert (code, out) == (EXIT_NOT_FOUND, "")
+        assert err == "zen: pipeline 'nope' has no recorded runs (pipelines: add_pipeline).\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--tag", "nope"], "--tag nope"),
+        (["--status", "stopped"], "--status stopped"),
+        (["--name", "my run"], "--name 'my run'"),
+        (["--tag", "caf\udce9"], "--tag 'caf\\udce9'"),  # a byte that was not UTF-8: escaped, as names are
+        (["--pipeline", "add_pipeline", "--status", "failed"], "--pipeline add_pipeline --status failed"),
+    ],
+)
+def test_run_filters_matching_nothing_say_so_on_stderr_and_exit_0(
+    one_run: str, capsys: pytest.CaptureFixture[str], args: list[str], said: str
+) -> None:
+    code, out, err = _zen(capsys, "runs", "list", *args)
+    assert (code, out) == (0, "")
+    assert err == f"zen: no runs match {said}; `zen runs list` lists every run.\n"
+    code, out, err = _zen(capsys, "runs", "list", *args, "--json")
+    assert (code, json.loads(out), err) == (0, [], "")
+
+
+def test_a_search_matching_nothing_says_so(one_run: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _zen(capsys, "runs", "search", "zzz") == (0, "", "zen: no runs match 'zzz'.\n")
+    assert _zen(capsys, "runs", "search", "nightly")[1].startswith(one_run)
+
+
+def test_an_empty_project_says_it_has_no_runs_and_no_artifacts(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init"]) == 0
+    capsys.readouterr()
+    assert _zen(capsys, "runs", "list") == (
+        0,
+        "",
+        "zen: no runs are recorded yet; `zen run MODULE:OBJECT` runs a pipeline.\n",
+    )
+    assert _zen(capsys, "artifacts", "list") == (
+        0,
+        "",
+        "zen: no artifacts are stored yet; runs store their steps' outputs as artifacts.\n",
+    )
+    assert _zen(capsys, "artifacts", "list", "--json") == (0, "[]\n", "")
