@@ -146,14 +146,14 @@ def test_a_failing_hook_falls_back_to_mypys_default() -> None:
     from mypy.plugin import FunctionContext
     from mypy.types import AnyType, Type, TypeOfAny
 
-    from zen_types.mypy import _guard_function
+    from zen_types.mypy._guards import guard_function
 
     def broken(ctx: FunctionContext) -> Type:
         raise AssertionError("a plugin bug")
 
     default = AnyType(TypeOfAny.special_form)
     ctx = FunctionContext._make([[], [], [], [], default, [], None, None])  # only the default is read
-    assert _guard_function(broken)(ctx) is default
+    assert guard_function(broken)(ctx) is default
 
 
 def test_plugin_sees_the_installed_package(tmp_path: Path) -> None:

@@ -13,14 +13,13 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import cast
 
-import dask
 import pytest
 from distributed import LocalCluster
 
+from tests.common.dask_cluster import local_cluster
 from tests.zen_run import dask_pipelines as dp
 from tests.zen_run import pipelines as p
 from zen_run import Client, OutputTypeError, PipelineInstance, Run, RunConfigError, RunContext, StepFailedError
@@ -33,33 +32,10 @@ from zen_store import RemoteArtifactStore
 ROOT = str(Path(__file__).resolve().parents[2])
 
 
-@contextmanager
-def _local_cluster(**config: object) -> Iterator[LocalCluster]:
-    """A LocalCluster of 2 single-threaded worker processes, with scheduler settings from ``config``.
-
-    The orchestrator gives workers the driver's import path; pytest imports ``tests`` without putting the
-    repository root on it, so this does, for the workers to import the test steps.
-    """
-    added = ROOT not in sys.path
-    if added:
-        sys.path.insert(0, ROOT)
-    try:
-        with (
-            dask.config.set({f"distributed.scheduler.{key}": value for key, value in config.items()}),
-            LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
-            ) as started,
-        ):
-            yield started
-    finally:
-        if added:
-            sys.path.remove(ROOT)
-
-
 @pytest.fixture(scope="module")
 def cluster(s3_endpoint: str) -> Iterator[LocalCluster]:
     """One cluster for the whole module (starting one costs seconds); its workers see the S3 credentials."""
-    with _local_cluster() as started:
+    with local_cluster() as started:
         yield started
 
 
@@ -228,7 +204,7 @@ def test_cache_hits_on_s3_and_gc_through_the_cli(s3_dask_stack: str, s3_url: str
 def fragile_cluster(s3_endpoint: str) -> Iterator[LocalCluster]:
     """A cluster that retries a task twice after its worker died (Dask's default is three times): one retry for
     the deliberate kill, one spare for a worker lost to a busy machine's missed heartbeats."""
-    with _local_cluster(**{"allowed-failures": 2}) as started:
+    with local_cluster(**{"allowed-failures": 2}) as started:
         yield started
 
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from distributed import LocalCluster
 
+from tests.common.dask_cluster import local_cluster
 from tests.common.postgres import PASSWORD, PostgresServer, find_bindir
 from tests.zen_run import dask_pipelines as dp
 from tests.zen_run import pipelines as p
-from tests.zen_run.test_dask import _local_cluster
 from zen_run import Client, RunContext, StackError
 from zen_run._cli import main
 from zen_run._gc import garbage_collect
@@ -142,7 +142,7 @@ def test_eight_processes_run_ten_pipelines_each_and_another_project_reads_them_a
 @pytest.fixture(scope="module")
 def cluster(s3_endpoint: str) -> Iterator[LocalCluster]:
     """A LocalCluster of 2 worker processes (they see the S3 credentials; never the lineage store)."""
-    with _local_cluster() as started:
+    with local_cluster() as started:
         yield started
 
 

@@ -25,7 +25,7 @@ from zen_store import (
     SQLiteLineageStore,
     content_hash,
 )
-from zen_store._gc import _sweep
+from zen_store._gc import sweep_one
 
 
 def test_identical_bytes_are_stored_once_under_their_content_address(store: ArtifactStorage) -> None:
@@ -94,8 +94,8 @@ def test_gc_keeps_a_copy_a_writer_reused_after_gc_listed_it(store: ArtifactStora
         horizon = time.time() - 0.5
         time.sleep(1.5)
     assert write_files(store, {"data": b"reused"}).reused
-    assert _sweep(store, kept.name, horizon) is False
-    assert _sweep(store, gone.name, horizon) is True
+    assert sweep_one(store, kept.name, horizon) is False
+    assert sweep_one(store, gone.name, horizon) is True
     store.verify(kept.uri, kept.content_hash, full=True)
     assert not store.exists(gone.uri)
     assert store.list_meta("deleting") == {}

@@ -500,10 +500,10 @@ def test_a_version_2_postgres_schema_gets_artifact_names_and_versions(postgres_u
     """The PostgreSQL migration names recorded outputs and numbers their versions as the SQLite one does."""
     import psycopg
 
-    from zen_store._postgres import _MIGRATIONS
+    from zen_store._postgres import MIGRATIONS
 
     with psycopg.connect(postgres_url, autocommit=True) as conn:
-        for statement in [*_MIGRATIONS[1], *_MIGRATIONS[2]]:
+        for statement in [*MIGRATIONS[1], *MIGRATIONS[2]]:
             assert isinstance(statement, str)  # the early steps are SQL alone
             conn.execute(statement)
         conn.execute("INSERT INTO zen_schema (version) VALUES (2)")
@@ -540,10 +540,10 @@ def test_a_version_1_postgres_schema_is_migrated_in_place_keeping_its_runs(postg
     """A database written by the first PostgreSQL schema is migrated on open (tags, search), its runs kept."""
     import psycopg
 
-    from zen_store._postgres import _MIGRATIONS
+    from zen_store._postgres import MIGRATIONS
 
     with psycopg.connect(postgres_url, autocommit=True) as conn:
-        for statement in _MIGRATIONS[1]:
+        for statement in MIGRATIONS[1]:
             assert isinstance(statement, str)  # the early steps are SQL alone
             conn.execute(statement)
         conn.execute("INSERT INTO zen_schema (version) VALUES (1)")
@@ -606,14 +606,14 @@ def test_a_version_4_postgres_schema_is_searched_by_zen_words(postgres_url: str)
     words, as on SQLite."""
     import psycopg
 
-    from zen_store._postgres import _SEARCHED_V2
+    from zen_store._postgres import SEARCHED_V2
 
     db = open_lineage_store(postgres_url)
     run_id = _schema_4_search(db)
     db.close()
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute("DROP INDEX runs_search")
-        conn.execute(f"CREATE INDEX runs_search ON runs USING gin ({_SEARCHED_V2})")
+        conn.execute(f"CREATE INDEX runs_search ON runs USING gin ({SEARCHED_V2})")
         conn.execute("UPDATE runs SET search_text = 'fit lr 0.01'")
         conn.execute("UPDATE zen_schema SET version = 4")
     db = open_lineage_store(postgres_url)

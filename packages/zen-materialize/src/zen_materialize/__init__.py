@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from zen_materialize import _deprecated
 from zen_materialize._base import ArtifactKind, ArtifactLocation, Location, Materializer, MaterializerRef
 from zen_materialize._builtins import JsonMaterializer, PickleMaterializer, RecordMaterializer
 from zen_materialize._registry import ENTRY_POINT_GROUP, MaterializerRegistry, default_registry
@@ -27,7 +28,6 @@ from zen_materialize.errors import (
     MaterializerNotFoundError,
     UnsafeMaterializerWarning,
     UnstorableValueError,
-    _deprecated_name,
 )
 
 __all__ = [
@@ -64,4 +64,4 @@ if TYPE_CHECKING:
 else:
 
     def __getattr__(name: str) -> object:
-        return _deprecated_name(__name__, name)
+        return _deprecated.deprecated_name(__name__, name, globals())

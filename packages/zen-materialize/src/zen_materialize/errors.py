@@ -18,9 +18,9 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING
 
+from zen_materialize import _deprecated
 from zen_types.errors import ZenError
 
 __all__ = [
@@ -111,27 +111,9 @@ class UnsafeMaterializerWarning(UserWarning):
     """A materializer whose stored artifacts execute code when loaded (pickle) was used."""
 
 
-_DEPRECATED = {"UnsupportedValueError": UnstorableValueError}
-"""Names kept for code written against older versions, with the class each is an alias of."""
-
-
-def _deprecated_name(module: str, name: str) -> type[ZenError]:
-    """The class a deprecated name of ``module`` stands for, with a ``DeprecationWarning`` pointing at the code
-    that used it (modules' ``__getattr__`` call this); ``AttributeError`` for any other name."""
-    replacement = _DEPRECATED.get(name)
-    if replacement is None:
-        raise AttributeError(f"module {module!r} has no attribute {name!r}")
-    warnings.warn(
-        f"{module}.{name} is deprecated: use {replacement.__name__} (it is an alias of it).",
-        DeprecationWarning,
-        stacklevel=3,
-    )
-    return replacement
-
-
 if TYPE_CHECKING:
     UnsupportedValueError = UnstorableValueError
 else:
 
     def __getattr__(name: str) -> object:
-        return _deprecated_name(__name__, name)
+        return _deprecated.deprecated_name(__name__, name, globals())

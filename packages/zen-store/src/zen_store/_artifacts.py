@@ -49,6 +49,7 @@ __all__ = [
     "StoredArtifact",
     "content_hash",
     "content_name",
+    "files_under",
 ]
 
 _STAGING: Final = ".staging"
@@ -80,7 +81,9 @@ def content_name(digest: str) -> str:
     return f"{algorithm}-{hexdigest}"
 
 
-def _files(root: Path) -> list[Path]:
+def files_under(root: Path) -> list[Path]:
+    """Every file below ``root`` (symbolic links not followed), in a stable sorted order: what a content hash
+    and a size are taken over."""
     out: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames.sort()
@@ -97,7 +100,7 @@ _SETTLED_NS: Final = 100_000_000
 def _signature(directory: Path) -> _Signature:
     """Each file's relative name, size, modification time (ns) and inode: what a rewrite changes."""
     found = []
-    for path in _files(directory):
+    for path in files_under(directory):
         stat = path.lstat()
         found.append((path.relative_to(directory).as_posix(), stat.st_size, stat.st_mtime_ns, stat.st_ino))
     return tuple(found)
@@ -119,7 +122,7 @@ def content_hash(directory: Path, *, like: str | None = None) -> tuple[str, int]
     algorithm = like.partition(":")[0] if like is not None and like.startswith("sha256:") else HASH_ALGORITHM
     digest = hashlib.sha256() if algorithm == "sha256" else blake3.blake3()
     total = 0
-    for path in _files(directory):
+    for path in files_under(directory):
         if path.is_symlink():
             raise UnsafePathError(f"{path}: artifacts may not contain symbolic links.")
         relative = path.relative_to(directory).as_posix()
@@ -298,7 +301,7 @@ class ArtifactStore:
         if not pending:
             return
         for path in pending:
-            for file in _files(path):
+            for file in files_under(path):
                 _fsync_path(file)
         for path in pending:
             _fsync_path(path, directory=True)
@@ -360,7 +363,7 @@ class ArtifactStore:
             path = self.root / name
             try:
                 stamp = path.lstat().st_mtime
-                size = sum(p.lstat().st_size for p in _files(path) if not p.is_symlink())
+                size = sum(p.lstat().st_size for p in files_under(path) if not p.is_symlink())
             except FileNotFoundError:  # deleted while listing
                 continue
             found[name] = CommittedArtifact(size=size, committed_at=stamp)
@@ -416,7 +419,7 @@ class ArtifactStore:
     def sizes(self) -> dict[str, int]:
         """Every committed artifact's name and size in bytes."""
         return {
-            name: sum(path.stat().st_size for path in _files(self.root / name) if not path.is_symlink())
+            name: sum(path.stat().st_size for path in files_under(self.root / name) if not path.is_symlink())
             for name in self.names()
         }
 

@@ -38,7 +38,7 @@ from zen_store._referents import Referent, drop_lease, leases, referents
 from zen_store._storage import ArtifactStorage
 from zen_store.errors import GcRefusedError, StoreError
 
-__all__ = ["GC_MARGIN_S", "ReadReferences", "References", "collect_garbage", "storage_now"]
+__all__ = ["GC_MARGIN_S", "ReadReferences", "References", "collect_garbage", "storage_now", "sweep_one"]
 
 GC_MARGIN_S: Final = 5.0
 """Artifacts committed less than this long before gc began are never swept (covers coarse storage clocks: S3
@@ -125,7 +125,7 @@ def collect_garbage(
     sweep = tuple(name for name in unreferenced if committed[name].committed_at < horizon)
     stale = tuple(artifacts.stale_staging(older_than_s=older_than_s))
     if delete:
-        kept = {name for name in sweep if not _sweep(artifacts, name, horizon)}
+        kept = {name for name in sweep if not sweep_one(artifacts, name, horizon)}
         sweep = tuple(name for name in sweep if name not in kept)
         for key, stamp in artifacts.list_meta(DELETING).items():
             if stamp < mark - older_than_s:  # left by a gc that was killed while deleting
@@ -144,7 +144,7 @@ def collect_garbage(
     )
 
 
-def _sweep(artifacts: ArtifactStorage, name: str, horizon: float) -> bool:
+def sweep_one(artifacts: ArtifactStorage, name: str, horizon: float) -> bool:
     """Delete ``name`` unless a writer reused it since it was listed (see the module docstring); True if deleted."""
     key = f"{DELETING}/{name}"
     artifacts.write_meta(key, b"", durable=False)

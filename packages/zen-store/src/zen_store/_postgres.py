@@ -83,7 +83,7 @@ from zen_types import JSONValue
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["POSTGRES_SCHEMA_VERSION", "PostgresLineageStore", "is_postgres_url"]
+__all__ = ["MIGRATIONS", "POSTGRES_SCHEMA_VERSION", "SEARCHED_V2", "PostgresLineageStore", "is_postgres_url"]
 
 POSTGRES_SCHEMA_VERSION: Final = 6
 MAX_ATTEMPTS: Final = 30
@@ -99,7 +99,7 @@ _C: Final = 'TEXT COLLATE "C"'
 _SEARCHED: Final = "array_to_tsvector(string_to_array(search_text, ' '))"
 """What ``search_runs`` matches (indexed): the run's search words as ``zen_store._search`` split them, taken as
 lexemes as they are - PostgreSQL's own parser never splits or folds them."""
-_SEARCHED_V2: Final = (
+SEARCHED_V2: Final = (
     "to_tsvector('simple', pipeline_name || ' ' || coalesce(run_name, '') || ' ' || tags_json || ' ' || search_text)"
 )
 """What schema 2 indexed (PostgreSQL's parser split "0.01" and kept "À" unlike SQLite did); replaced in 5."""
@@ -120,7 +120,7 @@ def _split_search_words(conn: psycopg.Connection[tuple[object, ...]]) -> None:
         )
 
 
-_MIGRATIONS: Final[dict[int, list[str | Callable[[psycopg.Connection[tuple[object, ...]]], None]]]] = {
+MIGRATIONS: Final[dict[int, list[str | Callable[[psycopg.Connection[tuple[object, ...]]], None]]]] = {
     # Each step: SQL statements, or a function of the connection for what SQL alone cannot do.
     1: [
         "CREATE TABLE zen_schema (version INTEGER NOT NULL)",
@@ -157,7 +157,7 @@ _MIGRATIONS: Final[dict[int, list[str | Callable[[psycopg.Connection[tuple[objec
     2: [
         "ALTER TABLE runs ADD COLUMN tags_json TEXT NOT NULL DEFAULT '[]'",
         "ALTER TABLE runs ADD COLUMN search_text TEXT NOT NULL DEFAULT ''",
-        f"CREATE INDEX runs_search ON runs USING gin ({_SEARCHED_V2})",
+        f"CREATE INDEX runs_search ON runs USING gin ({SEARCHED_V2})",
     ],
     3: [
         # What each step run printed, apart from step_runs so listing a run's steps never reads its logs.
@@ -472,7 +472,7 @@ class PostgresLineageStore:
                         f"refusing to use it. Give zen its own database (or schema, through the search_path)."
                     )
             for step in range(version + 1, POSTGRES_SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[step]:
+                for statement in MIGRATIONS[step]:
                     if isinstance(statement, str):
                         conn.execute(statement)
                     else:

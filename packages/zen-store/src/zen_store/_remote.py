@@ -39,9 +39,9 @@ from zen_store._artifacts import (
     STALE_AFTER_S,
     CommittedArtifact,
     StoredArtifact,
-    _files,
     content_hash,
     content_name,
+    files_under,
     meta_key,
 )
 from zen_store._staging import Staging, StagingArea
@@ -251,7 +251,7 @@ class RemoteArtifactStore:
             return self._upload(staging, f"{name}.{uuid.uuid4().hex[:12]}", digest, size)
 
     def _upload(self, staging: StagingArea, name: str, digest: str, size: int) -> StoredArtifact:
-        files = [(path, path.relative_to(staging.path).as_posix()) for path in _files(staging.path)]
+        files = [(path, path.relative_to(staging.path).as_posix()) for path in files_under(staging.path)]
         manifest = {
             "format": _MANIFEST_FORMAT,
             "content_hash": digest,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import mypy.plugin
 
-from zen_types.mypy import _binding, _body, _definition, _names, _types, _wiring
+from zen_types.mypy import _binding, _body, _definition, _guards, _names, _types, _wiring
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -43,97 +43,30 @@ PLUGIN_VERSION = "15"
 """Bump whenever any module of this package changes what it reports: mypy re-checks cached modules then."""
 
 
-def _guard_function(hook: Callable[[FunctionContext], Type]) -> Callable[[FunctionContext], Type]:
-    """Never crash mypy: if a hook meets something it was not written for, mypy's default type stands."""
-
-    @functools.wraps(hook)
-    def guarded(ctx: FunctionContext) -> Type:
-        try:
-            return hook(ctx)
-        except Exception:  # a plugin bug must not stop the user's type check
-            return ctx.default_return_type
-
-    return guarded
-
-
-def _guard_method(hook: Callable[[MethodContext], Type]) -> Callable[[MethodContext], Type]:
-    """As :func:`_guard_function`, for method hooks."""
-
-    @functools.wraps(hook)
-    def guarded(ctx: MethodContext) -> Type:
-        try:
-            return hook(ctx)
-        except Exception:  # see _guard_function
-            return ctx.default_return_type
-
-    return guarded
-
-
-def _guard_signature(hook: Callable[[MethodSigContext], FunctionLike]) -> Callable[[MethodSigContext], FunctionLike]:
-    """As :func:`_guard_function`, for signature hooks."""
-
-    @functools.wraps(hook)
-    def guarded(ctx: MethodSigContext) -> FunctionLike:
-        try:
-            return hook(ctx)
-        except Exception:  # see _guard_function
-            return ctx.default_signature
-
-    return guarded
-
-
-def _guard_function_signature(
-    hook: Callable[[FunctionSigContext], FunctionLike],
-) -> Callable[[FunctionSigContext], FunctionLike]:
-    """As :func:`_guard_function`, for function signature hooks."""
-
-    @functools.wraps(hook)
-    def guarded(ctx: FunctionSigContext) -> FunctionLike:
-        try:
-            return hook(ctx)
-        except Exception:  # see _guard_function
-            return ctx.default_signature
-
-    return guarded
-
-
-def _guard_attribute(hook: Callable[[AttributeContext], Type]) -> Callable[[AttributeContext], Type]:
-    """As :func:`_guard_function`, for attribute hooks."""
-
-    @functools.wraps(hook)
-    def guarded(ctx: AttributeContext) -> Type:
-        try:
-            return hook(ctx)
-        except Exception:  # see _guard_function
-            return ctx.default_attr_type
-
-    return guarded
-
-
 FUNCTION_HOOKS: Mapping[str, Callable[[FunctionContext], Type]] = {
-    _names.STEP_DECORATOR: _guard_function(_definition.step_decorator_hook),
-    _names.PIPELINE_DECORATOR: _guard_function(_body.pipeline_decorator_hook),
+    _names.STEP_DECORATOR: _guards.guard_function(_definition.step_decorator_hook),
+    _names.PIPELINE_DECORATOR: _guards.guard_function(_body.pipeline_decorator_hook),
 }
 FUNCTION_SIGNATURE_HOOKS: Mapping[str, Callable[[FunctionSigContext], FunctionLike]] = {
-    _names.STEP_DECORATOR: _guard_function_signature(_definition.step_signature_hook),
+    _names.STEP_DECORATOR: _guards.guard_function_signature(_definition.step_signature_hook),
 }
 METHOD_HOOKS: Mapping[str, Callable[[MethodContext], Type]] = {
-    _names.STEP_DECORATOR_FACTORY_CALL: _guard_method(_definition.step_factory_call_hook),
-    _names.PIPELINE_CALL: _guard_method(_binding.pipeline_call_hook),
-    _names.STEP_CALL: _guard_method(_wiring.step_call_hook),
-    _names.STEP_INSTANCE_CALL: _guard_method(_wiring.step_instance_call_hook),
-    _names.SLOT_CALL: _guard_method(_wiring.slot_call_hook),
+    _names.STEP_DECORATOR_FACTORY_CALL: _guards.guard_method(_definition.step_factory_call_hook),
+    _names.PIPELINE_CALL: _guards.guard_method(_binding.pipeline_call_hook),
+    _names.STEP_CALL: _guards.guard_method(_wiring.step_call_hook),
+    _names.STEP_INSTANCE_CALL: _guards.guard_method(_wiring.step_instance_call_hook),
+    _names.SLOT_CALL: _guards.guard_method(_wiring.slot_call_hook),
     **{
-        fullname: _guard_method(functools.partial(_wiring.handle_operator_hook, operator=operator))
+        fullname: _guards.guard_method(functools.partial(_wiring.handle_operator_hook, operator=operator))
         for fullname, operator in {**_names.HANDLE_OPERATOR_METHODS, **_names.HANDLE_UNARY_METHODS}.items()
     },
 }
 METHOD_SIGNATURE_HOOKS: Mapping[str, Callable[[MethodSigContext], FunctionLike]] = {
-    _names.STEP_DECORATOR_FACTORY_CALL: _guard_signature(_definition.step_factory_signature_hook),
-    _names.STEP_CALL: _guard_signature(_wiring.step_call_signature_hook),
-    _names.SLOT_CALL: _guard_signature(_wiring.slot_call_signature_hook),
-    _names.PIPELINE_CALL: _guard_signature(_binding.pipeline_call_signature_hook),
-    **dict.fromkeys(_names.HANDLE_OPERATOR_METHODS, _guard_signature(_wiring.handle_operator_signature_hook)),
+    _names.STEP_DECORATOR_FACTORY_CALL: _guards.guard_signature(_definition.step_factory_signature_hook),
+    _names.STEP_CALL: _guards.guard_signature(_wiring.step_call_signature_hook),
+    _names.SLOT_CALL: _guards.guard_signature(_wiring.slot_call_signature_hook),
+    _names.PIPELINE_CALL: _guards.guard_signature(_binding.pipeline_call_signature_hook),
+    **dict.fromkeys(_names.HANDLE_OPERATOR_METHODS, _guards.guard_signature(_wiring.handle_operator_signature_hook)),
 }
 
 
@@ -152,7 +85,7 @@ class ZenPlugin(mypy.plugin.Plugin):
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         owner, _, name = fullname.rpartition(".")
         if owner == _names.OUTPUT_HANDLES:  # ``outputs.train``: resolved through OutputHandles.__getattr__
-            return _guard_attribute(functools.partial(_types.output_handle_attribute, name=name))
+            return _guards.guard_attribute(functools.partial(_types.output_handle_attribute, name=name))
         return None
 
     def get_method_signature_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike] | None:
