@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline
 from tests.zen_run import value_pipelines as vp
 from zen_run import Client
 from zen_run._notebook import artifact_html
-from zen_run._steps import concrete_type
+from zen_run._returns import concrete_type
 
 ZEN = [sys.executable, "-W", "ignore", "-m", "zen_run"]  # no unpinned-code warnings: the folder is no git repository
 

@@ -4,7 +4,7 @@ An :class:`ArtifactIO` needs no lineage store, so it serves wherever a step exec
 worker on a cluster that never sees lineage. Outputs are written by a materializer into a staging area and
 committed atomically; their records carry the materializer's identity, format and the content hash. Reads verify
 the hash first and pick the reader for the stored format and the requested type (views). A URI taken from a
-record is checked before any file system call: no ``..``, and it lies in one of the project's artifact stores.
+record is checked before any file system call (``_store_finder.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from zen_materialize import Location, Materializer, MaterializerError, MaterializerRegistry, write_artifact
 from zen_run._registry import explicit_writer
+from zen_run._store_finder import StoreFinder
 from zen_store import (
     VALUE_TYPE_KEY,
     ArtifactIntegrityError,
@@ -26,7 +27,6 @@ from zen_store import (
     StoreError,
     UnsafePathError,
     new_id,
-    open_artifact_store,
 )
 from zen_types import JSONValue
 
@@ -63,10 +63,8 @@ class ArtifactIO:
         before_commit: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
-        self._zen_dir = zen_dir
-        self._known_options = dict(known_options or {})
+        self._stores = StoreFinder(store, zen_dir=zen_dir, known_options=known_options)
         self._before_commit = before_commit
-        self._others: dict[str, ArtifactStorage] = {}
 
     # -- writing -----------------------------------------------------------------------------------------------
 
@@ -158,17 +156,17 @@ class ArtifactIO:
     def verify(self, artifact: ArtifactRecord, *, full: bool = False) -> Path:
         """The artifact's local directory after checking its content hash (``full``: hash it even when its files
         are known unchanged since they were last verified); raises ArtifactIntegrityError/ArtifactNotFoundError."""
-        return self._store_for(artifact.uri).verify(artifact.uri, artifact.content_hash, full=full)
+        return self._stores.holding(artifact.uri).verify(artifact.uri, artifact.content_hash, full=full)
 
     def local_path(self, artifact: ArtifactRecord) -> str:
         """Where the artifact's files are on this machine."""
-        return str(self._store_for(artifact.uri).path_of(artifact.uri))
+        return str(self._stores.holding(artifact.uri).path_of(artifact.uri))
 
     def read_value(
         self, registry: MaterializerRegistry, artifact: ArtifactRecord, as_type: object, reader: type | None
     ) -> object:
         """Verify the artifact's content hash and read it with the reader its format and ``as_type`` call for."""
-        path = self._store_for(artifact.uri).verify(artifact.uri, artifact.content_hash)
+        path = self._stores.holding(artifact.uri).verify(artifact.uri, artifact.content_hash)
         if reader is not None:
             chosen: Materializer[object] = (
                 explicit_writer(registry, reader, as_type) if as_type is not None else reader()
@@ -187,32 +185,3 @@ class ArtifactIO:
                 name=f"{artifact.artifact_id} ({artifact.type_name})",
             )
         return chosen.read(Location(str(path)))
-
-    def _store_for(self, uri: str) -> ArtifactStorage:
-        """The artifact store holding ``uri``: this one, or the one another stack of the project wrote to.
-
-        A URI from the lineage store is checked before any file system call: no ``..``, and it must lie in one of
-        the project's artifact stores, which are opened for reading only where they exist (nothing is created
-        outside a store because a lineage record says so)."""
-        path = uri.split("://", 1)[-1]
-        if "\0" in uri or ".." in path.split("/"):
-            raise UnsafePathError(f"artifact URI {uri!r} contains '..'; refusing to read it (was lineage altered?).")
-        location = uri.rstrip("/").rsplit("/", 1)[0]
-        mine = self.store.location.rstrip("/")
-        if "/" not in uri or location == mine:
-            return self.store
-        store = self._others.get(location)
-        if store is not None:
-            return store
-        known = {known.rstrip("/") for known in self._known_options}
-        if self._zen_dir is None or location not in known:
-            raise UnsafePathError(
-                f"artifact URI {uri!r} is outside every artifact store of this project's stacks; refusing to read "
-                f"it. Register the stack that wrote it (`zen stack register`), or check the lineage store for "
-                f"altered records."
-            )
-        if "://" not in location and not Path(location).is_dir():
-            raise ArtifactNotFoundError(f"artifact {uri} is not there: its artifact store {location} does not exist.")
-        store = open_artifact_store(location, zen_dir=self._zen_dir, options=self._known_options.get(location))
-        self._others[location] = store
-        return store

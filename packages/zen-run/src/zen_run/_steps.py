@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import enum
 import time
-import typing
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeAlias
@@ -22,10 +21,11 @@ from zen_materialize import ArtifactWriteError, MaterializerRegistry, write_arti
 from zen_run._artifact_io import STORAGE_FAULTS, ArtifactIO, describe_storage_fault
 from zen_run._compile import CompiledPipeline, CompiledStep
 from zen_run._logs import LogCapture, capturing
+from zen_run._returns import check_output, concrete_type, returned_values
 from zen_run._tracebacks import user_traceback
 from zen_run.errors import OutputTypeError
 from zen_store import ArtifactRecord, StagingArea, StepLogs
-from zen_types import DEFAULT_OUTPUT, Input, InputKind, Output, OutputKind, type_name, value_conforms
+from zen_types import Input, InputKind, Output, OutputKind, type_name
 from zen_types.errors import WiringError
 
 __all__ = ["Completed", "Failed", "FailureKind", "StepExecutor", "StepOutcome", "StepTask"]
@@ -244,46 +244,13 @@ class _Call:
         writer = self.step.writers[name]
 
         def store(value: object) -> None:
-            self._check(name, declared, value)
+            check_output(self.step, name, declared, value)
             write_artifact(writer, value, staged, artifact=name, step=self.step.slot)
             self.written[name] = value
 
         return Output(uri=staged.uri, store=store, name=name)
 
-    # -- after the call ----------------------------------------------------------------------------------------
-
-    def _check(self, name: str, declared: object, value: object) -> None:
-        if not value_conforms(value, declared):
-            raise self._type_error(value, type_name(declared), output_name=name)
-
-    def _type_error(self, value: object, declared: str, *, output_name: str | None = None) -> OutputTypeError:
-        return OutputTypeError(
-            step_name=self.step.slot,
-            function_name=self.step.instance.name,
-            returned=type(value).__name__,
-            declared=declared,
-            output_name=output_name,
-        )
-
-    def _returned(self, result: object) -> dict[str, object]:
-        """The returned values by output name, each checked against its annotation."""
-        returned = [o for o in self.step.outputs if o.kind is OutputKind.RETURN]
-        named = self.step.instance.step.signature.returns_named
-        if not returned:
-            if result is not None:
-                raise self._type_error(result, "None")
-            return {}
-        if named is None:
-            assert returned[0].name == DEFAULT_OUTPUT
-            self._check(DEFAULT_OUTPUT, returned[0].type, result)
-            return {DEFAULT_OUTPUT: result}
-        if not isinstance(result, tuple) or len(result) != len(returned):
-            fields = ", ".join(o.name for o in returned)
-            raise self._type_error(result, f"a {named.__name__} with fields {fields}")
-        values = dict(zip((o.name for o in returned), result, strict=True))
-        for out in returned:
-            self._check(out.name, out.type, values[out.name])
-        return values
+    # -- after the call ---------------------------------------------------------------------------------------
 
     def _on_staged(self, output_name: str) -> Callable[[StagingArea], None] | None:
         writing = self.executor.writing
@@ -294,7 +261,7 @@ class _Call:
     def commit(self, result: object) -> dict[str, ArtifactRecord]:
         """Check every returned value first, then write and commit every output, and make them durable with one
         barrier (before the driver records them)."""
-        returned = self._returned(result)
+        returned = returned_values(self.step, result)
         io = self.executor.io
         written: dict[str, ArtifactRecord] = {}
         for out in self.step.outputs:
@@ -323,17 +290,3 @@ class _Call:
                 )
         io.sync()
         return written
-
-
-def concrete_type(declared: object, value: object) -> str | None:
-    """The name of the value's class when it says more than the declared type (a ``Pipeline`` declared as
-    ``BaseEstimator``, an ``int`` declared as ``int | str``); None when the declared type is that class, or that
-    class with parameters (``list[int]`` for a list), or the value is None."""
-    if value is None:
-        return None
-    if typing.get_origin(declared) is typing.Annotated:
-        declared = typing.get_args(declared)[0]
-    cls = type(value)
-    if cls is declared or typing.get_origin(declared) is cls:
-        return None
-    return type_name(cls)
