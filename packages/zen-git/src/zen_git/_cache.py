@@ -19,6 +19,7 @@ from pathlib import Path
 import attrs
 
 from zen_git._git import GitRepo, TreeEntry, blob_id, find_work_tree
+from zen_git._memory import same_code
 
 __all__ = ["ImportRef", "Location", "ModuleFacts", "SourceCache", "real_file"]
 
@@ -97,9 +98,19 @@ class SourceCache:
         self._noticed.add(topic)
         return True
 
-    def blob_when_first_seen(self, module: types.ModuleType, blob_id: str) -> str:
-        """The blob id ``module``'s file had when this cache first saw the module (``blob_id`` if now)."""
-        return self._loaded.setdefault(module, blob_id)
+    def blob_when_first_seen(self, module: types.ModuleType, path: str) -> str:
+        """The blob id of the bytes ``module`` was imported from, as far as this cache can tell: those of its
+        file at ``path`` when the cache first saw the module, if the module's functions are the ones those
+        bytes compile to, else ``""`` (the file changed between the import and that first look)."""
+        found = self._loaded.get(module)
+        if found is None:
+            try:
+                data = Path(path).read_bytes()
+            except OSError:
+                data = None
+            found = blob_id(data) if data is not None and same_code(module, data) else ""
+            self._loaded[module] = found
+        return found
 
     def locate(self, file: str) -> Location:
         """The real path and repository of a module's ``__file__``, worked out once per file name.

@@ -165,6 +165,31 @@ class GitRepo:
                 rules[path] = f"{source}:{line}:{pattern}"
         return rules
 
+    def hidden_change(self, path: str, committed_id: str) -> str | None:
+        """Why ``git status`` shows ``path`` unchanged although its bytes are not the blob ``committed_id``:
+        the index marks it ``assume-unchanged`` or ``skip-worktree``, or git converts it between commit and
+        working tree (line endings, a ``.gitattributes`` filter), named as git is told to. None otherwise."""
+        listed = self.git(["ls-files", "-v", "-z", "--", path]).decode("utf-8", "surrogateescape")
+        tag = listed[:1]
+        if tag == "S":
+            return f"it is marked skip-worktree (`git update-index --no-skip-worktree {path}` shows the change)"
+        if tag.islower():
+            return f"it is marked assume-unchanged (`git update-index --no-assume-unchanged {path}` shows the change)"
+        if self.git(["hash-object", "--", path]).decode().strip() != committed_id:
+            return None
+        told: list[str] = []
+        attributes = self.git(["check-attr", "-z", "text", "eol", "filter", "--", path]).decode("utf-8", "replace")
+        fields = attributes.split("\0")
+        for index in range(0, len(fields) - 2, 3):
+            _, name, value = fields[index : index + 3]
+            if value not in ("unspecified", "unset"):
+                told.append(name if value == "set" else f"{name}={value}")
+        autocrlf = self.git(["config", "core.autocrlf"], ok_codes=(0, 1)).decode().strip()
+        if autocrlf and autocrlf != "false":
+            told.append(f"core.autocrlf={autocrlf}")
+        how = f" ({', '.join(told)})" if told else ""
+        return f"git converts it between commits and the working tree{how}"
+
     def blob(self, object_id: str) -> bytes:
         """The bytes of a blob."""
         return self.git(["cat-file", "blob", object_id])

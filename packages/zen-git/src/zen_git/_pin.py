@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import os
 import sys
 import warnings
 from collections.abc import Iterable, Mapping
@@ -135,7 +136,11 @@ class UnpinnedReason(enum.Enum):
     MODIFIED = "modified"
     """Its file differs from HEAD and the change is not staged."""
     SYMLINK = "symlink"
-    """Its file is a symbolic link; a commit stores the link, not the code."""
+    """Its file, or a folder its module name goes through, is a symbolic link; a commit stores the link, not
+    the code."""
+    NOT_IMPORTABLE = "not-importable"
+    """Its module name does not lead to its file from a folder on ``sys.path`` (the file was loaded by path),
+    so nothing could load the pin by name."""
     OTHER_REPOSITORY = "other-repository"
     """It imports code from another repository (a submodule or the project around one)."""
     IMPORT = "import"
@@ -238,6 +243,7 @@ class Pinner:
         self._closures: dict[str, list[tuple[str, Location]]] = {}
         self._locations: dict[str, tuple[Location, list[str]] | None] = {}
         self._inside: dict[Path, bool] = {}
+        self._path_folders: set[Path] | None = None
 
     # -- repository state ------------------------------------------------------------------------------------
 
@@ -350,7 +356,7 @@ class Pinner:
                 "it is defined in __main__ (a script run directly, or a notebook cell), which cannot be imported "
                 "again; move it to a module",
             )
-        if module_name.split(".", maxsplit=1)[0].startswith("zen_"):
+        if module_name.split(".", maxsplit=1)[0] in _ZEN_PACKAGES:
             # zen's own code is versioned with zen (path@zen_x.y.z), even in zen's own checkout.
             return _Outcome(None, installed_version(module_name))
         file = getattr(sys.modules.get(module_name), "__file__", None)
@@ -371,15 +377,20 @@ class Pinner:
         closure = self._closure(module_name)
         location = closure[0][1]
         if location.repo is None:
+            installed = installed_version(module_name)  # an editable install: its version names no code
+            editable = f" (an editable install of {installed}, whose version does not say which code ran)"
             return _Outcome(
                 None,
                 None,
                 UnpinnedReason.OUTSIDE,
-                f"its file {location.path} is outside the repository {self.repo.root}",
+                f"its file {location.path} is outside the repository {self.repo.root}{editable if installed else ''}",
             )
         first = self._file(location)
         if first.reason is not None:
             return first
+        misplaced = self._misplaced(module_name, location)
+        if misplaced is not None:
+            return misplaced
         for dependency, dep in closure[1:]:
             if dep.repo is None:
                 continue  # outside the project: not repository code
@@ -391,6 +402,8 @@ class Pinner:
                     f"it imports {dependency} from another repository ({dep.repo.root}), which one pin cannot cover",
                 )
             verdict = self._file(dep)
+            if verdict.reason is None:
+                verdict = self._misplaced(dependency, dep) or verdict
             if verdict.reason is not None:
                 return _Outcome(None, None, UnpinnedReason.IMPORT, f"it imports {dependency}, and {verdict.detail}")
         for dependency, dep in closure:
@@ -442,7 +455,7 @@ class Pinner:
             facts = self.cache.facts(location.path) if location.repo is not None else None
             module = sys.modules.get(name)
             if facts is not None and module is not None:  # remember the file as the module was first seen
-                self.cache.blob_when_first_seen(module, facts.blob_id)
+                self.cache.blob_when_first_seen(module, location.path)
             if facts is not None and not name.startswith("zen_"):
                 package = name if location.path.endswith("__init__.py") else name.rpartition(".")[0]
                 parts = name.split(".")
@@ -459,7 +472,7 @@ class Pinner:
         facts = self.cache.facts(location.path) if location.repo is not None else None
         if module is None or facts is None:
             return None
-        if self.cache.blob_when_first_seen(module, facts.blob_id) == facts.blob_id:
+        if self.cache.blob_when_first_seen(module, location.path) == facts.blob_id:
             return None
         return _Outcome(
             None,
@@ -468,6 +481,43 @@ class Pinner:
             f"{name} was imported before {location.relative} last changed, so the code in memory is not the "
             f"file's; reload the module (or restart) and run again",
         )
+
+    def _misplaced(self, name: str, location: Location) -> _Outcome | None:
+        """An outcome when loading ``name`` from a commit would not find this file: the module name must lead
+        to it from a folder on ``sys.path``, through no symbolic link (``resolve`` finds modules that way)."""
+        file = getattr(sys.modules.get(name), "__file__", None)
+        if not isinstance(file, str):
+            return None
+        absolute = Path(os.path.normpath(Path(file).absolute()))  # symbolic links kept: they are checked
+        parts = name.split(".")
+        is_package = absolute.name == "__init__.py"
+        folder = absolute.parent
+        lost = _Outcome(
+            None,
+            None,
+            UnpinnedReason.NOT_IMPORTABLE,
+            f"its file {location.relative} is not where the name {name} leads from a folder on sys.path (it was "
+            f"loaded from a file path), so the pin could not be loaded by name; import it as a module",
+        )
+        if not absolute.name.endswith(".py") or (not is_package and absolute.name != f"{parts[-1]}.py"):
+            return lost
+        for part in reversed(parts if is_package else parts[:-1]):
+            if folder.name != part:
+                return lost
+            if folder.is_symlink():
+                return _Outcome(
+                    None,
+                    None,
+                    UnpinnedReason.SYMLINK,
+                    f"{name} is imported through {folder}, a symbolic link (a commit stores the link, not the "
+                    f"code); import it by its real path",
+                )
+            folder = folder.parent
+        if self._path_folders is None:
+            self._path_folders = {Path(entry or ".").resolve() for entry in sys.path}
+        if folder.resolve() not in self._path_folders:
+            return lost
+        return None
 
     def _in_project(self, repo: GitRepo) -> bool:
         """True for the project's repository and repositories inside it (submodules)."""
@@ -516,6 +566,14 @@ class Pinner:
             return _Outcome(None, None, UnpinnedReason.UNTRACKED, f"{relative} is not tracked by git")
         if staged is not None and staged.object_id == facts.blob_id:
             return _Outcome(None, None, UnpinnedReason.STAGED, f"{relative} has changes staged but not committed")
+        hidden = repo.hidden_change(relative, entry.object_id)
+        if hidden is not None:  # the bytes differ although `git status` lists nothing
+            return _Outcome(
+                None,
+                None,
+                UnpinnedReason.MODIFIED,
+                f"{relative} is not byte for byte the committed file, though git status shows it unchanged: {hidden}",
+            )
         return _Outcome(None, None, UnpinnedReason.MODIFIED, f"{relative} has changes that are not committed")
 
 
