@@ -5,13 +5,16 @@ value, `-` for none, in a terminal and in a pipe alike."""
 
 from __future__ import annotations
 
+import io
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from tests.zen_run.pipelines import AddConfig, add_pipeline, adds, returns_one
 from zen_run._cli import EXIT_NOT_FOUND, main
+from zen_run._output import Printer
 
 
 def _zen(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -97,3 +100,38 @@ def test_an_empty_project_says_it_has_no_runs_and_no_artifacts(
         "zen: no artifacts are stored yet; runs store their steps' outputs as artifacts.\n",
     )
     assert _zen(capsys, "artifacts", "list", "--json") == (0, "[]\n", "")
+
+
+def test_piped_run_rows_have_a_value_in_every_field_and_iso_times(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run without a name, and one from a clean tree, print `-` and `no` rather than blank fields; the start time
+    is one ISO 8601 word, the same instant `--json` gives."""
+    instance = add_pipeline(first=returns_one(), second=adds(AddConfig(add_amount=3)))
+    instance.run()
+    instance.run(run_name="named")
+    capsys.readouterr()
+    code, out, _ = _zen(capsys, "runs", "list")
+    rows = [line.split("\t") for line in out.splitlines()]
+    assert code == 0 and len(rows) == 2
+    assert all(len(row) == 6 and all(field.strip() for field in row) for row in rows)
+    assert [(row[2], row[5]) for row in rows] == [("named", "no"), ("-", "no")]
+    listed = json.loads(_zen(capsys, "runs", "list", "--json")[1])
+    assert [datetime.fromisoformat(row[4]) for row in rows] == [
+        datetime.fromisoformat(run["started_at"]).replace(microsecond=0) for run in listed
+    ]
+
+
+class _Terminal(io.StringIO):
+    """A text stream that says it is a terminal, as a tty does."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("stream", [io.StringIO(), _Terminal()], ids=["piped", "terminal"])
+def test_a_cell_without_a_value_is_a_dash_in_a_pipe_and_a_terminal(stream: io.StringIO) -> None:
+    Printer(json_output=False, stream=stream).table(["a", "b", "c"], [["x", None, ""], ["y", 1, "z"]])
+    lines = stream.getvalue().splitlines()
+    cells = [line.split() for line in lines[-2:]]
+    assert cells == [["x", "-", "-"], ["y", "1", "z"]]

@@ -114,7 +114,7 @@ def _list_runs(runs: list[Run], out: Printer, *, empty: str) -> None:
         return
     out.table(
         ["run", "pipeline", "name", "status", "started", "dirty"],
-        [[r.id, r.pipeline_name, r.name, r.status, r.started_at, "yes" if r.dirty else ""] for r in runs],
+        [[r.id, r.pipeline_name, r.name, r.status, r.started_at, "yes" if r.dirty else "no"] for r in runs],
     )
 
 

@@ -88,8 +88,9 @@ class Printer:
         click.echo(escape_controls(text), file=self.stream)
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-        """Aligned columns in a terminal, statuses in colour; tab-separated values (no header) when piped."""
-        cells = [[_cell(v) for v in row] for row in rows]
+        """Aligned columns in a terminal, statuses in colour; tab-separated values (no header) when piped. A cell
+        with no value is ``-`` in both."""
+        cells = [[_cell(v, tty=self.tty) for v in row] for row in rows]
         if not self.tty:
             for row in cells:
                 click.echo("\t".join(row), file=self.stream)
@@ -109,11 +110,13 @@ def _coloured(header: str, padded: str, value: str) -> str:
     return padded if colour is None else padded.replace(value, click.style(value, fg=colour), 1)
 
 
-def _cell(value: object) -> str:
-    if value is None:
+def _cell(value: object, *, tty: bool) -> str:
+    """A table cell's text. No value (None, an empty string) is ``-``, so no field of a piped row is blank; a time
+    is ISO 8601 with its offset when piped (``2026-12-04T23:39:16+00:00``), one word a program parses as it is."""
+    if value is None or value == "":
         return "-"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        return value.strftime("%Y-%m-%d %H:%M:%S") if tty else value.isoformat(timespec="seconds")
     if isinstance(value, float):
         return f"{value:.3f}"
     return escape_controls(str(value))
