@@ -112,3 +112,44 @@ def test_zen_init_says_where_the_project_is_and_how_to_pin_its_code(tmp_path: Pa
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     said = _init(repo / "src")
     assert f"zen project at {repo.resolve()}" in said and "git init" not in said
+
+
+def test_zen_init_makes_the_root_folder_but_never_the_folders_above_it(tmp_path: Path) -> None:
+    """`ZEN_ROOT` naming a new folder in an existing one is created, like `mkdir`; one whose parent is missing (a
+    typo) or that is a file is refused in one sentence, exit 3, creating nothing; `zen run` refuses the same way
+    before running anything."""
+    fresh = tmp_path / "fresh"
+    done = subprocess.run(
+        [sys.executable, "-m", "zen_run", "init"],
+        env={**os.environ, "ZEN_ROOT": str(fresh)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0 and (fresh / ".zen").is_dir(), done.stderr
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "flows.py").write_text(
+        "from pathlib import Path\nfrom zen_run import Slot, pipeline, step\n\n"
+        "@step\ndef touches() -> int:\n    Path(__file__).with_name('ran').write_text('')\n    return 1\n\n"
+        "@pipeline\ndef once(only: Slot[[], int]) -> None:\n    only()\n\ninstance = once(only=touches())\n"
+    )
+    for root, problem in (
+        (tmp_path / "typo" / "proj", f"the folder it goes in, {tmp_path / 'typo'}, does not exist"),
+        (tmp_path / "a-file", "it is a file, not a folder"),
+    ):
+        for args in (["init"], ["run", "flows:instance"]):
+            done = subprocess.run(
+                [sys.executable, "-m", "zen_run", *args],
+                cwd=tmp_path,
+                env={**os.environ, "ZEN_ROOT": str(root)},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert done.returncode == 3, done.stderr
+            assert done.stderr == (
+                f"zen: cannot make a zen project in {root}: {problem}"
+                f"{' (zen never creates the folders above it)' if 'typo' in str(root) else ''}. Set ZEN_ROOT to your "
+                f"project's folder, or create the folder first; nothing was created.\n"
+            )
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "__pycache__") == ["a-file", "flows.py", "fresh"]

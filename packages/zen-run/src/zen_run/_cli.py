@@ -3,10 +3,10 @@
 Exit codes, decided here and nowhere else (:func:`exit_code`): 0 success; 1 a step failed, including a step that
 returned the wrong type (the run is recorded as failed); 2 bad usage or invalid input (an unknown option or
 choice, a definition, wiring, config or stack error); 3 something named does not exist, or there is no zen project
-here for a command that only reads one; 4 the lineage store is damaged or missing (``zen doctor`` says what to
-do); 130 interrupted (the run is recorded as stopped); 141 the reader of the output went away
-(``zen ... | head``), quietly. Errors are one sentence on stderr, never a traceback (a failing step's own
-traceback is the exception: it is the user's code).
+here for a command that only reads one, or the folder a project would go in does not exist; 4 the lineage store is
+damaged or missing (``zen doctor`` says what to do); 130 interrupted (the run is recorded as stopped); 141 the
+reader of the output went away (``zen ... | head``), quietly. Errors are one sentence on stderr, never a
+traceback (a failing step's own traceback is the exception: it is the user's code).
 
 The commands live in one module per noun (``_cli_runs``, ``_cli_artifacts``, ``_cli_project``,
 ``_cli_store``); :data:`COMMANDS` below is the one list that puts them on ``zen``. Those modules import only
@@ -180,12 +180,12 @@ for _command in COMMANDS:
 
 def exit_code(exc: BaseException) -> int:
     """The exit code for an error a command raised (see the module docstring)."""
-    from zen_run.errors import NoProjectError, OutputTypeError, StepFailedError
+    from zen_run.errors import NoProjectError, OutputTypeError, ProjectRootError, StepFailedError
     from zen_store import ArtifactNotFoundError, LineageStoreDamagedError, RecordNotFoundError
 
     if isinstance(exc, (StepFailedError, OutputTypeError)):
         return EXIT_FAILED
-    if isinstance(exc, (RecordNotFoundError, ArtifactNotFoundError, NoProjectError)):
+    if isinstance(exc, (RecordNotFoundError, ArtifactNotFoundError, NoProjectError, ProjectRootError)):
         return EXIT_NOT_FOUND
     if isinstance(exc, LineageStoreDamagedError):
         return EXIT_DAMAGED

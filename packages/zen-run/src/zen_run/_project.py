@@ -21,7 +21,7 @@ from pathlib import Path
 
 import attrs
 
-from zen_run.errors import SharedProjectRootWarning
+from zen_run.errors import ProjectRootError, SharedProjectRootWarning
 
 __all__ = ["ZEN_DIR", "Project", "find_project_root"]
 
@@ -83,8 +83,14 @@ class Project:
                 sys.path.insert(0, folder)
 
     def ensure(self) -> Project:
-        """Create ``.zen/`` if needed (with a .gitignore so stores are never committed by accident)."""
-        self.zen_dir.mkdir(parents=True, exist_ok=True)
+        """Create ``.zen/`` if needed (with a .gitignore so stores are never committed by accident), and the root
+        folder itself when the folder it goes in exists, as ``mkdir`` does: never the folders above it, which a
+        mistyped ``ZEN_ROOT`` would otherwise conjure up (:class:`~zen_run.errors.ProjectRootError`)."""
+        if not self.root.is_dir():
+            if self.root.exists() or not self.root.parent.is_dir():
+                raise ProjectRootError(root=self.root)
+            self.root.mkdir(exist_ok=True)
+        self.zen_dir.mkdir(exist_ok=True)
         ignore = self.zen_dir / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# zen's stores and local configuration\n*\n")

@@ -10,7 +10,8 @@
     ├── RunConfigError (ValueError)     a run configuration or run option is invalid
     ├── RunNotResumableError (ValueError)
     ├── CommandLineError (ValueError)   an argument of the zen command names nothing usable
-    └── NoProjectError (FileNotFoundError)  a command that only reads a project found none (it creates none)
+    ├── NoProjectError (FileNotFoundError)  a command that only reads a project found none (it creates none)
+    └── ProjectRootError (FileNotFoundError)  a project cannot be made where asked (no such parent folder)
 
     MissedHeartbeatWarning (UserWarning)    a running run could not record its heartbeat (it goes on)
     SharedProjectRootWarning (UserWarning)  the project found is a shared folder (home, temporary folder)
@@ -82,6 +83,7 @@ __all__ = [
     "MissedHeartbeatWarning",
     "NoProjectError",
     "OutputTypeError",
+    "ProjectRootError",
     "RecordNotFoundError",
     "RunConfigError",
     "RunInProgressError",
@@ -278,6 +280,30 @@ class NoProjectError(ZenError, FileNotFoundError):
 
 def _no_project(root: Path) -> NoProjectError:
     return NoProjectError(root=root)
+
+
+class ProjectRootError(ZenError, FileNotFoundError):
+    """A project cannot be made at ``root``: the folder it would go in does not exist (zen creates the project's
+    own folder, as ``mkdir`` does, never the folders above it, which a mistyped ``ZEN_ROOT`` would conjure up), or
+    ``root`` is a file. Nothing was created; the message names the folder and the fix."""
+
+    def __init__(self, *, root: Path) -> None:
+        self.root = root
+        if root.exists():
+            problem = "it is a file, not a folder"
+        else:
+            problem = f"the folder it goes in, {root.parent}, does not exist (zen never creates the folders above it)"
+        super().__init__(
+            f"cannot make a zen project in {root}: {problem}. Set ZEN_ROOT to your project's folder, or create the "
+            f"folder first; nothing was created."
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_project_root, (self.root,))
+
+
+def _project_root(root: Path) -> ProjectRootError:
+    return ProjectRootError(root=root)
 
 
 class SharedProjectRootWarning(UserWarning):
