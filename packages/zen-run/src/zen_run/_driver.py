@@ -4,7 +4,8 @@
 (reusing, and recording as cached, those whose cache key matches an intact earlier step run), and records each
 outcome an orchestrator reports - a step run is written once, with its artifacts and events. Lineage is written
 once per step: a completed step is recorded in the same transaction that starts the steps it makes ready (or, at
-the end, by :meth:`RunDriver.flush`); a cache hit (checked as it is recorded) and a failure are recorded at once.
+the end, by :meth:`RunDriver.flush`), and so are the cache hits found meanwhile (each checked as it is recorded);
+a failure is recorded at once.
 It raises as the reference runner does: ``StepFailedError`` chained to the step's exception,
 ``OutputTypeError``/wiring errors as they are, the interrupt itself. Only the driver touches lineage, through its
 :class:`~zen_run._recording.StepRecorder` (step records and cache reuse).
@@ -24,7 +25,7 @@ from zen_run._progress import Progress, StepProgress, StepState
 from zen_run._recording import Running, StepRecorder
 from zen_run._steps import Completed, Failed, FailureKind, OutputKey, StepExecutor, StepOutcome, StepTask
 from zen_run.errors import StepFailedError
-from zen_store import CachedStep, StartedStep, StepLogs, StepStatus
+from zen_store import ArtifactNotFoundError, CachedStep, StartedStep, StepLogs, StepStatus
 
 __all__ = ["RunDriver"]
 
@@ -59,9 +60,27 @@ class RunDriver:
 
     def ready(self, *, limit: int | None = None) -> list[StepTask]:
         """The steps to execute now (at most ``limit``): pending steps whose inputs exist, in topological order,
-        recorded as running. Steps reused from the cache are recorded here instead (and may make more ready)."""
+        recorded as running. Steps reused from the cache are recorded here instead (and may make more ready): all
+        of them in the same write as the steps that start, unless the store refuses a hit (its run was deleted
+        since the look-up) - then the driver rewinds and records each hit by itself, computing the refused one."""
+        pending, checkpoint = dict(self._pending), self._recorder.checkpoint()
+        try:
+            tasks, said = self._take_ready(limit)
+        except ArtifactNotFoundError:
+            if self._recorder.hits_at_once or not self._recorder.hits_unrecorded:
+                raise
+            self._pending, self._running = pending, {s: r for s, r in self._running.items() if s not in pending}
+            self._recorder.rewind(checkpoint)
+            self._recorder.hits_at_once = True
+            tasks, said = self._take_ready(limit)
+        for slot, state, elapsed_s in said:  # once recorded
+            self._say(slot, state, elapsed_s)
+        return tasks
+
+    def _take_ready(self, limit: int | None) -> tuple[list[StepTask], list[tuple[str, StepState, float]]]:
         tasks: list[StepTask] = []
         started: list[StartedStep] = []
+        said: list[tuple[str, StepState, float]] = []
         progressed = True
         while progressed and (limit is None or len(tasks) < limit):
             progressed = False
@@ -77,10 +96,10 @@ class RunDriver:
                 components = self._recorder.components(step)
                 key = components.key()
                 if self._recorder.reuse(step, components, key):
-                    self._say(slot, StepState.CACHED, time.perf_counter() - clock)
+                    said.append((slot, StepState.CACHED, time.perf_counter() - clock))
                     progressed = True
                     continue
-                self._say(slot, StepState.RUNNING)
+                said.append((slot, StepState.RUNNING, 0.0))
                 started.append(
                     StartedStep(
                         run_id=self.run_id,
@@ -96,7 +115,7 @@ class RunDriver:
         ids = self._recorder.start(started)
         for task, step_run_id in zip(tasks, ids, strict=True):
             self._running[task.slot].step_run_id = step_run_id
-        return tasks
+        return tasks, said
 
     def flush(self) -> None:
         """Record the steps that finished since the last :meth:`ready` (the runner calls this when the orchestrator

@@ -6,7 +6,10 @@ step's cache components from them, and records every step run:
 - a completed step is recorded with the next write - the starts it makes ready, or :meth:`StepRecorder.flush` -
   so each step costs one lineage transaction;
 - a cache hit (from the resumed run, or any earlier one) counts only when its outputs are all intact here and it
-  is recorded: a hit whose run was deleted since the look-up is refused by the store, and the step computed;
+  is recorded: a hit whose run was deleted since the look-up is refused by the store, and the step computed.
+  Hits are recorded with the next write too, so a run's consecutive hits cost one transaction; when that write is
+  refused, the driver rewinds to before it (:meth:`StepRecorder.checkpoint`) and records each hit at once
+  (:attr:`StepRecorder.hits_at_once`), which tells the refused one apart;
 - a failed or stopped step is recorded at once, with whatever finished before it.
 """
 
@@ -24,7 +27,7 @@ from zen_run._steps import Completed, OutputKey
 from zen_run._stores import Stores
 from zen_store import ArtifactNotFoundError, ArtifactRecord, CachedStep, FinishedStep, StartedStep, StepLogs, StepStatus
 
-__all__ = ["Running", "StepRecorder"]
+__all__ = ["Checkpoint", "Running", "StepRecorder"]
 
 
 @attrs.define
@@ -52,6 +55,23 @@ class StepRecorder:
         """The run's artifacts so far, by the step and output that made (or reused) them."""
         self._unrecorded: list[FinishedStep] = []
         """Steps that completed or were reused, recorded with the next steps that start (one write per step)."""
+        self.hits_at_once = False
+        """Record each cache hit by itself as it is found (after a batch of hits was refused), not with the next
+        write."""
+
+    def checkpoint(self) -> Checkpoint:
+        """What :meth:`rewind` restores: the run's outputs and unrecorded steps now."""
+        return Checkpoint(outputs=dict(self.outputs), unrecorded=list(self._unrecorded))
+
+    def rewind(self, checkpoint: Checkpoint) -> None:
+        """Forget everything taken into the run since ``checkpoint`` (after the write recording it was refused)."""
+        self.outputs = dict(checkpoint.outputs)
+        self._unrecorded = list(checkpoint.unrecorded)
+
+    @property
+    def hits_unrecorded(self) -> bool:
+        """True when a cache hit waits for the next write (which the store refuses if the hit's run is gone)."""
+        return any(step.reused_outputs for step in self._unrecorded)
 
     def components(self, step: CompiledStep) -> CacheComponents:
         """What the step's cache key is made of, now that its inputs' content hashes are known."""
@@ -77,7 +97,8 @@ class StepRecorder:
             self._unrecorded = []
 
     def reuse(self, step: CompiledStep, components: CacheComponents, key: str) -> bool:
-        """Reuse the step from the resumed run or the cache when its key matches and its artifacts are intact."""
+        """Reuse the step from the resumed run or the cache when its key matches and its artifacts are intact; it is
+        recorded with the next write (or at once, with :attr:`hits_at_once`)."""
         hit = self._resume_hits.get(step.slot)
         if hit is not None and hit.cache_key != key:
             hit = None
@@ -95,11 +116,12 @@ class StepRecorder:
                 cached_from=hit.step_run_id,
             )
         )
-        try:
-            self.flush()  # a cache hit is checked as it is recorded
-        except ArtifactNotFoundError:  # its run was deleted since the look-up: nothing was recorded, compute it
-            self._unrecorded.pop()  # what finished before it is still recorded with the next write
-            return False
+        if self.hits_at_once:
+            try:
+                self.flush()  # a cache hit is checked as it is recorded
+            except ArtifactNotFoundError:  # its run was deleted since the look-up: nothing was recorded, compute it
+                self._unrecorded.pop()  # what finished before it is still recorded with the next write
+                return False
         for name, artifact in hit.outputs.items():
             self.outputs[(step.slot, name)] = artifact
         return True
@@ -153,6 +175,14 @@ class StepRecorder:
             inputs={n: self.outputs[(e.source_step, e.source_output)].artifact_id for n, e in edges.items()},
             step_run_id=None if running is None else running.step_run_id,
         )
+
+
+@attrs.frozen
+class Checkpoint:
+    """A :class:`StepRecorder`'s state at one moment (see :meth:`StepRecorder.checkpoint`)."""
+
+    outputs: Mapping[OutputKey, ArtifactRecord]
+    unrecorded: list[FinishedStep]
 
 
 def _named(step: CompiledStep, outputs: Mapping[str, ArtifactRecord]) -> dict[str, ArtifactRecord]:
