@@ -25,7 +25,7 @@ from zen_run._progress import Progress, StepProgress, StepState
 from zen_run._recording import Running, StepRecorder
 from zen_run._steps import Completed, Failed, FailureKind, OutputKey, StepExecutor, StepOutcome, StepTask
 from zen_run.errors import StepFailedError
-from zen_store import ArtifactNotFoundError, CachedStep, StartedStep, StepLogs, StepStatus
+from zen_store import ArtifactNotFoundError, CachedStep, StepLogs, StepStatus
 
 __all__ = ["RunDriver"]
 
@@ -60,9 +60,8 @@ class RunDriver:
 
     def ready(self, *, limit: int | None = None) -> list[StepTask]:
         """The steps to execute now (at most ``limit``): pending steps whose inputs exist, in topological order,
-        recorded as running. Steps reused from the cache are recorded here instead (and may make more ready): all
-        of them in the same write as the steps that start, unless the store refuses a hit (its run was deleted
-        since the look-up) - then the driver rewinds and records each hit by itself, computing the refused one."""
+        recorded as running. Cache hits are recorded instead, in the same write (and may make more ready); when the
+        store refuses one (its run was deleted since), the driver rewinds and records each hit by itself."""
         pending, checkpoint = dict(self._pending), self._recorder.checkpoint()
         try:
             tasks, said = self._take_ready(limit)
@@ -79,7 +78,7 @@ class RunDriver:
 
     def _take_ready(self, limit: int | None) -> tuple[list[StepTask], list[tuple[str, StepState, float]]]:
         tasks: list[StepTask] = []
-        started: list[StartedStep] = []
+        started: list[CompiledStep] = []
         said: list[tuple[str, StepState, float]] = []
         progressed = True
         while progressed and (limit is None or len(tasks) < limit):
@@ -100,15 +99,7 @@ class RunDriver:
                     progressed = True
                     continue
                 said.append((slot, StepState.RUNNING, 0.0))
-                started.append(
-                    StartedStep(
-                        run_id=self.run_id,
-                        step_name=slot,
-                        source=step.source,
-                        config=step.config_json(),
-                        started_at=time.time(),
-                    )
-                )
+                started.append(step)
                 self._running[slot] = Running(components, key, clock)
                 inputs = {k: self._recorder.outputs[k] for k in keys}
                 tasks.append(StepTask(run_id=self.run_id, slot=slot, compiled=self.compiled, inputs=inputs))
@@ -164,7 +155,7 @@ class RunDriver:
         reason = f"{type(exc).__name__}: {exc}"
         self._recorder.ended(task.step, running, StepStatus.FAILED, time.time(), error=reason)
         self._say(task.slot, StepState.FAILED, time.perf_counter() - running.clock)
-        return self._step_failed(task.step, reason, where=where)
+        return _step_failed(self.run_id, task.step, reason, where=where)
 
     # -- inside ------------------------------------------------------------------------------------------------
 
@@ -186,12 +177,13 @@ class RunDriver:
             ) from outcome.exception
         if outcome.kind is FailureKind.REFUSED and outcome.exception is not None:
             raise outcome.exception
-        raise self._step_failed(step, outcome.summary) from outcome.exception
+        raise _step_failed(self.run_id, step, outcome.summary) from outcome.exception
 
-    def _step_failed(self, step: CompiledStep, reason: str, *, where: str = "") -> StepFailedError:
-        return StepFailedError(
-            run_id=self.run_id, step_name=step.slot, function_name=step.instance.name, reason=reason, where=where
-        )
+
+def _step_failed(run_id: str, step: CompiledStep, reason: str, *, where: str = "") -> StepFailedError:
+    return StepFailedError(
+        run_id=run_id, step_name=step.slot, function_name=step.instance.name, reason=reason, where=where
+    )
 
 
 @attrs.frozen

@@ -84,8 +84,13 @@ class StepRecorder:
             materializers={name: materializer_version(m) for name, m in step.writers.items()},
         )
 
-    def start(self, started: list[StartedStep]) -> list[str]:
+    def start(self, steps: list[CompiledStep]) -> list[str]:
         """Record these steps as running, with the steps finished since the last write; returns their ids."""
+        now = time.time()
+        started = [
+            StartedStep(run_id=self._run_id, step_name=s.slot, source=s.source, config=s.config_json(), started_at=now)
+            for s in steps
+        ]
         ids = self._stores.lineage.record_steps(self._unrecorded, started)
         self._unrecorded = []
         return ids
