@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from tests.zen_run.pipelines import AddConfig, add_pipeline, adds, returns_one
+from tests.zen_run.test_cli import workdir as workdir  # noqa: PLC0414 - the project with its pipelines
+from tests.zen_run.test_cli import zen
 from zen_run._cli import EXIT_NOT_FOUND, main
 from zen_run._output import Printer
 
@@ -135,3 +138,26 @@ def test_a_cell_without_a_value_is_a_dash_in_a_pipe_and_a_terminal(stream: io.St
     lines = stream.getvalue().splitlines()
     cells = [line.split() for line in lines[-2:]]
     assert cells == [["x", "-", "-"], ["y", "1", "z"]]
+
+
+def test_a_run_is_dirty_only_when_tracked_files_have_uncommitted_changes(workdir: Path) -> None:
+    """An untracked file lying in the repository leaves runs clean in `runs list`, `runs show` and `--json`; an
+    edited tracked file (one the pipeline does not even use) makes the next run dirty in all three."""
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    (workdir / ".gitignore").write_text(".zen/\n__pycache__/\n")
+    (workdir / "README.md").write_text("notes\n")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "flows"]):
+        subprocess.run([*git, *args], cwd=workdir, check=True, capture_output=True)
+    (workdir / "scratch.txt").write_text("untracked\n")
+    zen(workdir, "run", "flows:instance", "-q")
+    (workdir / "README.md").write_text("edited\n")
+    zen(workdir, "run", "flows:instance", "-q")
+    dirty, clean = (line.split("\t") for line in zen(workdir, "runs", "list").splitlines())
+    assert (clean[5], dirty[5]) == ("no", "yes")
+    assert [r["repo"]["dirty"] for r in json.loads(zen(workdir, "runs", "list", "--json"))] == [True, False]
+    assert "dirty" not in zen(workdir, "runs", "show", clean[0]).splitlines()[0]
+    assert (
+        zen(workdir, "runs", "show", dirty[0])
+        .splitlines()[0]
+        .endswith("(dirty: tracked files had uncommitted changes)")
+    )

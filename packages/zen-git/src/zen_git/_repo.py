@@ -1,8 +1,13 @@
 """The repository state a run starts from, recorded with the run.
 
-It comes from the run's one ``git status`` read: HEAD, branch (None when detached), whether anything is
-uncommitted, and a digest of the uncommitted state (each changed or untracked path with its HEAD, index and
-working-tree blob ids), so two dirty states can be told apart without storing the diff.
+It comes from the run's one ``git status`` read: HEAD, branch (None when detached), whether the tree is dirty, and
+a digest of the uncommitted state (each changed path with its HEAD, index and working-tree blob ids), so two dirty
+states can be told apart without storing the diff.
+
+Dirty means what ``git describe --dirty`` means: a tracked file is modified, staged, deleted or renamed. Untracked
+files (notes, data, outputs lying in the tree) do not make a run dirty: they are no part of any commit a run could
+be reproduced from, and code of the run's own in an untracked module is recorded unpinned anyway, with the reason.
+They are listed in :attr:`RepoState.untracked`.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ __all__ = ["RepoState", "state_of"]
 
 @attrs.frozen(kw_only=True)
 class RepoState:
-    """The state a run starts from: HEAD, branch, whether anything is uncommitted, a digest of the changes."""
+    """The state a run starts from: HEAD, branch, whether a tracked file has uncommitted changes (``dirty``), a
+    digest of those changes, and the untracked files (which do not make the tree dirty)."""
 
     root: str | None
     head_sha: str | None
@@ -32,7 +38,7 @@ class RepoState:
 
 def state_of(repo: GitRepo, status: Status, cache: SourceCache) -> RepoState:
     """The state of ``repo`` from its ``status`` (working-tree blob ids come from ``cache``)."""
-    dirty = bool(status.changed or status.untracked)
+    dirty = bool(status.changed)
     digest: str | None = None
     if dirty:
         hasher = hashlib.sha256()
@@ -40,9 +46,6 @@ def state_of(repo: GitRepo, status: Status, cache: SourceCache) -> RepoState:
             facts = cache.facts(str(repo.root / path))
             now = facts.blob_id if facts is not None else "-"
             hasher.update(f"{path}\0{entry.code}\0{entry.head_id}\0{entry.index_id}\0{now}\n".encode())
-        for path in status.untracked:
-            facts = cache.facts(str(repo.root / path))
-            hasher.update(f"{path}\0??\0{facts.blob_id if facts is not None else '-'}\n".encode())
         digest = f"sha256:{hasher.hexdigest()}"
     return RepoState(
         root=str(repo.root),

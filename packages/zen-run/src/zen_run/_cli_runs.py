@@ -91,7 +91,7 @@ def _show_run(run: Run, out: Printer) -> None:
             }
         )
         return
-    dirty = "  (from a dirty work tree: not reproducible from git)" if run.dirty else ""
+    dirty = "  (dirty: tracked files had uncommitted changes)" if run.dirty else ""
     out.line(f"run {run.id}  pipeline {run.pipeline_name}  {run.status}{dirty}")
     rows = []
     for name, step in steps.items():
@@ -281,7 +281,9 @@ _limit = click.option(
 )
 
 
-@runs.command(name="list", help="List runs, newest first (runs from a dirty work tree are marked).")
+@runs.command(
+    name="list", help="List runs, newest first; `dirty` marks runs started while tracked files had uncommitted changes."
+)
 @click.option("--pipeline", metavar="NAME", help="Only runs of this pipeline.")
 @click.option("--status", type=click.Choice(RUN_STATUSES), help="Only runs with this status.")
 @click.option("--name", metavar="NAME", help="Only runs with this run name.")

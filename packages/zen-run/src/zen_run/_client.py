@@ -202,7 +202,8 @@ class Run:
 
     @property
     def dirty(self) -> bool:
-        """True when the run started from a work tree with uncommitted changes (not reproducible from git)."""
+        """True when the run started while tracked files had uncommitted changes (modified, staged, deleted);
+        untracked files do not count. Which of its code is pinned to a commit its sources say."""
         return self.record.dirty
 
     @property

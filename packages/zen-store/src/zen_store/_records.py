@@ -108,7 +108,9 @@ class RepoRecord:
 
     head_sha: str | None = None
     dirty: bool = False
+    """A tracked file was modified, staged, deleted or renamed and not committed (as ``git describe --dirty``)."""
     diff_digest: str | None = None
+    """A digest of those changes (None when clean): two dirty runs with the same digest started from one state."""
 
 
 @attrs.frozen(kw_only=True)
@@ -130,7 +132,7 @@ class RunRecord:
 
     @property
     def dirty(self) -> bool:
-        """True when the run started from uncommitted code."""
+        """True when the run started while tracked files had uncommitted changes (untracked files do not count)."""
         return self.repo.dirty
 
 
