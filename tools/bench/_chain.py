@@ -1,16 +1,38 @@
-"""A chain of trivial int steps without heavy imports, for measuring a process that runs only zen (peak memory)."""
+"""The runner's workloads and their floor, shared by the benchmarks (no numpy: a process measuring its peak memory
+holds zen alone).
+
+- ``chain_pipeline(n)``: a chain of ``n`` trivial int steps. Its head returns a new number each run, so every
+  run stores new values, as the floor and the peers do: artifacts are addressed by their content, and values
+  an earlier run stored would be stored once and skip the writing measured (``fresh=False`` measures that).
+- ``timed_run``: one run of a pipeline, artifacts and lineage persisted, progress off.
+- ``floor``: the least a framework could do with the durability zen gives each step - each value pickled to a
+  file, the file and its folder fsynced (zen's per-step barrier fsyncs what the step committed), and one row
+  committed to SQLite per step in WAL mode with ``synchronous=NORMAL`` (as zen's lineage store).
+"""
 
 from __future__ import annotations
 
-from tools.bench._common import generated_function
-from zen_run import PipelineInstance, pipeline, step
+import os
+import pickle
+import sqlite3
+import time
+from pathlib import Path
 
-__all__ = ["chain_pipeline"]
+from tools.bench._common import generated_function
+from zen_run import PipelineInstance, RunContext, RunOptions, execute, pipeline, step
+
+__all__ = ["chain_pipeline", "floor", "timed_run"]
 
 
 @step
 def first() -> int:
-    """The head of a chain."""
+    """The head of a chain: a new number each run."""
+    return time.time_ns()
+
+
+@step
+def zero() -> int:
+    """The head of a chain whose values are the same every run."""
     return 0
 
 
@@ -20,9 +42,49 @@ def plus_one(x: int) -> int:
     return x + 1
 
 
-def chain_pipeline(length: int) -> PipelineInstance:
-    """``first`` followed by ``length - 1`` ``plus_one`` steps."""
+def chain_pipeline(length: int, *, fresh: bool = True) -> PipelineInstance:
+    """``first`` (or ``zero`` when not ``fresh``) followed by ``length - 1`` ``plus_one`` steps."""
     slots = [f"s{i}" for i in range(length)]
     body = "    h = s0()\n" + "".join(f"    h = {s}(h)\n" for s in slots[1:]) + "    return None\n"
     func = generated_function(f"chain_{length}", slots, body, {"__name__": __name__})
-    return pipeline(func)(s0=first(), **{s: plus_one() for s in slots[1:]})
+    return pipeline(func)(s0=first() if fresh else zero(), **{s: plus_one() for s in slots[1:]})
+
+
+def timed_run(instance: PipelineInstance, context: RunContext, *, cache: bool) -> float:
+    """Seconds for one run of ``instance`` in ``context``, caching on or off, progress off."""
+    started = time.perf_counter()
+    execute(instance, context, RunOptions(enable_cache=None if cache else False, progress=False))
+    return time.perf_counter() - started
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def floor(values: list[object], root: Path) -> float:
+    """Seconds to store ``values`` as steps at the floor: per value a pickle file, fsynced with its folder, and one
+    committed SQLite row (WAL, ``synchronous=NORMAL``)."""
+    folder = root / "floor"
+    folder.mkdir(exist_ok=True)
+    db = sqlite3.connect(root / "floor.db")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("CREATE TABLE IF NOT EXISTS steps (step TEXT, path TEXT, created REAL)")
+    db.commit()
+    started = time.perf_counter()
+    for index, value in enumerate(values):
+        path = folder / f"v{index}-{time.perf_counter_ns()}.pkl"
+        with path.open("wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _fsync(folder)
+        db.execute("INSERT INTO steps VALUES (?, ?, ?)", (f"s{index}", str(path), time.time()))
+        db.commit()
+    elapsed = time.perf_counter() - started
+    db.close()
+    return elapsed

@@ -1,4 +1,5 @@
-"""Shared shape of benchmark results: a figure, and where there is one, the same-run baseline and the ratio."""
+"""Shared shape of benchmark results: a figure, and where there is one, the same-run baseline, the ratio, and the
+budget the figure must stay within."""
 
 from __future__ import annotations
 
@@ -11,7 +12,33 @@ import attrs
 
 from zen_types import AnyFunction
 
-__all__ = ["BenchRow", "generated_function", "median_s", "print_rows", "rows_to_markdown"]
+__all__ = ["BenchRow", "Budget", "generated_function", "median_s", "print_rows", "rows_to_markdown"]
+
+
+@attrs.frozen(kw_only=True)
+class Budget:
+    """A limit a row's figure must stay within: its ratio to the same-run baseline (``on_ratio``), or its value in
+    the row's unit; ``inclusive`` reads "at most", otherwise "under"."""
+
+    limit: float
+    on_ratio: bool = False
+    inclusive: bool = False
+
+    def met(self, row: BenchRow) -> bool:
+        """Whether ``row`` stays within the limit (a ratio budget on a row without a baseline is not met)."""
+        figure = row.ratio if self.on_ratio else row.value
+        if figure is None:
+            return False
+        return figure <= self.limit if self.inclusive else figure < self.limit
+
+    def text(self, unit: str) -> str:
+        """``<= 0.8x``, ``< 10 ms``: the goal as the table shows it."""
+        sign = "<=" if self.inclusive else "<"
+        if self.on_ratio:
+            return f"{sign} {self.limit:g}x"
+        if unit == "s":
+            return f"{sign} {self.limit * 1000:g} ms" if self.limit < 0.1 else f"{sign} {self.limit:g} s"
+        return f"{sign} {self.limit:g} {unit}"
 
 
 @attrs.frozen(kw_only=True)
@@ -23,21 +50,36 @@ class BenchRow:
     unit: str
     baseline: float | None = None
     goal: str = ""
+    """The goal in words; a row with a ``budget`` and no words shows the budget's."""
+    budget: Budget | None = None
+    """The limit the figure is checked against (``met``), for the budgets a change must keep."""
 
     @property
     def ratio(self) -> float | None:
         """``value / baseline`` (how many times the floor zen costs)."""
         return None if not self.baseline else self.value / self.baseline
 
-    @classmethod
-    def compare(cls, name: str, value: float, baseline: float, unit: str, goal: str = "") -> BenchRow:
-        """A figure with its same-run baseline."""
-        return cls(name=name, value=value, baseline=baseline, unit=unit, goal=goal)
+    @property
+    def goal_text(self) -> str:
+        """The goal as the table shows it."""
+        return self.goal or (self.budget.text(self.unit) if self.budget is not None else "")
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the figure is within its budget; None for a row without one."""
+        return None if self.budget is None else self.budget.met(self)
 
     @classmethod
-    def single(cls, name: str, value: float, unit: str, goal: str = "") -> BenchRow:
+    def compare(
+        cls, name: str, value: float, baseline: float, unit: str, goal: str = "", *, budget: Budget | None = None
+    ) -> BenchRow:
+        """A figure with its same-run baseline."""
+        return cls(name=name, value=value, baseline=baseline, unit=unit, goal=goal, budget=budget)
+
+    @classmethod
+    def single(cls, name: str, value: float, unit: str, goal: str = "", *, budget: Budget | None = None) -> BenchRow:
         """A figure without a baseline."""
-        return cls(name=name, value=value, unit=unit, goal=goal)
+        return cls(name=name, value=value, unit=unit, goal=goal, budget=budget)
 
 
 def _fmt(value: float | None, unit: str) -> str:
@@ -49,13 +91,13 @@ def _fmt(value: float | None, unit: str) -> str:
 
 
 def rows_to_markdown(rows: list[BenchRow]) -> str:
-    """A Markdown table of the rows."""
-    lines = ["| benchmark | zen | baseline (same run) | ratio | goal |", "| --- | --- | --- | --- | --- |"]
+    """A Markdown table of the rows; a row with a budget says whether it is met."""
+    lines = ["| benchmark | zen | baseline (same run) | ratio | goal | met |", "| --- | --- | --- | --- | --- | --- |"]
     for row in rows:
         ratio = "-" if row.ratio is None else f"{row.ratio:.2f}x"
-        lines.append(
-            f"| {row.name} | {_fmt(row.value, row.unit)} | {_fmt(row.baseline, row.unit)} | {ratio} | {row.goal} |"
-        )
+        met = "" if row.met is None else ("yes" if row.met else "**no**")
+        figures = f"{_fmt(row.value, row.unit)} | {_fmt(row.baseline, row.unit)} | {ratio}"
+        lines.append(f"| {row.name} | {figures} | {row.goal_text} | {met} |")
     return "\n".join(lines)
 
 

@@ -2,13 +2,14 @@
 the same disk, interleaved run by run; then the budgets of a run: fixed cost, cost per step, a fully cached
 re-run, peak memory, a large array step, and ``import zen_run``.
 
-- **Chains** of 10, 50 and 200 trivial int steps, artifacts and lineage persisted: zen with caching off; Hamilton
+- **Chains** of 10, 50 and 200 trivial int steps, artifacts and lineage persisted, new values each run (see
+  ``_chain.py``; a row shows a run storing the values of the run before): zen with caching off; Hamilton
   1.90 with its result cache (``recompute=True``: every node computed and its result stored, each run); the floor
-  pickles each value to a file and commits one SQLite row per step. A least-squares line over the three lengths
-  splits each one's time into a fixed cost per run and a cost per step.
-- **Array**: a 160 MB float64 array created before timing; zen runs a one-step pipeline that returns it (written,
-  hashed, made durable) and reads it back through the client (verified); the floor does ``np.save`` to a file,
-  fsyncs it and ``np.load``s it.
+  (``_chain.floor``) pickles each value to a file, fsyncs it and commits one SQLite row per step. A least-squares
+  line over the three lengths splits each one's time into a fixed cost per run and a cost per step.
+- **Array**: a 160 MB float64 array created (and changed between attempts) before timing; zen runs a one-step
+  pipeline that returns it (written, hashed, made durable) and reads it back through the client (verified); the
+  floor does ``np.save`` to a file, fsyncs it and ``np.load``s it.
 - **Peak RSS** (``VmHWM``) of a fresh process that imports zen and runs the 50-step chain once; **import** time
   of ``import zen_run`` (its names load lazily) and of ``from zen_run import Client, pipeline, step`` (what a
   user's module does) in fresh processes (wall and CPU, the best of five).
@@ -36,13 +37,16 @@ from types import ModuleType
 import numpy as np
 from numpy.typing import NDArray
 
-from tools.bench._common import BenchRow, print_rows
-from tools.bench.bench_runner import baseline, chain_pipeline, timed_run
+from tools.bench._chain import chain_pipeline, floor, timed_run
+from tools.bench._common import BenchRow, Budget, print_rows
 from zen_run import Client, PipelineInstance, RunContext, RunOptions, execute, pipeline, step
 from zen_run._project import Project
 
 LENGTHS = (10, 50, 200)
 REPEATS = 5
+IMPORT_BUDGET = Budget(limit=0.25)
+SAME_VALUES = "50-step chain, no cache, the values of the run before (stored once, not written again)"
+MISSING_HAMILTON = "Hamilton not installed (python3 -m uv sync --frozen --group bench): no Hamilton rows"
 ROOT = Path(__file__).resolve().parents[2]
 _ARRAY: list[NDArray[np.float64]] = []
 
@@ -60,11 +64,13 @@ def _array_pipeline() -> PipelineInstance:
     return pipeline(one_array)(make=given_array())
 
 
-def _hamilton_module(length: int, folder: Path) -> ModuleType:
-    """A module of ``length`` chained functions (Hamilton reads their source, so it is a real file)."""
-    lines = ["def s0() -> int:\n    return 0\n"]
+def _hamilton_module(length: int, folder: Path, *, fresh: bool) -> ModuleType:
+    """A module of ``length`` chained functions (Hamilton reads their source, so it is a real file); the head
+    returns a new number each run when ``fresh``, as zen's chain does (Hamilton's cache stores a value once too)."""
+    head = "time.time_ns()" if fresh else "0"
+    lines = [f"import time\n\n\ndef s0() -> int:\n    return {head}\n"]
     lines += [f"def s{i}(s{i - 1}: int) -> int:\n    return s{i - 1} + 1\n" for i in range(1, length)]
-    path = folder / f"hamilton_chain_{length}.py"
+    path = folder / f"hamilton_{'fresh' if fresh else 'same'}_{length}.py"
     path.write_text("\n\n".join(lines))
     spec = importlib.util.spec_from_file_location(path.stem, path)
     assert spec is not None and spec.loader is not None
@@ -74,13 +80,13 @@ def _hamilton_module(length: int, folder: Path) -> ModuleType:
     return module
 
 
-def _hamilton_runner(length: int, folder: Path) -> Callable[[], float] | None:
+def _hamilton_runner(length: int, folder: Path, *, fresh: bool = True) -> Callable[[], float] | None:
     try:  # imported by name: a benchmark-only dependency, without type information
         driver = importlib.import_module("hamilton.driver")
     except ImportError:
         return None
-    module = _hamilton_module(length, folder)
-    cache = folder / f"hamilton-cache-{length}"
+    module = _hamilton_module(length, folder, fresh=fresh)
+    cache = folder / f"hamilton-cache-{module.__name__}"
 
     def run() -> float:
         started = time.perf_counter()
@@ -92,8 +98,37 @@ def _hamilton_runner(length: int, folder: Path) -> Callable[[], float] | None:
 
 
 def _floor(length: int, folder: Path) -> float:
-    """The floor for a chain of ``length`` steps: its values pickled and one committed SQLite row each."""
-    return baseline(list(range(length)), folder)
+    """The floor for a chain of ``length`` steps (see ``_chain.floor``), new values each run."""
+    start = time.time_ns()
+    return floor(list(range(start, start + length)), folder)
+
+
+def _interleaved(sides: dict[str, Callable[[], float]], repeats: int) -> dict[str, float]:
+    """The median seconds of each side, each warmed once, then run ``repeats`` times interleaved in a rotating
+    order (so each sees the same machine state)."""
+    samples: dict[str, list[float]] = {name: [] for name in sides}
+    for action in sides.values():
+        action()  # warm imports, code fingerprints, files
+    names = list(sides)
+    for index in range(repeats):
+        for name in names[index % len(names) :] + names[: index % len(names)]:
+            samples[name].append(sides[name]())
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def _same_values_rows(context: RunContext, folder: Path, repeats: int) -> list[BenchRow]:
+    """The 50-step chain storing the values of the run before: zen and Hamilton both address results by content,
+    so neither writes them again."""
+    sides: dict[str, Callable[[], float]] = {
+        "zen": functools.partial(timed_run, chain_pipeline(50, fresh=False), context, cache=False)
+    }
+    hamilton = _hamilton_runner(50, folder, fresh=False)
+    if hamilton is not None:
+        sides["hamilton"] = hamilton
+    medians = _interleaved(sides, repeats)
+    if hamilton is None:
+        return [BenchRow.single(SAME_VALUES, medians["zen"], "s")]
+    return [BenchRow.compare(f"{SAME_VALUES}: zen vs Hamilton", medians["zen"], medians["hamilton"], "s")]
 
 
 def _fit(times: dict[int, float]) -> tuple[float, float]:
@@ -139,7 +174,8 @@ def _array_rows(context: RunContext, folder: Path) -> list[BenchRow]:
     _ARRAY[:] = [np.random.default_rng(0).random(20_000_000)]
     instance = _array_pipeline()
     zen_times, floor_times = [], []
-    for _ in range(3):
+    for attempt in range(3):
+        _ARRAY[0][0] = attempt  # new content each time, outside the timing: an array stored before is not rewritten
         started = time.perf_counter()
         run = execute(instance, context, RunOptions(enable_cache=False, progress=False))
         read = Client(context=context).get_run(run.id).steps["make"].outputs["output"].read()
@@ -161,7 +197,7 @@ def _array_rows(context: RunContext, folder: Path) -> list[BenchRow]:
             statistics.median(zen_times),
             statistics.median(floor_times),
             "s",
-            "< 1.2x",
+            budget=Budget(limit=1.2, on_ratio=True, inclusive=True),
         )
     ]
 
@@ -184,15 +220,8 @@ def run(*, repeats: int = REPEATS) -> list[BenchRow]:
             }
             if hamilton is not None:
                 sides["hamilton"] = hamilton
-            samples: dict[str, list[float]] = {name: [] for name in sides}
-            for action in sides.values():
-                action()  # warm imports, code fingerprints, files
-            names = list(sides)
-            for index in range(repeats):  # interleaved, in a rotating order
-                for name in names[index % len(names) :] + names[: index % len(names)]:
-                    samples[name].append(sides[name]())
-            for name, values in samples.items():
-                medians[name][length] = statistics.median(values)
+            for name, median in _interleaved(sides, repeats).items():
+                medians[name][length] = median
         for length in LENGTHS:
             zen_s = medians["zen"][length]
             if medians["hamilton"]:
@@ -202,12 +231,12 @@ def run(*, repeats: int = REPEATS) -> list[BenchRow]:
                         zen_s,
                         medians["hamilton"][length],
                         "s",
-                        "<= 0.8x" if length == 50 else "",
+                        budget=Budget(limit=0.8, on_ratio=True, inclusive=True) if length == 50 else None,
                     )
                 )
             rows.append(
                 BenchRow.compare(
-                    f"{length}-step chain, no cache: zen vs the floor (pickle + SQLite row per step)",
+                    f"{length}-step chain, no cache: zen vs the floor (pickle + fsync + SQLite row per step)",
                     zen_s,
                     medians["floor"][length],
                     "s",
@@ -215,25 +244,31 @@ def run(*, repeats: int = REPEATS) -> list[BenchRow]:
             )
         for name, times in medians.items():
             if not times:
-                rows.append(BenchRow.single("Hamilton not installed (uv sync --group bench): no Hamilton rows", 0, "s"))
+                rows.append(BenchRow.single(MISSING_HAMILTON, 0, "s"))
                 continue
             fixed, per_step = _fit(times)
-            goal = "< 3 ms" if name == "zen" else ""
-            rows.append(BenchRow.single(f"{name}: fixed cost per run (fit over 10/50/200 steps)", fixed, "s", goal))
+            budget = Budget(limit=0.003) if name == "zen" else None
+            rows.append(
+                BenchRow.single(f"{name}: fixed cost per run (fit over 10/50/200 steps)", fixed, "s", budget=budget)
+            )
             rows.append(BenchRow.single(f"{name}: cost per step (fit over 10/50/200 steps)", per_step, "s"))
+        rows.extend(_same_values_rows(context, folder, repeats))
         chain = chain_pipeline(50)
         timed_run(chain, context, cache=True)
         cached = statistics.median([timed_run(chain, context, cache=True) for _ in range(repeats)])
-        rows.append(BenchRow.single("50-step chain, fully cached re-run", cached, "s", "< 10 ms"))
+        rows.append(BenchRow.single("50-step chain, fully cached re-run", cached, "s", budget=Budget(limit=0.010)))
         rows.extend(_array_rows(context, folder))
         RunContext.forget()
         rss_kb = int(_child(_RSS_CHILD, str(folder / "rss-project")))
-        rows.append(BenchRow.single("peak RSS of a process running the 50-step chain", rss_kb / 1024, "MB", "<= 50 MB"))
+        rss = "peak RSS of a process running the 50-step chain"
+        rows.append(BenchRow.single(rss, rss_kb / 1024, "MB", budget=Budget(limit=50, inclusive=True)))
     imports = [[float(v) for v in _child(_IMPORT_CHILD).split()] for _ in range(5)]
     best = [min(sample[i] for sample in imports) for i in range(4)]
-    rows.append(BenchRow.single("import zen_run (fresh process, best of 5, wall)", best[0], "s", "< 0.25 s"))
+    rows.append(BenchRow.single("import zen_run (fresh process, best of 5, wall)", best[0], "s", budget=IMPORT_BUDGET))
     rows.append(BenchRow.single("import zen_run (fresh process, best of 5, CPU)", best[1], "s"))
-    rows.append(BenchRow.single("from zen_run import Client, pipeline, step (same, wall)", best[2], "s", "< 0.25 s"))
+    rows.append(
+        BenchRow.single("from zen_run import Client, pipeline, step (same, wall)", best[2], "s", budget=IMPORT_BUDGET)
+    )
     rows.append(BenchRow.single("from zen_run import Client, pipeline, step (same, CPU)", best[3], "s"))
     rows.append(BenchRow.single("load average (1 min) when this benchmark began, 2 cores", load, "runnable"))
     return rows
