@@ -98,11 +98,28 @@ def test_warm_cache_gives_the_same_output(runs: Runs) -> None:
 
 
 def test_generated_step_shapes_are_up_to_date() -> None:
-    """``zen_types/_shapes.py`` is what ``tools/gen_step_shapes.py`` writes today."""
+    """``zen_types/_shapes.pyi`` is what ``tools/gen_step_shapes.py`` writes today."""
     completed = subprocess.run(
         [sys.executable, "tools/gen_step_shapes.py", "--check"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert completed.returncode == 0, completed.stderr
+
+
+def test_step_stub_agrees_with_the_module_that_runs(tmp_path: Path) -> None:
+    """Checkers read ``_shapes.pyi`` and never ``_shapes.py``: mypy's stubtest holds the two to the same names
+    and signatures. One difference is allowed, and stubtest fails if it goes away: the overloads have no
+    ``step(None)``, while at run time ``func`` defaults to None so that ``@step(name=...)`` works."""
+    allowlist = tmp_path / "allowlist.txt"
+    allowlist.write_text("zen_types._shapes.step\n", encoding="utf-8")
+    completed = subprocess.run(
+        [sys.executable, "-m", "mypy.stubtest", "zen_types._shapes", "--mypy-config-file", "mypy.ini"]
+        + ["--allowlist", str(allowlist)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
 @pytest.mark.parametrize("fullname", _names.ALL_NAMES)

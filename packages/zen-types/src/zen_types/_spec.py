@@ -8,15 +8,18 @@ re-run long after the process ended. Loading a spec validates it (dangling edges
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
-import cattrs
 
 from zen_types._json import JSONValue
 from zen_types.errors import SpecError
+
+if TYPE_CHECKING:
+    import cattrs
 
 __all__ = ["FORMAT_VERSION", "EdgeSpec", "IOSpec", "PipelineSpec", "StepSpec", "topological_order"]
 
@@ -138,13 +141,15 @@ class PipelineSpec:
 
     def to_json(self) -> str:
         """The spec as canonical JSON (sorted keys), stable across processes."""
-        return json.dumps(_CONVERTER.unstructure(self), sort_keys=True, separators=(",", ":"))
+        return json.dumps(_converter().unstructure(self), sort_keys=True, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> PipelineSpec:
         """Load and validate a spec written by :meth:`to_json`."""
+        import cattrs  # loaded with the first spec read or written (see _converter), not with zen-types
+
         try:
-            return _CONVERTER.structure(json.loads(text), cls)
+            return _converter().structure(json.loads(text), cls)
         except SpecError:
             raise
         except (ValueError, TypeError, KeyError, cattrs.BaseValidationError) as exc:
@@ -172,7 +177,14 @@ def _json_passthrough(value: object, _: object) -> object:
     return value
 
 
-_CONVERTER = cattrs.Converter(forbid_extra_keys=True)
-_CONVERTER.register_structure_hook_func(
-    lambda tp: tp == attrs.fields(attrs.resolve_types(StepSpec)).config.type, _json_passthrough
-)
+@functools.cache
+def _converter() -> cattrs.Converter:
+    """The spec converter, built on first use: importing cattrs and building a converter cost more than the rest
+    of zen-types, and defining steps and pipelines never needs them."""
+    import cattrs
+
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    converter.register_structure_hook_func(
+        lambda tp: tp == attrs.fields(attrs.resolve_types(StepSpec)).config.type, _json_passthrough
+    )
+    return converter

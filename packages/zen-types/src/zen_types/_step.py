@@ -15,12 +15,10 @@ import typing
 from collections.abc import Mapping
 from typing import Generic, TypeVar
 
-from typing_extensions import deprecated
-
 from zen_types import _messages
 from zen_types._config import BaseStepConfig
 from zen_types._signature import StepSignature, analyze_step
-from zen_types._typing import AnyFunction, Permissive
+from zen_types._typing import AnyFunction, Permissive, deprecated
 from zen_types.errors import BindingError, StepDefinitionError, WiringError, ZenError
 
 __all__ = ["Step", "StepInstance"]
