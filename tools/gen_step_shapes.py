@@ -67,13 +67,13 @@ _O2 = TypeVar("_O2")
 {input_vars}
 '''
 
-_FOOTER = '''
+_FOOTER = """
 
 @overload
 def step(
     *, name: str | None = None, enable_cache: bool | None = None, materializers: Mapping[str, type] | None = None
 ) -> StepDecorator: ...
-'''
+"""
 
 _DECORATOR = '''
 

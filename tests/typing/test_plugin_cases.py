@@ -111,9 +111,9 @@ def test_step_stub_agrees_with_the_module_that_runs(tmp_path: Path) -> None:
     ``step(None)``, while at run time ``func`` defaults to None so that ``@step(name=...)`` works."""
     allowlist = tmp_path / "allowlist.txt"
     allowlist.write_text("zen_types._shapes.step\n", encoding="utf-8")
+    command = [sys.executable, "-m", "mypy.stubtest", "zen_types._shapes", "--mypy-config-file", "mypy.ini"]
     completed = subprocess.run(
-        [sys.executable, "-m", "mypy.stubtest", "zen_types._shapes", "--mypy-config-file", "mypy.ini"]
-        + ["--allowlist", str(allowlist)],
+        [*command, "--allowlist", str(allowlist)],
         cwd=ROOT,
         capture_output=True,
         text=True,
