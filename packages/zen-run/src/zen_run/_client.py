@@ -7,37 +7,34 @@ and an artifact's ``read()`` loads its value with the materializer recorded for 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 import attrs
 
-from zen_materialize import Location, Visualization
-from zen_run import _notebook
-from zen_run._context import RunContext
-from zen_run._project import Project
-from zen_run._values import SmallValue, read_small_value
-from zen_run.errors import RunConfigError
-from zen_store import (
-    ArtifactRecord,
-    Comparison,
-    LineageGraph,
-    RecordNotFoundError,
-    RunDeletion,
-    RunRecord,
-    RunStatus,
-    StepDifference,
-    StepLogs,
-    StepRunRecord,
-    StepStatus,
-)
-from zen_types import JSONValue, PipelineSpec, RunView
+from zen_types import PipelineSpec
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+    from types import TracebackType
+
+    from zen_materialize import Visualization
+    from zen_run._context import RunContext
+    from zen_run._values import SmallValue
     from zen_run._verify import VerifyReport
+    from zen_store import (
+        ArtifactRecord,
+        Comparison,
+        LineageGraph,
+        RunDeletion,
+        RunRecord,
+        RunStatus,
+        StepLogs,
+        StepRunRecord,
+        StepStatus,
+    )
+    from zen_types import JSONValue, RunView
 
 __all__ = ["Artifact", "Client", "Run", "StepRun"]
 
@@ -87,6 +84,8 @@ class Artifact:
         """The value when it is a small plain one (a number, a short string, a small dict of metrics), read
         safely: a ``zen-json`` artifact of at most 4 KB, hash verified, nothing unpickled or imported. None
         otherwise."""
+        from zen_run._values import read_small_value
+
         return read_small_value(self.context.stores.io, self.context.registry, self.record)
 
     def visualize(self) -> Visualization | None:
@@ -97,13 +96,19 @@ class Artifact:
         """
         if self.record.materializer is None:
             return None
+        from zen_materialize import Location
+
         materializer = self.context.registry.by_name(self.record.materializer, format=self.record.format)
         return materializer.visualize(Location(self.context.stores.io.local_path(self.record)))
 
     def _repr_html_(self) -> str:
+        from zen_run import _notebook  # the views' HTML and text, loaded when first shown
+
         return _notebook.artifact_html(self.record, self.visualize())
 
     def __repr__(self) -> str:
+        from zen_run import _notebook  # the views' HTML and text, loaded when first shown
+
         return _notebook.artifact_repr(self.record)
 
 
@@ -157,9 +162,13 @@ class StepRun:
         return {name: Artifact(record=a, context=self.context) for name, a in self.record.inputs.items()}
 
     def _repr_html_(self) -> str:
+        from zen_run import _notebook  # the views' HTML and text, loaded when first shown
+
         return _notebook.step_html(self.record)
 
     def __repr__(self) -> str:
+        from zen_run import _notebook  # the views' HTML and text, loaded when first shown
+
         return _notebook.step_repr(self.record)
 
 
@@ -219,14 +228,21 @@ class Run:
         }
 
     def _repr_html_(self) -> str:
+        from zen_run import _notebook  # the views' HTML and text, loaded when first shown
+
         steps = {s.step_name: s for s in self.context.stores.lineage.step_runs(self.id)}
         return _notebook.run_html(self.record, self.spec, steps)
 
     def __repr__(self) -> str:
+        from zen_run import _notebook  # the views' HTML and text, loaded when first shown
+
         return _notebook.run_repr(self.record)
 
 
 def _run_status(status: RunStatus | str) -> RunStatus:
+    from zen_run.errors import RunConfigError
+    from zen_store import RunStatus
+
     try:
         return RunStatus(status)
     except ValueError:
@@ -239,6 +255,9 @@ class Client:
     connections when done, ``with Client() as client: ...``."""
 
     def __init__(self, root: Path | str | None = None, *, stack: str | None = None, context: RunContext | None = None):
+        from zen_run._context import RunContext  # the stores and the rest of zen load with the first Client
+        from zen_run._project import Project
+
         self._owns_context = context is None
         self.context = context or RunContext.open(
             project=Project(Path(root).resolve()) if root is not None else None, stack=stack
@@ -298,6 +317,8 @@ class Client:
 
     def step(self, run_id: str, step_name: str) -> StepRun:
         """One step of a run (a unique run id prefix is enough), by the slot name it was bound to."""
+        from zen_store import RecordNotFoundError
+
         run = self.get_run(run_id)
         steps = run.steps
         found = steps.get(step_name)
@@ -338,6 +359,8 @@ class Client:
         """What differs between two runs: configs, code versions, bound steps, cache hits, output hashes and,
         for small plain outputs (numbers, short strings, small dicts of metrics), their values
         (``outputs.NAME.value``, before the hash difference)."""
+        from zen_store import StepDifference
+
         a = run_a if isinstance(run_a, str) else run_a.id
         b = run_b if isinstance(run_b, str) else run_b.id
         lineage = self.context.stores.lineage
@@ -363,6 +386,8 @@ class Client:
         return attrs.evolve(comparison, differences=tuple(differences))
 
     def _small(self, record: ArtifactRecord | None) -> SmallValue | None:
+        from zen_run._values import read_small_value
+
         return None if record is None else read_small_value(self.context.stores.io, self.context.registry, record)
 
     def verify(self, *, full: bool = False) -> VerifyReport:
