@@ -11,8 +11,11 @@ re-run, peak memory, a large array step, and ``import zen_run``.
   pipeline that returns it (written, hashed, made durable) and reads it back through the client (verified); the
   floor does ``np.save`` to a file, fsyncs it and ``np.load``s it.
 - **Peak RSS** (``VmHWM``) of a fresh process that imports zen and runs the 50-step chain once; **import** time
-  of ``import zen_run`` (its names load lazily) and of ``from zen_run import Client, pipeline, step`` (what a
-  user's module does) in fresh processes (wall and CPU, the best of five).
+  of ``import zen_run`` (its names load lazily) and of what a pipeline module imports (``from zen_run import
+  Client, pipeline, step`` and zen-types' ``BaseStepConfig, Input, Output``) in fresh processes, wall and CPU, the
+  best of ten; once with bytecode as this environment has it (none is written under ``PYTHONDONTWRITEBYTECODE``,
+  so every module of zen and its libraries is compiled from source each time) and once with every module's
+  bytecode cached (an installed zen after its first import), in a cache folder of its own.
 
 Hamilton is a benchmark-only dependency (``uv sync --group bench``); without it its rows are left out and say so.
 Run: ``python -m tools.bench.bench_chain``.
@@ -156,18 +159,41 @@ _RSS_CHILD = textwrap.dedent(
     """
 )
 
+_USER_IMPORTS = "from zen_run import Client, pipeline, step; from zen_types import BaseStepConfig, Input, Output"
 _IMPORT_CHILD = (
     "import time; c = time.process_time(); w = time.perf_counter(); import zen_run; "
-    "w1, c1 = time.perf_counter() - w, time.process_time() - c; from zen_run import Client, pipeline, step; "
+    f"w1, c1 = time.perf_counter() - w, time.process_time() - c; {_USER_IMPORTS}; "
     "print(w1, c1, time.perf_counter() - w, time.process_time() - c)"
 )
+IMPORT_REPEATS = 10
 
 
-def _child(code: str, *args: str) -> str:
+def _child(code: str, *args: str, env: dict[str, str] | None = None) -> str:
     done = subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=ROOT, check=True, capture_output=True, text=True, timeout=600
+        [sys.executable, "-c", code, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=600
     )
     return done.stdout.strip().splitlines()[-1]
+
+
+def _import_rows() -> list[BenchRow]:
+    """Import times in fresh processes, with bytecode as this environment has it and with all of it cached."""
+    as_is = "no bytecode written" if sys.flags.dont_write_bytecode else "bytecode as installed"
+    rows: list[BenchRow] = []
+    with tempfile.TemporaryDirectory(prefix="zen-bench-bytecode-") as cache:
+        cached = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {
+            "PYTHONPYCACHEPREFIX": cache
+        }
+        _child(_IMPORT_CHILD, env=cached)  # compiles every module once, into the cache folder
+        for label, env in ((as_is, None), ("bytecode cached", cached)):
+            samples = [[float(v) for v in _child(_IMPORT_CHILD, env=env).split()] for _ in range(IMPORT_REPEATS)]
+            best = [min(sample[i] for sample in samples) for i in range(4)]
+            named = f"fresh process, {label}, best of {IMPORT_REPEATS}"
+            rows.append(BenchRow.single(f"import zen_run ({named}, wall)", best[0], "s", budget=IMPORT_BUDGET))
+            rows.append(BenchRow.single(f"import zen_run ({named}, CPU)", best[1], "s"))
+            user = "from zen_run import Client, pipeline, step + zen_types' BaseStepConfig, Input, Output"
+            rows.append(BenchRow.single(f"{user} ({named}, wall)", best[2], "s", budget=IMPORT_BUDGET))
+            rows.append(BenchRow.single(f"{user} ({named}, CPU)", best[3], "s"))
+    return rows
 
 
 def _array_rows(context: RunContext, folder: Path) -> list[BenchRow]:
@@ -262,14 +288,7 @@ def run(*, repeats: int = REPEATS) -> list[BenchRow]:
         rss_kb = int(_child(_RSS_CHILD, str(folder / "rss-project")))
         rss = "peak RSS of a process running the 50-step chain"
         rows.append(BenchRow.single(rss, rss_kb / 1024, "MB", budget=Budget(limit=50, inclusive=True)))
-    imports = [[float(v) for v in _child(_IMPORT_CHILD).split()] for _ in range(5)]
-    best = [min(sample[i] for sample in imports) for i in range(4)]
-    rows.append(BenchRow.single("import zen_run (fresh process, best of 5, wall)", best[0], "s", budget=IMPORT_BUDGET))
-    rows.append(BenchRow.single("import zen_run (fresh process, best of 5, CPU)", best[1], "s"))
-    rows.append(
-        BenchRow.single("from zen_run import Client, pipeline, step (same, wall)", best[2], "s", budget=IMPORT_BUDGET)
-    )
-    rows.append(BenchRow.single("from zen_run import Client, pipeline, step (same, CPU)", best[3], "s"))
+    rows.extend(_import_rows())
     rows.append(BenchRow.single("load average (1 min) when this benchmark began, 2 cores", load, "runnable"))
     return rows
 
