@@ -248,3 +248,38 @@ def test_every_command_imports_the_projects_modules_from_its_folder(tmp_path: Pa
     assert [resumed["steps"][n]["status"] for n in ("first", "second")] == ["cached", "completed"]
     rerun = json.loads(_zen(tmp_path / "notes", "rerun", run_id, "--json", "-q"))
     assert [rerun["steps"][n]["status"] for n in ("first", "second")] == ["cached", "cached"]
+
+
+def test_a_pipeline_file_run_by_path_pins_under_its_name_from_the_project_root(tmp_path: Path) -> None:
+    """`zen run scripts/flows.py:instance` imports the file as ``scripts.flows`` (its name from the project
+    root), so its steps pin and `zen rerun` loads them by that name after the file moved; a file no name leads
+    to (a folder named ``my-scripts``) is run too, and recorded unpinned saying why, never with a pin that
+    cannot load."""
+    pkg = "path_pkg"
+    _project(tmp_path, pkg)
+    for folder in ("scripts", "my-scripts"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "flows.py").write_text(textwrap.dedent(STEPS.format(pkg=pkg)))
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-q", "-m", "v1")
+    head = _head(tmp_path)
+    first = json.loads(_zen(tmp_path, "run", "scripts/flows.py:instance", "--json", "-q"))
+    assert first["steps"]["second"]["source"] == f"scripts.flows.adds@{head}"
+    _git(tmp_path, "mv", "scripts/flows.py", "scripts/renamed.py")
+    _git(tmp_path, "commit", "-q", "-m", "v2: renamed")
+    rerun = json.loads(_zen(tmp_path / "scripts", "rerun", first["run"]["run_id"], "--json", "-q"))
+    assert {name: step["status"] for name, step in rerun["steps"].items()} == {"first": "cached", "second": "cached"}
+    assert rerun["steps"]["second"]["source"] == first["steps"]["second"]["source"]
+
+    env = {k: v for k, v in os.environ.items() if k not in ("ZEN_ROOT", "PYTHONPATH")}
+    loose = subprocess.run(
+        [sys.executable, "-m", "zen_run", "run", "my-scripts/flows.py:instance", "--json", "-q"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
+    assert json.loads(loose.stdout)["steps"]["second"]["source"] == "flows.adds"
+    assert "my-scripts/flows.py is not where the name flows leads from a folder on sys.path" in loose.stderr

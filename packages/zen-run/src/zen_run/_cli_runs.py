@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
+import keyword
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -43,12 +44,16 @@ def load_object(target: str) -> object:
         file = Path(module_name).resolve()
         if not file.exists():
             raise usage_error(f"{module_name}: no such file.")
-        spec = importlib.util.spec_from_file_location(file.stem, file)
-        if spec is None or spec.loader is None:
-            raise usage_error(f"{module_name}: cannot be imported as a module.")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[file.stem] = module
-        spec.loader.exec_module(module)
+        dotted = _module_name_of(file)
+        if dotted is not None:  # imported by name, so its code pins and `zen rerun` finds it by that name
+            module = importlib.import_module(dotted)
+        else:
+            spec = importlib.util.spec_from_file_location(file.stem, file)
+            if spec is None or spec.loader is None:
+                raise usage_error(f"{module_name}: cannot be imported as a module.")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[file.stem] = module
+            spec.loader.exec_module(module)
     else:
         try:
             module = importlib.import_module(module_name)
@@ -60,6 +65,27 @@ def load_object(target: str) -> object:
             raise usage_error(f"{target!r}: module {module_name!r} has no attribute {attr!r}.")
         obj = getattr(obj, part)
     return obj
+
+
+def _module_name_of(file: Path) -> str | None:
+    """The dotted name that imports ``file`` from the first ``sys.path`` folder holding it (the project root
+    first: ``examples/flows.py`` is ``examples.flows``), or None when no name leads there. A module loaded by
+    path under another name could not be pinned: a pin is loaded again by name."""
+    for entry in sys.path:
+        folder = Path(entry or ".").resolve()
+        if not file.is_relative_to(folder):
+            continue
+        parts = file.relative_to(folder).with_suffix("").parts
+        if not parts or not all(part.isidentifier() and not keyword.iskeyword(part) for part in parts):
+            continue
+        dotted = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        try:
+            spec = importlib.util.find_spec(dotted)
+        except (ImportError, ValueError):  # a package on the way failed to import, or is not a package
+            continue
+        if spec is not None and spec.origin is not None and Path(spec.origin).resolve() == file:
+            return dotted
+    return None
 
 
 def _instance(target: str) -> PipelineInstance:
