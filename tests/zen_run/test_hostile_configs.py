@@ -18,6 +18,8 @@ from zen_types._yaml import MAX_YAML_DEPTH
 class ListConfig(BaseStepConfig):
     sizes: list[int] = [1]  # noqa: RUF012 - configs are frozen attrs classes; the default is copied per instance
     weights: dict[str, float] = {}  # noqa: RUF012 - as above
+    label: str = "plain"
+    count: int = 0
 
 
 @step
@@ -40,8 +42,22 @@ def test_list_and_dict_fields_come_from_a_run_config(project: Path) -> None:
     config = RunConfig.from_yaml("steps:\n  second:\n    config:\n      sizes: [2, 3]\n      weights: {a: 0.5}\n")
     run = Client().get_run(weights_pipeline(first=source(), second=weighted()).run(config=config).id)
     assert run.steps["second"].outputs["output"].read() == 5.5
-    assert run.steps["second"].config == {"sizes": [2, 3], "weights": {"a": 0.5}}
+    assert run.steps["second"].config == {"sizes": [2, 3], "weights": {"a": 0.5}, "label": "plain", "count": 0}
     assert ListConfig.from_yaml("sizes: [2, 3]\nweights: {a: 0.5}\n") == ListConfig(sizes=[2, 3], weights={"a": 0.5})
+
+
+def test_scalars_of_a_run_config_are_typed_by_the_config_class_not_by_their_spelling(project: Path) -> None:
+    """`label: 3.10` stays the text "3.10" for a str field and `count: 12` is an int, as Config.from_yaml has them:
+    a run config does not turn scalars into floats or bools before the config class sees them."""
+    text = "label: 3.10\ncount: 12\nweights: {a: 1.5}\n"
+    config = RunConfig.from_yaml(
+        "steps:\n  second:\n    config:\n" + "".join(f"      {line}\n" for line in text.splitlines())
+    )
+    run = Client().get_run(weights_pipeline(first=source(), second=weighted()).run(config=config).id)
+    expected = ListConfig.from_yaml(text)
+    assert expected.label == "3.10"
+    assert run.steps["second"].config == {"sizes": [1], "weights": {"a": 1.5}, "label": "3.10", "count": 12}
+    assert run.steps["second"].config == {**ListConfig().to_dict(), **expected.to_dict()}
 
 
 @pytest.mark.parametrize(
@@ -51,8 +67,9 @@ def test_list_and_dict_fields_come_from_a_run_config(project: Path) -> None:
         ("a:\n" + "".join(" " * i + "a:\n" for i in range(1, 1000)), "nests lists and mappings more than"),
         ("run_name: " + "x" * 10_000_001 + "\n", "characters, more than"),
         ("steps:\n  second:\n    config:\n      sizes: [" + "9" * 5000 + "]\n", "number with 5000 digits"),
+        ("steps:\n  second:\n    config:\n      count: " + "9" * 5000 + "\n", "number with 5000 digits"),
     ],
-    ids=["flow-1000-deep", "block-1000-deep", "huge-document", "5000-digit-int"],
+    ids=["flow-1000-deep", "block-1000-deep", "huge-document", "5000-digit-int-in-a-list", "5000-digit-int"],
 )
 def test_hostile_run_configs_fail_with_one_sentence(
     project: Path, text: str, expected: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch

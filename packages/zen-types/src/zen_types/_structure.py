@@ -314,17 +314,23 @@ def _make_converter() -> cattrs.Converter:
     return conv
 
 
+_JSON_VALUE_NAMES: Final = frozenset({"JSONValue", JSONValue})
+"""How the ``JSONValue`` alias appears unresolved: by its name, or by its text where a container resolved it once
+(``dict[str, JSONValue]`` resolves to a union whose ``list[...]`` holds ``ForwardRef('bool | int | ...')``)."""
+
+
 def _is_json_value(tp: object) -> bool:
-    """True for the resolved ``JSONValue`` alias (a union holding ``list[ForwardRef('JSONValue')]``), and for the
-    alias left unresolved inside a container (``dict[str, JSONValue]`` holds ``ForwardRef('bool | int | ...')``)."""
+    """True for the ``JSONValue`` alias however far it was resolved: unresolved (a ``ForwardRef``), or the union it
+    stands for (one of whose members is ``list`` of the unresolved alias). Without this, cattrs would structure raw
+    YAML into that union and type each scalar by its spelling (``3.10`` a float) before the config class could."""
     if isinstance(tp, typing.ForwardRef):
-        return bool(tp.__forward_arg__ == JSONValue)
+        return tp.__forward_arg__ in _JSON_VALUE_NAMES
     if get_origin(tp) not in (typing.Union, types.UnionType):
         return False
     return any(
         get_origin(arg) is list
         and isinstance(get_args(arg)[0], typing.ForwardRef)
-        and get_args(arg)[0].__forward_arg__ == "JSONValue"
+        and get_args(arg)[0].__forward_arg__ in _JSON_VALUE_NAMES
         for arg in get_args(tp)
     )
 
