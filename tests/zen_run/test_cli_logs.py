@@ -81,7 +81,20 @@ def test_a_cached_step_shows_the_output_of_the_step_run_it_reused(workdir: Path)
     assert second != first
     again = zen(workdir, "logs", second, "only")
     assert again.stdout.startswith("to stdout\n")
-    assert re.search(r"step only was cached; this is the output of step run [0-9a-f]{24}", again.stderr)
+    assert again.stderr.startswith(
+        f"zen: step only of run {second} was a cache hit and did not run; this is what it printed in run {first}, "
+        f"which made the outputs reused here.\n"
+    )
+    shown = json.loads(zen(workdir, "logs", second, "only", "--json").stdout)
+    assert (shown["cached"], shown["from_run_id"], shown["text"]) == (True, first, again.stdout)
+    zen(workdir, "runs", "delete", first, "--yes")
+    gone = zen(workdir, "logs", second, "only")
+    assert gone.stdout == ""
+    assert re.fullmatch(
+        rf"zen: step only of run {second} was a cache hit and did not run; the step run that made its outputs "
+        r"\([0-9a-f]{24}\) was deleted with its run, and its output with it\.\n",
+        gone.stderr,
+    )
 
 
 def test_output_beyond_the_limit_keeps_its_tail_and_says_how_much_was_cut(workdir: Path) -> None:

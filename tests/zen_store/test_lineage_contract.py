@@ -94,6 +94,15 @@ def test_a_cached_step_records_the_reused_outputs_and_where_they_came_from(db: L
     assert (step.step_run_id, step.status, step.cached_from) == (reused, StepStatus.CACHED, origin)
     assert step.outputs["output"].artifact_id == "x"
     assert db.completed_steps(second)["s"].outputs["output"].artifact_id == "x"
+    made = db.step_run(origin)
+    assert made is not None and (made.run_id, made.status, made.outputs["output"].artifact_id) == (
+        first,
+        StepStatus.COMPLETED,
+        "x",
+    )
+    db.finish_run(first, status=RunStatus.COMPLETED)
+    db.delete_run(first)
+    assert db.step_run(origin) is None
 
 
 def test_prefixes_and_missing_records_give_clear_errors(db: LineageStore) -> None:

@@ -86,7 +86,12 @@ def test_failed_step_carries_the_users_exception_and_traceback(http: TestClient,
     assert step["status"] == "failed"
     assert "RuntimeError: the model diverged after 30 rows" in step["error"]
     assert "Traceback (most recent call last)" in step["error"]
-    assert step["logs"] == {"text": f"scoring 30 rows\na hostile line: {XSS}\n", "cut": 0}
+    assert step["logs"] == {
+        "text": f"scoring 30 rows\na hostile line: {XSS}\n",
+        "cut": 0,
+        "from_run_id": recorded.broken,
+        "from_step": "boom",
+    }
     page = http.get(f"/runs/{recorded.broken}/steps/boom").text
     assert "a hostile line: &lt;script&gt;" in page and XSS not in page  # printed markup is text
 
@@ -238,3 +243,16 @@ def test_zen_ui_with_a_port_in_non_ascii_digits_is_a_usage_error(capsys: pytest.
     assert main(["ui", "--port", "\u0663\u0663"]) == 2
     err = capsys.readouterr().err
     assert "is not a port number" in err and "Traceback" not in err
+
+
+def test_a_cached_step_shows_what_the_step_run_it_reused_printed_and_links_its_run(
+    http: TestClient, recorded: Demo
+) -> None:
+    """The failed run's loader was a cache hit: its logs are those of the first analysis run's loader, which made
+    the frame it reused, and the page says so with a link to that run's step."""
+    step = http.get(f"/api/runs/{recorded.broken}/steps/loader").json()
+    assert step["status"] == "cached"
+    assert step["logs"] == {"text": "", "cut": 0, "from_run_id": recorded.analysis, "from_step": "loader"}
+    page = http.get(f"/runs/{recorded.broken}/steps/loader").text
+    assert f'href="/runs/{recorded.analysis}?step=loader"' in page
+    assert "which made the outputs reused here" in page

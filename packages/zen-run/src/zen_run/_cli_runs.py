@@ -412,13 +412,12 @@ def compare(run_a: str, run_b: str) -> None:
 def logs(run_id: str, step_name: str, tail: int | None) -> None:
     from zen_run._render import log_lines
 
-    client = read_client()
-    step = client.step(run_id, step_name)
+    step = read_client().step(run_id, step_name)
     record = step.record
-    shown = step.logs
-    reused = record.cached_from if not shown and record.cached_from is not None else None
-    if reused is not None:
-        shown = client.context.stores.lineage.step_logs(reused)
+    cached = record.cached_from is not None
+    made_by = step.cached_from  # a cached step did not run: what it shows is what the step run it reused printed
+    shown = made_by.logs if made_by is not None else step.logs
+    printed_by = made_by.record if made_by is not None else None if cached else record  # None: deleted meanwhile
     out = printer()
     lines = log_lines(shown.text)
     if tail is not None:
@@ -432,17 +431,28 @@ def logs(run_id: str, step_name: str, tail: int | None) -> None:
                 "status": record.status,
                 "text": "\n".join(lines) + ("\n" if lines else ""),
                 "cut": shown.cut,
-                "from_step_run": reused or record.step_run_id,
+                "cached": cached,
+                "from_run_id": None if printed_by is None else printed_by.run_id,
+                "from_step_run": record.cached_from or record.step_run_id,
                 "error": record.error,
             }
         )
         return
-    if reused is not None:
-        say(f"step {record.step_name} was cached; this is the output of step run {reused}, which made its outputs.")
+    if printed_by is not None and printed_by is not record:
+        say(
+            f"step {record.step_name} of run {record.run_id} was a cache hit and did not run; this is what it printed "
+            f"in run {printed_by.run_id}, which made the outputs reused here."
+        )
+    elif cached:
+        say(
+            f"step {record.step_name} of run {record.run_id} was a cache hit and did not run; the step run that made "
+            f"its outputs ({record.cached_from}) was deleted with its run, and its output with it."
+        )
+        return
     if shown.cut:
         say(f"the first {shown.cut:,} characters of this output were not kept (zen keeps the last 1,000,000).")
-    if not lines and not shown.cut:
+    if printed_by is not None and not lines and not shown.cut:
         running = " yet" if record.status == "running" else ""
-        say(f"step {record.step_name} of run {record.run_id} printed nothing{running}.")
+        say(f"step {printed_by.step_name} of run {printed_by.run_id} printed nothing{running}.")
     for line in lines:
         click.echo(line)

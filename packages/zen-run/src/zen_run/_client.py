@@ -152,6 +152,15 @@ class StepRun:
         return self.context.stores.lineage.step_logs(self.record.step_run_id)
 
     @property
+    def cached_from(self) -> StepRun | None:
+        """For a cached step, which did not run, the step run that made the outputs it reused: its logs, timings
+        and inputs tell how they were made. None for a step that ran, or when that step run was deleted with its
+        run."""
+        made_by = self.record.cached_from
+        found = None if made_by is None else self.context.stores.lineage.step_run(made_by)
+        return None if found is None else StepRun(record=found, context=self.context)
+
+    @property
     def outputs(self) -> Mapping[str, Artifact]:
         """Output artifacts by name (for a cached step: the reused artifacts)."""
         return {name: Artifact(record=a, context=self.context) for name, a in self.record.outputs.items()}

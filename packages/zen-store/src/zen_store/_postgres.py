@@ -771,6 +771,10 @@ class PostgresLineageStore:
         """A run's step runs in execution order, with inputs and outputs."""
         return self._steps("run_id = %s", [run_id])
 
+    def step_run(self, step_run_id: str) -> StepRunRecord | None:
+        """One step run by its id, or None."""
+        return next(iter(self._steps("step_run_id = %s", [step_run_id])), None)
+
     def step_logs(self, step_run_id: str) -> StepLogs:
         """What a step run printed (empty when nothing was stored)."""
         rows = self._read("SELECT text, cut FROM step_logs WHERE step_run_id = %s", [step_run_id])

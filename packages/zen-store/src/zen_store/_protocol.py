@@ -170,6 +170,11 @@ class LineageStore(Protocol):
         """A run's step runs in execution order, with the artifacts each read and wrote (or reused)."""
         ...
 
+    def step_run(self, step_run_id: str) -> StepRunRecord | None:
+        """One step run by its id (a cached step's ``cached_from`` names the one whose outputs it reused); None
+        when there is none, as after its run was deleted."""
+        ...
+
     def step_logs(self, step_run_id: str) -> StepLogs:
         """What a step run printed, as stored (empty when it printed nothing or was cached)."""
         ...

@@ -900,6 +900,10 @@ class SQLiteLineageStore:
         """A run's step runs in execution order, with inputs and outputs."""
         return self._step_runs("run_id = ? ORDER BY seq", [run_id])
 
+    def step_run(self, step_run_id: str) -> StepRunRecord | None:
+        """One step run by its id, or None."""
+        return next(iter(self._step_runs("step_run_id = ?", [step_run_id])), None)
+
     def step_logs(self, step_run_id: str) -> StepLogs:
         """What a step run printed (empty when nothing was stored)."""
         rows = self._rows("SELECT text, cut FROM step_logs WHERE step_run_id = ?", [step_run_id])

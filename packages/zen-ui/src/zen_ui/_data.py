@@ -192,13 +192,21 @@ def step_data(
 
 
 def logs_data(step: StepRun | None) -> dict[str, JSONValue]:
-    """What a step printed, as the terminal showed it (``text``), and how many characters before it were not
-    kept (``cut``); empty for a step that has not run."""
-    if step is None:
-        return {"text": "", "cut": 0}
-    logs = step.logs
+    """What a step printed, as the terminal showed it (``text``), how many characters before it were not kept
+    (``cut``), and the run and step that printed it (``from_run_id``, ``from_step``): for a cached step, which did
+    not run, the step run that made the outputs it reused (None when its run was deleted); empty for a step that
+    has not run."""
+    printed_by = step if step is None or step.record.cached_from is None else step.cached_from
+    if printed_by is None:
+        return {"text": "", "cut": 0, "from_run_id": None, "from_step": None}
+    logs = printed_by.logs
     lines = logs.lines()
-    return {"text": "\n".join(lines) + ("\n" if lines else ""), "cut": logs.cut}
+    return {
+        "text": "\n".join(lines) + ("\n" if lines else ""),
+        "cut": logs.cut,
+        "from_run_id": printed_by.record.run_id,
+        "from_step": printed_by.record.step_name,
+    }
 
 
 def _steps(run: Run, *, with_values: bool = False) -> dict[str, JSONValue]:
