@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import decimal
 import enum
+import functools
 import math
 import pathlib
 import struct
@@ -140,6 +141,62 @@ class Returns(pd.Series):  # type: ignore[misc,no-any-unimported]  # pandas is u
 
 class Wrapper(np.ndarray[tuple[int, ...], np.dtype[np.float64]]):
     """An ndarray subclass zen cannot rebuild."""
+
+
+def _bump(n: int) -> int:
+    return n + 1
+
+
+@attrs.define
+class Bumped:
+    """A record whose converter changes what it is given: rebuilt from its stored field it would be bumped again."""
+
+    count: int = attrs.field(converter=_bump)
+
+
+@dataclasses.dataclass
+class Padded:
+    """A dataclass whose ``__post_init__`` appends to its field."""
+
+    items: list[int]
+
+    def __post_init__(self) -> None:
+        self.items = [*self.items, 0]
+
+
+class Weights(pd.DataFrame):  # type: ignore[misc,no-any-unimported]  # pandas is untyped
+    """A DataFrame subclass with an attribute of its own that pandas carries along (``_metadata``)."""
+
+    _metadata = ["unit"]  # noqa: RUF012 - pandas' own convention for subclass attributes
+
+    @property
+    def _constructor(self) -> type[Weights]:
+        return Weights
+
+
+class Readings(pd.Series):  # type: ignore[misc,no-any-unimported]  # pandas is untyped
+    """A Series subclass with an attribute of its own."""
+
+    _metadata = ["sensor"]  # noqa: RUF012 - pandas' own convention for subclass attributes
+
+    @property
+    def _constructor(self) -> type[Readings]:
+        return Readings
+
+
+def _with_attribute(value: object, name: str, attribute: object) -> object:
+    setattr(value, name, attribute)
+    return value
+
+
+def _contains_itself() -> object:
+    items: list[object] = [1]
+    items.append(items)
+    return items
+
+
+def _index_named(name: object) -> object:
+    return pd.DataFrame({"a": [1]}, index=pd.Index([3], name=name))
 
 
 def _user_function(x: object) -> object:
@@ -276,12 +333,21 @@ CASES: Final = [
         dt.datetime,
     ),
     Case("time", "UTC", lambda: dt.datetime(2024, 1, 1, tzinfo=dt.UTC), dt.datetime),
+    Case(
+        "time",
+        "uncached ZoneInfo",
+        lambda: dt.datetime(2024, 7, 1, tzinfo=zoneinfo.ZoneInfo.no_cache("Europe/Paris")),
+        dt.datetime,
+    ),
     Case("time", "time with zone and fold", lambda: dt.time(1, 30, fold=1, tzinfo=dt.UTC), dt.time),
     Case("time", "timedelta", lambda: dt.timedelta(days=-1, microseconds=5), dt.timedelta),
     Case("time", "other tzinfo class", lambda: dt.datetime(2024, 1, 1, tzinfo=_OtherZone()), dt.datetime, "time zone"),
     Case("float", "-nan", lambda: -math.nan, float),
     Case("float", "NaN payload", lambda: _nan_with_payload(0x7FF8000000000123), float),
     Case("float", "-0.0", lambda: -0.0, float),
+    Case("float", "NaN in a set", lambda: {math.nan, -math.nan, 1.0}, set[float]),
+    Case("declared subclass", "int returned for float", lambda: 3, float),
+    Case("declared subclass", "float returned for complex", lambda: 0.5, complex),
     Case("float", "inf in a tuple", lambda: (math.inf, -math.inf), tuple[float, float]),
     Case("float", "complex", lambda: complex(1.5, -math.nan), complex),
     Case("float", "NaN payload in an array", lambda: np.array([_nan_with_payload(0xFFF8000000000001)]), np.ndarray),
@@ -307,8 +373,19 @@ CASES: Final = [
     Case("records", "record in a list", lambda: [Cat("a"), Dog("b")], list[object]),
     Case("records", "local dataclass", lambda: _LOCAL(1), _LOCAL, "cannot be imported back"),
     Case("records", "Decimal NaN", lambda: decimal.Decimal("sNaN"), decimal.Decimal),
+    Case("records", "converter that changes its input", lambda: Bumped(1), Bumped, "value.count"),
+    Case("records", "__post_init__ that changes a field", lambda: Padded([1]), Padded, "value.items"),
     # Numbers and names that used to escape as raw library errors.
     Case("library errors", "10**5000", lambda: 10**5000, int),
+    Case("library errors", "-(10**5000) as a dict key", lambda: {-(10**5000): 1}, dict[int, int]),
+    Case("library errors", "a list containing itself", _contains_itself, list[object], "contains itself"),
+    Case(
+        "library errors",
+        "defaultdict with a partial as factory",
+        lambda: collections.defaultdict(functools.partial(int, "7")),
+        dict[str, int],
+        "has no import path",
+    ),
     Case("library errors", "-(2**64) in a list", lambda: [-(2**64)], list[int]),
     Case("library errors", "numpy.bool in a dict", lambda: {"ok": np.bool_(False)}, dict[str, object]),
     Case("library errors", "object array", lambda: np.array([1, "a"], dtype=object), np.ndarray, "Python objects"),
@@ -402,6 +479,101 @@ CASES: Final = [
         pd.DataFrame,
     ),
     Case("pandas", "attrs", _attrs_frame, pd.DataFrame),
+    Case(
+        "pandas",
+        "attrs that are not JSON",
+        lambda: _with_attribute(pd.DataFrame({"a": [1]}), "attrs", {"at": dt.date(2024, 1, 1)}),
+        pd.DataFrame,
+        "attrs",
+    ),
+    Case(
+        "pandas",
+        "-nan and NaN payloads in float columns",
+        lambda: _frame_with(
+            f=np.array([-math.nan, _nan_with_payload(0x7FF8000000000123), 1.0]),
+            g=np.array([-math.nan, 0.0, 1.0], dtype="float32"),
+        ),
+        pd.DataFrame,
+    ),
+    Case("pandas", "-nan in a Series", lambda: pd.Series([-math.nan, 2.0], name="s"), pd.Series),
+    Case(
+        "pandas",
+        "-nan in a float index",
+        lambda: pd.DataFrame({"a": [1, 2]}, index=pd.Index([-math.nan, 1.0])),
+        pd.DataFrame,
+        "the index",
+    ),
+    Case("pandas", "float categorical", lambda: _frame_with(c=pd.Categorical([1.5, 2.5])), pd.DataFrame, "column 'c'"),
+    Case(
+        "pandas",
+        "int categorical index",
+        lambda: pd.DataFrame({"a": [1, 2]}, index=pd.CategoricalIndex([1, 2])),
+        pd.DataFrame,
+        "the index",
+    ),
+    Case(
+        "pandas",
+        "tuple row labels",
+        lambda: pd.DataFrame({"a": [1, 2]}, index=pd.Index([(1, 2), (3, 4)], tupleize_cols=False)),
+        pd.DataFrame,
+        "the index",
+    ),
+    Case("pandas", "int index name", lambda: _index_named(7), pd.DataFrame, "the index names"),
+    Case("pandas", "tuple index name", lambda: _index_named(("a", 1)), pd.DataFrame, "the index names"),
+    Case(
+        "pandas",
+        "datetime64[s] MultiIndex level",
+        lambda: pd.DataFrame(
+            {"a": [1]},
+            index=pd.MultiIndex.from_arrays([np.array(["2024-01-01"], dtype="datetime64[s]"), ["x"]]),
+        ),
+        pd.DataFrame,
+        "the index",
+    ),
+    Case(
+        "pandas",
+        "freq with no text form",
+        lambda: pd.DataFrame(
+            {"a": [1, 2]}, index=pd.date_range("2024-01-01", periods=2, freq=pd.DateOffset(months=1, days=2))
+        ),
+        pd.DataFrame,
+        "its freq",
+    ),
+    Case(
+        "pandas",
+        "business-day freq with holidays",
+        lambda: pd.DataFrame(
+            {"a": [1, 2]},
+            index=pd.date_range("2024-01-01", periods=2, freq=pd.offsets.CustomBusinessDay(holidays=["2024-01-02"])),
+        ),
+        pd.DataFrame,
+        "its freq",
+    ),
+    Case(
+        "pandas",
+        "dateutil zone column",
+        lambda: _frame_with(t=pd.date_range("2024", periods=2, tz="dateutil/Europe/Paris")),
+        pd.DataFrame,
+        "column 't'",
+    ),
+    Case(
+        "pandas",
+        "fixed-offset zone column",
+        lambda: _frame_with(t=pd.date_range("2024", periods=2, tz=dt.timezone(dt.timedelta(hours=3)))),
+        pd.DataFrame,
+    ),
+    Case(
+        "pandas",
+        "DataFrame subclass with _metadata",
+        lambda: _with_attribute(Weights({"w": [1.0]}), "unit", "kg"),
+        Weights,
+    ),
+    Case(
+        "pandas",
+        "Series subclass with _metadata",
+        lambda: _with_attribute(Readings([1.0], name="r"), "sensor", ("s", 1)),
+        Readings,
+    ),
     Case("pandas", "attrs JSON cannot keep", _tuple_attrs_frame, pd.DataFrame, "attrs"),
     Case("pandas", "complex column", lambda: _frame_with(c=[1 + 2j]), pd.DataFrame, "column 'c'"),
     Case(

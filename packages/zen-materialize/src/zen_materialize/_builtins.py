@@ -70,6 +70,7 @@ __all__ = [
     "RecordMaterializer",
     "decode",
     "encode",
+    "encode_checked",
 ]
 
 _FILE: Final = "value.json"
@@ -79,6 +80,20 @@ _PATH_CLASSES: Final[dict[str, type[PurePath]]] = {
     cls.__name__: cls
     for cls in (pathlib.PurePosixPath, pathlib.PureWindowsPath, pathlib.PosixPath, pathlib.WindowsPath)
 }
+
+
+MAX_DEPTH: Final = 100
+"""How deep containers may nest in a zen-json value: deeper values (and values containing themselves) are refused
+when written, so reading one back never hits the interpreter's recursion limit."""
+
+
+def _short(obj: object) -> str:
+    """``repr(obj)`` cut to 40 characters, for naming a spot; never fails (a huge int's repr raises)."""
+    try:
+        text = repr(obj)
+    except Exception:  # any repr: third-party classes, ints past the digit limit
+        text = f"<{type(obj).__name__}>"
+    return text[:40]
 
 
 def _class_label(cls: type) -> str:
@@ -112,12 +127,20 @@ class _Encoder:
 
     def __init__(self, root: object) -> None:
         self.root_type = _class_label(type(root))
+        self.depth = 0
 
     def refuse(self, where: str, problem: str, fix: str) -> UnstorableValueError:
         return UnstorableValueError(value_type=self.root_type, where=where, problem=problem, fix=fix)
 
     def importable(self, obj: type | Callable[[], object], where: str, what: str) -> str:
-        path = f"{obj.__module__}:{obj.__qualname__}"
+        module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+        if not isinstance(module, str) or not isinstance(qualname, str):
+            raise self.refuse(
+                where,
+                f"{what} {_short(obj)} has no import path (it is an object, not a class or a function)",
+                "Use a class or a function defined at module level.",
+            )
+        path = f"{module}:{qualname}"
         try:
             found = _resolve(path)
         except (ImportError, AttributeError):
@@ -125,13 +148,26 @@ class _Encoder:
         if found is not obj:
             raise self.refuse(
                 where,
-                f"{what} {obj.__qualname__} cannot be imported back as {path} (it is defined inside a function or "
+                f"{what} {qualname} cannot be imported back as {path} (it is defined inside a function or "
                 f"was replaced)",
-                f"Define {obj.__qualname__} at module level.",
+                f"Define {qualname} at module level.",
             )
         return path
 
     def encode(self, value: object, where: str) -> JSONValue:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise self.refuse(
+                    where if len(where) <= 80 else f"{where[:60]}...",
+                    f"the value nests more than {MAX_DEPTH} levels deep (or contains itself)",
+                    "Flatten it, or store it with a materializer of your own.",
+                )
+            return self.encode_one(value, where)
+        finally:
+            self.depth -= 1
+
+    def encode_one(self, value: object, where: str) -> JSONValue:
         cls = type(value)
         handler = _EXACT.get(cls)
         if handler is not None:
@@ -171,7 +207,9 @@ class _Encoder:
         )
 
     def pairs(self, value: dict[object, object], where: str) -> list[JSONValue]:
-        return [[self.encode(k, f"a key of {where}"), self.encode(v, f"{where}[{k!r:.40}]")] for k, v in value.items()]
+        return [
+            [self.encode(k, f"a key of {where}"), self.encode(v, f"{where}[{_short(k)}]")] for k, v in value.items()
+        ]
 
     def record(self, value: object, where: str) -> JSONValue:
         cls = type(value)
@@ -256,7 +294,7 @@ def _time(enc: _Encoder, value: object, where: str) -> JSONValue:
 def _dict(enc: _Encoder, value: object, where: str) -> JSONValue:
     assert isinstance(value, dict)
     if all(type(k) is str and not k.startswith("$") for k in value):
-        return {k: enc.encode(v, f"{where}[{k!r:.40}]") for k, v in value.items()}
+        return {k: enc.encode(v, f"{where}[{_short(k)}]") for k, v in value.items()}
     return {"$dict": enc.pairs(value, where)}
 
 
@@ -303,6 +341,57 @@ _EXACT: Final[dict[type, _Handler]] = {
 def encode(value: object) -> JSONValue:
     """Tagged JSON for ``value`` (see the module docstring); ``UnstorableValueError`` names what cannot be."""
     return _Encoder(value).encode(value, "value")
+
+
+def _text(data: JSONValue) -> str:
+    return json.dumps(data, separators=(",", ":"), allow_nan=False)
+
+
+def encode_checked(value: object) -> JSONValue:
+    """:func:`encode`, then rebuilt and encoded again: a value whose classes do not rebuild it as it was (an attrs
+    converter or a ``__post_init__`` that changes what it is given, a constructor that raises) is refused here,
+    when it is written, naming the spot."""
+    encoder = _Encoder(value)
+    data = encoder.encode(value, "value")
+    try:
+        again = _Encoder(value).encode(decode(data), "value")
+    except Exception as exc:  # user constructors (records, enums, named tuples) raise anything
+        raise encoder.refuse(
+            "value",
+            f"it cannot be rebuilt from what zen-json stores ({type(exc).__name__}: {exc})",
+            "Make its classes accept the fields they hold (a record is rebuilt by calling its class with its init "
+            "fields).",
+        ) from exc
+    if _text(again) != _text(data):
+        raise encoder.refuse(
+            _first_difference(data, again, "value"),
+            "it reads back changed: rebuilding it by calling its class with the stored fields gives another value "
+            "(a converter, __post_init__ or __new__ changes what it is given)",
+            "Make the class keep the values it is given, or store the inputs it is built from.",
+        )
+    return data
+
+
+def _first_difference(a: JSONValue, b: JSONValue, where: str) -> str:
+    """The path, in the value, of the first place where two encodings differ (as deep as it can be named)."""
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for index, (x, y) in enumerate(zip(a, b, strict=True)):
+            if _text(x) != _text(y):
+                return _first_difference(x, y, f"{where}[{index}]")
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+        record, other = a.get("fields"), b.get("fields")
+        if "$record" in a and isinstance(record, dict) and isinstance(other, dict) and record.keys() == other.keys():
+            for name, x in record.items():
+                if _text(x) != _text(other[name]):
+                    return _first_difference(x, other[name], f"{where}.{name}")
+        tuple_a, tuple_b = a.get("$tuple"), b.get("$tuple")
+        if tuple_a is not None and tuple_b is not None:
+            return _first_difference(tuple_a, tuple_b, where)
+        if not any(key.startswith("$") for key in a):
+            for key, x in a.items():
+                if _text(x) != _text(b[key]):
+                    return _first_difference(x, b[key], f"{where}[{key!r}]")
+    return where
 
 
 # -- decoding ------------------------------------------------------------------------------------------------
@@ -512,7 +601,7 @@ class JsonMaterializer(Materializer[object]):
 
     def write(self, value: object, artifact: ArtifactLocation) -> None:
         """Write ``value`` to ``value.json`` (refused, with the spot named, when it would not read back as is)."""
-        _write_envelope(artifact, self.FORMAT, self.FORMAT_VERSION, {"value": encode(value)})
+        _write_envelope(artifact, self.FORMAT, self.FORMAT_VERSION, {"value": encode_checked(value)})
 
     def read(self, artifact: ArtifactLocation) -> object:
         """Read ``value.json`` back with exact types."""
@@ -555,7 +644,7 @@ class RecordMaterializer(Materializer[object]):
                 problem="it is neither an attrs class nor a dataclass",
                 fix="Choose a materializer for its type.",
             )
-        _write_envelope(artifact, self.FORMAT, self.FORMAT_VERSION, {"value": encode(value)})
+        _write_envelope(artifact, self.FORMAT, self.FORMAT_VERSION, {"value": encode_checked(value)})
 
     def read(self, artifact: ArtifactLocation) -> object:
         """Rebuild the record (its class, and those of nested records, must be importable)."""

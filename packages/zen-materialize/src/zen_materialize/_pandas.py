@@ -16,17 +16,19 @@ columns pyarrow cannot convert (mixed types).
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import warnings
 from pathlib import Path
 from typing import ClassVar, Final
 
+import numpy as np
 import pandas as pd
 import pyarrow
 import pyarrow.parquet as pq
 
 from zen_materialize._base import ArtifactLocation, Materializer
-from zen_materialize._builtins import decode, encode
+from zen_materialize._builtins import decode, encode, encode_checked
 from zen_materialize._previews import parquet_preview
 from zen_materialize._visualization import Visualization
 from zen_materialize.errors import CorruptArtifactError, UnstorableValueError
@@ -86,6 +88,23 @@ class _Check:
                 f"it would come back as {str(odd[0])!r}",
                 "Use labels of one type: strings (frame.columns = [str(c) for c in frame.columns]) or numbers.",
             )
+        names = [n for n in frame.index.names if n is not None and type(n) is not str]
+        if names:
+            raise self.refuse(
+                "the index names",
+                f"the name {names[0]!r} is a {type(names[0]).__name__}; parquet stores index names as text, so it "
+                f"would come back as {str(names[0])!r}",
+                "Name index levels with strings (frame.index.names = [str(n) for n in frame.index.names]).",
+            )
+        if frame.attrs:
+            try:
+                json.dumps(frame.attrs, allow_nan=True)
+            except (TypeError, ValueError) as exc:
+                raise self.refuse(
+                    "attrs",
+                    f"attrs are stored as JSON, and {exc}",
+                    "Keep only JSON values (str, int, float, bool, None, lists and dicts with str keys) in attrs.",
+                ) from exc
         if frame.columns.has_duplicates:
             dup = frame.columns[frame.columns.duplicated()][0]
             raise self.refuse(
@@ -102,8 +121,18 @@ class _Check:
                     f"its dtype {column.dtype} is complex, which parquet cannot store",
                     "Store the .real and .imag parts as two float columns.",
                 )
+            zone = _zone_problem(column.dtype)
+            if zone is not None:
+                raise self.refuse(
+                    f"column {name!r}",
+                    zone,
+                    "Convert it to a zoneinfo zone (series.dt.tz_convert('Europe/Paris')) or to UTC.",
+                )
             if column.dtype == object:
                 self.cells(name, column)
+        zone = next((z for z in map(_zone_problem, _level_dtypes(frame.index)) if z is not None), None)
+        if zone is not None:
+            raise self.refuse("the index", zone, "Convert it to a zoneinfo zone (index.tz_convert('Europe/Paris')).")
 
     def cells(self, name: object, column: object) -> None:
         assert isinstance(column, pd.Series)
@@ -123,7 +152,57 @@ class _Check:
                 )
 
 
-def _frame_meta(frame: object, class_path: str | None) -> dict[str, JSONValue]:
+def _level_dtypes(index: object) -> list[object]:
+    assert isinstance(index, pd.Index)
+    return [level.dtype for level in index.levels] if isinstance(index, pd.MultiIndex) else [index.dtype]
+
+
+def _zone_problem(dtype: object) -> str | None:
+    """Why parquet would not give back the time zone of a zoned datetime dtype (None: it would)."""
+    zone = getattr(dtype, "tz", None)
+    if zone is None:
+        return None
+    try:
+        back = pyarrow.lib.string_to_tzinfo(pyarrow.lib.tzinfo_to_string(zone))
+    except (pyarrow.ArrowException, TypeError, ValueError) as exc:
+        return f"its time zone {zone!r} cannot be stored by name ({exc})"
+    if str(pd.DatetimeTZDtype(unit=getattr(dtype, "unit", "ns"), tz=back)) != str(dtype):
+        return f"its time zone {zone!r} would come back as {back!r}"
+    return None
+
+
+def _freq_text(freq: object, check: _Check) -> str:
+    """The index's ``freq`` as the text it is stored as; refused when that text does not parse back to it (a
+    ``DateOffset(months=1, days=2)``, business days with holidays)."""
+    text = str(getattr(freq, "freqstr", ""))
+    try:
+        same = bool(pd.tseries.frequencies.to_offset(text) == freq)
+    except ValueError:
+        same = False
+    if not same:
+        raise check.refuse(
+            "the index",
+            f"its freq {freq!r} has no text form that reads back as the same offset",
+            "Set index.freq = None before returning it (pandas infers a plain freq again with pd.infer_freq).",
+        )
+    return text
+
+
+def _subclass_state(value: object, base: type, check: _Check) -> dict[str, JSONValue]:
+    """The attributes a DataFrame or Series subclass lists in ``_metadata`` (pandas carries them along), as
+    zen-json; refused, naming the attribute, when one cannot be stored."""
+    own = [n for n in getattr(type(value), "_metadata", ()) if n not in getattr(base, "_metadata", ())]
+    state: dict[str, JSONValue] = {}
+    for name in own:
+        if isinstance(name, str) and hasattr(value, name):
+            try:
+                state[name] = encode_checked(getattr(value, name))
+            except UnstorableValueError as exc:
+                raise check.refuse(f"its attribute {name!r} ({exc.where})", exc.problem, exc.fix) from exc
+    return state
+
+
+def _frame_meta(frame: object, class_path: str | None, check: _Check) -> dict[str, JSONValue]:
     assert isinstance(frame, pd.DataFrame)
     meta: dict[str, JSONValue] = {"class": class_path}
     if type(frame.columns) is pd.RangeIndex:
@@ -134,7 +213,7 @@ def _frame_meta(frame: object, class_path: str | None) -> dict[str, JSONValue]:
         meta["range_rows"] = [index.start, index.stop, index.step]
     freq = getattr(index, "freq", None)
     if freq is not None and isinstance(index, (pd.DatetimeIndex, pd.TimedeltaIndex)):
-        meta["freq"] = freq.freqstr
+        meta["freq"] = _freq_text(freq, check)
     meta["dtypes"] = [str(t) for t in frame.dtypes]
     if isinstance(index, (pd.DatetimeIndex, pd.TimedeltaIndex)):
         meta["index_dtype"] = str(index.dtype)
@@ -171,7 +250,7 @@ def _restore(frame: object, meta: dict[str, JSONValue]) -> object:
     return frame
 
 
-def _rebuild_class(value: object, path: JSONValue) -> object:
+def _rebuild_class(value: object, path: JSONValue, state: JSONValue = None) -> object:
     if not isinstance(path, str):
         return value
     module, _, qualname = path.partition(":")
@@ -184,6 +263,9 @@ def _rebuild_class(value: object, path: JSONValue) -> object:
     if not callable(found):
         raise CorruptArtifactError(f"{path} is not a class.")
     rebuilt: object = found(value)
+    if isinstance(state, dict):
+        for name, data in state.items():
+            object.__setattr__(rebuilt, name, decode(data))
     return rebuilt
 
 
@@ -199,6 +281,13 @@ def _write_frame(frame: object, folder: Path, meta: dict[str, JSONValue], check:
             # pyarrow reads .values of tz-aware data, which newer pandas warns about; the data itself is kept
             warnings.filterwarnings("ignore", r".*values returning an ndarray that drops timezone", Warning)
             table = pyarrow.Table.from_pandas(frame, preserve_index=None)
+        for position in range(frame.shape[1]):  # the frame's columns come first in the table, in order
+            column = frame.iloc[:, position]
+            if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f" and bool(column.isna().any()):
+                # stored as NaNs, not as the nulls pyarrow makes of them, so sign and payload come back bit for bit
+                field = table.schema.field(position)
+                values = pyarrow.array(column.to_numpy(), type=field.type, from_pandas=False)
+                table = table.set_column(position, field, values)
         extra = {_ZEN_KEY: json.dumps(meta, separators=(",", ":"))}
         if frame.attrs:
             extra[_ATTRS_KEY] = json.dumps(frame.attrs)
@@ -206,6 +295,29 @@ def _write_frame(frame: object, folder: Path, meta: dict[str, JSONValue], check:
         pq.write_table(table, folder / _FILE)
     except (pyarrow.ArrowException, OverflowError, TypeError, ValueError) as exc:
         raise check.refuse(_culprit(frame), f"pyarrow cannot store it ({exc})", _CONVERT_FIX) from exc
+
+
+def _unreadable(frame: object) -> str:
+    """The first column that pyarrow writes but cannot read back (only computed when reading back failed)."""
+    assert isinstance(frame, pd.DataFrame)
+    for position in range(frame.shape[1]):
+        sink = io.BytesIO()
+        try:
+            pq.write_table(pyarrow.Table.from_pandas(frame.iloc[:, [position]], preserve_index=False), sink)
+            pq.read_table(io.BytesIO(sink.getvalue())).to_pandas()
+        except Exception:  # whatever pyarrow or pandas raise for this column
+            return f"column {frame.columns[position]!r}"
+    return "the index"
+
+
+def _read_back(materializer: Materializer[object], artifact: ArtifactLocation, frame: object, check: _Check) -> object:
+    """The value just written, read back; a file pyarrow wrote but cannot read is refused, naming the column."""
+    try:
+        return materializer.read(artifact)
+    except Exception as exc:  # pyarrow and pandas raise anything for metadata they wrote and cannot parse
+        raise check.refuse(
+            _unreadable(frame), f"pyarrow writes it but cannot read it back ({type(exc).__name__}: {exc})", _VERIFY_FIX
+        ) from exc
 
 
 _CONVERT_FIX: Final = "Give the column one type per column (for example .astype(str)), or drop it."
@@ -219,7 +331,7 @@ def _culprit(frame: object) -> str:
             pyarrow.Table.from_pandas(frame.iloc[:, [position]], preserve_index=False)
         except (pyarrow.ArrowException, OverflowError, TypeError, ValueError):
             return f"column {frame.columns[position]!r}"
-    return "its index or attrs"
+    return "the index"
 
 
 def _read_frame(folder: Path) -> tuple[object, dict[str, JSONValue]]:
@@ -274,6 +386,8 @@ def _difference(written: object, back: object) -> tuple[str, str] | None:
             return f"column {name!r}", f"its dtype {a.dtype!r} comes back as {b.dtype!r}"
         if not a.reset_index(drop=True).equals(b.reset_index(drop=True)):  # exact, NaN equal to NaN
             return f"column {name!r}", "its values come back changed"
+        if isinstance(a.dtype, np.dtype) and a.dtype.kind in "fc" and a.to_numpy().tobytes() != b.to_numpy().tobytes():
+            return f"column {name!r}", "its NaNs come back with another sign or payload"
         if a.dtype == object:
             for row, x, y in zip(a.index, a.array, b.array, strict=True):
                 if type(x) is not type(y):
@@ -282,13 +396,25 @@ def _difference(written: object, back: object) -> tuple[str, str] | None:
         return "attrs", f"{written.attrs!r} come back as {back.attrs!r} (attrs are stored as JSON)"
     if written.flags.allows_duplicate_labels != back.flags.allows_duplicate_labels:
         return "flags", "allows_duplicate_labels is not kept"
+    for name in getattr(type(written), "_metadata", ()):
+        if name != "_name" and _text_of(getattr(written, name, None)) != _text_of(getattr(back, name, None)):
+            return f"its attribute {name!r}", "it is not kept"
     return None
+
+
+def _text_of(value: object) -> str:
+    try:
+        return json.dumps(encode(value))
+    except UnstorableValueError:
+        return repr(value)
 
 
 def _index_difference(a: object, b: object) -> str | None:
     assert isinstance(a, pd.Index) and isinstance(b, pd.Index)
     if type(a) is not type(b) or a.dtype != b.dtype or a.names != b.names or not a.equals(b):
         return f"{a!r} comes back as {b!r}"
+    if isinstance(a.dtype, np.dtype) and a.dtype.kind == "f" and a.to_numpy().tobytes() != b.to_numpy().tobytes():
+        return "its NaNs come back with another sign or payload"
     if getattr(a, "freq", None) != getattr(b, "freq", None):
         return f"its freq {getattr(a, 'freq', None)!r} is not kept"
     if isinstance(a, pd.MultiIndex) and isinstance(b, pd.MultiIndex):
@@ -299,6 +425,13 @@ def _index_difference(a: object, b: object) -> str | None:
         for x, y in zip(a, b, strict=True):
             if type(x) is not type(y):
                 return f"the label {x!r} ({type(x).__name__}) comes back as {type(y).__name__}"
+    return None
+
+
+def _difference_of_state(written: object, back: object) -> tuple[str, str] | None:
+    for name in getattr(type(written), "_metadata", ()):
+        if name != "_name" and _text_of(getattr(written, name, None)) != _text_of(getattr(back, name, None)):
+            return f"its attribute {name!r}", "it is not kept"
     return None
 
 
@@ -316,9 +449,12 @@ class DataFrameMaterializer(Materializer[object]):
         if not isinstance(value, pd.DataFrame):
             raise check.refuse("value", "it is not a DataFrame", "Choose a materializer for its type.")
         folder = Path(artifact.uri)
-        meta = _frame_meta(value, check.class_path(type(value), pd.DataFrame))
+        meta = _frame_meta(value, check.class_path(type(value), pd.DataFrame), check)
+        state = _subclass_state(value, pd.DataFrame, check)
+        if state:
+            meta["state"] = state
         _write_frame(value, folder, meta, check)
-        back = self.read(artifact)
+        back = _read_back(self, artifact, value, check)
         if type(back) is not type(value):
             raise check.refuse("value", f"it comes back as {type(back).__qualname__}", "Return a plain DataFrame.")
         assert isinstance(back, pd.DataFrame)
@@ -329,7 +465,7 @@ class DataFrameMaterializer(Materializer[object]):
     def read(self, artifact: ArtifactLocation) -> object:
         """Read the frame back (as the class it was written from)."""
         frame, meta = _read_frame(Path(artifact.uri))
-        return _rebuild_class(frame, meta.get("class"))
+        return _rebuild_class(frame, meta.get("class"), meta.get("state"))
 
     def metadata(self, value: object) -> dict[str, JSONValue]:
         """Rows, columns and dtypes."""
@@ -368,20 +504,26 @@ class SeriesMaterializer(Materializer[object]):
         folder = Path(artifact.uri)
         class_path = check.class_path(type(value), pd.Series)
         try:
-            name = encode(value.name)
+            name = encode_checked(value.name)
         except UnstorableValueError as exc:
             raise check.refuse("its name", exc.problem, exc.fix) from exc
+        state = _subclass_state(value, pd.Series, check)
         frame = pd.Series(value, copy=False).to_frame(name=_SERIES_COLUMN)
         frame.attrs = dict(value.attrs)
-        _write_frame(frame, folder, _frame_meta(frame, None), check)
-        (folder / _SERIES_FILE).write_text(json.dumps({"name": name, "class": class_path}), encoding="utf-8")
-        back = self.read(artifact)
+        _write_frame(frame, folder, _frame_meta(frame, None, check), check)
+        about: dict[str, JSONValue] = {"name": name, "class": class_path}
+        if state:
+            about["state"] = state
+        (folder / _SERIES_FILE).write_text(json.dumps(about), encoding="utf-8")
+        back = _read_back(self, artifact, frame, check)
         assert isinstance(back, pd.Series)
         if type(back) is not type(value):
             raise check.refuse("value", f"it comes back as {type(back).__qualname__}", "Return a plain Series.")
         found = _difference(frame, back.to_frame(name=_SERIES_COLUMN))
         if found is None and encode(back.name) != name:
             found = ("its name", f"{value.name!r} comes back as {back.name!r}")
+        if found is None:
+            found = _difference_of_state(value, back)
         if found is not None:
             raise check.refuse(found[0].replace(f"column {_SERIES_COLUMN!r}", "its values"), found[1], _VERIFY_FIX)
 
@@ -395,7 +537,7 @@ class SeriesMaterializer(Materializer[object]):
         series = frame[_SERIES_COLUMN]
         series.name = decode(meta.get("name"))
         series.attrs = dict(frame.attrs)
-        return _rebuild_class(series, meta.get("class"))
+        return _rebuild_class(series, meta.get("class"), meta.get("state"))
 
     def metadata(self, value: object) -> dict[str, JSONValue]:
         """Length and dtype."""

@@ -106,6 +106,18 @@ def _classes_of(tp: object) -> list[type]:
     return [candidate] if isinstance(candidate, type) else []
 
 
+_PROMOTIONS: Final[dict[type, tuple[type, ...]]] = {int: (float, complex), float: (complex,)}
+"""The numeric promotions of the type system: a step declaring ``-> float`` may return an int, and a step reading
+that output as ``Input[float]`` gets the int it returned."""
+
+
+def _promoted(value: object, classes: tuple[type, ...]) -> bool:
+    """True when ``value`` is an int (not a bool) or float standing for one of ``classes`` by promotion."""
+    if isinstance(value, bool):
+        return False
+    return any(isinstance(value, small) and wide in classes for small, wides in _PROMOTIONS.items() for wide in wides)
+
+
 def _is_record_class(cls: type) -> bool:
     return attrs.has(cls) or dataclasses.is_dataclass(cls)
 
@@ -451,7 +463,7 @@ class MaterializerRegistry:
                 artifact=label, value_type=wanted, materializer=type(chosen).ref().name, reason=f"{exc!r}."
             ) from exc
         classes = tuple(c for c in _classes_of(as_type) if c is not object) if as_type is not None else ()
-        if classes and not isinstance(value, classes):
+        if classes and not isinstance(value, classes) and not _promoted(value, classes):
             raise MaterializerNotFoundError(
                 f"artifact {label} holds a {class_name(type(value))}, not a {type_name(as_type)}: it was written "
                 f"from another class. Declare Input[{type(value).__qualname__}] (or a base class of it)."

@@ -9,6 +9,7 @@ import json
 import shutil
 import struct
 import tempfile
+import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -51,6 +52,14 @@ def same_value(a: object, b: object) -> bool:
         return _same_float(a.real, b.real) and _same_float(a.imag, b.imag)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, (set, frozenset)) and isinstance(b, (set, frozenset)):
+        unmatched = list(b)
+        for item in a:  # equal items by same_value, so NaN matches NaN (set equality would say no)
+            match = next((i for i, other in enumerate(unmatched) if same_value(item, other)), None)
+            if match is None:
+                return False
+            del unmatched[match]
+        return not unmatched
     if isinstance(a, dict) and isinstance(b, dict):
         pairs = zip(a.items(), b.items(), strict=False)
         return len(a) == len(b) and all(same_value(ka, kb) and same_value(va, vb) for (ka, va), (kb, vb) in pairs)
@@ -59,7 +68,7 @@ def same_value(a: object, b: object) -> bool:
             a == b
             and a.fold == b.fold
             and type(a.tzinfo) is type(b.tzinfo)
-            and a.tzinfo == b.tzinfo
+            and (a.tzinfo == b.tzinfo or _same_zone_key(a.tzinfo, b.tzinfo))
             and repr(a.tzinfo) == repr(b.tzinfo)
         )
     if isinstance(a, decimal.Decimal):
@@ -73,6 +82,12 @@ def same_value(a: object, b: object) -> bool:
         return equal
     all_equal = getattr(equal, "all", None)  # array-likes compare element-wise
     return bool(all_equal()) if callable(all_equal) else bool(equal)
+
+
+def _same_zone_key(a: object, b: object) -> bool:
+    """Two ``ZoneInfo`` objects of one key are one zone (``ZoneInfo.no_cache`` makes a second object of it)."""
+    key = getattr(a, "key", None)
+    return isinstance(a, zoneinfo.ZoneInfo) and isinstance(b, zoneinfo.ZoneInfo) and key is not None and key == b.key
 
 
 def _same_pandas(a: object, b: object) -> bool:
@@ -110,7 +125,27 @@ def _same_pandas(a: object, b: object) -> bool:
     for x, y in zip(cells, other, strict=True):
         if x.dtype == object and [type(v) for v in x.array] != [type(v) for v in y.array]:
             return False
+        if not _same_float_bits(x, y) or not _same_float_bits(x.index, y.index):
+            return False
+    for name in getattr(type(a), "_metadata", ()):  # a subclass's own attributes, which pandas carries along
+        if name != "_name" and not same_value(getattr(a, name, None), getattr(b, name, None)):
+            return False
     return same_value(getattr(a, "attrs", None), getattr(b, "attrs", None))
+
+
+def _same_float_bits(a: object, b: object) -> bool:
+    """NumPy float data compared bit for bit (pandas' own comparison takes every NaN for every other)."""
+    import numpy as np
+
+    dtype = getattr(a, "dtype", None)
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "fc":
+        return True
+    to_numpy, other = getattr(a, "to_numpy", None), getattr(b, "to_numpy", None)
+    if not callable(to_numpy) or not callable(other):
+        return True
+    mine: object = to_numpy()
+    theirs: object = other()
+    return isinstance(mine, np.ndarray) and isinstance(theirs, np.ndarray) and mine.tobytes() == theirs.tobytes()
 
 
 def _field_names(record: object) -> list[str]:
