@@ -11,7 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,10 +21,11 @@ from tests.common.dask_cluster import local_cluster
 from tests.common.postgres import PASSWORD, PostgresServer, find_bindir
 from tests.zen_run import dask_pipelines as dp
 from tests.zen_run import pipelines as p
-from zen_run import Client, RunContext, StackError
+from zen_run import Client, Project, RunContext, StackError, StackRegistry
 from zen_run._cli import main
 from zen_run._gc import garbage_collect
 from zen_run._stack import Stack
+from zen_store import StoreError
 
 ROOT = str(Path(__file__).resolve().parents[2])
 
@@ -59,13 +60,50 @@ def test_a_postgres_stack_runs_and_reads_back_through_the_client_and_the_cli(
     assert postgres_url in config and "password" not in config.lower()
 
 
-def test_a_lineage_url_with_a_password_is_refused_and_nothing_is_stored(project: Path) -> None:
-    """A password in the URL would land in .zen/config.json: registration refuses, pointing at PGPASSWORD/.pgpass."""
-    for url in ("postgresql://zen:secret@127.0.0.1:5432/zen", "postgresql://zen@127.0.0.1/zen?password=secret"):
-        with pytest.raises(StackError, match=r"PGPASSWORD or ~/\.pgpass"):
-            Stack(name="team", lineage_store=url)
-        assert main(["stack", "register", "team", "--lineage-store", url]) != 0
-    assert not (project / ".zen" / "config.json").exists()
+def test_a_password_in_the_registered_url_goes_to_the_password_file_never_into_the_config(
+    project: Path, postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`zen stack register --lineage-store postgresql://user:PASSWORD@...` (or ``?password=``) keeps the URL without
+    the password in .zen/config.json and moves the password into the password file, so later commands log in with
+    no PGPASSWORD; the Python API still refuses a Stack whose URL holds one."""
+    passfile = tmp_path / "pgpass"
+    monkeypatch.setenv("PGPASSFILE", str(passfile))
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    url = postgres_server.create_schema()
+    in_user_part = url.replace("zen@", f"zen:{PASSWORD}@")
+    as_parameter = f"{url}&password={PASSWORD}"
+    _register("team", "--lineage-store", in_user_part)
+    _register("team2", "--lineage-store", as_parameter)
+    config = (project / ".zen" / "config.json").read_text()
+    assert PASSWORD not in config and "password" not in config
+    assert [s.lineage_store for s in StackRegistry(Project.find()).list()[1:]] == [url, url]
+    assert passfile.read_text() == f"127.0.0.1:{postgres_server.port}:postgres:zen:{PASSWORD}\n"
+    assert main(["stack", "set", "team"]) == 0
+    run = p.add_pipeline(first=p.returns_one(), second=p.adds()).run()
+    RunContext.forget()
+    assert Client(stack="team2").get_run(run.id).steps["second"].outputs["output"].read() == 2
+    with pytest.raises(StackError, match=r"PGPASSWORD or ~/\.pgpass"):
+        Stack(name="team", lineage_store=in_user_part)
+
+
+def test_a_missing_database_and_no_server_each_end_a_command_with_one_sentence_and_exit_2(
+    project: Path, postgres_server: PostgresServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The database named in the URL does not exist, or nothing listens at its host and port: `zen runs list` and
+    `zen run` exit 2 (docs/cli.md) with one line saying which and how to fix it, no traceback."""
+    _register("nodb", "--lineage-store", postgres_server.url("no_such_database"))
+    _register("noserver", "--lineage-store", "postgresql://zen@127.0.0.1:1/zen")
+    expected = {
+        "nodb": "has no database 'no_such_database'. Create it (createdb -h 127.0.0.1",
+        "noserver": "no PostgreSQL server answers at 127.0.0.1:1",
+    }
+    for stack, sentence in expected.items():
+        for command in (["runs", "list"], ["run", "examples.seed000:instance", "-q"]):
+            capsys.readouterr()
+            assert main([*command, "--stack", stack]) == 2
+            err = capsys.readouterr().err
+            assert sentence in err and "Traceback" not in err
+            assert err.count("\n") == 1 and err.startswith("zen: cannot connect to the PostgreSQL lineage store")
 
 
 def test_the_password_comes_from_pgpassword_and_a_wrong_one_is_one_clear_sentence(
@@ -82,7 +120,8 @@ def test_the_password_comes_from_pgpassword_and_a_wrong_one_is_one_clear_sentenc
     capsys.readouterr()
     assert main(["runs", "list", "--stack", "team"]) != 0
     err = capsys.readouterr().err
-    assert "cannot connect to the PostgreSQL lineage store" in err and "PGPASSWORD or ~/.pgpass" in err
+    assert "cannot connect to the PostgreSQL lineage store" in err and "the server refused the login" in err
+    assert "PGPASSWORD or the password file" in err and str(project / "no-such-pgpass") in err
     assert "wrong-password" not in err and "Traceback" not in err
 
 
@@ -311,6 +350,36 @@ def test_a_heartbeat_while_the_server_is_down_is_skipped_at_once_and_the_next_on
     store.heartbeat(run_id)
     store.finish_run(run_id, status=RunStatus.COMPLETED)
     assert store.get_run(run_id).status == "completed"
+    store.close()
+
+
+def test_the_reconnect_wait_is_spent_once_per_outage_not_once_per_write(
+    own_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run cut short by a server that stays down records its step, then its end, then its heartbeat: only the
+    first waits out the reconnect bound, the others fail at once (so the run ends within the bound, not a multiple
+    of it). Once the server is back the store reconnects, and a later outage is waited out again."""
+    from zen_store import NewRun, PostgresLineageStore, RunStatus
+
+    monkeypatch.setenv("PGPASSFILE", str(own_server.passfile))
+    store = PostgresLineageStore.open(own_server.create_schema())
+    store.reconnect_within_s = 3.0
+    run_id = store.create_run(NewRun(pipeline_name="p", spec_json="{}", stack="team"))
+
+    def timed_failure(write: Callable[[], object]) -> float:
+        started = time.monotonic()
+        with pytest.raises(StoreError, match="could not reconnect within 3 s"):
+            write()
+        return time.monotonic() - started
+
+    own_server.stop()
+    assert timed_failure(lambda: store.create_run(NewRun(pipeline_name="p", spec_json="{}", stack="t"))) >= 3.0
+    assert timed_failure(lambda: store.finish_run(run_id, status=RunStatus.FAILED)) < 1.5
+    own_server.restart()
+    store.finish_run(run_id, status=RunStatus.COMPLETED)
+    assert store.get_run(run_id).status == "completed"
+    own_server.stop()
+    assert timed_failure(lambda: store.get_run(run_id)) >= 3.0
     store.close()
 
 

@@ -98,7 +98,8 @@ def list_stacks() -> None:
     show_default=True,
     metavar="PATH|URL",
     help="A SQLite file, or a PostgreSQL URL postgresql://user@host:port/dbname shared by a team (the password "
-    "comes from PGPASSWORD or ~/.pgpass).",
+    "comes from PGPASSWORD or ~/.pgpass; one given in the URL is moved into ~/.pgpass, never into "
+    ".zen/config.json).",
 )
 @click.option("--option", "option", multiple=True, metavar="KEY=VALUE", help="An orchestrator option (repeatable).")
 @click.option(
@@ -122,18 +123,33 @@ def register(
 ) -> None:
     from zen_run._project import Project
     from zen_run._stack import Stack, StackRegistry
+    from zen_store import SavedPassword, is_postgres_url, remember_password
 
+    saved = SavedPassword(url=lineage_store, saved_in=None)
+    if is_postgres_url(lineage_store):
+        try:  # the password goes where libpq finds it; the configuration keeps the URL without it
+            saved = remember_password(lineage_store)
+        except (OSError, ValueError) as exc:
+            raise usage_error(
+                f"the lineage store URL holds a password, which zen keeps only in the password file, and that "
+                f"failed ({exc}). Register the URL without the password and give it through PGPASSWORD."
+            ) from exc
     new = Stack(
         name=name,
         orchestrator=orchestrator,
         artifact_store=artifact_store,
-        lineage_store=lineage_store,
+        lineage_store=saved.url,
         options=_key_values("--option", option),
         artifact_options=_key_values("--artifact-option", artifact_option),
     )
     StackRegistry(Project.find()).register(new, replace=replace)
     out = printer()
-    out.emit_json(new) if out.json else out.line(f"registered stack {new.name}")
+    if out.json:
+        out.emit_json(new)
+        return
+    out.line(f"registered stack {new.name}")
+    if saved.saved_in is not None:
+        out.line(f"the lineage store's password is in {saved.saved_in} (mode 0600), not in .zen/config.json")
 
 
 @stack.command(name="set", help="Make a registered stack the active one.")

@@ -59,7 +59,8 @@ class Stack:
             raise StackError(
                 f"stack {self.name!r}: the lineage store URL holds a password, which would be stored in "
                 f".zen/config.json. Register the URL without it and give the password through PGPASSWORD or "
-                f"~/.pgpass (host:port:database:user:password)."
+                f"~/.pgpass (host:port:database:user:password; `zen stack register` moves a password given in the "
+                f"URL there)."
             )
         if self.artifact_options and "://" not in self.artifact_store:
             raise StackError(

@@ -17,6 +17,7 @@ from zen_store._integrity import BACKUP_EVERY, Health, RestoreReport, check_file
 from zen_store._lineage import open_lineage_store
 from zen_store._naming import default_artifact_name
 from zen_store._postgres import POSTGRES_SCHEMA_VERSION, PostgresLineageStore, is_postgres_url
+from zen_store._postgres_login import SavedPassword, remember_password
 from zen_store._protocol import LineageStore
 from zen_store._records import (
     LOG_LIMIT,
@@ -96,6 +97,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SQLiteLineageStore",
     "STALE_AFTER_S",
+    "SavedPassword",
     "SchemaVersionError",
     "StagingArea",
     "StartedStep",
@@ -120,5 +122,6 @@ __all__ = [
     "open_artifact_store",
     "open_lineage_store",
     "referents",
+    "remember_password",
     "restore",
 ]

@@ -8,11 +8,12 @@ free of it. It keeps the SQLite store's behaviour, record for record, with these
   number of times, so concurrent writers from many processes and hosts all commit.
 - The schema is versioned (the ``zen_schema`` table); opening migrates under a transaction-scoped advisory lock,
   so simultaneous first opens create it once, and a database written by a newer zen is refused, unchanged.
-- A lost connection (a server restart) is re-opened within ``reconnect_within_s`` seconds and the interrupted
+- A lost connection (a server restart) is re-opened within ``reconnect_within_s`` seconds (once per outage: after
+  that wait ran out, later calls try once until the server is back) and the interrupted
   transaction - which the server rolled back - runs again. Only a connection lost during ``COMMIT`` itself is not
   retried: whether it committed is unknown, so the error says so. Nothing is ever half recorded.
 - Credentials come from libpq: the URL's password, ``PGPASSWORD`` or the password file (``~/.pgpass``); messages
-  show the location without the password.
+  show the location without the password, and a failed login says why and what to fix (``_postgres_login``).
 - One connection per store, used by one thread at a time (a lock), as the run's heartbeat thread shares it.
 
 Ids, pipeline and step names are ``COLLATE "C"`` so that ordering and id-prefix ranges are by code point, as
@@ -31,10 +32,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Final, TypeVar, cast
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from zen_store._compare import compare_runs
 from zen_store._naming import default_artifact_name, no_such_name, require_reused, several_artifacts, split_label
+from zen_store._postgres_login import connect_failure, describe_location, privilege_failure
 from zen_store._process import alive
 from zen_store._records import (
     ArtifactRecord,
@@ -203,16 +204,9 @@ def _tsquery(terms: list[SearchTerm]) -> str:
     return " & ".join(f"'{term.word}'" + (":*" if term.prefix else "") for term in terms)
 
 
-def describe_location(url: str) -> str:
-    """The URL without its password (in the user part or a ``password`` parameter): what messages show and what
-    other processes may be told, since libpq finds the password itself."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if parts.password is not None:
-        user, _, host = netloc.rpartition("@")
-        netloc = f"{user.partition(':')[0]}@{host}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"])
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+def _one_line(exc: BaseException) -> str:
+    """A server's or libpq's message on one line (they hold newlines and tabs)."""
+    return " ".join(str(exc).split())
 
 
 def _recording(step: FinishedStep) -> tuple[str, Callable[[psycopg.Connection[tuple[object, ...]]], None]]:
@@ -303,6 +297,8 @@ class PostgresLineageStore:
         self._lock = threading.RLock()
         self._store_id: str | None = None
         self._conn: psycopg.Connection[tuple[object, ...]] | None = None
+        self._gave_up = False
+        """Whether the last wait for a lost server ran out (later calls then try once; see ``_connection``)."""
         self._conn = self._connect()
         self._migrate()
 
@@ -348,32 +344,33 @@ class PostgresLineageStore:
         try:
             return self._psycopg.connect(self.url, autocommit=True, connect_timeout=10, application_name="zen")
         except self._psycopg.Error as exc:
-            detail = " ".join(str(exc).split())
-            raise StoreError(
-                f"cannot connect to the PostgreSQL lineage store {self.location}: {detail}. Check that the server "
-                f"runs and the URL is right; a password comes from PGPASSWORD or ~/.pgpass (or the URL given to "
-                f"the Client), never from .zen/config.json."
-            ) from exc
+            raise StoreError(connect_failure(self.url, str(exc))) from exc
 
     def _connection(self, *, patient: bool = True) -> psycopg.Connection[tuple[object, ...]]:
-        """The open connection, re-opened when it was lost (retrying for ``reconnect_within_s`` when ``patient``,
-        else trying once)."""
+        """The open connection, re-opened when it was lost: retrying for ``reconnect_within_s`` when ``patient``,
+        else trying once. The wait is once per outage: after it ran out, every later call tries once, until a
+        connection is made again - so a run cut short (its step, then its end, each recorded in turn) fails
+        within the bound, not within a multiple of it."""
         conn = self._conn
         if conn is not None and not conn.closed and not conn.broken:
             return conn
+        patient = patient and not self._gave_up
         deadline = time.monotonic() + (self.reconnect_within_s if patient else 0.0)
         while True:
             try:
                 self._conn = self._connect()
             except StoreError as exc:
                 if time.monotonic() >= deadline:
+                    self._gave_up = self._gave_up or patient
+                    cause = " ".join(str(exc.__cause__).split())
                     raise StoreError(
                         f"lost the connection to the PostgreSQL lineage store {self.location} and could not "
-                        f"reconnect within {self.reconnect_within_s:g} s: {exc.__cause__}. Everything recorded "
-                        f"before is kept; run again once the server is back."
+                        f"reconnect within {self.reconnect_within_s:g} s ({cause}). Everything recorded before is "
+                        f"kept; run again once the server is back."
                     ) from exc
                 time.sleep(0.25)
                 continue
+            self._gave_up = False
             return self._conn
 
     def _transaction(
@@ -413,7 +410,9 @@ class PostgresLineageStore:
                 except psycopg.OperationalError as exc:
                     if not (conn.closed or conn.broken):
                         self._rollback(conn)
-                        raise StoreError(f"the PostgreSQL lineage store {self.location} refused: {exc}") from exc
+                        raise StoreError(
+                            f"the PostgreSQL lineage store {self.location} refused: {_one_line(exc)}"
+                        ) from exc
                     if committing:
                         raise StoreError(
                             f"lost the connection to the PostgreSQL lineage store {self.location} while committing; "
@@ -423,14 +422,25 @@ class PostgresLineageStore:
                     lost += 1
                     if lost > 3:
                         raise StoreError(
-                            f"the connection to the PostgreSQL lineage store {self.location} keeps dropping ({exc})."
+                            f"the connection to the PostgreSQL lineage store {self.location} keeps dropping "
+                            f"({_one_line(exc)}); nothing of the interrupted write was recorded. Run again once it "
+                            f"is stable."
                         ) from exc
                     continue  # the server rolled the transaction back: reconnect and run it again
                 except psycopg.DataError as exc:
                     self._rollback(conn)
                     raise StoreError(
-                        f"the PostgreSQL lineage store {self.location} cannot keep a value: {exc} (text cannot "
-                        f"hold NUL characters in PostgreSQL)."
+                        f"the PostgreSQL lineage store {self.location} cannot keep a value: {_one_line(exc)} "
+                        f"(text cannot hold NUL characters in PostgreSQL)."
+                    ) from exc
+                except psycopg.errors.InsufficientPrivilege as exc:
+                    self._rollback(conn)
+                    raise StoreError(privilege_failure(self.url, _one_line(exc))) from exc
+                except psycopg.Error as exc:  # anything else the server refuses is one sentence too
+                    self._rollback(conn)
+                    raise StoreError(
+                        f"the PostgreSQL lineage store {self.location} refused: {_one_line(exc)}; nothing of that "
+                        f"write was recorded."
                     ) from exc
                 except BaseException:
                     self._rollback(conn)
