@@ -90,11 +90,11 @@ def test_a_url_without_a_password_leaves_the_password_file_alone(passfile: Path)
 @given(password=st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\n\r\x00"), min_size=1))
 def test_any_password_is_written_so_the_password_file_gives_it_back(password: str) -> None:
     """The line written for any password (escaped as libpq reads it) splits back into the key and the password."""
-    from zen_store._postgres_login import _fields
+    from zen_store._postgres_login import line_fields
 
     login = LoginParts(host="h:1", port="5432", database="d\\b", user="u")
     line = ":".join([*login.pgpass_fields(), password.replace("\\", "\\\\").replace(":", "\\:")])
-    fields = _fields(line)
+    fields = line_fields(line)
     assert fields[:4] == login.pgpass_fields()
     unescaped = ":".join(fields[4:]).replace("\\:", ":").replace("\\\\", "\\")
     assert unescaped == password

@@ -1,33 +1,15 @@
-"""PostgreSQL write transactions under real serialization conflicts: another connection commits a change to the row
-a write is about to change, after the write's snapshot was taken - the server aborts the write (SQLSTATE 40001),
-and the store runs it again from the start, a bounded number of times."""
+"""PostgreSQL write transactions the server aborts as serialization failures (SQLSTATE 40001) are run again from
+the start, a bounded number of times. The failures come from the real server: a trigger on ``runs`` aborts the
+first N updates the way a concurrent writer's conflict does (a sequence counts them, outside any transaction)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
 
-import zen_store._postgres
-from zen_store import NewRun, PostgresLineageStore, StoreError
-
-
-def _conflicting_write(store: PostgresLineageStore, run_id: str, *, conflicts: int) -> list[int]:
-    """Rename the run in a write transaction whose first ``conflicts`` attempts lose to a concurrent update;
-    returns one entry per attempt."""
-    attempts: list[int] = []
-
-    def rename(conn: psycopg.Connection[tuple[object, ...]]) -> None:
-        attempts.append(len(attempts) + 1)
-        conn.execute("SELECT run_name FROM runs WHERE run_id = %s", (run_id,)).fetchone()  # the snapshot
-        if len(attempts) <= conflicts:
-            with psycopg.connect(store.url, autocommit=True) as other:
-                other.execute("UPDATE runs SET heartbeat_at = heartbeat_at + 1 WHERE run_id = %s", (run_id,))
-        conn.execute("UPDATE runs SET run_name = %s WHERE run_id = %s", (f"attempt-{len(attempts)}", run_id))
-
-    store._transaction(rename)  # the write path every public write takes
-    return attempts
+from zen_store import NewRun, PostgresLineageStore, RunStatus, StoreError, _postgres
 
 
 @pytest.fixture
@@ -37,26 +19,50 @@ def store(postgres_url: str) -> Iterator[PostgresLineageStore]:
     opened.close()
 
 
+def _conflicts(url: str, count: int) -> Callable[[], int]:
+    """Make the server abort the next ``count`` updates of a run as serialization failures; returns how many
+    updates it has seen since."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE SEQUENCE updates")
+        conn.execute(
+            f"""CREATE FUNCTION conflict() RETURNS trigger AS $$ BEGIN
+                IF nextval('updates') <= {int(count)} THEN
+                    RAISE EXCEPTION 'could not serialize access due to concurrent update'
+                    USING ERRCODE = 'serialization_failure';
+                END IF;
+                RETURN NEW;
+            END $$ LANGUAGE plpgsql"""
+        )
+        conn.execute("CREATE TRIGGER conflict BEFORE UPDATE ON runs FOR EACH ROW EXECUTE FUNCTION conflict()")
+
+    def seen() -> int:
+        with psycopg.connect(url, autocommit=True) as conn:
+            row = conn.execute("SELECT last_value FROM updates").fetchone()
+        return int(str(row[0])) if row is not None else 0
+
+    return seen
+
+
 def test_a_write_losing_serialization_conflicts_is_run_again_until_it_commits_once(
     store: PostgresLineageStore,
 ) -> None:
-    """Three lost conflicts, then a commit: the fourth attempt's write is the one recorded, and the concurrent
-    updates all stand."""
+    """Three aborted attempts, then a commit: the run is finished once, as the fourth attempt wrote it."""
     run_id = store.create_run(NewRun(pipeline_name="p", spec_json="{}", stack="team"))
-    beat = "SELECT heartbeat_at FROM runs WHERE run_id = %s"  # the concurrent writer's column, in no record
-    before = float(str(store._read(beat, [run_id])[0][0]))
-    assert _conflicting_write(store, run_id, conflicts=3) == [1, 2, 3, 4]
-    assert store.get_run(run_id).run_name == "attempt-4"
-    assert float(str(store._read(beat, [run_id])[0][0])) == before + 3
+    seen = _conflicts(store.url, 3)
+    store.finish_run(run_id, status=RunStatus.COMPLETED)
+    assert seen() == 4
+    assert store.get_run(run_id).status == "completed"
 
 
 def test_a_write_that_keeps_losing_conflicts_gives_up_after_the_bound_with_nothing_recorded(
     store: PostgresLineageStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A write that loses every attempt is tried MAX_ATTEMPTS times, then fails with one sentence naming the
-    store and the cause; none of its attempts is recorded."""
-    monkeypatch.setattr(zen_store._postgres, "MAX_ATTEMPTS", 4)
+    """A write aborted on every attempt is tried MAX_ATTEMPTS times, then fails with one sentence naming the store
+    and the cause; nothing of it is recorded."""
+    monkeypatch.setattr(_postgres, "MAX_ATTEMPTS", 4)
     run_id = store.create_run(NewRun(pipeline_name="p", spec_json="{}", stack="team"))
+    seen = _conflicts(store.url, 1000)
     with pytest.raises(StoreError, match=r"aborted a write 4 times for conflicting concurrent writers \(40001\)"):
-        _conflicting_write(store, run_id, conflicts=100)
-    assert store.get_run(run_id).run_name is None
+        store.finish_run(run_id, status=RunStatus.COMPLETED)
+    assert seen() == 4
+    assert store.get_run(run_id).status == "running"

@@ -117,7 +117,7 @@ def _escape(field: str) -> str:
     return field.replace("\\", "\\\\").replace(":", "\\:")
 
 
-def _fields(line: str) -> list[str]:
+def line_fields(line: str) -> list[str]:
     """A password file line's fields, escapes kept (as written), split on unescaped colons."""
     fields, current, escaped = [], "", False
     for char in line:
@@ -147,7 +147,7 @@ def remember_password(url: str) -> SavedPassword:
     keyed = LoginParts.of(url).pgpass_fields()
     path = password_file()
     kept = path.read_text().splitlines() if path.exists() else []
-    lines = [line for line in kept if _fields(line)[:4] != keyed]
+    lines = [line for line in kept if line_fields(line)[:4] != keyed]
     lines.append(":".join([*keyed, _escape(password)]))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
