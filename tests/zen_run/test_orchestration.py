@@ -3,6 +3,10 @@ a pipeline exactly as the reference runner does; the registry checks what it is 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
@@ -83,3 +87,67 @@ def test_a_stack_naming_an_unknown_orchestrator_lists_the_known_ones() -> None:
     """The stack is refused when defined, not when a run needs it."""
     with pytest.raises(StackError, match=r"unknown orchestrator 'nope' \(known: .*dask.*local"):
         Stack(name="s", orchestrator="nope")
+
+
+_INSTALLED = textwrap.dedent(
+    """
+    class Serial:
+        executed = []
+
+        def run_steps(self, driver, options):
+            executor = driver.executor()
+            while tasks := driver.ready(limit=1):
+                Serial.executed.append(tasks[0].slot)
+                driver.finish(tasks[0], executor.execute(tasks[0]))
+    """
+)
+_USER = textwrap.dedent(
+    """
+    import sys
+    import warnings
+    from pathlib import Path
+
+    warnings.simplefilter("ignore")  # this throw-away module is not committed to git
+    import serial_orchestrator
+    from zen_run import Project, Stack, StackRegistry, pipeline, step
+
+
+    @step
+    def one() -> int:
+        return 1
+
+
+    @step
+    def plus(x: int) -> int:
+        return x + 1
+
+
+    @pipeline
+    def pipe(a, b):
+        b(a())
+
+
+    StackRegistry(Project(Path(sys.argv[1]))).register(Stack(name="installed", orchestrator="serial"))
+    run = pipe(a=one(), b=plus()).run(stack="installed", progress=False)
+    print(run.steps["b"].outputs["output"].read(), serial_orchestrator.Serial.executed)
+    """
+)
+
+
+def test_an_installed_orchestrator_is_found_through_its_entry_point(project: Path, tmp_path: Path) -> None:
+    """A distribution declaring a ``zen.orchestrators`` entry point is used by a stack naming it, in a fresh
+    process, with nothing registered in code and nothing in zen changed."""
+    site = tmp_path / "site"
+    dist = site / "serial_orchestrator-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: serial-orchestrator\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[zen.orchestrators]\nserial = serial_orchestrator:Serial\n")
+    (site / "serial_orchestrator.py").write_text(_INSTALLED)
+    script = tmp_path / "user_pipeline.py"
+    script.write_text(_USER)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
+    done = subprocess.run(
+        [sys.executable, str(script), str(project)], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "2 ['a', 'b']"

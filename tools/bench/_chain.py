@@ -17,11 +17,16 @@ import pickle
 import sqlite3
 import time
 from pathlib import Path
+from typing import Final
 
-from tools.bench._common import generated_function
+from tools.bench._common import Budget, generated_function
 from zen_run import PipelineInstance, RunContext, RunOptions, execute, pipeline, step
 
-__all__ = ["chain_pipeline", "floor", "timed_run"]
+__all__ = ["PER_STEP", "PER_STEP_GOAL", "chain_pipeline", "floor", "timed_run"]
+
+PER_STEP: Final = Budget(limit=3, on_ratio=True, inclusive=True)
+"""DESIGN.md's framework overhead per trivial step: at most 3x the floor's time (aim: 1.5x)."""
+PER_STEP_GOAL: Final = "<= 3x (aim 1.5x)"
 
 
 @step

@@ -40,7 +40,7 @@ from types import ModuleType
 import numpy as np
 from numpy.typing import NDArray
 
-from tools.bench._chain import chain_pipeline, floor, timed_run
+from tools.bench._chain import PER_STEP, PER_STEP_GOAL, chain_pipeline, floor, timed_run
 from tools.bench._common import BenchRow, Budget, print_rows
 from zen_run import Client, PipelineInstance, RunContext, RunOptions, execute, pipeline, step
 from zen_run._project import Project
@@ -266,6 +266,8 @@ def run(*, repeats: int = REPEATS) -> list[BenchRow]:
                     zen_s,
                     medians["floor"][length],
                     "s",
+                    PER_STEP_GOAL,
+                    budget=PER_STEP if length == 50 else None,
                 )
             )
         for name, times in medians.items():

@@ -78,15 +78,17 @@ def _header(seconds: float, load_before: str, load_after: str) -> str:
         f"# zen benchmark results\n\nMeasured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
         f"Python {platform.python_version()}, in {seconds:.0f} s by `python -m tools.bench.run_all`. Ratios are "
         f"zen / baseline measured in the same run (the floor for steps: pickle each value to a file, fsync it with "
-        f"its folder and commit one SQLite row per step, as durable as zen makes a step; for arrays: np.save + "
-        f"fsync + np.load). Load average (1/5/15 min) on {os.cpu_count()} cores: {load_before} when it began, "
-        f"{load_after} when it ended; on a loaded machine absolute times stretch, ratios measured in the same run "
-        f"much less.\n\n"
+        f"its folder and commit one SQLite row per step, as durable as zen makes a step; for the array step: "
+        f"np.save + fsync + np.load; for a materializer alone: np.save + np.load). Load average (1/5/15 min) on "
+        f"{os.cpu_count()} cores: {load_before} when it began, {load_after} when it ended; on a loaded machine "
+        f"absolute times stretch, ratios measured in the same run much less.\n\n"
     )
 
 
 def _budgets(rows: list[BenchRow]) -> str:
     checked = [row for row in rows if row.budget is not None]
+    if not checked:
+        return ""
     met = sum(1 for row in checked if row.met)
     return f"## Budgets: {met} of {len(checked)} met\n\n{rows_to_markdown(checked)}\n\n## Every figure\n\n"
 
