@@ -25,9 +25,10 @@ class Budget:
     inclusive: bool = False
 
     def met(self, row: BenchRow) -> bool:
-        """Whether ``row`` stays within the limit (a ratio budget on a row without a baseline is not met)."""
+        """Whether ``row`` stays within the limit. Not met: a ratio budget on a row without a baseline, and a
+        negative figure (a fixed cost fitted through times too noisy to split proves nothing)."""
         figure = row.ratio if self.on_ratio else row.value
-        if figure is None:
+        if figure is None or figure < 0:
             return False
         return figure <= self.limit if self.inclusive else figure < self.limit
 
