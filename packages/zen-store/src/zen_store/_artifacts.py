@@ -37,6 +37,7 @@ from typing import Final
 import attrs
 import blake3
 
+from zen_store._deleting import abandoned
 from zen_store._staging import Staging, StagingArea
 from zen_store.errors import ArtifactIntegrityError, ArtifactNotFoundError, StoreError, UnsafePathError
 
@@ -278,7 +279,8 @@ class ArtifactStore:
             os.utime(target)  # a commit time gc sees: this copy is in use again (see zen_store._gc)
         except FileNotFoundError:
             return False
-        if self.read_meta(f"{DELETING}/{target.name}") is not None:
+        deleting = self.read_meta(f"{DELETING}/{target.name}")
+        if deleting is not None and not abandoned(deleting):
             return None
         try:
             self.verify(str(target), digest)

@@ -14,7 +14,8 @@ The steps, in this order:
    stamps the artifact's commit time, then looks for gc's record ``deleting/<name>``; gc writes that record, then
    reads the commit time again, and deletes only when it is still before the horizon. One of the two always sees
    the other: either gc sees the new stamp and keeps the artifact, or the writer sees the record and stores its own
-   copy beside it.
+   copy beside it. The record names gc's process and host: one a killed gc left behind is ignored by writers and
+   removed by the next gc at once when that process is known to be gone (:mod:`zen_store._deleting`).
 
 Why no referenced artifact is lost: a run takes its lease before its first commit and releases it after its
 lineage is recorded. An artifact committed by a run whose lease gc saw live is newer than the horizon; a run
@@ -32,6 +33,7 @@ from typing import Final
 import attrs
 
 from zen_store._artifacts import DELETING
+from zen_store._deleting import abandoned, deleting_record
 from zen_store._protocol import LineageStore
 from zen_store._records import GcReport
 from zen_store._referents import Referent, drop_lease, leases, referents
@@ -128,7 +130,7 @@ def collect_garbage(
         kept = {name for name in sweep if not sweep_one(artifacts, name, horizon)}
         sweep = tuple(name for name in sweep if name not in kept)
         for key, stamp in artifacts.list_meta(DELETING).items():
-            if stamp < mark - older_than_s:  # left by a gc that was killed while deleting
+            if stamp < mark - older_than_s or abandoned(artifacts.read_meta(key) or b""):  # left by a killed gc
                 artifacts.delete_meta(key)
         artifacts.cleanup_stale(older_than_s=older_than_s)
         for state in states:
@@ -147,7 +149,7 @@ def collect_garbage(
 def sweep_one(artifacts: ArtifactStorage, name: str, horizon: float) -> bool:
     """Delete ``name`` unless a writer reused it since it was listed (see the module docstring); True if deleted."""
     key = f"{DELETING}/{name}"
-    artifacts.write_meta(key, b"", durable=False)
+    artifacts.write_meta(key, deleting_record(), durable=False)
     try:
         stamp = artifacts.committed_at(name)
         if stamp is None or stamp >= horizon:

@@ -44,6 +44,7 @@ from zen_store._artifacts import (
     files_under,
     meta_key,
 )
+from zen_store._deleting import abandoned
 from zen_store._staging import Staging, StagingArea
 from zen_store.errors import ArtifactIntegrityError, ArtifactNotFoundError, StoreError, UnsafePathError
 
@@ -282,7 +283,8 @@ class RemoteArtifactStore:
             self.fs.pipe_file(self._key(name, REUSED), b"")  # first: a commit time gc sees (see zen_store._gc)
         except OSError as exc:
             raise StoreError(f"artifact store {self.url} cannot be written: {exc}") from exc
-        if self.read_meta(f"{DELETING}/{name}") is not None:
+        deleting = self.read_meta(f"{DELETING}/{name}")
+        if deleting is not None and not abandoned(deleting):
             return None
         try:
             manifest = self._manifest(name)
