@@ -9,6 +9,7 @@ this test process imported does not count; ``tools/bench/bench_chain.py`` times 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -36,7 +37,10 @@ _REPORT = "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
 def _loaded_by(source: str, folder: Path) -> set[str]:
     script = folder / "pipeline_module.py"
     script.write_text(source + _REPORT, encoding="utf-8")
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=120)
+    env = {**os.environ, "ZEN_ROOT": str(folder / "project")}
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", str(script)], env=env, capture_output=True, text=True, check=True, timeout=120
+    )
     return set(json.loads(done.stdout.splitlines()[-1]))
 
 
@@ -75,6 +79,34 @@ def test_defining_and_binding_a_pipeline_loads_none_of_zens_heavy_parts(tmp_path
     )
     loaded = _loaded_by(USER_IMPORTS + body, tmp_path)
     assert not HEAVY & loaded, sorted(HEAVY & loaded)
+
+
+def test_running_a_pipeline_of_plain_values_loads_no_cli_or_array_library(tmp_path: Path) -> None:
+    """A run loads the stores and the runner, but neither the command line's click (the progress display does
+    without it) nor an array library no step of it uses. (Creating a project's database loads sqlite-utils, which
+    imports click: the second run, in the project the first one made, is the one checked.)"""
+    body = textwrap.dedent(
+        """
+        @step
+        def one() -> int:
+            return 1
+
+        @step
+        def double(value: int) -> int:
+            return 2 * value
+
+        @pipeline
+        def doubling(first, second) -> None:
+            second(first())
+
+        run = doubling(first=one(), second=double()).run(enable_cache=False)
+        assert run.steps["second"].outputs["output"].read() == 2
+        """
+    )
+    _loaded_by(USER_IMPORTS + body, tmp_path)
+    loaded = _loaded_by(USER_IMPORTS + body, tmp_path)
+    assert {"zen_store", "zen_run._runner"} <= loaded  # it did run
+    assert not {"click", "numpy", "pandas", "polars", "torch", "yaml"} & loaded
 
 
 def test_zens_heavy_parts_named_above_exist() -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Final
 
-from zen_run._output import Printer, escape_controls
+from zen_run._escape import escape_controls
+from zen_run._output import Printer
 from zen_run.cli import current_options
 
 if TYPE_CHECKING:

@@ -8,7 +8,6 @@ colour is added, so the only escape sequences printed are zen's own.
 from __future__ import annotations
 
 import json
-import re
 import sys
 import typing
 from collections.abc import Sequence
@@ -19,13 +18,12 @@ from typing import Final, TextIO
 
 import click
 
+from zen_run._escape import escape_controls
+
 if typing.TYPE_CHECKING:
     from zen_types import JSONValue
 
-__all__ = ["Printer", "escape_controls", "say", "to_json"]
-
-# Control characters, and lone surrogates (a byte that was not UTF-8 in an argument), which no stream can encode.
-_CONTROLS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+__all__ = ["Printer", "say", "to_json"]
 
 # The colour of each run and step status in a terminal; anything else stays plain.
 _STATUS_COLOURS: Final = {
@@ -36,12 +34,6 @@ _STATUS_COLOURS: Final = {
     "crashed": "red",
     "stopped": "magenta",
 }
-
-
-def escape_controls(text: str) -> str:
-    """``text`` with control characters written as escapes (``\\x1b``, ``\\n``): names users chose cannot send
-    terminal escape sequences or break a table's rows. A lone surrogate is written ``\\udce9``."""
-    return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def say(message: object) -> None:

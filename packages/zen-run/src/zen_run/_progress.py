@@ -24,7 +24,7 @@ from typing import Final, Protocol, TextIO
 import attrs
 
 from zen_run import _logs
-from zen_run._output import escape_controls
+from zen_run._escape import escape_controls
 
 __all__ = ["LineProgress", "LiveProgress", "Progress", "StepProgress", "StepState", "progress_for"]
 
