@@ -7,7 +7,6 @@ and an artifact's ``read()`` loads its value with the materializer recorded for 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
@@ -17,6 +16,7 @@ from zen_types import PipelineSpec
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import datetime
+    from pathlib import Path
     from types import TracebackType
 
     from zen_materialize import Visualization
@@ -259,18 +259,23 @@ def _run_status(status: RunStatus | str) -> RunStatus:
         raise RunConfigError(f"run status {status!r} is not one of {known}.") from None
 
 
+def _open_context(root: Path | str | None, stack: str | None) -> RunContext:
+    """The stores of the project at ``root`` (or found from here): the rest of zen loads with the first Client."""
+    from pathlib import Path
+
+    from zen_run._context import RunContext
+    from zen_run._project import Project
+
+    return RunContext.open(project=Project(Path(root).resolve()) if root is not None else None, stack=stack)
+
+
 class Client:
     """Query the project's runs from any process: ``Client().last_run("add_pipeline")``, or, closing its
     connections when done, ``with Client() as client: ...``."""
 
     def __init__(self, root: Path | str | None = None, *, stack: str | None = None, context: RunContext | None = None):
-        from zen_run._context import RunContext  # the stores and the rest of zen load with the first Client
-        from zen_run._project import Project
-
         self._owns_context = context is None
-        self.context = context or RunContext.open(
-            project=Project(Path(root).resolve()) if root is not None else None, stack=stack
-        )
+        self.context = context or _open_context(root, stack)
 
     def close(self) -> None:
         """Close the stores this client opened (a context passed in stays open: its opener closes it)."""
