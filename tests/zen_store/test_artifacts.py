@@ -208,6 +208,63 @@ def test_a_verified_unchanged_artifact_is_trusted_until_its_files_change(tmp_pat
         store.verify(stored.name, stored.content_hash)
 
 
+def test_a_remembered_verification_is_dropped_when_any_file_is_added_removed_or_swapped(tmp_path: Path) -> None:
+    """The files' identity covers every file at any depth: adding one, removing one, or swapping one for a
+    symbolic link to the same bytes (modification times put back) makes the next verification hash again."""
+    store = ArtifactStore(tmp_path / "store")
+    staging = store.stage()
+    (Path(staging.uri) / "sub").mkdir()
+    (Path(staging.uri) / "sub" / "d").write_bytes(b"a" * 100)
+    (Path(staging.uri) / "e").write_bytes(b"e")
+    stored = store.commit(staging)
+    folder = store.path_of(stored.uri)
+    settled = time.time_ns() - 10_000_000_000
+
+    def settle() -> None:
+        for path in (folder / "sub" / "d", folder / "e"):
+            if path.exists() and not path.is_symlink():
+                os.utime(path, ns=(settled, settled))
+        store.verify(stored.uri, stored.content_hash)  # remembered: every file was written long ago
+
+    settle()
+    (folder / "sub" / "extra").write_bytes(b"")
+    os.utime(folder / "sub" / "extra", ns=(settled, settled))
+    with pytest.raises(ArtifactIntegrityError):
+        store.verify(stored.uri, stored.content_hash)
+    (folder / "sub" / "extra").unlink()
+    settle()
+    (folder / "e").unlink()
+    with pytest.raises(ArtifactIntegrityError):
+        store.verify(stored.uri, stored.content_hash)
+    (folder / "e").write_bytes(b"e")
+    settle()
+    (tmp_path / "outside").write_bytes(b"a" * 100)
+    (folder / "sub" / "d").unlink()
+    (folder / "sub" / "d").symlink_to(tmp_path / "outside")
+    with pytest.raises(UnsafePathError, match="symbolic links"):
+        store.verify(stored.uri, stored.content_hash)
+
+
+def test_an_artifact_folder_swapped_for_a_link_out_of_the_store_is_refused_after_it_was_verified(
+    tmp_path: Path,
+) -> None:
+    """An artifact verified (and remembered) whose folder is then replaced by a symbolic link to an identical copy
+    outside the store is refused by its URI and by its name."""
+    store = ArtifactStore(tmp_path / "store")
+    staging = store.stage()
+    (Path(staging.uri) / "d").write_bytes(b"a" * 100)
+    stored = store.commit(staging)
+    folder = store.path_of(stored.uri)
+    settled = time.time_ns() - 10_000_000_000
+    os.utime(folder / "d", ns=(settled, settled))
+    store.verify(stored.uri, stored.content_hash)
+    folder.rename(tmp_path / "copy")
+    folder.symlink_to(tmp_path / "copy")
+    for key in (stored.uri, stored.name):
+        with pytest.raises(UnsafePathError, match="symbolic link"):
+            store.verify(key, stored.content_hash)
+
+
 def test_a_freshly_written_artifact_is_never_trusted_without_hashing(tmp_path: Path) -> None:
     """Files modified within the last moments are hashed on every verification (a change in the same timestamp
     tick would keep the modification time): a bit flipped right after a commit is always detected."""

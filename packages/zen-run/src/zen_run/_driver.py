@@ -66,11 +66,9 @@ class RunDriver:
         try:
             tasks, said = self._take_ready(limit)
         except ArtifactNotFoundError:
-            if self._recorder.hits_at_once or not self._recorder.hits_unrecorded:
+            if not self._recorder.rewind(checkpoint):
                 raise
             self._pending, self._running = pending, {s: r for s, r in self._running.items() if s not in pending}
-            self._recorder.rewind(checkpoint)
-            self._recorder.hits_at_once = True
             tasks, said = self._take_ready(limit)
         for slot, state, elapsed_s in said:  # once recorded
             self._say(slot, state, elapsed_s)

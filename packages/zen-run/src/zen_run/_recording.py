@@ -63,26 +63,19 @@ class StepRecorder:
         """What :meth:`rewind` restores: the run's outputs and unrecorded steps now."""
         return Checkpoint(outputs=dict(self.outputs), unrecorded=list(self._unrecorded))
 
-    def rewind(self, checkpoint: Checkpoint) -> None:
-        """Forget everything taken into the run since ``checkpoint`` (after the write recording it was refused)."""
-        self.outputs = dict(checkpoint.outputs)
-        self._unrecorded = list(checkpoint.unrecorded)
-
-    @property
-    def hits_unrecorded(self) -> bool:
-        """True when a cache hit waits for the next write (which the store refuses if the hit's run is gone)."""
-        return any(step.reused_outputs for step in self._unrecorded)
+    def rewind(self, checkpoint: Checkpoint) -> bool:
+        """After the store refused the write of what was taken since ``checkpoint``: when a cache hit was in it,
+        forget all that and record hits one by one from now on (True); else change nothing (False)."""
+        if self.hits_at_once or not any(step.reused_outputs for step in self._unrecorded):
+            return False
+        self.outputs, self._unrecorded = dict(checkpoint.outputs), list(checkpoint.unrecorded)
+        self.hits_at_once = True
+        return True
 
     def components(self, step: CompiledStep) -> CacheComponents:
         """What the step's cache key is made of, now that its inputs' content hashes are known."""
         edges = self._compiled.spec.inputs_of(step.slot)
-        return CacheComponents(
-            code=step.code_digest,
-            code_parts=dict(step.code_parts),
-            config=config_digest(step.config_json()),
-            inputs={name: self.outputs[(e.source_step, e.source_output)].content_hash for name, e in edges.items()},
-            materializers={name: materializer_version(m) for name, m in step.writers.items()},
-        )
+        return _components(step, {name: self.outputs[(e.source_step, e.source_output)] for name, e in edges.items()})
 
     def start(self, steps: list[CompiledStep]) -> list[str]:
         """Record these steps as running, with the steps finished since the last write; returns their ids."""
@@ -104,18 +97,15 @@ class StepRecorder:
     def reuse(self, step: CompiledStep, components: CacheComponents, key: str) -> bool:
         """Reuse the step from the resumed run or the cache when its key matches and its artifacts are intact; it is
         recorded with the next write (or at once, with :attr:`hits_at_once`)."""
-        hit = self._resume_hits.get(step.slot)
-        if hit is not None and hit.cache_key != key:
-            hit = None
-        if hit is None and step.cache_enabled:
-            hit = self._stores.lineage.find_cached(key)
-        if hit is None or set(hit.outputs) != {o.name for o in step.outputs}:
-            return False
-        if not all(self._stores.artifact_intact(artifact) for artifact in hit.outputs.values()):
+        hit = _usable_hit(self._stores, self._resume_hits.get(step.slot), step, key)
+        if hit is None:
             return False
         self._unrecorded.append(
-            attrs.evolve(
-                self._finished(step, StepStatus.CACHED, time.time(), components, None),
+            self._finished(
+                step,
+                StepStatus.CACHED,
+                time.time(),
+                components,
                 cache_key=hit.cache_key,
                 reused_outputs={name: a.artifact_id for name, a in hit.outputs.items()},
                 cached_from=hit.step_run_id,
@@ -136,8 +126,12 @@ class StepRecorder:
         for name, artifact in outcome.outputs.items():
             self.outputs[(step.slot, name)] = artifact
         self._unrecorded.append(
-            attrs.evolve(
-                self._finished(step, StepStatus.COMPLETED, outcome.started_at, running.components, running),
+            self._finished(
+                step,
+                StepStatus.COMPLETED,
+                outcome.started_at,
+                running.components,
+                running=running,
                 cache_key=running.key if step.cache_enabled else None,
                 new_outputs=_named(step, outcome.outputs),
                 logs=outcome.logs,
@@ -155,8 +149,8 @@ class StepRecorder:
         logs: StepLogs | None = None,
     ) -> None:
         """Record a failed or stopped step now (with what finished before it)."""
-        finished = self._finished(step, status, started_at, running.components, running)
-        self._unrecorded.append(attrs.evolve(finished, error=error, logs=logs))
+        finished = self._finished(step, status, started_at, running.components, running=running, error=error, logs=logs)
+        self._unrecorded.append(finished)
         self.flush()
 
     def _finished(
@@ -165,8 +159,16 @@ class StepRecorder:
         status: StepStatus,
         started_at: float,
         components: CacheComponents,
-        running: Running | None,
+        *,
+        running: Running | None = None,
+        cache_key: str | None = None,
+        reused_outputs: Mapping[str, str] | None = None,
+        cached_from: str | None = None,
+        new_outputs: Mapping[str, ArtifactRecord] | None = None,
+        error: str | None = None,
+        logs: StepLogs | None = None,
     ) -> FinishedStep:
+        """The step run's record (built once: its names are checked as it is made)."""
         edges = self._compiled.spec.inputs_of(step.slot)
         return FinishedStep(
             run_id=self._run_id,
@@ -179,7 +181,36 @@ class StepRecorder:
             ended_at=time.time(),
             inputs={n: self.outputs[(e.source_step, e.source_output)].artifact_id for n, e in edges.items()},
             step_run_id=None if running is None else running.step_run_id,
+            cache_key=cache_key,
+            reused_outputs=dict(reused_outputs or {}),
+            cached_from=cached_from,
+            new_outputs=dict(new_outputs or {}),
+            error=error,
+            logs=logs,
         )
+
+
+def _components(step: CompiledStep, inputs: Mapping[str, ArtifactRecord]) -> CacheComponents:
+    return CacheComponents(
+        code=step.code_digest,
+        code_parts=dict(step.code_parts),
+        config=config_digest(step.config_json()),
+        inputs={name: artifact.content_hash for name, artifact in inputs.items()},
+        materializers={name: materializer_version(m) for name, m in step.writers.items()},
+    )
+
+
+def _usable_hit(stores: Stores, resumed: CachedStep | None, step: CompiledStep, key: str) -> CachedStep | None:
+    """The resumed step run, else the newest cached one, for ``key``, when it has the step's outputs and they are
+    intact in the artifact store."""
+    hit = resumed if resumed is not None and resumed.cache_key == key else None
+    if hit is None and step.cache_enabled:
+        hit = stores.lineage.find_cached(key)
+    if hit is None or set(hit.outputs) != {o.name for o in step.outputs}:
+        return None
+    if not all(stores.artifact_intact(artifact) for artifact in hit.outputs.values()):
+        return None
+    return hit
 
 
 @attrs.frozen

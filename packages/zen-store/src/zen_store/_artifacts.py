@@ -64,6 +64,10 @@ DELETING: Final = "deleting"
 reuse that artifact sees it and stores its own copy instead (see :mod:`zen_store._gc`)."""
 
 
+_PLAIN_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+"""One path component that is neither ``.`` nor ``..`` nor one of the store's own dot-folders."""
+
+
 def _fsync_path(path: Path, *, directory: bool = False) -> None:
     flags = os.O_RDONLY | (os.O_DIRECTORY if directory else 0)
     fd = os.open(path, flags)
@@ -99,12 +103,22 @@ _SETTLED_NS: Final = 100_000_000
 
 
 def _signature(directory: Path) -> _Signature:
-    """Each file's relative name, size, modification time (ns) and inode: what a rewrite changes."""
-    found = []
-    for path in files_under(directory):
-        stat = path.lstat()
-        found.append((path.relative_to(directory).as_posix(), stat.st_size, stat.st_mtime_ns, stat.st_ino))
+    """Each file's relative name, size, modification time (ns) and inode: what a rewrite changes (a symbolic link
+    is listed as itself, never followed)."""
+    found: list[tuple[str, int, int, int]] = []
+    _scan(os.fspath(directory), "", found)
     return tuple(found)
+
+
+def _scan(folder: str, prefix: str, found: list[tuple[str, int, int, int]]) -> None:
+    with os.scandir(folder) as listing:
+        entries = sorted(listing, key=lambda entry: entry.name)
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            _scan(entry.path, f"{prefix}{entry.name}/", found)
+        else:
+            stat = entry.stat(follow_symlinks=False)
+            found.append((prefix + entry.name, stat.st_size, stat.st_mtime_ns, stat.st_ino))
 
 
 def _settled(signature: _Signature, now_ns: int) -> bool:
@@ -177,6 +191,8 @@ class ArtifactStore:
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        self._prefix = str(self.root).rstrip(os.sep) + os.sep
+        """The root as a string ending in the separator: what a URI of an artifact under it starts with."""
         self._staging = Staging(self.root / _STAGING)
         self._verified: dict[str, tuple[str, _Signature]] = {}
         """Artifacts verified by this store object: path -> (content hash, the files' identity then)."""
@@ -196,6 +212,11 @@ class ArtifactStore:
         """The path of artifact ``name`` (or of a URI under the root), refusing anything that leaves the root."""
         if not name or "\0" in name:
             raise UnsafePathError(f"{name!r} is not a valid artifact name.")
+        plain = name.removeprefix(self._prefix)
+        if _PLAIN_NAME.fullmatch(plain):  # one ordinary component (what artifact URIs are)
+            path = self.root / plain
+            if not path.is_symlink():
+                return path  # nothing leads out
         candidate = Path(name)
         if candidate.is_absolute():
             try:
@@ -223,8 +244,11 @@ class ArtifactStore:
         """The local directory of a committed artifact (raises if it is missing)."""
         path = self._inside(uri)
         if not path.is_dir():
-            raise ArtifactNotFoundError(f"artifact {uri} is not in the store {self.root} (deleted or never committed).")
+            raise self._missing(uri)
         return path
+
+    def _missing(self, uri: str) -> ArtifactNotFoundError:
+        return ArtifactNotFoundError(f"artifact {uri} is not in the store {self.root} (deleted or never committed).")
 
     # -- writing -----------------------------------------------------------------------------------------------
 
@@ -325,9 +349,12 @@ class ArtifactStore:
         timestamp granularity of the last write would otherwise go unseen. What this cannot see is a change that
         restores the modification time (or a bit rotting on disk): ``full=True`` is for those.
         """
-        path = self.path_of(uri)
+        path = self._inside(uri)
         key = str(path)
-        before = _signature(path)
+        try:
+            before = _signature(path)  # also what tells a missing artifact
+        except (FileNotFoundError, NotADirectoryError):
+            raise self._missing(uri) from None
         if not full and self._verified.get(key) == (expected_hash, before):
             return path
         actual, _ = content_hash(path, like=expected_hash)

@@ -90,6 +90,8 @@ HEARTBEAT_STALE_S: Final = 300.0
 """Seconds without a heartbeat after which another process takes a running run for crashed."""
 _HOST: Final = socket.gethostname()
 
+_JOINED_ARTIFACT_COLUMNS: Final = ", ".join(f"a.{c.strip()}" for c in ARTIFACT_COLUMNS.split(","))
+""":data:`ARTIFACT_COLUMNS` of the table aliased ``a`` in a join."""
 _NEXT_SEQ: Final = "SELECT COALESCE(MAX(seq), -1) + 1 FROM step_runs WHERE run_id = ?"
 """A step run's position in its run: one index probe on (run_id, seq), not a count of the run's rows."""
 _TABLES: Final = frozenset({"runs", "step_runs", "artifacts", "events", "step_logs", "artifact_names"})
@@ -335,11 +337,12 @@ def _record(conn: sqlite3.Connection, step: FinishedStep) -> str:
                 f"step run {step_run_id} ({step.step_name} of run {step.run_id}) is not a running step of "
                 f"that run; it cannot be completed (was the run reaped as crashed?)."
             )
-    names = _names(conn, step)
-    conn.executemany(
-        f"INSERT INTO artifacts ({ARTIFACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(*artifact_values(art, step_run_id), *names[output]) for output, art in step.new_outputs.items()],
-    )
+    if step.new_outputs:  # a cached step adds none
+        names = _names(conn, step)
+        conn.executemany(
+            f"INSERT INTO artifacts ({ARTIFACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*artifact_values(art, step_run_id), *names[output]) for output, art in step.new_outputs.items()],
+        )
     conn.executemany(
         "INSERT INTO events (step_run_id, artifact_id, direction, name) VALUES (?, ?, ?, ?)",
         step_events(step, step_run_id),
@@ -863,9 +866,8 @@ class SQLiteLineageStore:
         if not step_run_ids:
             return out
         marks = ", ".join("?" for _ in step_run_ids)
-        cols = ", ".join(f"a.{c.strip()}" for c in ARTIFACT_COLUMNS.split(","))
         rows = self._rows(
-            f"SELECT e.step_run_id, e.direction, e.name, {cols} FROM events e JOIN artifacts a "
+            f"SELECT e.step_run_id, e.direction, e.name, {_JOINED_ARTIFACT_COLUMNS} FROM events e JOIN artifacts a "
             f"ON a.artifact_id = e.artifact_id WHERE e.step_run_id IN ({marks})",
             list(step_run_ids),
         )
@@ -911,16 +913,18 @@ class SQLiteLineageStore:
 
     def find_cached(self, cache_key: str) -> CachedStep | None:
         """The newest completed step run with this cache key and all outputs recorded, if any."""
+        # One statement, so the step run and its outputs are read from the same snapshot.
         rows = self._rows(
-            "SELECT step_run_id FROM step_runs WHERE cache_key = ? AND status = 'completed' "
-            "ORDER BY started_at DESC LIMIT 1",
+            f"WITH hit AS (SELECT step_run_id FROM step_runs WHERE cache_key = ? AND status = 'completed' "
+            f"ORDER BY started_at DESC LIMIT 1) SELECT hit.step_run_id, e.name, {_JOINED_ARTIFACT_COLUMNS} FROM hit "
+            "LEFT JOIN events e ON e.step_run_id = hit.step_run_id AND e.direction = 'output' "
+            "LEFT JOIN artifacts a ON a.artifact_id = e.artifact_id",
             [cache_key],
         )
         if not rows:
             return None
-        step_run_id = str(rows[0][0])
-        outputs = self._events([step_run_id])[step_run_id]["output"]
-        return CachedStep(step_run_id=step_run_id, cache_key=cache_key, outputs=outputs)
+        outputs = {str(r[1]): artifact_of(r[2:]) for r in rows if r[1] is not None and r[2] is not None}
+        return CachedStep(step_run_id=str(rows[0][0]), cache_key=cache_key, outputs=outputs)
 
     def completed_steps(self, run_id: str) -> dict[str, CachedStep]:
         """The completed or cached steps of a run, by step name (for resuming it)."""

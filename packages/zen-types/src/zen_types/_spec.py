@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
 import attrs
@@ -137,10 +138,22 @@ class PipelineSpec:
 
     def inputs_of(self, name: str) -> Mapping[str, EdgeSpec]:
         """The edges feeding step ``name``, by input name."""
-        return {e.target_input: e for e in self.edges if e.target_step == name}
+        return MappingProxyType(self._feeding.get(name, {}))
+
+    @functools.cached_property
+    def _feeding(self) -> dict[str, dict[str, EdgeSpec]]:
+        """Step name -> the edges feeding it, by input name (found once: the runner asks for each step often)."""
+        feeding: dict[str, dict[str, EdgeSpec]] = {}
+        for edge in self.edges:
+            feeding.setdefault(edge.target_step, {})[edge.target_input] = edge
+        return feeding
 
     def to_json(self) -> str:
         """The spec as canonical JSON (sorted keys), stable across processes."""
+        return self._json
+
+    @functools.cached_property
+    def _json(self) -> str:
         return json.dumps(_converter().unstructure(self), sort_keys=True, separators=(",", ":"))
 
     @classmethod
