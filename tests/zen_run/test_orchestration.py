@@ -3,6 +3,7 @@ a pipeline exactly as the reference runner does; the registry checks what it is 
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -60,6 +61,22 @@ def test_a_failing_step_fails_the_same_way_under_any_orchestrator(reversed_stack
         p.FAIL["middle"] = False
     assert isinstance(caught.value.__cause__, ValueError)
     assert caught.value.step_name == "second"
+
+
+@pytest.mark.parametrize("module", ["_local", "_dask"])
+def test_the_built_in_orchestrators_are_written_against_the_public_interface(module: str) -> None:
+    """`local` and `dask` import nothing private of zen (only `zen_run.orchestration` and other public modules),
+    so what they do, a third party can do."""
+    source = Path(__file__).resolve().parents[2] / "packages" / "zen-run" / "src" / "zen_run" / f"{module}.py"
+    imported = [
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(ast.parse(source.read_text()))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    ]
+    private = [name for name in imported if name and name.startswith("zen_") and "._" in name]
+    assert "zen_run.orchestration" in imported
+    assert private == []
 
 
 def test_the_built_in_orchestrators_satisfy_the_interface() -> None:

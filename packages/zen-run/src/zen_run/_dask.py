@@ -27,13 +27,18 @@ import cloudpickle  # type: ignore[import-untyped]  # no stubs; a dependency of 
 from distributed import Client as DaskClient
 from distributed import Future, LocalCluster, WorkerPlugin, as_completed, get_worker
 
-from zen_run._artifact_io import ArtifactIO
-from zen_run._driver import RunDriver
-from zen_run._project import Project
-from zen_run._registry import default_registry
-from zen_run._stack import Stack
-from zen_run._steps import Completed, Failed, FailureKind, StepExecutor, StepOutcome, StepTask
+from zen_run import Project, Stack
 from zen_run.errors import RunConfigError
+from zen_run.orchestration import (
+    ArtifactIO,
+    Completed,
+    Failed,
+    FailureKind,
+    RunDriver,
+    StepExecutor,
+    StepOutcome,
+    StepTask,
+)
 from zen_store import open_artifact_store
 
 __all__ = ["DaskOrchestrator"]
@@ -111,7 +116,7 @@ def run_on_worker(payload: bytes) -> _Returned:
         )
         return _Returned(outcome=failed, exception=_pickled(exc))
     plugin = cast(_ZenWorker, get_worker().plugins[_PLUGIN])
-    executor = StepExecutor(plugin.open(shipment.project, shipment.stack), default_registry())
+    executor = StepExecutor(plugin.open(shipment.project, shipment.stack))
     outcome = executor.execute(shipment.task)
     if isinstance(outcome, Failed) and outcome.exception is not None:
         return _Returned(outcome=attrs.evolve(outcome, exception=None), exception=_pickled(outcome.exception))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from zen_run._driver import RunDriver
+from zen_run.orchestration import RunDriver
 
 __all__ = ["LocalOrchestrator"]
 

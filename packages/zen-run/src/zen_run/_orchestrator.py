@@ -38,8 +38,9 @@ class Orchestrator(Protocol):
     """Executes the steps of one run.
 
     ``run_steps`` calls ``driver.ready()`` for the steps whose inputs exist (already recorded as running), has
-    each executed - in this process with ``driver.executor()``, or anywhere else with a ``StepExecutor`` over
-    an ``ArtifactIO`` of the same artifact store (tasks pickle; no lineage store is needed there) - and reports
+    each executed - in this process with ``driver.executor()``, or anywhere else with
+    ``StepExecutor(ArtifactIO(store))`` over the same artifact store (tasks pickle; no lineage store is needed
+    there; ``_dask.py`` does this with nothing but public names) - and reports
     every outcome with ``driver.finish(task, outcome)`` on the calling thread, in any order, until
     ``driver.done``. ``finish`` raises for a failed step: let it
     propagate after cancelling what still runs (the driver records the run as failed). When the orchestrator

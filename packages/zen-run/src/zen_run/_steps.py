@@ -21,6 +21,7 @@ from zen_materialize import ArtifactWriteError, MaterializerRegistry, write_arti
 from zen_run._artifact_io import STORAGE_FAULTS, ArtifactIO, describe_storage_fault
 from zen_run._compile import CompiledPipeline, CompiledStep
 from zen_run._logs import LogCapture, capturing
+from zen_run._registry import default_registry
 from zen_run._returns import check_output, concrete_type, returned_values
 from zen_run._tracebacks import user_traceback
 from zen_run.errors import OutputTypeError
@@ -100,7 +101,8 @@ StepOutcome: TypeAlias = Completed | Failed
 
 
 class StepExecutor:
-    """Executes tasks in this process with one artifact store (``io``) and materializer registry.
+    """Executes tasks in this process with one artifact store (``io``) and materializer registry (by default the
+    one a run uses: zen-materialize's built-ins and installed materializers, and zen-run's torch ones).
 
     ``values`` are upstream values already in memory (by output key), used instead of reading the artifact
     back when a step takes a value of the stored type. What a step prints is captured (see ``_logs.py``) into its
@@ -111,14 +113,14 @@ class StepExecutor:
     def __init__(
         self,
         io: ArtifactIO,
-        registry: MaterializerRegistry,
+        registry: MaterializerRegistry | None = None,
         *,
         values: Mapping[OutputKey, object] | None = None,
         live_logs: Callable[[StepTask, StepLogs], None] | None = None,
         writing: Callable[[StepTask, str, Path], None] | None = None,
     ) -> None:
         self.io = io
-        self.registry = registry
+        self.registry = registry if registry is not None else default_registry()
         self.values: Mapping[OutputKey, object] = values if values is not None else {}
         self.live_logs = live_logs
         self.writing = writing
