@@ -79,7 +79,7 @@ def expected(root: Path, relative: str) -> UnpinnedReason | None:
         return UnpinnedReason.SYMLINK
     if git(root, "rev-parse", "-q", "--verify", "HEAD", check=False).returncode != 0:
         return UnpinnedReason.NO_COMMITS
-    now = git(root, "hash-object", "--", relative).stdout.strip()
+    now = git(root, "hash-object", "--no-filters", "--", relative).stdout.strip()  # the bytes, as they run
     at_head = git(root, "rev-parse", "-q", "--verify", f"HEAD:{relative}", check=False).stdout.strip()
     if at_head == now:
         return None
@@ -143,9 +143,13 @@ class PinMachine(RuleBasedStateMachine):
                 return candidate
         return None
 
-    def _source(self, uses_helper: bool) -> str:
+    def _source(self, uses_helper: bool | str) -> str:
+        """A step module; ``"lazy"`` imports the helper inside the function, so it is not imported when the
+        module is pinned, but runs when the step does."""
         self.counter += 1
         token = f"{uuid.uuid4().hex[:6]}-{self.counter}"
+        if uses_helper == "lazy":
+            return f"TOKEN = {token!r}\n\n\ndef f() -> str:\n    from {self.pkg}.helper import h\n\n    return TOKEN + h()\n"
         if uses_helper:
             return (
                 f"from {self.pkg}.helper import h\n\nTOKEN = {token!r}\n\n\ndef f() -> str:\n    return TOKEN + h()\n"
@@ -163,8 +167,8 @@ class PinMachine(RuleBasedStateMachine):
             git(self.root, "add", "-A")
             git(self.root, "commit", "-q", "-m", "start")
 
-    @rule(name=st.sampled_from(NAMES), uses_helper=st.booleans())
-    def write(self, name: str, uses_helper: bool) -> None:
+    @rule(name=st.sampled_from(NAMES), uses_helper=st.sampled_from([False, True, "lazy"]))
+    def write(self, name: str, uses_helper: bool | str) -> None:
         """Create or modify a step module (replacing a symlink by a file)."""
         self._ensure_package()
         path = self._file(name) or self.root / self.pkg / f"{name}.py"
@@ -184,12 +188,33 @@ class PinMachine(RuleBasedStateMachine):
         """``git add`` one module."""
         path = self._file(name) if name != "helper" else self.root / self.pkg / "helper.py"
         if path is not None and (path.exists() or path.is_symlink()):  # a shallow clone may lack the helper
-            git(self.root, "add", "-f", "--", str(path.relative_to(self.root)))
+            # git refuses to add a skip-worktree path: the flag stays, and so does the index entry
+            git(self.root, "add", "-f", "--", str(path.relative_to(self.root)), check=False)
 
     @rule()
     def add_all(self) -> None:
         """``git add -A`` (ignored files stay out)."""
-        git(self.root, "add", "-A")
+        git(self.root, "add", "-A", check=False)
+
+    @rule(name=st.sampled_from((*NAMES, "helper")), flag=st.sampled_from(["--assume-unchanged", "--skip-worktree"]))
+    def hide(self, name: str, flag: str) -> None:
+        """Mark a tracked module so `git status` stops showing its changes (``git update-index``)."""
+        path = self._file(name) if name != "helper" else self.root / self.pkg / "helper.py"
+        if path is not None:
+            git(self.root, "update-index", flag, "--", str(path.relative_to(self.root)), check=False)
+
+    @rule(name=st.sampled_from((*NAMES, "helper")))
+    def crlf(self, name: str) -> None:
+        """Rewrite a module with CRLF line endings; with ``*.py text`` in .gitattributes git commits it with LF,
+        so the file differs from the commit while `git status` calls it clean."""
+        path = self._file(name) if name != "helper" else self.root / self.pkg / "helper.py"
+        if path is not None and path.exists() and not path.is_symlink():
+            path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+
+    @rule()
+    def normalise_line_endings(self) -> None:
+        """``*.py text`` in .gitattributes: git stores Python files with LF line endings."""
+        (self.root / ".gitattributes").write_text("*.py text\n")
 
     @rule()
     def commit(self) -> None:

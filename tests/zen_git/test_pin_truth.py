@@ -235,6 +235,63 @@ def test_a_helper_edited_and_committed_after_import_makes_its_importer_stale(pro
     assert "helper" in decision.detail
 
 
+def test_a_module_level_value_edited_and_committed_after_import_is_stale(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A literal module-level value in memory that is not the file's (the file was edited and committed after
+    the import, or the value was set from outside) is STALE, naming it; once the values agree it pins."""
+    project.write("steps.py", "RATE = 1\n\n\ndef f() -> int:\n    return RATE\n")
+    project.commit()
+    func = project.load("steps")
+    module = sys.modules[f"{project.pkg}.steps"]
+    project.write("steps.py", "RATE = 2\n\n\ndef f() -> int:\n    return RATE\n")
+    head = project.commit()
+    decision = project.decide(func)
+    assert isinstance(decision, Unpinned) and decision.reason is UnpinnedReason.STALE, decision
+    assert f"{project.pkg}.steps.RATE" in decision.detail
+    monkeypatch.setattr(module, "RATE", 2)
+    decision = project.decide(func)
+    assert isinstance(decision, Pinned) and decision.ref.sha == head, decision
+
+
+def test_a_function_kept_from_before_a_reload_is_stale(project: Project) -> None:
+    """``importlib.reload`` after an edit and a commit updates the module, not a function object taken from it
+    before (a pipeline built earlier holds that one): the old function is STALE, the new one pins."""
+    project.write("steps.py", F1)
+    project.commit()
+    old = project.load("steps")
+    module = sys.modules[f"{project.pkg}.steps"]
+    project.write("steps.py", "def f() -> int:\n    return 2\n")
+    head = project.commit()
+    importlib.reload(module)
+    cache = SourceCache()
+    stale = Pinner(project.root, cache=cache).decide(old)
+    assert isinstance(stale, Unpinned) and stale.reason is UnpinnedReason.STALE, stale
+    fresh = Pinner(project.root, cache=cache).decide(module.f)
+    assert isinstance(fresh, Pinned) and fresh.ref.sha == head, fresh
+
+
+@pytest.mark.parametrize("statement", ["from {pkg}.helper import h", "from . import helper\n    h = helper.h"])
+def test_a_helper_imported_inside_the_step_is_checked_before_it_is_imported(project: Project, statement: str) -> None:
+    """A module the step imports inside its body is not imported yet when the run pins its code, but it runs:
+    an uncommitted edit of it unpins the step; once committed, the pin loads it from a fresh process."""
+    project.write("helper.py", "def h() -> int:\n    return 1\n")
+    body = statement.format(pkg=project.pkg)
+    path = project.write("steps.py", f"def f() -> int:\n    {body}\n    return h() + 10\n")
+    project.commit()
+    project.write("helper.py", "def h() -> int:\n    return 2\n")
+    func = project.load("steps")
+    assert f"{project.pkg}.helper" not in sys.modules
+    decision = project.decide(func)
+    assert isinstance(decision, Unpinned) and decision.reason is UnpinnedReason.IMPORT, decision
+    assert "helper.py has changes that are not committed" in decision.detail
+    head = project.commit()
+    func = project.load("steps")
+    decision = project.decide(func)
+    assert isinstance(decision, Pinned) and decision.ref.sha == head, decision
+    assert resolve_fresh(project.root, str(decision.ref), [str(project.root)]) == (12, _sha256(path))
+
+
 UNCHANGED_MODULE = """
 from __future__ import annotations
 
@@ -290,17 +347,33 @@ if TYPE_CHECKING or sys.version_info >= (9, 0):
         return 0
 
 
+COUNTER = 0
+REGISTRY: list[int] = []
+TWICE = 1
+TWICE = 2
+
+
+def bump() -> int:
+    global COUNTER
+    COUNTER += 1
+    REGISTRY.append(COUNTER)
+    return COUNTER
+
+
 def f() -> int:
+    bump()
     return wrapped() + Data.make().double + Frozen().y + Data.three()
 """
 
 
 def test_an_unchanged_module_with_decorators_and_generated_code_is_not_called_stale(project: Project) -> None:
     """The in-memory check compares only code the module's own file defines: wrappers, generated dataclass and
-    attrs methods, descriptors and functions the file defines only on some Pythons leave a module pinned."""
+    attrs methods, descriptors, functions the file defines only on some Pythons, and module-level values the
+    code changes (``global``, a list it appends to, a name bound twice) leave a module pinned."""
     project.write("steps.py", UNCHANGED_MODULE)
     head = project.commit()
     func = project.load("steps")
+    assert func() == 8
     assert func() == 8
     decision = project.decide(func)
     assert isinstance(decision, Pinned) and decision.ref.sha == head, decision

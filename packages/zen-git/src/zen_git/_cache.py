@@ -19,7 +19,7 @@ from pathlib import Path
 import attrs
 
 from zen_git._git import GitRepo, TreeEntry, blob_id, find_work_tree
-from zen_git._memory import same_code
+from zen_git._memory import CompiledFile, compile_file, same_code
 
 __all__ = ["ImportRef", "Location", "ModuleFacts", "SourceCache", "real_file"]
 
@@ -89,6 +89,7 @@ class SourceCache:
         self._locations: dict[str, Location] = {}
         self._loaded: weakref.WeakKeyDictionary[types.ModuleType, str] = weakref.WeakKeyDictionary()
         self._noticed: set[str] = set()
+        self._compiled: dict[str, tuple[str, CompiledFile | None]] = {}
 
     def first_notice(self, topic: str) -> bool:
         """True the first time ``topic`` is asked about: a notice given once per cache (per project and
@@ -98,17 +99,31 @@ class SourceCache:
         self._noticed.add(topic)
         return True
 
-    def blob_when_first_seen(self, module: types.ModuleType, path: str) -> str:
-        """The blob id of the bytes ``module`` was imported from, as far as this cache can tell: those of its
-        file at ``path`` when the cache first saw the module, if the module's functions are the ones those
-        bytes compile to, else ``""`` (the file changed between the import and that first look)."""
+    def compiled(self, path: str, blob: str) -> CompiledFile | None:
+        """The module file at ``path`` compiled, when its bytes are still those of blob id ``blob`` (None when
+        they are not, or do not compile); kept for the file's latest bytes."""
+        cached = self._compiled.get(path)
+        if cached is not None and cached[0] == blob:
+            return cached[1]
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            return None
+        if blob_id(data) != blob:
+            return None
+        found = compile_file(data, path)
+        self._compiled[path] = (blob, found)
+        return found
+
+    def blob_when_first_seen(self, module: types.ModuleType, path: str, blob: str) -> str:
+        """The blob id of the bytes ``module`` was imported from, as far as this cache can tell: ``blob``
+        (that of its file at ``path`` now) when this is the cache's first look at the module and the module's
+        functions are the ones those bytes compile to, else what was found at the first look (``""`` when the
+        file had changed between the import and that first look)."""
         found = self._loaded.get(module)
         if found is None:
-            try:
-                data = Path(path).read_bytes()
-            except OSError:
-                data = None
-            found = blob_id(data) if data is not None and same_code(module, data) else ""
+            compiled = self.compiled(path, blob)
+            found = blob if compiled is not None and same_code(module, module, compiled) else ""
             self._loaded[module] = found
         return found
 

@@ -32,6 +32,7 @@ import attrs
 
 from zen_git._cache import ImportRef, Location, SourceCache
 from zen_git._git import GitRepo, Status
+from zen_git._memory import differing_constant, same_code
 from zen_git._origins import pinned_origin
 from zen_git._repo import RepoState, state_of
 from zen_git.errors import SourceResolutionError, UnpinnedCodeWarning, UpwardRelativeImportError
@@ -244,6 +245,7 @@ class Pinner:
         self._locations: dict[str, tuple[Location, list[str]] | None] = {}
         self._inside: dict[Path, bool] = {}
         self._path_folders: set[Path] | None = None
+        self._objects: dict[int, bool] = {}
 
     # -- repository state ------------------------------------------------------------------------------------
 
@@ -284,7 +286,27 @@ class Pinner:
         ref = attrs.evolve(bare, sha=outcome.sha, version=outcome.version)
         if outcome.reason is not None:
             return Unpinned(ref=ref, reason=outcome.reason, detail=outcome.detail)
+        if outcome.sha is not None and not self._same_code(obj, module_name):
+            return Unpinned(
+                ref=bare,
+                reason=UnpinnedReason.STALE,
+                detail=f"this {qualname} was defined before its module's file last changed (kept from before a "
+                f"reload?), so its code is not the file's; rebuild the pipeline from the module as it is now",
+            )
         return Pinned(ref=ref)
+
+    def _same_code(self, obj: object, module_name: str) -> bool:
+        """True when the functions ``obj`` holds are those its module's file compiles to now (once per object
+        and run)."""
+        found = self._objects.get(id(obj))
+        if found is None:
+            module = sys.modules.get(module_name)
+            location = self._closure(module_name)[0][1]
+            facts = self.cache.facts(location.path)
+            compiled = self.cache.compiled(location.path, facts.blob_id) if facts is not None else None
+            found = module is None or compiled is None or same_code(obj, module, compiled)
+            self._objects[id(obj)] = found
+        return found
 
     def pin(self, obj: object) -> SourceRef:
         """The source string of ``obj`` (warns with UnpinnedCodeWarning when it cannot be pinned)."""
@@ -446,16 +468,16 @@ class Pinner:
         if name in self._locations:
             return self._locations[name]
         found: tuple[Location, list[str]] | None = None
-        file = getattr(sys.modules.get(name), "__file__", None)
+        module = sys.modules.get(name)
+        file = getattr(module, "__file__", None) if module is not None else self._unloaded_file(name)
         if isinstance(file, str) and not is_installed_path(file):
             location = self.cache.locate(file)
             if location.repo is not None and not self._in_project(location.repo):
                 location = attrs.evolve(location, repo=None)
             imported: list[str] = []
             facts = self.cache.facts(location.path) if location.repo is not None else None
-            module = sys.modules.get(name)
             if facts is not None and module is not None:  # remember the file as the module was first seen
-                self.cache.blob_when_first_seen(module, location.path)
+                self.cache.blob_when_first_seen(module, location.path, facts.blob_id)
             if facts is not None and not name.startswith("zen_"):
                 package = name if location.path.endswith("__init__.py") else name.rpartition(".")[0]
                 parts = name.split(".")
@@ -466,14 +488,50 @@ class Pinner:
         self._locations[name] = found
         return found
 
+    def _unloaded_file(self, name: str) -> str | None:
+        """The project file module ``name`` would be imported from, when it is not imported yet: a module the
+        step imports inside a function runs after pinning, so its file is checked like a loaded one's."""
+        parts = name.split(".")
+        folders: list[str] = []
+        rest = parts
+        for cut in range(len(parts) - 1, 0, -1):
+            ancestor = sys.modules.get(".".join(parts[:cut]))
+            if ancestor is not None:
+                file = getattr(ancestor, "__file__", None)
+                if isinstance(file, str) and is_installed_path(file):
+                    return None
+                folders, rest = list(getattr(ancestor, "__path__", None) or []), parts[cut:]
+                break
+        else:
+            if self.repo is None:
+                return None
+            folders = list(sys.path)
+        for folder in folders:
+            base = Path(folder or ".").joinpath(*rest)
+            for candidate in (base.with_name(f"{base.name}.py"), base / "__init__.py"):
+                if candidate.is_file():
+                    location = self.cache.locate(str(candidate))
+                    return str(candidate) if location.repo is not None and self._in_project(location.repo) else None
+        return None
+
     def _stale(self, name: str, location: Location) -> _Outcome | None:
         """An outcome when module ``name`` in memory was imported before its file last changed."""
         module = sys.modules.get(name)
         facts = self.cache.facts(location.path) if location.repo is not None else None
         if module is None or facts is None:
             return None
-        if self.cache.blob_when_first_seen(module, location.path) == facts.blob_id:
-            return None
+        if self.cache.blob_when_first_seen(module, location.path, facts.blob_id) == facts.blob_id:
+            compiled = self.cache.compiled(location.path, facts.blob_id)
+            changed = differing_constant(module, compiled) if compiled is not None else None
+            if changed is None:
+                return None
+            return _Outcome(
+                None,
+                None,
+                UnpinnedReason.STALE,
+                f"{name}.{changed} in memory is not the value {location.relative} gives it (the file changed after "
+                f"the import, or the value was set from outside); reload the module (or restart) and run again",
+            )
         return _Outcome(
             None,
             None,
