@@ -199,6 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if instruction:  # the shell asks for completions (see docs/cli.md)
         from click.shell_completion import shell_complete
 
+        from zen_run._completion import use_bash_colon_words
+
+        use_bash_colon_words()
         return shell_complete(zen, {}, "zen", COMPLETE_VAR, instruction)
     color = False if os.environ.get("NO_COLOR") else None
     with warnings.catch_warnings():  # restores Python's own display when the command ends

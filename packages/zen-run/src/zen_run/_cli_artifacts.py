@@ -7,6 +7,7 @@ from typing import Final
 import click
 
 from zen_run._cli_shared import printer, read_client
+from zen_run._completion import complete_artifact_names, complete_artifacts
 from zen_run._output import say
 from zen_run.cli import WholeNumber, ZenCommand, ZenGroup, argument, common_options
 
@@ -24,7 +25,12 @@ def artifacts() -> None:
 
 
 @artifacts.command(name="list", help="List stored artifacts, newest first, with their names and versions.")
-@click.option("--name", metavar="NAME", help="Only the versions of this artifact name, latest first.")
+@click.option(
+    "--name",
+    metavar="NAME",
+    shell_complete=complete_artifact_names,
+    help="Only the versions of this artifact name, latest first.",
+)
 @click.option(
     "--limit", type=WholeNumber(minimum=1), default=50, show_default=True, metavar="K", help="Show at most K."
 )
@@ -48,7 +54,7 @@ def list_artifacts(name: str | None, limit: int) -> None:
 
 
 @artifacts.command(help="Show an artifact's record: type, materializer, format, hash, size, metadata.")
-@argument("artifact_id", metavar="ARTIFACT", help=_ARTIFACT_HELP)
+@argument("artifact_id", metavar="ARTIFACT", help=_ARTIFACT_HELP, shell_complete=complete_artifacts)
 @common_options
 def show(artifact_id: str) -> None:
     from zen_run import _render
@@ -63,7 +69,7 @@ def show(artifact_id: str) -> None:
 
 
 @artifacts.command(help="Read an artifact's value (verified against its content hash) and print it.")
-@argument("artifact_id", metavar="ARTIFACT", help=_ARTIFACT_HELP)
+@argument("artifact_id", metavar="ARTIFACT", help=_ARTIFACT_HELP, shell_complete=complete_artifacts)
 @common_options
 def read(artifact_id: str) -> None:
     value = read_client().artifact(artifact_id).read()
@@ -75,7 +81,7 @@ def read(artifact_id: str) -> None:
 
 
 @click.command(cls=ZenCommand, help="The step runs and artifacts upstream (or downstream) of an artifact.")
-@argument("artifact_id", metavar="ARTIFACT", help=_ARTIFACT_HELP)
+@argument("artifact_id", metavar="ARTIFACT", help=_ARTIFACT_HELP, shell_complete=complete_artifacts)
 @click.option("--downstream", is_flag=True, help="Follow what was made from the artifact instead of its sources.")
 @common_options
 def lineage(artifact_id: str, downstream: bool) -> None:

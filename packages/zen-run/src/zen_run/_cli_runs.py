@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Final
 import click
 
 from zen_run._cli_shared import printer, read_client, usage_error, write_client
+from zen_run._completion import complete_pipeline_names, complete_run_ids, complete_step_names
 from zen_run._output import Printer, say
 from zen_run.cli import WholeNumber, ZenCommand, ZenGroup, argument, common_options, current_options
 
@@ -207,7 +208,7 @@ def _steps_print_to_stderr() -> contextlib.AbstractContextManager[object]:
 
 
 @click.command(cls=ZenCommand, help="Run a past run again from its pinned sources (loaded from git history).")
-@argument("run_id", metavar="RUN", help=_RUN_HELP)
+@argument("run_id", metavar="RUN", help=_RUN_HELP, shell_complete=complete_run_ids)
 @click.option("--no-cache", is_flag=True, help="Run every step; reuse nothing from earlier runs.")
 @_quiet
 @common_options
@@ -222,7 +223,7 @@ def rerun(run_id: str, no_cache: bool, quiet: bool) -> None:
 
 
 @click.command(cls=ZenCommand, help="Run a failed or crashed run's remaining steps, reusing the completed ones.")
-@argument("run_id", metavar="RUN", help=_RUN_HELP)
+@argument("run_id", metavar="RUN", help=_RUN_HELP, shell_complete=complete_run_ids)
 @_quiet
 @common_options
 def resume(run_id: str, quiet: bool) -> None:
@@ -310,7 +311,7 @@ _limit = click.option(
 @runs.command(
     name="list", help="List runs, newest first; `dirty` marks runs started while tracked files had uncommitted changes."
 )
-@click.option("--pipeline", metavar="NAME", help="Only runs of this pipeline.")
+@click.option("--pipeline", metavar="NAME", shell_complete=complete_pipeline_names, help="Only runs of this pipeline.")
 @click.option("--status", type=click.Choice(RUN_STATUSES), help="Only runs with this status.")
 @click.option("--name", metavar="NAME", help="Only runs with this run name.")
 @click.option("--tag", metavar="TAG", help="Only runs labelled with this tag.")
@@ -346,14 +347,21 @@ def search(text: str, limit: int) -> None:
     help="Show a run and its steps, sources and outputs; for a step that did not complete, its error (with the "
     "traceback) and the last lines it printed."
 )
-@argument("run_id", metavar="RUN", help=_RUN_HELP)
+@argument("run_id", metavar="RUN", help=_RUN_HELP, shell_complete=complete_run_ids)
 @common_options
 def show(run_id: str) -> None:
     _show_run(read_client().get_run(run_id), printer())
 
 
 @runs.command(help="Delete runs (and the records of outputs no other run uses); `zen gc --delete` frees the space.")
-@argument("run_ids", metavar="RUN...", nargs=-1, required=True, help="Runs to delete: ids or unique prefixes.")
+@argument(
+    "run_ids",
+    metavar="RUN...",
+    nargs=-1,
+    required=True,
+    help="Runs to delete: ids or unique prefixes.",
+    shell_complete=complete_run_ids,
+)
 @click.option("--yes", is_flag=True, help="Delete without asking (needed when not run in a terminal).")
 @common_options
 def delete(run_ids: tuple[str, ...], yes: bool) -> None:
@@ -384,8 +392,8 @@ def delete(run_ids: tuple[str, ...], yes: bool) -> None:
 
 
 @runs.command(help="What differs between two runs: configs, code, statuses, outputs, repository state.")
-@argument("run_a", metavar="A", help="The first run (an id or a unique prefix).")
-@argument("run_b", metavar="B", help="The second run (an id or a unique prefix).")
+@argument("run_a", metavar="A", help="The first run (an id or a unique prefix).", shell_complete=complete_run_ids)
+@argument("run_b", metavar="B", help="The second run (an id or a unique prefix).", shell_complete=complete_run_ids)
 @common_options
 def compare(run_a: str, run_b: str) -> None:
     from zen_run import _render
@@ -405,8 +413,13 @@ def compare(run_a: str, run_b: str) -> None:
     "says when the start was cut (zen keeps the last 1,000,000 characters), or when a cached step shows the output "
     "of the step run it reused.",
 )
-@argument("run_id", metavar="RUN", help=_RUN_HELP)
-@argument("step_name", metavar="STEP", help="The step's name in the pipeline (its slot, as `zen runs show` lists).")
+@argument("run_id", metavar="RUN", help=_RUN_HELP, shell_complete=complete_run_ids)
+@argument(
+    "step_name",
+    metavar="STEP",
+    help="The step's name in the pipeline (its slot, as `zen runs show` lists).",
+    shell_complete=complete_step_names,
+)
 @click.option("--tail", type=WholeNumber(minimum=1), metavar="N", help="Print only the last N lines.")
 @common_options
 def logs(run_id: str, step_name: str, tail: int | None) -> None:

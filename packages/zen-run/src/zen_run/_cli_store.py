@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from zen_run._cli_shared import EXIT_DAMAGED, printer, read_client, usage_error, write_client
+from zen_run._completion import complete_pipeline_names, complete_run_ids, complete_step_names
 from zen_run.cli import ZenCommand, ZenGroup, argument, common_options, current_options
 
 __all__ = ["cache", "doctor", "gc", "verify"]
@@ -18,8 +19,18 @@ def cache() -> None:
 
 
 @cache.command(help="Why a step of a run was or was not cached, component by component.")
-@argument("run_id", metavar="RUN", help="A run id, or a unique prefix of one (see `zen runs list`).")
-@argument("step_name", metavar="STEP", help="The step's name in the pipeline (its slot, as `zen runs show` lists).")
+@argument(
+    "run_id",
+    metavar="RUN",
+    help="A run id, or a unique prefix of one (see `zen runs list`).",
+    shell_complete=complete_run_ids,
+)
+@argument(
+    "step_name",
+    metavar="STEP",
+    help="The step's name in the pipeline (its slot, as `zen runs show` lists).",
+    shell_complete=complete_step_names,
+)
 @common_options
 def explain(run_id: str, step_name: str) -> None:
     from zen_run._explain import explain as explain_step
@@ -40,7 +51,9 @@ def explain(run_id: str, step_name: str) -> None:
 
 
 @cache.command(help="Forget cache entries, so steps run again (their artifacts stay until `zen gc`).")
-@click.option("--pipeline", metavar="NAME", help="Only the entries of this pipeline.")
+@click.option(
+    "--pipeline", metavar="NAME", shell_complete=complete_pipeline_names, help="Only the entries of this pipeline."
+)
 @common_options
 def clear(pipeline: str | None) -> None:
     count = write_client().context.stores.lineage.clear_cache(pipeline_name=pipeline)

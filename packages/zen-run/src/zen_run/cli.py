@@ -27,6 +27,8 @@ from click.decorators import FC as _F  # a command function (or command): decora
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from click.shell_completion import CompletionItem
+
 __all__ = [
     "COMMANDS_GROUP",
     "CommandOptions",
@@ -59,7 +61,8 @@ def argument(
     metavar: str | None = None,
     nargs: int = 1,
     required: bool | None = None,
-    shell_complete: Callable[[click.Context, click.Parameter, str], list[str]] | None = None,
+    shell_complete: Callable[[click.Context, click.Parameter, str], list[CompletionItem[str]] | list[str]]
+    | None = None,
 ) -> Callable[[_F], _F]:
     """``click.argument`` with a help text, which is required (click lists it under "Positional arguments:")."""
     if not help.strip():
