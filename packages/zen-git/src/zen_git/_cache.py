@@ -10,6 +10,9 @@ repository is kept per folder. Dropping the :class:`SourceCache` drops all of it
 from __future__ import annotations
 
 import ast
+import contextlib
+import os
+import sys
 import time
 import types
 import weakref
@@ -68,6 +71,23 @@ def real_file(file: str) -> Path:
     return absolute.parent.resolve() / absolute.name
 
 
+def _placement(name: str, file: str) -> str | None:
+    parts = name.split(".")
+    absolute = Path(os.path.normpath(Path(file).absolute()))  # symbolic links kept: they are checked
+    is_package = absolute.name == "__init__.py"
+    if not absolute.name.endswith(".py") or (not is_package and absolute.name != f"{parts[-1]}.py"):
+        return ""
+    folder = absolute.parent
+    for part in reversed(parts if is_package else parts[:-1]):
+        if folder.name != part:
+            return ""
+        if folder.is_symlink():
+            return str(folder)
+        folder = folder.parent
+    on_path = {Path(entry or ".").resolve() for entry in sys.path}
+    return None if folder.resolve() in on_path else ""
+
+
 @attrs.frozen(kw_only=True)
 class Location:
     """Where a module file is: its real path, its repository (None: in none) and its path in that repository."""
@@ -90,6 +110,8 @@ class SourceCache:
         self._loaded: weakref.WeakKeyDictionary[types.ModuleType, str] = weakref.WeakKeyDictionary()
         self._noticed: set[str] = set()
         self._compiled: dict[str, tuple[str, CompiledFile | None]] = {}
+        self._same: weakref.WeakKeyDictionary[object, tuple[str, object, bool]] = weakref.WeakKeyDictionary()
+        self._placements: dict[tuple[str, str, tuple[str, ...]], str | None] = {}
 
     def first_notice(self, topic: str) -> bool:
         """True the first time ``topic`` is asked about: a notice given once per cache (per project and
@@ -114,6 +136,32 @@ class SourceCache:
         found = compile_file(data, path)
         self._compiled[path] = (blob, found)
         return found
+
+    def same_code(self, obj: object, module: types.ModuleType, path: str, blob: str) -> bool:
+        """True when the functions ``obj`` holds are those the file at ``path`` (blob id ``blob``) compiles to
+        (see ``_memory``); kept per object, file bytes and function code (a reload may replace ``__code__``)."""
+        code = getattr(getattr(obj, "func", obj), "__code__", None)
+        try:
+            cached = self._same.get(obj)
+        except TypeError:  # not weak-referenceable: worked out every time
+            cached = None
+        if cached is not None and cached[0] == blob and cached[1] is code:
+            return cached[2]
+        compiled = self.compiled(path, blob)
+        found = compiled is None or same_code(obj, module, compiled)
+        with contextlib.suppress(TypeError):
+            self._same[obj] = (blob, code, found)
+        return found
+
+    def placement(self, name: str, file: str) -> str | None:
+        """Why module ``name`` could not be loaded by name from where ``file`` is: ``""`` when its name does not
+        lead to the file from a folder on ``sys.path``, else the symbolically linked folder it goes through;
+        None when it can. Kept per name, file and ``sys.path`` (folders are taken as they were first seen, as
+        in :meth:`locate`)."""
+        key = (name, file, tuple(sys.path))
+        if key not in self._placements:
+            self._placements[key] = _placement(name, file)
+        return self._placements[key]
 
     def blob_when_first_seen(self, module: types.ModuleType, path: str, blob: str) -> str:
         """The blob id of the bytes ``module`` was imported from, as far as this cache can tell: ``blob``

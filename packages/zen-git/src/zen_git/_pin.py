@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import ast
 import enum
-import os
 import sys
 import warnings
 from collections.abc import Iterable, Mapping
@@ -30,9 +29,9 @@ from pathlib import Path
 
 import attrs
 
-from zen_git._cache import ImportRef, Location, SourceCache
+from zen_git._cache import ImportRef, Location, ModuleFacts, SourceCache
 from zen_git._git import GitRepo, Status
-from zen_git._memory import differing_constant, same_code
+from zen_git._memory import differing_constant
 from zen_git._origins import pinned_origin
 from zen_git._repo import RepoState, state_of
 from zen_git.errors import SourceResolutionError, UnpinnedCodeWarning, UpwardRelativeImportError
@@ -244,8 +243,7 @@ class Pinner:
         self._closures: dict[str, list[tuple[str, Location]]] = {}
         self._locations: dict[str, tuple[Location, list[str]] | None] = {}
         self._inside: dict[Path, bool] = {}
-        self._path_folders: set[Path] | None = None
-        self._objects: dict[int, bool] = {}
+        self._seen_files: dict[str, ModuleFacts | None] = {}
 
     # -- repository state ------------------------------------------------------------------------------------
 
@@ -295,18 +293,22 @@ class Pinner:
             )
         return Pinned(ref=ref)
 
+    def _facts(self, path: str) -> ModuleFacts | None:
+        """The facts of a module file, looked at once per run (a run takes the files as they were then)."""
+        if path in self._seen_files:
+            return self._seen_files[path]
+        found = self._seen_files[path] = self.cache.facts(path)
+        return found
+
     def _same_code(self, obj: object, module_name: str) -> bool:
         """True when the functions ``obj`` holds are those its module's file compiles to now (once per object
         and run)."""
-        found = self._objects.get(id(obj))
-        if found is None:
-            module = sys.modules.get(module_name)
-            location = self._closure(module_name)[0][1]
-            facts = self.cache.facts(location.path)
-            compiled = self.cache.compiled(location.path, facts.blob_id) if facts is not None else None
-            found = module is None or compiled is None or same_code(obj, module, compiled)
-            self._objects[id(obj)] = found
-        return found
+        module = sys.modules.get(module_name)
+        location = self._closure(module_name)[0][1]
+        facts = self._facts(location.path)
+        if module is None or facts is None:
+            return True
+        return self.cache.same_code(obj, module, location.path, facts.blob_id)
 
     def pin(self, obj: object) -> SourceRef:
         """The source string of ``obj`` (warns with UnpinnedCodeWarning when it cannot be pinned)."""
@@ -454,7 +456,7 @@ class Pinner:
             location, imported = located
             order.append((name, location))
             if name == module_name and location.repo is not None:
-                facts = self.cache.facts(location.path)
+                facts = self._facts(location.path)
                 for ref in facts.imports if facts is not None else ():
                     if ref.level >= 2:
                         _refuse_upward(location.path, ref)
@@ -475,7 +477,7 @@ class Pinner:
             if location.repo is not None and not self._in_project(location.repo):
                 location = attrs.evolve(location, repo=None)
             imported: list[str] = []
-            facts = self.cache.facts(location.path) if location.repo is not None else None
+            facts = self._facts(location.path) if location.repo is not None else None
             if facts is not None and module is not None:  # remember the file as the module was first seen
                 self.cache.blob_when_first_seen(module, location.path, facts.blob_id)
             if facts is not None and not name.startswith("zen_"):
@@ -517,7 +519,7 @@ class Pinner:
     def _stale(self, name: str, location: Location) -> _Outcome | None:
         """An outcome when module ``name`` in memory was imported before its file last changed."""
         module = sys.modules.get(name)
-        facts = self.cache.facts(location.path) if location.repo is not None else None
+        facts = self._facts(location.path) if location.repo is not None else None
         if module is None or facts is None:
             return None
         if self.cache.blob_when_first_seen(module, location.path, facts.blob_id) == facts.blob_id:
@@ -546,36 +548,24 @@ class Pinner:
         file = getattr(sys.modules.get(name), "__file__", None)
         if not isinstance(file, str):
             return None
-        absolute = Path(os.path.normpath(Path(file).absolute()))  # symbolic links kept: they are checked
-        parts = name.split(".")
-        is_package = absolute.name == "__init__.py"
-        folder = absolute.parent
-        lost = _Outcome(
+        found = self.cache.placement(name, file)
+        if found is None:
+            return None
+        if found:
+            return _Outcome(
+                None,
+                None,
+                UnpinnedReason.SYMLINK,
+                f"{name} is imported through {found}, a symbolic link (a commit stores the link, not the code); "
+                f"import it by its real path",
+            )
+        return _Outcome(
             None,
             None,
             UnpinnedReason.NOT_IMPORTABLE,
             f"its file {location.relative} is not where the name {name} leads from a folder on sys.path (it was "
             f"loaded from a file path), so the pin could not be loaded by name; import it as a module",
         )
-        if not absolute.name.endswith(".py") or (not is_package and absolute.name != f"{parts[-1]}.py"):
-            return lost
-        for part in reversed(parts if is_package else parts[:-1]):
-            if folder.name != part:
-                return lost
-            if folder.is_symlink():
-                return _Outcome(
-                    None,
-                    None,
-                    UnpinnedReason.SYMLINK,
-                    f"{name} is imported through {folder}, a symbolic link (a commit stores the link, not the "
-                    f"code); import it by its real path",
-                )
-            folder = folder.parent
-        if self._path_folders is None:
-            self._path_folders = {Path(entry or ".").resolve() for entry in sys.path}
-        if folder.resolve() not in self._path_folders:
-            return lost
-        return None
 
     def _in_project(self, repo: GitRepo) -> bool:
         """True for the project's repository and repositories inside it (submodules)."""
@@ -594,7 +584,7 @@ class Pinner:
 
     def _check_file(self, repo: GitRepo, location: Location) -> _Outcome:
         relative = location.relative
-        facts = self.cache.facts(location.path)
+        facts = self._facts(location.path)
         if facts is None:
             return _Outcome(None, None, UnpinnedReason.NO_FILE, f"its file {relative} cannot be read")
         if facts.is_symlink:
