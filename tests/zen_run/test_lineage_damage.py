@@ -1,6 +1,6 @@
-"""A damaged lineage file - header overwritten, truncated, a page in the middle damaged, deleted - stops every
-command with one sentence naming the file and `zen doctor`, exit code 4; `zen doctor --restore` brings back the
-backup plus every row the damaged file still holds."""
+"""A damaged lineage file - header overwritten, truncated, emptied, a page in the middle damaged, deleted, a folder in
+its place - stops every command with one sentence naming the file and `zen doctor`, exit code 4; `zen doctor
+--restore` brings back the backup plus every row the damaged file still holds, and refuses to touch a sound file."""
 
 from __future__ import annotations
 
@@ -62,12 +62,29 @@ def _delete(db: Path) -> None:
     db.unlink()
 
 
+def _empty(db: Path) -> None:
+    """Truncated to nothing (``> lineage.db``, a copy cut short): SQLite alone would take it for a new database."""
+    db.write_bytes(b"")
+
+
+def _folder(db: Path) -> None:
+    db.unlink()
+    db.mkdir()
+
+
 DAMAGE: dict[str, Callable[[Path], None]] = {
     "header": _overwrite_header,
     "truncated": _truncate,
+    "emptied": _empty,
     "middle-page": _damage_runs_page,
     "deleted": _delete,
+    "folder": _folder,
 }
+
+
+def _contents(db: Path) -> bytes | None:
+    """What is at the lineage file's place (None: nothing, or a folder), to prove nothing wrote there."""
+    return db.read_bytes() if db.is_file() else None
 
 
 def _checkpointed(workdir: Path) -> Path:
@@ -93,7 +110,7 @@ def test_every_command_stops_with_one_sentence_and_exit_4(
     artifact = detail["steps"]["second"]["outputs"]["output"]["artifact_id"]
     db = _checkpointed(workdir)
     DAMAGE[damage](db)
-    before = db.read_bytes() if db.exists() else b""
+    before = _contents(db)
     smoke = _zen(workdir, "run", "flows:instance", "-q")  # a real process, as a user would see it
     assert smoke.returncode == EXIT_DAMAGED, smoke.stderr
     assert str(db) in smoke.stderr and "zen doctor" in smoke.stderr and "Traceback" not in smoke.stderr
@@ -102,14 +119,22 @@ def test_every_command_stops_with_one_sentence_and_exit_4(
     commands = [
         ["run", "flows:instance", "-q"],
         ["runs", "list"],
+        ["runs", "list", "--json"],
+        ["runs", "search", "add"],
         ["runs", "show", run_id],
         ["runs", "compare", run_id, run_id],
+        ["runs", "delete", run_id, "--yes"],
+        ["logs", run_id, "second"],
+        ["artifacts", "list"],
         ["artifacts", "show", artifact],
         ["artifacts", "read", artifact],
         ["lineage", artifact],
         ["cache", "explain", run_id, "second"],
         ["cache", "clear"],
+        ["gc"],
         ["gc", "--delete"],
+        ["gc", "--forget", "0123456789abcdef01234567"],
+        ["verify"],
         ["rerun", run_id],
         ["resume", run_id],
         ["init"],
@@ -125,7 +150,8 @@ def test_every_command_stops_with_one_sentence_and_exit_4(
             assert err.count("\n") == 1 and "zen doctor" in err, err
     RunContext.forget()
     sys.modules.pop("flows", None)  # imported by `zen run` in this process
-    assert (db.read_bytes() if db.exists() else b"") == before, "something wrote into the damaged file"
+    assert _contents(db) == before, "something wrote into the damaged file"
+    assert not (db.is_dir() and any(db.iterdir())), "something wrote into the folder in the lineage file's place"
 
 
 def test_doctor_restores_the_backup_and_every_row_the_damaged_file_still_holds(workdir: Path) -> None:
@@ -135,6 +161,9 @@ def test_doctor_restores_the_backup_and_every_row_the_damaged_file_still_holds(w
         assert _zen(workdir, "run", "flows:instance", "--no-cache", "-q").returncode == 0
     db = _checkpointed(workdir)
     assert (workdir / ".zen" / "lineage.db.backup").is_file()
+    sound = _zen(workdir, "doctor", "--restore")  # a sound file is never swapped for an older backup
+    assert sound.returncode == 2 and "nothing to restore" in sound.stderr, sound.stderr
+    assert not list((workdir / ".zen").glob("lineage.db.damaged-*"))
     page = _root_page(db, "artifacts")
     with db.open("r+b") as handle:
         handle.seek((page - 1) * _page_size(db))

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -59,9 +59,31 @@ FLOWS = textwrap.dedent(
 )
 
 
-def _zen(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _zen(root: Path, *args: str, prefix: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ZEN_ROOT": str(root)}
-    return subprocess.run([*ZEN, *args], cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [*prefix, *ZEN, *args], cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def _bound_by_permissions() -> list[str]:
+    """A command prefix under which file permissions apply: nothing for a user, and for root ``setpriv`` without
+    the capabilities that let root ignore them (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        reason = "root ignores file permissions, and setpriv(1) (util-linux) is missing to drop that power"
+        print(f"\nskipped: {reason}")
+        pytest.skip(reason)
+    return [setpriv, "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+
+
+def _chmod_tree(root: Path, *, writable: bool) -> None:
+    for path in [root, *root.rglob("*")]:
+        if not path.is_symlink():
+            mode = path.stat().st_mode
+            path.chmod(mode | 0o200 if writable else mode & ~0o222)
 
 
 def _needs_root_to_mount() -> None:
@@ -150,6 +172,47 @@ def test_a_read_only_artifact_folder_fails_the_step_and_the_next_run_works(tmpfs
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(tmpfs)], check=True)
     assert _zen(project, "run", "flows:big", "-q", "--stack", "ro", "--no-cache").returncode == 0
+
+
+def test_a_read_only_project_still_reads_and_refuses_each_write_in_one_sentence(tmp_path: Path) -> None:
+    """Every file and folder of a project made read-only (EACCES): reading commands work and `zen doctor` finds the
+    file sound (it was once called damaged here, and --restore offered); each writing command exits 2 with one
+    sentence, never a traceback; a lineage file that cannot be read is not called damaged either. Once writable
+    again, the next run works."""
+    prefix = _bound_by_permissions()
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "flows.py").write_text(FLOWS)
+    assert _zen(project, "run", "flows:big", "-q").returncode == 0
+    db = project / ".zen" / "lineage.db"
+    _chmod_tree(project, writable=False)
+    try:
+        expected = [
+            (("runs", "list"), 0, "big_pipeline"),
+            (("doctor",), 0, "integrity check ok"),
+            (("gc",), 2, "gc cannot write to the artifact store"),
+            (("gc", "--delete"), 2, "Nothing was deleted"),
+            (("run", "flows:big", "-q", "--no-cache"), 2, "can only be read right now"),
+            (("stack", "register", "other"), 2, "Permission denied"),
+            (("doctor", "--restore"), 2, "nothing to restore"),
+        ]
+        for args, code, words in expected:
+            done = _zen(project, *args, prefix=prefix)
+            told = done.stdout if code == 0 else done.stderr
+            assert done.returncode == code and words in told, f"zen {' '.join(args)}: {done.stdout}{done.stderr}"
+            assert "Traceback" not in done.stderr
+            if code:
+                [sentence] = [line for line in done.stderr.splitlines() if not line.startswith("zen: warning:")]
+                assert sentence.startswith("zen: ")
+        db.chmod(0)
+        unreadable = _zen(project, "doctor", prefix=prefix)
+        assert unreadable.returncode == 2 and "says nothing about damage" in unreadable.stderr, unreadable.stderr
+    finally:
+        db.chmod(0o644)
+        _chmod_tree(project, writable=True)
+    assert not list((project / ".zen").glob("lineage.db.damaged*"))
+    again = _zen(project, "run", "flows:big", "-q", "--no-cache")
+    assert again.returncode == 0, again.stderr
 
 
 def test_a_symbolic_link_in_an_output_folder_fails_the_step_and_commits_nothing(project: Path) -> None:

@@ -3,7 +3,8 @@
 Exit codes, decided here and nowhere else (:func:`exit_code`): 0 success; 1 a step failed, including a step that
 returned the wrong type (the run is recorded as failed); 2 bad usage or invalid input (an unknown option or
 choice, a definition, wiring, config or stack error); 3 something named does not exist, or there is no zen project
-here for a command that only reads one, or the folder a project would go in does not exist; 4 the lineage store is
+here for a command that only reads one, or the folder a project would go in does not exist, and a file or folder
+that cannot be read or written (a full disk, no permission: said in one sentence naming it); 4 the lineage store is
 damaged or missing (``zen doctor`` says what to do); 130 interrupted (the run is recorded as stopped); 141 the
 reader of the output went away (``zen ... | head``), quietly. Errors are one sentence on stderr, never a
 traceback (a failing step's own traceback is the exception: it is the user's code).
@@ -17,6 +18,7 @@ stores, pipelines or array libraries. Commands of other packages (``zen ui``) co
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
@@ -256,10 +258,26 @@ def _invoke(args: list[str], color: bool | None) -> int:
     except Exception as exc:
         from zen_types.errors import ZenError
 
-        if not isinstance(exc, ZenError):
-            raise
-        return _report(exc)
+        if isinstance(exc, ZenError):
+            return _report(exc)
+        if isinstance(exc, OSError):  # what the library did not say in its own words: one sentence, no traceback
+            say(_os_error(exc))
+            return EXIT_USAGE
+        raise
     return 0
+
+
+def _os_error(exc: OSError) -> str:
+    """One sentence for an error of the operating system: what failed, on which file, and how to fix it."""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno in {errno.ENOSPC, errno.EDQUOT}:
+        fix = "free disk space"
+    elif exc.errno in {errno.EACCES, errno.EPERM, errno.EROFS} or isinstance(exc, PermissionError):
+        fix = "fix the permissions of that file or folder (or remount it writable)"
+    else:
+        fix = "fix the cause"
+    return f"{what}{where}; nothing more was done. {fix.capitalize()}, then run the command again."
 
 
 def _report(exc: BaseException) -> int:

@@ -127,6 +127,10 @@ def doctor(restore: bool, new_store: bool) -> None:
     path = Path(location)
     out = printer()
     if restore:
+        if path.is_file() and check_file(path).sound:
+            raise usage_error(
+                f"{path} passes SQLite's full integrity check and is not marked damaged; there is nothing to restore."
+            )
         try:
             report = restore_file(path)
         except FileNotFoundError as exc:

@@ -47,6 +47,8 @@ def read_references(referent: Referent) -> References:
         raise StoreError(f"no lineage store back-end here opens {referent.location!r}")
     if not postgres and not Path(referent.location).is_file():
         raise StoreError(f"{referent.location} does not exist")
+    if not postgres and Path(referent.location).stat().st_size == 0:  # SQLite would start a new store in it
+        raise StoreError(f"{referent.location} is empty (0 bytes)")
     other = open_lineage_store(referent.location)
     try:
         return References(store_id=other.store_id, uris=frozenset(other.artifact_uris()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Final
 
 from zen_run._values import SmallValue
@@ -99,9 +100,10 @@ def describe_health(health: Health) -> list[str]:
     """Lines describing what ``zen doctor`` found."""
     lines: list[str] = []
     if not health.exists:
-        lines.append(f"{health.path}: missing")
+        lines.append(f"{health.path}: {'a folder, not a file' if Path(health.path).is_dir() else 'missing'}")
     elif health.problems:
-        lines.append(f"{health.path}: damaged ({len(health.problems)} problem(s) found by SQLite's integrity check)")
+        count = len(health.problems)
+        lines.append(f"{health.path}: damaged ({count} {'problem' if count == 1 else 'problems'} found by SQLite)")
         lines += [f"  {problem}" for problem in health.problems[:10]]
     else:
         lines.append(f"{health.path}: integrity check ok")

@@ -89,7 +89,7 @@ class Stores:
                 f"(postgresql://user@host:port/dbname)."
             )
         artifact_store = open_artifact_store(artifacts, zen_dir=zen_dir, options=options)
-        if not is_postgres_url(lineage) and not Path(lineage).exists():
+        if not is_postgres_url(lineage):
             _refuse_lost_lineage(Path(lineage), artifact_store)
         return cls(
             artifact_store,
@@ -183,11 +183,22 @@ def _missed_beat(run_id: str, location: str, exc: BaseException) -> str:
 
 
 def _refuse_lost_lineage(path: Path, artifacts: ArtifactStorage) -> None:
-    """Refuse to create a lineage file where one that wrote to ``artifacts`` was lost (it would hide its runs)."""
+    """Refuse to open a lineage file where one that wrote to ``artifacts`` was lost: missing, or emptied to 0 bytes
+    (SQLite takes an empty file for a new database, and would silently start an empty store there, hiding its
+    runs); and refuse a folder in the file's place. A file with content costs one ``stat``."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        state = "the file is missing"
+    else:
+        if path.is_dir():
+            raise LineageStoreDamagedError(str(path), "it is a folder, not a lineage file")
+        if size > 0:
+            return
+        state = "the file is empty (0 bytes)"
     lost = [r for r in referents(artifacts) if r.location == str(path.resolve())]
     if lost:
         raise LineageStoreDamagedError(
             str(path),
-            f"the file is missing, but lineage store {lost[0].store_id} there recorded artifacts in "
-            f"{artifacts.location}",
+            f"{state}, but lineage store {lost[0].store_id} there recorded artifacts in {artifacts.location}",
         )

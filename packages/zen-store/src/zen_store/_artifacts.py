@@ -154,7 +154,12 @@ def _file_digest(path: Path, algorithm: str) -> bytes:
             return hashlib.file_digest(handle, "sha256").digest()
     hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
     if path.stat().st_size:  # an empty file cannot be mapped
-        hasher.update_mmap(path)
+        try:
+            hasher.update_mmap(path)
+        except OSError as exc:  # blake3's Rust error names no file and no errno ("... (os error 13)")
+            found = re.search(r"os error (\d+)", str(exc))
+            code = exc.errno or (int(found.group(1)) if found else None)
+            raise type(exc)(code, os.strerror(code) if code else str(exc), str(path)) from exc
     return hasher.digest()
 
 

@@ -118,7 +118,14 @@ def collect_garbage(
 ) -> GcReport:
     """Find (and with ``delete`` remove) unreferenced artifacts committed before the horizon, writes cut short,
     and leases of dead writers; see the module docstring for why this cannot lose a referenced artifact."""
-    mark = storage_now(artifacts)
+    try:
+        mark = storage_now(artifacts)
+    except OSError as exc:
+        raise StoreError(
+            f"gc cannot write to the artifact store {artifacts.location} ({exc.strerror or exc}), which it needs even "
+            f"for a dry run: it records there when it began. Nothing was deleted; free disk space or fix the store's "
+            f"permissions, then run gc again."
+        ) from exc
     states = leases(artifacts, now=mark)
     horizon = min([mark, *(s.started_at for s in states if s.live)]) - GC_MARGIN_S
     referenced = {uri.rstrip("/").rsplit("/", 1)[-1] for uri in _references(lineage, artifacts, read_references)}

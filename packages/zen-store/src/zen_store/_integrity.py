@@ -29,6 +29,8 @@ from typing import Final
 
 import attrs
 
+from zen_store.errors import StoreError
+
 __all__ = [
     "BACKUP_EVERY",
     "Health",
@@ -133,20 +135,41 @@ def _runs_in(path: Path) -> int | None:
         conn.close()
 
 
-def check_file(path: Path) -> Health:
-    """Run SQLite's full ``integrity_check`` on a lineage file (read-only) and look at its backup."""
-    problems: list[str] = []
-    exists = path.is_file()
-    if exists:
+def _integrity_problems(path: Path) -> list[str]:
+    """``PRAGMA integrity_check``'s complaints about a file, read without writing anything: in a folder that
+    cannot be written (no ``-shm`` file can be made) and without a WAL, the file alone is the whole truth and is
+    read as immutable. Raises StoreError when the file cannot be read at all for a reason other than damage."""
+    if path.stat().st_size == 0:
+        return ["the file is empty (0 bytes); SQLite would take it for a new, empty database"]
+    wal = path.with_name(path.name + "-wal")
+    targets = [f"file:{path}?mode=ro"]
+    if not wal.exists() or wal.stat().st_size == 0:
+        targets.append(f"file:{path}?immutable=1")
+    failure: sqlite3.Error | None = None
+    for target in targets:
         try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            conn = sqlite3.connect(target, uri=True)
             try:
                 rows = conn.execute("PRAGMA integrity_check").fetchall()
-                problems = [str(r[0]) for r in rows if str(r[0]) != "ok"]
             finally:
                 conn.close()
         except sqlite3.Error as exc:
-            problems = [str(exc)]
+            if damage_of(exc) is not None:
+                return [str(exc)]
+            failure = exc
+            continue
+        return [str(r[0]) for r in rows if str(r[0]) != "ok"]
+    raise StoreError(
+        f"cannot check the lineage store {path}: SQLite cannot read it ({failure}), which says nothing about "
+        f"damage. Fix the permissions of the file and its folder, then run `zen doctor` again."
+    )
+
+
+def check_file(path: Path) -> Health:
+    """Run SQLite's full ``integrity_check`` on a lineage file (read-only) and look at its backup; raises
+    StoreError when the file cannot be read for a reason other than damage (no permission)."""
+    exists = path.is_file()
+    problems = _integrity_problems(path) if exists else []
     marker = damage_marker(path)
     backup = backup_path(path)
     return Health(
