@@ -78,6 +78,19 @@ def test_the_password_parameter_form_moves_too_and_other_lines_of_the_file_are_k
     PostgresLineageStore.open(saved.url).close()
 
 
+def test_a_password_file_that_is_a_symbolic_link_is_written_through_the_link(tmp_path: Path, passfile: Path) -> None:
+    """A ~/.pgpass kept elsewhere (a dotfiles folder) and linked stays a link; the file it names gets the line."""
+    target = tmp_path / "dotfiles" / "pgpass"
+    target.parent.mkdir()
+    target.write_text("other:5432:*:bob:pw\n")
+    passfile.parent.mkdir()
+    passfile.symlink_to(target)
+    remember_password("postgresql://alice:secret@db.example:5433/zen")
+    assert passfile.is_symlink()
+    assert target.read_text() == "other:5432:*:bob:pw\ndb.example:5433:zen:alice:secret\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
 def test_a_url_without_a_password_leaves_the_password_file_alone(passfile: Path) -> None:
     """Nothing to move: the URL comes back as given and no file is written."""
     url = "postgresql://alice@db.example:5432/zen"

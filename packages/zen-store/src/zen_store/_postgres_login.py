@@ -137,7 +137,7 @@ def remember_password(url: str) -> SavedPassword:
     """Move the password of ``url`` (if any) into the password file and return the URL without it.
 
     The file's line for the same host, port, database and user is replaced (others are kept, in order); the file
-    is replaced atomically and left at mode 0600, or libpq would ignore it.
+    (the one a symbolic link names) is replaced atomically and left at mode 0600, or libpq would ignore it.
     """
     password = _password(url)
     if password is None:
@@ -145,7 +145,7 @@ def remember_password(url: str) -> SavedPassword:
     if "\n" in password or "\r" in password:
         raise ValueError("a password file cannot hold a password with a line break: give it through PGPASSWORD.")
     keyed = LoginParts.of(url).pgpass_fields()
-    path = password_file()
+    path = password_file().resolve()  # a symbolic link (a dotfiles folder) keeps pointing at the file it names
     kept = path.read_text().splitlines() if path.exists() else []
     lines = [line for line in kept if line_fields(line)[:4] != keyed]
     lines.append(":".join([*keyed, _escape(password)]))
