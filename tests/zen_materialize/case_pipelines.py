@@ -8,9 +8,12 @@ config's ``nonce`` re-runs ``consume`` while ``produce`` is cached, so the value
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
+from zen_materialize import ArtifactLocation, Materializer
 from zen_materialize.testing import same_value
 from zen_run import BaseStepConfig, Input, Output, pipeline, step
 from zen_types import PipelineInstance
@@ -57,3 +60,46 @@ def masked(source) -> None:  # type: ignore[no-untyped-def]  # slots are untyped
 
 
 masked_instance = masked(source=writes_masked())
+
+
+class Crate:
+    """A value whose materializer writes fine and whose library fails when reading it back."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+
+class CrateMaterializer(Materializer[Crate]):
+    """Reads fail the way a third-party library fails: with its own exception, not a zen error."""
+
+    TYPES: ClassVar[tuple[type, ...]] = (Crate,)
+    FORMAT: ClassVar[str] = "crate"
+    FORMAT_VERSION: ClassVar[int] = 1
+    DESCRIPTION: ClassVar[str] = "a crate whose reader's library fails"
+
+    def write(self, value: Crate, artifact: ArtifactLocation) -> None:
+        (Path(artifact.uri) / "crate.txt").write_text(str(value.size))
+
+    def read(self, artifact: ArtifactLocation) -> Crate:
+        raise LookupError("the crate library lost its schema")
+
+
+@step(materializers={"output": CrateMaterializer})
+def packs() -> Crate:
+    """Writes a crate."""
+    return Crate(3)
+
+
+@step(materializers={"crate": CrateMaterializer})
+def unpacks(crate: Crate) -> int:
+    """Reads the crate with the chosen reader, whose library fails."""
+    return crate.size
+
+
+@pipeline
+def crates(source, reader) -> None:  # type: ignore[no-untyped-def]  # slots are untyped here
+    """A step reading what another wrote, with a reader that fails."""
+    reader(source())
+
+
+crates_instance = crates(source=packs(), reader=unpacks())

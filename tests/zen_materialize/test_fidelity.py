@@ -19,6 +19,7 @@ import pytest
 from tests.zen_materialize import case_pipelines
 from tests.zen_materialize.cases import CASES, ROUNDTRIP, Case, equal
 from zen_materialize import (
+    ArtifactReadError,
     ArtifactWriteError,
     Location,
     UnstorableValueError,
@@ -91,6 +92,19 @@ def test_a_refused_write_through_an_output_handle_fails_its_step(project: Path) 
         case_pipelines.masked_instance.run()
     assert isinstance(caught.value.__cause__, ArtifactWriteError)
     assert "artifact 'array' of step 'source'" in str(caught.value.__cause__)
+
+
+def test_a_library_error_while_reading_an_input_fails_its_step(project: Path) -> None:
+    """A reader's own exception while a step loads its input is a StepFailedError naming the step, chained to an
+    ArtifactReadError naming the artifact, its type and the materializer, never the library's exception raw."""
+    with pytest.raises(StepFailedError, match=r'Step "reader" \(unpacks\)') as caught:
+        case_pipelines.crates_instance.run()
+    cause = caught.value.__cause__
+    assert isinstance(cause, ArtifactReadError)
+    assert "(Crate) as Crate with" in str(cause)
+    assert "CrateMaterializer: LookupError('the crate library lost its schema')" in str(cause)
+    assert isinstance(cause.__cause__, LookupError)
+    assert Client().last_run("crates").status == "failed"
 
 
 _WRITE_IN_CHILD = """

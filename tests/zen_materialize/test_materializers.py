@@ -424,6 +424,43 @@ def test_the_kit_catches_a_writer_that_embeds_a_timestamp() -> None:
         check_roundtrip(StampingMaterializer(), st.just(Celsius(21.5)), equal=lambda a, b: a == b, max_examples=2)
 
 
+class SecondsMaterializer(CelsiusMaterializer):
+    """Embeds the time of writing to the second, as many file headers do: equal for two writes in one second."""
+
+    FORMAT: ClassVar[str] = "celsius-seconds"
+
+    def write(self, value: Celsius, artifact: ArtifactLocation) -> None:
+        body = {"degrees": value.degrees, "written_at": time.strftime("%Y-%m-%d %H:%M:%S")}
+        (Path(artifact.uri) / "c.json").write_text(json.dumps(body))
+
+
+class AddressMaterializer(CelsiusMaterializer):
+    """Names the file after the value's memory address, as skops names its array files."""
+
+    FORMAT: ClassVar[str] = "celsius-address"
+
+    def write(self, value: Celsius, artifact: ArtifactLocation) -> None:
+        (Path(artifact.uri) / f"{id(value)}.json").write_text(json.dumps({"degrees": value.degrees}))
+
+    def read(self, artifact: ArtifactLocation) -> Celsius:
+        found = sorted(Path(artifact.uri).glob("*.json"))
+        if not found:
+            raise CorruptArtifactError(f"{artifact.uri} holds no temperature.")
+        return Celsius(json.loads(found[0].read_text())["degrees"])
+
+
+def test_the_kit_catches_a_timestamp_to_the_second() -> None:
+    """The kit's second write happens in another second, so a timestamp of one-second resolution is caught too."""
+    with pytest.raises(AssertionError, match=r"different bytes in c\.json"):
+        check_roundtrip(SecondsMaterializer(), st.just(Celsius(21.5)), equal=lambda a, b: a == b, max_examples=1)
+
+
+def test_the_kit_catches_a_writer_that_embeds_a_memory_address() -> None:
+    """The second write is of a deep copy of the value (another address), so ``id()`` in a file name is caught."""
+    with pytest.raises(AssertionError, match="made files"):
+        check_roundtrip(AddressMaterializer(), st.just(Celsius(21.5)), equal=lambda a, b: a == b, max_examples=1)
+
+
 class ForgivingMaterializer(CelsiusMaterializer):
     """Reads damaged files as zero degrees instead of reporting them."""
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from zen_materialize import _deprecated
 from zen_materialize._base import ArtifactKind, ArtifactLocation, Location, Materializer, MaterializerRef
 from zen_materialize._builtins import JsonMaterializer, PickleMaterializer, RecordMaterializer
+from zen_materialize._reading import read_artifact
 from zen_materialize._registry import ENTRY_POINT_GROUP, MaterializerRegistry, default_registry
 from zen_materialize._visualization import PREVIEW_MAX_BYTES, Html, Png, Svg, Visualization
 from zen_materialize._writing import write_artifact
@@ -56,6 +57,7 @@ __all__ = [
     "UnstorableValueError",
     "Visualization",
     "default_registry",
+    "read_artifact",
     "write_artifact",
 ]
 

@@ -31,14 +31,13 @@ from typing import Final, TypeVar, get_args, get_origin
 import attrs
 
 from zen_materialize._base import ArtifactKind, ArtifactLocation, Materializer
+from zen_materialize._reading import read_artifact
 from zen_materialize.errors import (
     AmbiguousMaterializerError,
-    ArtifactReadError,
     MaterializerDefinitionError,
     MaterializerNotFoundError,
 )
 from zen_types import type_name
-from zen_types.errors import ZenError
 
 __all__ = ["ENTRY_POINT_GROUP", "MaterializerRegistry", "class_name", "default_registry"]
 
@@ -454,14 +453,7 @@ class MaterializerRegistry:
             chosen = self.reader_for(format, as_type)
         label = name or artifact.uri
         wanted = "the stored type" if as_type is None else type_name(as_type)
-        try:
-            value = chosen.read(artifact)
-        except ZenError:
-            raise
-        except Exception as exc:  # third-party readers raise anything; say which artifact and type
-            raise ArtifactReadError(
-                artifact=label, value_type=wanted, materializer=type(chosen).ref().name, reason=f"{exc!r}."
-            ) from exc
+        value = read_artifact(chosen, artifact, artifact=label, wanted=wanted)
         classes = tuple(c for c in _classes_of(as_type) if c is not object) if as_type is not None else ()
         if classes and not isinstance(value, classes) and not _promoted(value, classes):
             raise MaterializerNotFoundError(

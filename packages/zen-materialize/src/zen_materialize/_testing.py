@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import decimal
@@ -9,6 +10,7 @@ import json
 import shutil
 import struct
 import tempfile
+import time
 import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
@@ -185,6 +187,8 @@ def check_roundtrip(
         back: T = registry.read(location, format=cls.FORMAT, as_type=as_type)  # type: ignore[assignment]  # checked below by equal()
         return back
 
+    kept: list[T] = []
+
     @options
     @given(strategy)
     def check(value: T) -> None:
@@ -192,30 +196,82 @@ def check_roundtrip(
             first, second = Path(directory, "first"), Path(directory, "second")
             first.mkdir()
             second.mkdir()
+            twin = _twin(value)  # before anything else touches the value
+            if not kept:
+                kept.append(_twin(value))
             materializer.write(value, Location(str(first)))
-            materializer.write(value, Location(str(second)))  # before anything else touches the value
-            files, again = _files(first), _files(second)
-            assert files.keys() == again.keys(), (
-                f"{name}: two writes of {value!r} made files {sorted(files)} and {sorted(again)}"
-            )
-            for file_name in files:
-                assert files[file_name] == again[file_name], (
-                    f"{name}: two writes of the same value gave different bytes in {file_name} (a time, address or "
-                    f"random name in the file?). The content hash is part of every cache key: write canonical bytes."
-                )
+            materializer.write(twin, Location(str(second)))
+            _assert_same_files(name, value, first, second)
             back = materializer.read(Location(str(first)))
             assert equal(value, back), f"{name}: wrote {value!r}, read back {back!r}"
             json.dumps(materializer.metadata(value))
-            for claimed in (*cls.reads(), type(value)):
-                if isinstance(value, claimed) and claimed is not object:
-                    viewed = read_as(Location(str(first)), claimed)
-                    # compared with a fresh read (equal to the value, checked above): an equality that runs
-                    # the value (a training step, eval mode) may have changed the value itself by now
-                    reference = materializer.read(Location(str(first)))
-                    assert equal(reference, viewed), f"{name}: read as {claimed.__qualname__}, got {viewed!r}"
+            for claimed in _declarable(type(value), cls.reads()):
+                viewed = read_as(Location(str(first)), claimed)
+                # compared with a fresh read (equal to the value, checked above): an equality that runs
+                # the value (a training step, eval mode) may have changed the value itself by now
+                reference = materializer.read(Location(str(first)))
+                assert equal(reference, viewed), f"{name}: read as {claimed.__qualname__}, got {viewed!r}"
+            stranger = _unwritten_subclass(type(value))
+            if stranger is not None:
+                try:
+                    wrong = read_as(Location(str(first)), stranger)
+                except MaterializerError:
+                    pass
+                else:
+                    raise AssertionError(
+                        f"{name}: read as {stranger.__qualname__}, a subclass the value was not written from, it "
+                        f"returned {wrong!r} instead of refusing"
+                    )
             _check_damage(materializer, first, Path(directory), equal)
 
     check()
+    if kept:  # one value again, its two writes in two seconds (and two 2 s zip-time slots): a coarse clock shows
+        with tempfile.TemporaryDirectory(prefix="zen-kit-") as directory:
+            first, second = Path(directory, "first"), Path(directory, "second")
+            first.mkdir()
+            second.mkdir()
+            twin = _twin(kept[0])
+            started = time.time()
+            materializer.write(kept[0], Location(str(first)))
+            time.sleep(2.0 - started % 2.0 + 0.01)
+            materializer.write(twin, Location(str(second)))
+            _assert_same_files(name, kept[0], first, second)
+
+
+def _assert_same_files(name: str, value: object, first: Path, second: Path) -> None:
+    files, again = _files(first), _files(second)
+    assert files.keys() == again.keys(), (
+        f"{name}: two writes of {value!r:.200} made files {sorted(files)} and {sorted(again)}"
+    )
+    for file_name in files:
+        assert files[file_name] == again[file_name], (
+            f"{name}: two writes of the same value gave different bytes in {file_name} (a time, address or random "
+            f"name in the file?). The content hash is part of every cache key: write canonical bytes."
+        )
+
+
+def _twin(value: T) -> T:
+    """A deep copy of ``value`` (other objects, other memory addresses), or ``value`` when it cannot be copied as
+    itself: a second write of the twin must give the same bytes, so a writer embedding ``id()`` is caught."""
+    try:
+        twin = copy.deepcopy(value)
+    except Exception:  # values that refuse to be copied are written twice as they are
+        return value
+    return twin if type(twin) is type(value) else value
+
+
+def _declarable(value_class: type, claimed: tuple[type, ...]) -> list[type]:
+    """Every class a step could declare for a value of ``value_class`` that the materializer claims: the classes
+    of its MRO that are, or derive from, a claimed class (``Pipeline`` and ``BaseEstimator`` for a pipeline)."""
+    return [c for c in value_class.__mro__ if c is not object and any(issubclass(c, claim) for claim in claimed)]
+
+
+def _unwritten_subclass(value_class: type) -> type | None:
+    """A new subclass of the value's class (None where the class cannot be subclassed: ``bool``, an enum)."""
+    try:
+        return type(f"Not{value_class.__name__}", (value_class,), {})
+    except Exception:  # final classes raise TypeError; __init_subclass__ hooks raise anything
+        return None
 
 
 def _check_damage(materializer: Materializer[T], written: Path, scratch: Path, equal: Callable[[T, T], bool]) -> None:

@@ -13,7 +13,14 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from zen_materialize import Location, Materializer, MaterializerError, MaterializerRegistry, write_artifact
+from zen_materialize import (
+    Location,
+    Materializer,
+    MaterializerError,
+    MaterializerRegistry,
+    read_artifact,
+    write_artifact,
+)
 from zen_run._registry import explicit_writer
 from zen_run._store_finder import StoreFinder
 from zen_store import (
@@ -184,4 +191,5 @@ class ArtifactIO:
                 materializer=artifact.materializer,
                 name=f"{artifact.artifact_id} ({artifact.type_name})",
             )
-        return chosen.read(Location(str(path)))
+        label = f"{artifact.artifact_id} ({artifact.type_name})"
+        return read_artifact(chosen, Location(str(path)), artifact=label, wanted=artifact.type_name)

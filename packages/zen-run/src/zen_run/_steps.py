@@ -17,7 +17,7 @@ from typing import TypeAlias
 
 import attrs
 
-from zen_materialize import ArtifactWriteError, MaterializerRegistry, write_artifact
+from zen_materialize import ArtifactReadError, ArtifactWriteError, MaterializerRegistry, write_artifact
 from zen_run._artifact_io import STORAGE_FAULTS, ArtifactIO, describe_storage_fault
 from zen_run._compile import CompiledPipeline, CompiledStep
 from zen_run._logs import LogCapture, capturing
@@ -141,6 +141,8 @@ class StepExecutor:
             kwargs = call.arguments()
         except STORAGE_FAULTS as exc:
             return call.storage_fault(started, exc, doing="loading its inputs")
+        except ArtifactReadError as exc:  # a reader's library failed on an input: the step failed, say which
+            return call.failed(started, FailureKind.RAISED, exc, error=str(exc))
         except Exception as exc:
             return call.failed(started, FailureKind.REFUSED, exc, error=f"{type(exc).__name__}: {exc}")
         capture.start_live()
