@@ -1,9 +1,11 @@
 """A pin is a promise, checked by a state machine over a real git repository.
 
-Random sequences of add / commit / modify / stage / ignore / untrack / rename / move into a nested package /
-symlink / detached HEAD / shallow clone / submodule; after each step every step module on disk is imported
-afresh and pinned. Each decision is checked against git's own porcelain-free answers (``git hash-object`` of
-the file against ``git rev-parse HEAD:path``, ``git ls-files -s``, ``git check-ignore``): a pin only when the
+Random sequences of add / commit / modify / stage / ignore (and re-include with a negated rule) / untrack /
+rename / move into a nested package / symlink / detached HEAD / shallow clone / submodule, plus what `git status`
+does not show (assume-unchanged and skip-worktree flags, CRLF files git normalises) and helpers imported inside
+a function; after each step every step module on disk is imported afresh and pinned. Each decision is checked
+against git's own porcelain-free answers (``git hash-object --no-filters`` of the file against ``git rev-parse
+HEAD:path``, ``git ls-files -s``, ``git check-ignore``): a pin only when the
 bytes that ran are HEAD's, otherwise the right reason. Every pin is then loaded from a fresh process through
 ``zen_git.resolve`` (one subprocess per repository, for all its pins) and must give back the bytes that ran and
 the value the code returned.
@@ -226,6 +228,12 @@ class PinMachine(RuleBasedStateMachine):
         """Add a rule to .gitignore that matches the module."""
         with (self.root / ".gitignore").open("a") as handle:
             handle.write(f"{name}.py\n")
+
+    @rule(name=st.sampled_from(NAMES))
+    def unignore(self, name: str) -> None:
+        """Add a negated rule (``!m0.py``) that re-includes the module if an earlier rule ignored it."""
+        with (self.root / ".gitignore").open("a") as handle:
+            handle.write(f"!{name}.py\n")
 
     @rule(name=st.sampled_from(NAMES))
     def untrack(self, name: str) -> None:

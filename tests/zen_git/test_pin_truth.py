@@ -161,6 +161,30 @@ def test_a_file_committed_with_its_own_line_endings_pins_and_loads_those_bytes(p
     assert resolve_fresh(project.root, str(decision.ref), [str(project.root)]) == (1, _sha256(path))
 
 
+@pytest.mark.parametrize(
+    ("ignore", "exclude", "reason", "rule"),
+    [
+        ("*.py\n!__init__.py\n!kept.py\n", "", UnpinnedReason.UNTRACKED, None),
+        ("*.py\n!__init__.py\n", "", UnpinnedReason.IGNORED, ".gitignore:2:*.py"),
+        ("", "kept.py\n", UnpinnedReason.IGNORED, ".git/info/exclude:1:kept.py"),
+    ],
+    ids=["re-included-by-a-negation", "ignored-by-a-pattern", "ignored-by-info-exclude"],
+)
+def test_an_uncommitted_module_is_ignored_only_when_git_ignores_it_and_the_rule_is_named(
+    project: Project, ignore: str, exclude: str, reason: UnpinnedReason, rule: str | None
+) -> None:
+    """A negation (``!kept.py``) re-includes a file: new and not added, it is UNTRACKED, not IGNORED by the
+    negated rule; a file ignored by a pattern or by ``.git/info/exclude`` is IGNORED naming that rule."""
+    (project.root / ".gitignore").write_text("__pycache__/\n" + ignore)
+    project.commit()
+    (project.root / ".git" / "info" / "exclude").write_text(exclude)
+    project.write("kept.py", F1)
+    decision = project.decide(project.load("kept"))
+    assert isinstance(decision, Unpinned) and decision.reason is reason, decision
+    if rule is not None:
+        assert f"({rule})" in decision.detail
+
+
 # -- modules found by a path their name does not lead to ---------------------------------------------------------
 
 

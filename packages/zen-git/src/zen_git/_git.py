@@ -161,7 +161,7 @@ class GitRepo:
         rules: dict[str, str] = {}
         for index in range(0, len(fields) - 3, 4):
             source, line, pattern, path = fields[index : index + 4]
-            if source:  # an empty source means "matched a negated rule": not ignored
+            if source and not pattern.startswith("!"):  # a path whose last match is a negated rule is kept
                 rules[path] = f"{source}:{line}:{pattern}"
         return rules
 
