@@ -24,6 +24,7 @@ from zen_run._context import RunContext
 from zen_run._progress import Progress, StepProgress, StepState
 from zen_run._recording import Running, StepRecorder
 from zen_run._steps import Completed, Failed, FailureKind, OutputKey, StepExecutor, StepOutcome, StepTask
+from zen_run._tracebacks import project_relative
 from zen_run.errors import StepFailedError
 from zen_store import ArtifactNotFoundError, CachedStep, StepLogs, StepStatus
 
@@ -161,7 +162,8 @@ class RunDriver:
         step = task.step
         stopped = outcome.kind is FailureKind.INTERRUPTED
         status = StepStatus.STOPPED if stopped else StepStatus.FAILED
-        self._recorder.ended(step, running, status, outcome.started_at, error=outcome.error, logs=outcome.logs)
+        error = project_relative(outcome.error, self.context.project.root)  # as readable on every machine
+        self._recorder.ended(step, running, status, outcome.started_at, error=error, logs=outcome.logs)
         self._say(task.slot, StepState.STOPPED if stopped else StepState.FAILED, time.perf_counter() - running.clock)
         if stopped:
             raise outcome.exception if outcome.exception is not None else KeyboardInterrupt()

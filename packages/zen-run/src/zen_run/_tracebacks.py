@@ -5,14 +5,25 @@ nothing to the person whose step failed. :func:`user_traceback` drops those lead
 from the first frame outside zen's packages (later zen frames a step called into stay: they are the user's
 story). A traceback with no frame outside zen (zen itself failed) is kept whole. Chained exceptions are
 formatted as Python does.
+
+:func:`project_relative` writes the files of frames inside the project root relative to it (``File
+"pkg/steps.py"``), as the runner stores a failed step's traceback and ``zen run`` prints it: shorter to read, and
+true on every machine that shares the lineage store, where the project lives in another folder. Files outside the
+root (installed packages, the standard library) keep their absolute paths.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import traceback
+from pathlib import Path
 from types import TracebackType
+from typing import Final
 
-__all__ = ["user_traceback"]
+__all__ = ["project_relative", "user_traceback"]
+
+_FRAME: Final = re.compile(r'^(\s*File ")([^"\n]+)(", line \d+)', re.MULTILINE)
 
 ZEN_PACKAGES = frozenset({"zen_types", "zen_materialize", "zen_store", "zen_git", "zen_run", "zen_ui"})
 """The top-level modules whose frames lead a step's traceback before the step's own code."""
@@ -35,3 +46,18 @@ def user_traceback(exc: BaseException) -> str:
     """``exc`` formatted like ``traceback.format_exception``, without zen's leading frames."""
     shown = traceback.TracebackException(type(exc), exc, _from_user_frame(exc.__traceback__))
     return "".join(shown.format())
+
+
+def project_relative(text: str, root: Path) -> str:
+    """``text`` (a formatted traceback) with each frame's file inside ``root`` written relative to it."""
+    prefix = str(root).rstrip(os.sep) + os.sep
+
+    def relative(match: re.Match[str]) -> str:
+        path = match.group(2)
+        if not path.startswith(prefix) and Path(path).is_absolute():
+            path = str(Path(path).resolve())  # imported through a symbolic link to the project's folder
+        if not path.startswith(prefix):
+            return match.group(0)
+        return f"{match.group(1)}{Path(path[len(prefix) :]).as_posix()}{match.group(3)}"
+
+    return _FRAME.sub(relative, text)
