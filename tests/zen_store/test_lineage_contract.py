@@ -693,3 +693,20 @@ def test_a_stored_copy_several_records_share_is_not_one_artifact(db: LineageStor
     with pytest.raises(ArtifactNotFoundError, match="several artifacts share the stored copy 'blake3-same'"):
         db.artifact("blake3-same")
     assert db.artifact("x2").uri == db.artifact("p.a.output:1").uri == "blake3-same"
+
+
+def test_a_store_keeps_its_identity_across_openings_by_its_location_and_a_new_store_has_another(
+    lineage_factory: Callable[[], str],
+) -> None:
+    """gc finds every lineage store writing to an artifact store by the identity and location it registered: the
+    same store opened again - from its ``location``, which holds no password - has the same identity; another
+    store has its own."""
+    first = open_lineage_store(lineage_factory())
+    identity, location = first.store_id, first.location
+    first.close()
+    again = open_lineage_store(location)
+    assert (again.store_id, again.location) == (identity, location)
+    again.close()
+    other = open_lineage_store(lineage_factory())
+    assert other.store_id not in ("", identity)
+    other.close()
