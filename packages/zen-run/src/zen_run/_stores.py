@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from zen_run._artifact_io import ArtifactIO
+from zen_run._heartbeat import Heartbeats
 from zen_run.errors import MissedHeartbeatWarning, StackError
 from zen_store import (
     HEARTBEAT_STALE_S,
@@ -46,6 +47,8 @@ from zen_store import (
 __all__ = ["Stores"]
 
 HEARTBEAT_EVERY_S = 30.0
+_HEARTBEATS = Heartbeats(lambda: HEARTBEAT_EVERY_S)
+"""The process's heartbeat thread (the interval is read at each beat)."""
 
 
 class Stores:
@@ -104,8 +107,9 @@ class Stores:
 
     @contextmanager
     def heartbeat(self, run_id: str) -> Iterator[None]:
-        """Hold a writer's lease on the artifact store while the run executes (so ``zen gc`` keeps what it
-        commits until its lineage is recorded) and keep the run's heartbeat and the lease fresh (every 30 s).
+        """Hold a writer's lease on the artifact store while the run executes, from before its first commit (so
+        ``zen gc`` keeps what it commits until its lineage is recorded), and keep the run's heartbeat and the lease
+        fresh (every 30 s, from the process's heartbeat thread).
 
         A beat that cannot be recorded (a full disk, a read-only folder, a server gone) does not stop the run:
         the run's own writes stop it if they fail too, each with its own error. It is one warning - at the first
@@ -113,39 +117,33 @@ class Stores:
         misses beats for ``HEARTBEAT_STALE_S`` seconds may be marked crashed by another process; its next write then
         fails saying so.
         """
-        stop = threading.Event()
-        self._unleased = run_id
-        with contextlib.suppress(OSError):  # not writable now: the first commit tries again, its step says why
-            self._take_lease()
+        ending = threading.Event()
+        failing = False
+        self._unleased = run_id  # the lease is taken before the run's first commit (a cached run takes none)
 
         def beat() -> None:
-            failing = False
-            while not stop.wait(HEARTBEAT_EVERY_S):
-                try:
-                    self.lineage.heartbeat(run_id)
-                    if self._lease is not None:
-                        self._lease.renew()
-                except Exception as exc:  # whatever stopped the beat becomes the warning, never a thread traceback
-                    if not failing and not stop.is_set():
-                        # One line, no source line: the frame of a background thread would tell the user nothing.
-                        warnings.warn_explicit(
-                            _missed_beat(run_id, self.lineage.location, exc),
-                            MissedHeartbeatWarning,
-                            "zen",
-                            0,
-                            "zen_run",
-                        )
-                    failing = True
-                else:
-                    failing = False
+            nonlocal failing
+            try:
+                self.lineage.heartbeat(run_id)
+                if self._lease is not None:
+                    self._lease.renew()
+            except Exception as exc:  # whatever stopped the beat becomes the warning, never a thread traceback
+                if not failing and not ending.is_set():
+                    # One line, no source line: the frame of a background thread would tell the user nothing.
+                    warnings.warn_explicit(
+                        _missed_beat(run_id, self.lineage.location, exc), MissedHeartbeatWarning, "zen", 0, "zen_run"
+                    )
+                failing = True
+            else:
+                failing = False
 
-        thread = threading.Thread(target=beat, name=f"zen-heartbeat-{run_id}", daemon=True)
-        thread.start()
         try:
-            yield
+            with _HEARTBEATS.keeping(beat):  # leaving waits for a beat in progress: none comes after the run's end
+                try:
+                    yield
+                finally:
+                    ending.set()
         finally:
-            stop.set()
-            thread.join(HEARTBEAT_EVERY_S)  # a beat in progress ends before the run's end is recorded
             self._unleased = None
             if self._lease is not None:
                 with contextlib.suppress(OSError):  # left behind, it is dropped by gc once this process is gone
