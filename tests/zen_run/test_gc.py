@@ -227,10 +227,10 @@ def test_gc_command_in_a_loop_against_writers_on_two_stacks_and_a_deleter_loses_
     project: Path, where: str, request: pytest.FixtureRequest
 ) -> None:
     """The hostile mix, through the real command: two stacks with their own lineage files share one artifact store
-    (a folder, or an S3 prefix on moto's server), a writer process runs each (for 20 s and 6 gc passes at least), this process deletes every
-    run of the first stack older than 5 s (so copies fall out of use, age, and are then written again while gc may
-    be sweeping them) and runs `zen gc --delete` in a loop meanwhile. Every output of every remaining completed run
-    of both stacks stays readable; the figure is printed."""
+    (a folder, or an S3 prefix on moto's server), a writer process runs each (20 s and 6 gc passes at least), this
+    process deletes every run of the first stack older than 5 s (so copies fall out of use, age, and are then
+    written again while gc may be sweeping them) and runs `zen gc --delete` in a loop meanwhile. Every output of
+    every remaining completed run of both stacks stays readable; the figure is printed."""
     artifacts = ".zen/artifacts"
     options: dict[str, str] = {}
     if where == "s3":

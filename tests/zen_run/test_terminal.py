@@ -23,6 +23,30 @@ def test_control_characters_in_names_are_escaped(workdir: Path) -> None:
     assert "\x1b" not in missing and "\\x1b[2J" in missing
 
 
+def test_a_failing_steps_traceback_cannot_restyle_the_terminal(workdir: Path) -> None:
+    """A step raising with a terminal escape in its message: the one-line error and the traceback under it show the
+    escape as text, and the traceback keeps its lines."""
+    (workdir / "hostile.py").write_text(
+        "from zen_run import Slot, pipeline, step\n\n"
+        "@step\ndef loud() -> int:\n    raise ValueError('bad \\x1b[31m value\\nsecond line')\n\n"
+        "@pipeline\ndef shouting(only: Slot[[], int]) -> None:\n    only()\n\n"
+        "instance = shouting(only=loud())\n"
+    )
+    env = {**os.environ, "ZEN_ROOT": str(workdir)}
+    done = subprocess.run(
+        [*ZEN, "run", "hostile:instance", "-q"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "\x1b" not in done.stderr
+    assert "ValueError: bad \\x1b[31m value\nsecond line" in done.stderr, done.stderr
+
+
 def test_gc_piped_into_head_exits_quietly(workdir: Path) -> None:
     """`zen gc | head -2` with a long report: two lines out, nothing on stderr, no traceback, exit 141."""
     zen(workdir, "init")

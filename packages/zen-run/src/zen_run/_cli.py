@@ -285,13 +285,14 @@ def _report(exc: BaseException) -> int:
 
     say(exc)
     if isinstance(exc, StepFailedError) and exc.__cause__ is not None and not exc.storage_fault:
+        from zen_run._escape import escape_controls_in_lines
         from zen_run._project import find_project_root
         from zen_run._tracebacks import project_relative, user_traceback
 
         with warnings.catch_warnings():  # the project's folder was warned about when the run began, if need be
             warnings.simplefilter("ignore")
             root = find_project_root()
-        sys.stderr.write(project_relative(user_traceback(exc.__cause__), root))
+        sys.stderr.write(escape_controls_in_lines(project_relative(user_traceback(exc.__cause__), root)))
     return exit_code(exc)
 
 
