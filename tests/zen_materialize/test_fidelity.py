@@ -107,6 +107,48 @@ def test_a_library_error_while_reading_an_input_fails_its_step(project: Path) ->
     assert Client().last_run("crates").status == "failed"
 
 
+_SCRIPT_WITH_ITS_OWN_RECORD = """
+import dataclasses
+import warnings
+
+from zen_run import StepFailedError, pipeline, step
+
+warnings.simplefilter("ignore")
+
+
+@dataclasses.dataclass
+class Reading:
+    celsius: float
+
+
+@step
+def measure() -> Reading:
+    return Reading(21.5)
+
+
+@pipeline
+def weather(sensor) -> None:
+    sensor()
+
+
+try:
+    weather(sensor=measure()).run()
+except StepFailedError as failed:
+    print(failed)
+"""
+
+
+def test_a_record_defined_in_a_script_run_directly_is_refused_when_written(project: Path) -> None:
+    """A class in ``__main__`` cannot be imported by any other process (zen's CLI, the dashboard, a later script),
+    so a value of it would be unreadable there: the step storing it fails, saying where to define the class."""
+    script = project / "weather.py"
+    script.write_text(_SCRIPT_WITH_ITS_OWN_RECORD)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True, cwd=project)
+    assert 'Step "sensor" (measure)' in done.stdout
+    assert "record class Reading is defined in __main__" in done.stdout
+    assert "Define Reading in an importable module" in done.stdout
+
+
 _WRITE_IN_CHILD = """
 import sys
 from pathlib import Path

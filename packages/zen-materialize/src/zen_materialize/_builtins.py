@@ -141,6 +141,13 @@ class _Encoder:
                 "Use a class or a function defined at module level.",
             )
         path = f"{module}:{qualname}"
+        if module == "__main__":
+            raise self.refuse(
+                where,
+                f"{what} {qualname} is defined in __main__ (a script run directly, or a notebook), so no other "
+                f"process can import it to read the value back",
+                f"Define {qualname} in an importable module and import it from there.",
+            )
         try:
             found = _resolve(path)
         except (ImportError, AttributeError):

@@ -61,6 +61,13 @@ class _Check:
         if cls is base:
             return None
         path = f"{cls.__module__}:{cls.__qualname__}"
+        if cls.__module__ == "__main__":
+            raise self.refuse(
+                "value",
+                f"{cls.__qualname__} is defined in __main__ (a script run directly, or a notebook), so no other "
+                f"process can import it to read the value back",
+                f"Define {cls.__qualname__} in an importable module, or return a plain {base.__name__}.",
+            )
         try:
             found: object = importlib.import_module(cls.__module__)
             for part in cls.__qualname__.split("."):
