@@ -26,6 +26,7 @@ from types import ModuleType
 from typing import Final
 
 from tools.bench import (
+    bench_cached,
     bench_chain,
     bench_cli,
     bench_dask,
@@ -45,6 +46,7 @@ BENCHMARKS: Final[dict[str, ModuleType]] = {
     module.__name__.rsplit(".", 1)[-1]: module
     for module in (
         bench_chain,
+        bench_cached,
         bench_cli,
         bench_runner,
         bench_pinning,
@@ -58,6 +60,7 @@ BENCHMARKS: Final[dict[str, ModuleType]] = {
     )
 }
 QUICK: Final[Mapping[str, Mapping[str, int]]] = {
+    "bench_cached": {"repeats": 1},
     "bench_chain": {"repeats": 1},
     "bench_runner": {"repeats": 1},
     "bench_materialize": {"repeats": 1},
