@@ -283,3 +283,80 @@ def test_a_pipeline_file_run_by_path_pins_under_its_name_from_the_project_root(t
     )
     assert json.loads(loose.stdout)["steps"]["second"]["source"] == "flows.adds"
     assert "my-scripts/flows.py is not where the name flows leads from a folder on sys.path" in loose.stderr
+
+
+LIBRARY_FLOWS = """
+from {lib} import lib_one
+from zen_run import Slot, pipeline, step
+
+
+@step
+def plus(x: int) -> int:
+    return x + 1
+
+
+@pipeline
+def with_library(a: Slot[[], int], b: Slot[[int], int]) -> None:
+    b(a())
+
+
+instance = with_library(a=lib_one(), b=plus())
+"""
+
+
+def _install(site: Path, lib: str, version: str) -> None:
+    """Install ``lib`` into ``site`` (a site-packages folder) as pip lays a distribution out."""
+    for old in site.glob(f"{lib}-*.dist-info"):
+        for file in old.iterdir():
+            file.unlink()
+        old.rmdir()
+    info = site / f"{lib}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {lib.replace('_', '-')}\nVersion: {version}\n")
+    (info / "top_level.txt").write_text(f"{lib}\n")
+    (info / "RECORD").write_text(f"{lib}/__init__.py,,\n{info.name}/METADATA,,\n")
+
+
+def test_a_step_from_an_installed_distribution_pins_its_version_and_rerun_refuses_another(tmp_path: Path) -> None:
+    """A step imported from an installed distribution records ``module.Name@<dist>==<version>``; `zen rerun`
+    runs it while that version is installed (cached), and once another version is installed refuses with one
+    sentence naming both versions and the install command, exit 2, no traceback."""
+    lib = "steplib_x"
+    site = tmp_path / "env" / "site-packages"
+    (site / lib).mkdir(parents=True)
+    (site / lib / "__init__.py").write_text(
+        "from zen_run import step\n\n\n@step\ndef lib_one() -> int:\n    return 1\n"
+    )
+    _install(site, lib, "1.0")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "flows.py").write_text(textwrap.dedent(LIBRARY_FLOWS.format(lib=lib)))
+    (project / ".gitignore").write_text("__pycache__/\n")
+    _git(project, "init", "-q", "-b", "main")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-q", "-m", "v1")
+    env = {**{k: v for k, v in os.environ.items() if k != "ZEN_ROOT"}, "PYTHONPATH": str(site)}
+
+    def zen(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "zen_run", *args],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+
+    first = json.loads(zen("run", "flows:instance", "--json", "-q").stdout)
+    assert first["steps"]["a"]["source"] == f"{lib}.lib_one@steplib-x==1.0"
+    assert first["steps"]["b"]["source"] == f"flows.plus@{_head(project)}"
+    rerun = json.loads(zen("rerun", first["run"]["run_id"], "--json", "-q").stdout)
+    assert {name: step["status"] for name, step in rerun["steps"].items()} == {"a": "cached", "b": "cached"}
+
+    _install(site, lib, "2.0")
+    refused = zen("rerun", first["run"]["run_id"], "-q")
+    assert refused.returncode == 2, refused.stderr
+    assert "recorded with steplib-x==1.0, but 2.0 is installed" in refused.stderr
+    assert "pip install steplib-x==1.0" in refused.stderr
+    assert "Traceback" not in refused.stderr

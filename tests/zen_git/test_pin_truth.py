@@ -5,6 +5,7 @@ back from a fresh process."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import importlib
 import importlib.metadata
@@ -482,6 +483,40 @@ def test_an_editable_install_outside_the_repository_is_unpinned_saying_its_versi
     ref, reason, detail = json.loads(done.stdout)
     assert (ref, reason) == (f"{lib}.f", "OUTSIDE")
     assert f"editable install of {lib}==1.2.3" in detail
+
+
+def test_installed_code_edited_in_place_is_unpinned_as_modified(tmp_path: Path) -> None:
+    """An installed file whose bytes no longer match the hash its distribution's RECORD lists is not that
+    distribution's code: recorded unpinned (MODIFIED), saying how to reinstall; unedited, it pins its version."""
+    lib = f"instlib_{uuid.uuid4().hex[:8]}"
+    site = tmp_path / "site-packages"
+    (site / lib).mkdir(parents=True)
+    source = (site / lib / "__init__.py").resolve()
+    source.write_text(F1)
+    digest = hashlib.sha256(source.read_bytes()).digest()
+    encoded = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    info = site / f"{lib}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {lib}\nVersion: 1.0\n")
+    (info / "top_level.txt").write_text(f"{lib}\n")
+    (info / "RECORD").write_text(f"{lib}/__init__.py,sha256={encoded},{len(F1)}\n")
+    script = textwrap.dedent(
+        f"""
+        import json, pathlib, sys
+        sys.path.insert(0, {str(site)!r})
+        import zen_git
+        from {lib} import f
+        before = zen_git.Pinner({str(tmp_path)!r}).decide(f)
+        pathlib.Path({str(source)!r}).write_text("def f() -> int:\\n    return 2\\n")
+        after = zen_git.Pinner({str(tmp_path)!r}).decide(f)
+        print(json.dumps([str(before.ref), type(before).__name__, after.reason.name, after.detail]))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    before, kind, reason, detail = json.loads(done.stdout)
+    assert (before, kind) == (f"{lib}.f@{lib}==1.0", "Pinned")
+    assert reason == "MODIFIED"
+    assert "RECORD hash differs" in detail and f"pip install --force-reinstall {lib}==1.0" in detail
 
 
 def test_installed_code_pins_to_its_distribution_and_resolve_refuses_another_version() -> None:

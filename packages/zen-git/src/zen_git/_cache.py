@@ -10,13 +10,16 @@ repository is kept per folder. Dropping the :class:`SourceCache` drops all of it
 from __future__ import annotations
 
 import ast
+import base64
 import contextlib
+import functools
+import hashlib
 import os
 import sys
 import time
 import types
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import attrs
@@ -71,6 +74,32 @@ def real_file(file: str) -> Path:
     return absolute.parent.resolve() / absolute.name
 
 
+@functools.cache
+def _record(distribution: str) -> tuple[Path, Mapping[str, tuple[str, str]]] | None:
+    """A distribution's install folder and its ``RECORD`` hashes by path (posix, relative to that folder).
+    Read once per process: installing another version under a running process is not followed."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import distribution as find
+
+    try:
+        found = find(distribution)
+    except PackageNotFoundError:
+        return None
+    hashes = {str(f): (f.hash.mode, f.hash.value) for f in found.files or () if f.hash is not None}
+    return Path(str(found.locate_file(""))).resolve(), hashes
+
+
+def _recorded_hash(distribution: str, file: str) -> tuple[str, str] | None:
+    record = _record(distribution)
+    if record is None:
+        return None
+    folder, hashes = record
+    real = Path(file).resolve()
+    if not real.is_relative_to(folder):
+        return None
+    return hashes.get(real.relative_to(folder).as_posix())
+
+
 def _placement(name: str, file: str) -> str | None:
     parts = name.split(".")
     absolute = Path(os.path.normpath(Path(file).absolute()))  # symbolic links kept: they are checked
@@ -112,6 +141,7 @@ class SourceCache:
         self._compiled: dict[str, tuple[str, CompiledFile | None]] = {}
         self._same: weakref.WeakKeyDictionary[object, tuple[str, object, bool]] = weakref.WeakKeyDictionary()
         self._placements: dict[tuple[str, str, tuple[str, ...]], str | None] = {}
+        self._installed: dict[tuple[str, str], tuple[_StatKey, bool]] = {}
 
     def first_notice(self, topic: str) -> bool:
         """True the first time ``topic`` is asked about: a notice given once per cache (per project and
@@ -152,6 +182,32 @@ class SourceCache:
         with contextlib.suppress(TypeError):
             self._same[obj] = (blob, code, found)
         return found
+
+    def differs_from_record(self, distribution: str, file: str) -> bool:
+        """True when ``file`` is listed in ``distribution``'s ``RECORD`` with a hash its bytes no longer have (an
+        installed file edited in place); False when it matches or no hash is recorded for it. Worked out once
+        per file state."""
+        try:
+            st = Path(file).stat()
+        except OSError:
+            return False
+        key = (distribution, file)
+        state = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+        cached = self._installed.get(key)
+        if cached is not None and cached[0] == state:
+            return cached[1]
+        recorded = _recorded_hash(distribution, file)
+        differs = False
+        if recorded is not None:
+            algorithm, expected = recorded
+            try:
+                digest = hashlib.new(algorithm, Path(file).read_bytes()).digest()
+            except (OSError, ValueError):  # unreadable, or a hash this Python does not know: cannot tell
+                digest = None
+            if digest is not None:
+                differs = base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != expected
+        self._installed[key] = (state, differs)
+        return differs
 
     def placement(self, name: str, file: str) -> str | None:
         """Why module ``name`` could not be loaded by name from where ``file`` is: ``""`` when its name does not

@@ -391,6 +391,15 @@ class Pinner:
             return _Outcome(None, None, UnpinnedReason.NO_FILE, "its module has no source file (made in memory)")
         if is_installed_path(file):
             installed = installed_version(module_name)
+            distribution = installed.partition("==")[0] if installed is not None else ""
+            if distribution and self.cache.differs_from_record(distribution, file):
+                return _Outcome(
+                    None,
+                    None,
+                    UnpinnedReason.MODIFIED,
+                    f"{file} is not the file {installed} installed (its RECORD hash differs: edited in place); "
+                    f"reinstall it with `pip install --force-reinstall {installed}`",
+                )
             if installed is not None:
                 return _Outcome(None, installed)
             return _Outcome(
