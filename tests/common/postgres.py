@@ -148,10 +148,14 @@ class PostgresServer:
                 continue
             return
 
-    def stop(self, *, mode: str = "fast") -> None:
-        """Stop the server (``fast``: disconnect clients; ``immediate``: as if it crashed)."""
+    def stop(self, *, mode: str = "fast", wait: bool = True) -> None:
+        """Stop the server (``fast``: disconnect clients; ``immediate``: as if it crashed; ``smart``: once its
+        clients leave). ``wait=False`` returns once the shutdown began (the server may still be up)."""
+        waiting = "--wait" if wait else "--no-wait"
         with contextlib.suppress(RuntimeError):
-            self._as_server([str(self.bindir / "pg_ctl"), "stop", "--wait", "--mode", mode, "--pgdata", str(self.data)])
+            self._as_server([str(self.bindir / "pg_ctl"), "stop", waiting, "--mode", mode, "--pgdata", str(self.data)])
+        if not wait:
+            return  # the watchdog stays until the server is gone
         if self._watchdog is not None:  # it sees the server gone within a second and exits
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._watchdog.wait(timeout=10)

@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 import stat
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.common.postgres import PASSWORD, PostgresServer
+from tests.common.postgres import PASSWORD, PostgresServer, find_bindir
 from zen_store import PostgresLineageStore, StoreError, remember_password
 from zen_store._postgres_login import LoginParts, connect_failure
 
@@ -163,3 +165,37 @@ def test_a_user_who_may_not_create_tables_is_told_which_grant_it_needs(
     message = str(caught.value)
     assert f"refused user {user!r}: permission denied for schema public" in message
     assert f"GRANT CREATE, USAGE ON SCHEMA public TO {user}" in message and "\n" not in message
+
+
+def _until_refused(url: str, words: str) -> None:
+    """Wait (up to 10 s) until the server refuses a new connection with ``words`` (a signal it handles soon)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            psycopg.connect(url, password=PASSWORD).close()
+        except psycopg.OperationalError as exc:
+            if words in str(exc):
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"the server never refused a connection with {words!r}")
+
+
+def test_a_server_shutting_down_says_so_and_to_run_again_once_it_is_up(postgres_server: PostgresServer) -> None:
+    """A server in a smart shutdown (waiting for its clients to leave) refuses new connections: opening the store
+    then says the server is between states and to run again, not that the URL may be wrong."""
+    bindir = find_bindir()
+    assert bindir is not None  # postgres_server skipped (or failed) otherwise
+    server = PostgresServer(bindir)
+    try:
+        server.start()
+        url = server.create_schema()
+        with psycopg.connect(server.url(), password=PASSWORD, autocommit=True):  # a client the shutdown waits for
+            server.stop(mode="smart", wait=False)
+            _until_refused(server.url(), "shutting down")
+            with pytest.raises(StoreError) as caught:
+                PostgresLineageStore.open(url)
+        message = str(caught.value)
+        assert f"the server at 127.0.0.1:{server.port} is starting up, shutting down or recovering" in message
+        assert "Run again once it is up" in message
+    finally:
+        server.destroy()

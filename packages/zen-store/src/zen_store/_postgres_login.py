@@ -7,7 +7,8 @@ password file - one line per host, port, database and user, replaced in place, t
 libpq requires - and returns the URL without it.
 
 A connection that cannot be made is one sentence naming the location (never the password), the cause as the
-server or libpq gave it, and the fix for that cause: a refused login, a missing database, no server answering.
+server or libpq gave it, and the fix for that cause: a refused login, a missing database, a server starting or
+stopping, no server answering.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ __all__ = [
 _SERVER_PREFIX: Final = re.compile(r"^connection to server (at|on) .*? failed: ")
 """libpq's preamble naming the server, which the sentence names itself."""
 _REFUSED_LOGIN: Final = ("password authentication failed", "no password supplied", "authentication failed")
+_PASSING: Final = ("is starting up", "is shutting down", "in recovery mode", "not yet accepting connections")
+"""A server between states (a restart, a fail-over): it answers, but takes no connection yet."""
 _NO_SERVER: Final = (
     "connection refused",
     "timeout expired",
@@ -181,6 +184,11 @@ def connect_failure(url: str, detail: str) -> str:
         return (
             f"{where}: the server at {server} has no database {login.database!r}. Create it (createdb -h "
             f"{login.host} -p {login.port} -U {login.user} {login.database}) or fix the database in the URL."
+        )
+    if any(words in lowered for words in _PASSING):
+        return (
+            f"{where}: the server at {server} is starting up, shutting down or recovering ({cause}). Run again once "
+            f"it is up (a restart takes seconds)."
         )
     if any(words in lowered for words in _NO_SERVER):
         return (
