@@ -26,10 +26,10 @@ def _complete(
 
 @pytest.fixture
 def runs(project: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
-    """The ids of two runs of `add_pipeline`, newest first."""
+    """The ids of two runs of `add_pipeline`, newest first (both tagged `nightly`, the older also `baseline`)."""
     instance = add_pipeline(first=returns_one(), second=adds(AddConfig(add_amount=3)))
-    first = instance.run(enable_cache=False).id
-    second = instance.run(enable_cache=False).id
+    first = instance.run(enable_cache=False, tags=["nightly", "baseline"]).id
+    second = instance.run(enable_cache=False, tags=["nightly"]).id
     capsys.readouterr()
     return [second, first]
 
@@ -87,6 +87,14 @@ def test_pipeline_names_complete_and_prefixes_are_literal(
     assert _complete(monkeypatch, capsys, "zen cache clear --pipeline ") == ["plain,add_pipeline"]
     assert _complete(monkeypatch, capsys, "zen runs list --pipeline _") == []  # not a LIKE pattern
     assert _complete(monkeypatch, capsys, "zen artifacts show %") == []
+
+
+def test_tags_complete_with_how_many_runs_carry_each(
+    runs: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _complete(monkeypatch, capsys, "zen runs list --tag ") == ["plain,baseline", "plain,nightly"]
+    assert _complete(monkeypatch, capsys, "zen run x --tag n") == ["plain,nightly"]
+    assert _complete(monkeypatch, capsys, "zen runs list --tag n", shell="zsh") == ["plain", "nightly", "2 run(s)"]
 
 
 def test_completion_without_a_project_completes_nothing_and_creates_nothing(

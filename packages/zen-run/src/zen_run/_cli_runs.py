@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Final
 import click
 
 from zen_run._cli_shared import printer, read_client, usage_error, write_client
-from zen_run._completion import complete_pipeline_names, complete_run_ids, complete_step_names
+from zen_run._completion import complete_pipeline_names, complete_run_ids, complete_step_names, complete_tags
 from zen_run._output import Printer, say
 from zen_run.cli import WholeNumber, ZenCommand, ZenGroup, argument, common_options, current_options
 
@@ -165,7 +165,14 @@ _FAILED_TAIL: Final = 20
 @click.option("--set", "settings", multiple=True, metavar="SLOT.FIELD=VALUE", help="Set a config field (repeatable).")
 @click.option("--run-name", metavar="NAME", help="Name the run (shown by `zen runs list`, found by --name).")
 @click.option("--no-cache", is_flag=True, help="Run every step; reuse nothing from earlier runs.")
-@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Label the run (repeatable); find it with --tag.")
+@click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="TAG",
+    shell_complete=complete_tags,
+    help="Label the run (repeatable); find it with --tag.",
+)
 @_quiet
 @common_options
 def run(
@@ -314,7 +321,7 @@ _limit = click.option(
 @click.option("--pipeline", metavar="NAME", shell_complete=complete_pipeline_names, help="Only runs of this pipeline.")
 @click.option("--status", type=click.Choice(RUN_STATUSES), help="Only runs with this status.")
 @click.option("--name", metavar="NAME", help="Only runs with this run name.")
-@click.option("--tag", metavar="TAG", help="Only runs labelled with this tag.")
+@click.option("--tag", metavar="TAG", shell_complete=complete_tags, help="Only runs labelled with this tag.")
 @_limit
 @common_options
 def list_runs(pipeline: str | None, status: str | None, name: str | None, tag: str | None, limit: int) -> None:

@@ -1,5 +1,5 @@
 """Shell completion of what a project has recorded: run ids, step names, artifact names, ``NAME:VERSION``s and
-artifact ids, and pipeline names (see docs/cli.md, "Shell completion").
+artifact ids, pipeline names and tags (see docs/cli.md, "Shell completion").
 
 Completion runs on every TAB, so it reads the lineage file directly, read-only, with one small query each, and
 imports no store: nothing is created or migrated, and nothing is printed. Anything that stops it (no project, a
@@ -28,6 +28,7 @@ __all__ = [
     "complete_pipeline_names",
     "complete_run_ids",
     "complete_step_names",
+    "complete_tags",
     "use_bash_colon_words",
 ]
 
@@ -124,6 +125,17 @@ def complete_pipeline_names(ctx: click.Context, param: click.Parameter, incomple
         [len(incomplete), incomplete, _LIMIT],
     )
     return [_item(str(r[0])) for r in rows]
+
+
+def complete_tags(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem[str]]:
+    """Tags runs were labelled with, starting with ``incomplete``, each described by how many runs carry it."""
+    rows = _rows(
+        ctx,
+        "SELECT tag.value, count(*) FROM runs, json_each(runs.tags_json) AS tag WHERE substr(tag.value, 1, ?) = ? "
+        "GROUP BY tag.value ORDER BY tag.value LIMIT ?",
+        [len(incomplete), incomplete, _LIMIT],
+    )
+    return [_item(str(r[0]), f"{r[1]} run(s)") for r in rows]
 
 
 def complete_artifact_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem[str]]:
