@@ -684,6 +684,32 @@ def test_a_cached_step_cannot_record_reusing_an_artifact_deleted_meanwhile(db: L
     assert db.step_runs(late) == []
 
 
+def test_hits_recorded_together_are_refused_together_when_one_reused_artifact_was_deleted(db: LineageStore) -> None:
+    """Several cache hits and a starting step in one write: one hit reusing an artifact deleted with its run
+    refuses the whole write (ArtifactNotFoundError naming that step) and records nothing; without it, all are
+    recorded with their reused outputs."""
+    kept_run, doomed_run = _run(db), _run(db)
+    kept = db.record_step(_step(kept_run, "a", cache_key="ka", new_outputs={"output": artifact_record("x")}))
+    doomed = db.record_step(_step(doomed_run, "b", cache_key="kb", new_outputs={"output": artifact_record("y")}))
+    for run_id in (kept_run, doomed_run):
+        db.finish_run(run_id, status=RunStatus.COMPLETED)
+    db.delete_run(doomed_run)
+    late = _run(db)
+    hits = [
+        _step(late, "a", status=StepStatus.CACHED, cache_key="ka", reused_outputs={"output": "x"}, cached_from=kept),
+        _step(late, "b", status=StepStatus.CACHED, cache_key="kb", reused_outputs={"output": "y"}, cached_from=doomed),
+    ]
+    starting = [StartedStep(run_id=late, step_name="c", source="m.c", config=None, started_at=3.0)]
+    with pytest.raises(ArtifactNotFoundError, match="step 'b' was to reuse artifact\\(s\\) y"):
+        db.record_steps(hits, starting)
+    assert db.step_runs(late) == []
+    db.record_steps(hits[:1], starting)
+    assert [(s.step_name, s.status, sorted(s.outputs)) for s in db.step_runs(late)] == [
+        ("a", StepStatus.CACHED, ["output"]),
+        ("c", StepStatus.RUNNING, []),
+    ]
+
+
 def test_a_stored_copy_several_records_share_is_not_one_artifact(db: LineageStore) -> None:
     """Identical content is stored once: its URI names several artifacts, so looking one up by it asks for an id or
     NAME:VERSION; by id each record is still found."""

@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -310,14 +310,25 @@ def _names(conn: sqlite3.Connection, step: FinishedStep) -> dict[str, tuple[str,
     return found
 
 
-def _record(conn: sqlite3.Connection, step: FinishedStep) -> str:
-    """Insert one finished step run, its new artifacts, events and logs (inside the caller's transaction)."""
+def _recorded(conn: sqlite3.Connection, ids: Iterable[str]) -> set[str]:
+    """Those of the artifact ids ``ids`` that are recorded (asked in chunks well under SQLite's variable limit)."""
+    wanted = sorted(set(ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        sql = f"SELECT artifact_id FROM artifacts WHERE artifact_id IN ({', '.join('?' for _ in chunk)})"
+        found.update(str(r[0]) for r in conn.execute(sql, chunk))
+    return found
+
+
+def _record(conn: sqlite3.Connection, step: FinishedStep, recorded: set[str] | None = None) -> str:
+    """Insert one finished step run, its new artifacts, events and logs (inside the caller's transaction).
+    ``recorded``: reused artifacts known to be recorded in this transaction already (the others are looked up)."""
     values = finished_step_values(step)
     if step.reused_outputs:  # a cached step: its reused artifacts must still be recorded
         ids = sorted(set(step.reused_outputs.values()))
-        marks = ", ".join("?" for _ in ids)
-        sql = f"SELECT artifact_id FROM artifacts WHERE artifact_id IN ({marks})"
-        require_reused(step, ids, {str(r[0]) for r in conn.execute(sql, ids)})
+        known = recorded or set()
+        require_reused(step, ids, known | _recorded(conn, [i for i in ids if i not in known]))
     step_run_id = step.step_run_id
     if step_run_id is None:
         step_run_id = new_id()
@@ -683,8 +694,10 @@ class SQLiteLineageStore:
         if not finished and not started:
             return []
         with self.transaction() as conn:
+            # The reused artifacts of every cache hit, looked up at once (a run's hits are recorded together).
+            recorded = _recorded(conn, [i for step in finished for i in step.reused_outputs.values()])
             for step in finished:
-                _record(conn, step)
+                _record(conn, step, recorded)
             return [_start(conn, step) for step in started]
 
     def write_logs(self, step_run_id: str, logs: StepLogs) -> None:
