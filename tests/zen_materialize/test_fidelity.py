@@ -26,6 +26,7 @@ from zen_materialize import (
     default_registry,
     write_artifact,
 )
+from zen_materialize._numpy import padding
 from zen_run import Client, StepFailedError
 from zen_store import content_hash
 
@@ -210,6 +211,30 @@ def test_array_layouts_give_the_same_bytes(tmp_path: Path) -> None:
     assert len(hashes) == 1
     back = default_registry().read(Location(str(tmp_path / "f")), format="npy", as_type=np.ndarray)
     assert isinstance(back, np.ndarray) and back.flags.c_contiguous
+
+
+@pytest.mark.skipif(not padding(np.dtype(np.longdouble)), reason="np.longdouble has no padding bytes here")
+def test_extended_precision_floats_have_one_set_of_bytes(tmp_path: Path) -> None:
+    """np.longdouble keeps 10 bytes of its 16 on x86; the other 6 are whatever memory held. Equal values whose
+    padding differs give the same bytes as an array, a scalar output and inside a zen-json value."""
+    clean = np.array([1.1, -2.5], dtype=np.longdouble)
+    dirty = clean.copy()
+    dirty.view(np.uint8).reshape(2, -1)[:, 10:] = 0xAB
+    assert np.array_equal(clean, dirty) and clean.tobytes() != dirty.tobytes()
+    registry = default_registry()
+    pairs: list[tuple[object, object, object]] = [
+        (np.ndarray, clean, dirty),
+        (np.longdouble, clean[0], dirty[0]),
+        (dict[str, object], {"x": clean[1]}, {"x": dirty[1]}),
+    ]
+    for index, (declared, *values) in enumerate(pairs):
+        hashes = []
+        for name, value in zip(["clean", "dirty"], values, strict=True):
+            folder = tmp_path / f"{index}-{name}"
+            folder.mkdir()
+            write_artifact(registry.writer_for(declared), value, Location(str(folder)), artifact=name)
+            hashes.append(content_hash(folder)[0])
+        assert hashes[0] == hashes[1], declared
 
 
 def test_dict_insertion_order_is_kept_and_is_part_of_the_bytes(tmp_path: Path) -> None:

@@ -242,6 +242,13 @@ class _Encoder:
                 "Store NumPy objects and structured records in an array (numpy.ndarray).",
             )
         raw: bytes = tobytes()
+        if getattr(dtype, "kind", "") in "fc":
+            from zen_materialize._numpy import padding  # numpy is loaded: the value is a NumPy scalar
+
+            cleaned = bytearray(raw)
+            for begin, end in padding(dtype):
+                cleaned[begin:end] = bytes(end - begin)
+            raw = bytes(cleaned)
         if getattr(dtype, "kind", "") in "US":
             return {"$numpy": str(dtype.str), "text": self.encode(value.item(), where)}  # type: ignore[attr-defined]  # numpy scalar
         return {"$numpy": str(dtype.str), "bytes": base64.b64encode(raw).decode("ascii")}

@@ -21,10 +21,43 @@ from zen_materialize._visualization import Visualization
 from zen_materialize.errors import CorruptArtifactError, UnstorableValueError
 from zen_types import JSONValue
 
-__all__ = ["VIEWS", "WRITERS", "NumpyMaterializer", "NumpyMemmapView", "NumpyScalarMaterializer"]
+__all__ = [
+    "VIEWS",
+    "WRITERS",
+    "NumpyMaterializer",
+    "NumpyMemmapView",
+    "NumpyScalarMaterializer",
+    "canonical",
+    "padding",
+]
 
 _FILE: Final = "array.npy"
 _TAGGED: Final[dict[type, str]] = {np.matrix: "matrix", np.recarray: "recarray", np.memmap: "memmap"}
+
+
+def padding(dtype: object) -> list[tuple[int, int]]:
+    """The bytes of one item of ``dtype`` that hold no value: x87 extended precision (``np.longdouble`` on x86)
+    keeps 10 bytes of each 12 or 16, and the rest is whatever memory held. Empty for every other dtype."""
+    if not isinstance(dtype, np.dtype) or dtype.type not in (np.longdouble, np.clongdouble) or dtype.byteorder == ">":
+        return []
+    part = dtype.itemsize // (2 if dtype.kind == "c" else 1)
+    if part not in (12, 16) or np.finfo(np.longdouble).nmant != 63:
+        return []
+    return [(start + 10, start + part) for start in range(0, dtype.itemsize, part)]
+
+
+def canonical(array: object) -> object:
+    """``array`` as a C-ordered ndarray with the padding bytes of extended-precision floats zeroed: one value, one
+    set of bytes (a copy only where something changes)."""
+    contiguous = np.asarray(array, order="C")
+    gaps = padding(contiguous.dtype)
+    if not gaps or contiguous.size == 0:
+        return contiguous
+    cleaned = contiguous.copy()
+    raw = cleaned.reshape(-1).view(np.uint8).reshape(-1, cleaned.dtype.itemsize)
+    for begin, end in gaps:
+        raw[:, begin:end] = 0
+    return cleaned
 
 
 def _load(path: Path, *, mmap: bool) -> object:
@@ -101,10 +134,12 @@ class NumpyMaterializer(Materializer[object]):
                 "Convert it to a numeric or string dtype, or choose PickleMaterializer explicitly.",
             )
         name = _FILE if cls is np.ndarray else f"{_TAGGED[cls]}.npy"
+        stored = canonical(value)
+        assert isinstance(stored, np.ndarray)
         with (Path(artifact.uri) / name).open("wb") as handle, warnings.catch_warnings():
             # non-ASCII field names need .npy format 3.0, which every NumPy zen supports (>= 2) reads
             warnings.filterwarnings("ignore", "Stored array in format 3.0", UserWarning)
-            np.save(handle, np.asarray(value, order="C"), allow_pickle=False)
+            np.save(handle, stored, allow_pickle=False)
 
     def read(self, artifact: ArtifactLocation) -> object:
         """Load the whole array into memory (as the class it was written from)."""
@@ -155,8 +190,10 @@ class NumpyScalarMaterializer(Materializer[object]):
         array = np.asarray(value)
         if array.dtype.hasobject:
             raise _refuse(value, "it holds a Python object", "Store the object itself.")
+        stored = canonical(array)
+        assert isinstance(stored, np.ndarray)
         with (Path(artifact.uri) / _FILE).open("wb") as handle:
-            np.save(handle, array, allow_pickle=False)
+            np.save(handle, stored, allow_pickle=False)
 
     def read(self, artifact: ArtifactLocation) -> object:
         """Load the 0-d array and return its scalar."""

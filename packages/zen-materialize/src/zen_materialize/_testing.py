@@ -47,7 +47,9 @@ def same_value(a: object, b: object) -> bool:
     if dtype is not None and callable(tobytes) and not hasattr(a, "columns"):  # NumPy arrays and scalars
         other = getattr(b, "tobytes", None)
         same_shape = getattr(a, "shape", None) == getattr(b, "shape", None)
-        return bool(dtype == getattr(b, "dtype", None) and same_shape and callable(other) and tobytes() == other())
+        if not (dtype == getattr(b, "dtype", None) and same_shape and callable(other)):
+            return False
+        return _value_bytes(a) == _value_bytes(b)
     if isinstance(a, float) and isinstance(b, float):
         return _same_float(a, b)
     if isinstance(a, complex) and isinstance(b, complex):
@@ -84,6 +86,17 @@ def same_value(a: object, b: object) -> bool:
         return equal
     all_equal = getattr(equal, "all", None)  # array-likes compare element-wise
     return bool(all_equal()) if callable(all_equal) else bool(equal)
+
+
+def _value_bytes(array: object) -> bytes:
+    """The bytes of a NumPy array or scalar that hold its value (extended-precision padding zeroed)."""
+    import numpy as np
+
+    from zen_materialize._numpy import canonical
+
+    cleaned = canonical(np.asarray(array))
+    assert isinstance(cleaned, np.ndarray)
+    return cleaned.tobytes()
 
 
 def _same_zone_key(a: object, b: object) -> bool:
