@@ -449,6 +449,34 @@ def test_a_module_of_a_linked_worktree_pins_to_that_worktrees_commit(
     assert resolve_fresh(linked, str(decision.ref), [str(linked)]) == (5, _sha256(path))
 
 
+def test_a_module_of_a_sha256_repository_pins_to_its_64_hex_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a ``git init --object-format=sha256`` repository, blob ids are SHA-256: committed bytes pin to the
+    64-hex HEAD, which loads from a fresh process; an edit is MODIFIED, not a conversion."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    pkg = f"sha256_{uuid.uuid4().hex[:8]}"
+    (tmp_path / pkg).mkdir()
+    (tmp_path / pkg / "__init__.py").write_text("")
+    path = tmp_path / pkg / "steps.py"
+    path.write_text(F1)
+    git(tmp_path, "init", "-q", "--object-format=sha256", "-b", "main")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "c")
+    head = git(tmp_path, "rev-parse", "HEAD")
+    assert len(head) == 64
+    func = importlib.import_module(f"{pkg}.steps").f
+    decision = Pinner(tmp_path).decide(func)
+    assert isinstance(decision, Pinned) and str(decision.ref) == f"{pkg}.steps.f@{head}", decision
+    assert zen_git.SourceRef.parse(str(decision.ref)).sha == head
+    assert resolve_fresh(tmp_path, str(decision.ref), [str(tmp_path)]) == (1, _sha256(path))
+    path.write_text("def f() -> int:\n    return 2\n")
+    edited = Pinner(tmp_path).decide(func)
+    assert isinstance(edited, Unpinned) and edited.reason is UnpinnedReason.MODIFIED
+    assert edited.detail.endswith("has changes that are not committed"), edited.detail
+
+
 def test_an_editable_install_outside_the_repository_is_unpinned_saying_its_version_names_no_code(
     tmp_path: Path,
 ) -> None:

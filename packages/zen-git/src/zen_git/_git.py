@@ -21,9 +21,13 @@ from zen_git.errors import GitCommandError
 __all__ = ["ChangedEntry", "GitRepo", "Status", "TreeEntry", "blob_id", "find_work_tree"]
 
 
-def blob_id(data: bytes) -> str:
-    """The object id git gives a blob with these bytes (``git hash-object`` semantics, SHA-1 repositories)."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+def blob_id(data: bytes, object_format: str = "sha1") -> str:
+    """The object id git gives a blob with these bytes (``git hash-object`` semantics) in a repository of that
+    object format (``sha1``, or ``sha256`` for ``git init --object-format=sha256``)."""
+    header = b"blob %d\0" % len(data)
+    if object_format == "sha256":
+        return hashlib.sha256(header + data).hexdigest()
+    return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
 
 
 @attrs.frozen(kw_only=True)
@@ -73,21 +77,24 @@ def find_work_tree(directory: Path) -> Path | None:
 class GitRepo:
     """A work tree and its git directory; each method is one git command."""
 
-    def __init__(self, root: Path, git_dir: Path) -> None:
+    def __init__(self, root: Path, git_dir: Path, object_format: str = "sha1") -> None:
         self.root = root
         self.git_dir = git_dir
+        self.object_format = object_format
 
     @classmethod
     def open(cls, work_tree: Path) -> GitRepo | None:
         """The repository whose work tree is ``work_tree`` (None when git does not recognise one there)."""
         try:
-            out = _run(work_tree, ["rev-parse", "--show-toplevel", "--absolute-git-dir"]).decode()
+            args = ["rev-parse", "--show-toplevel", "--absolute-git-dir", "--show-object-format"]
+            out = _run(work_tree, args).decode()
         except GitCommandError:
             return None
         lines = out.splitlines()
-        if len(lines) != 2:
+        if len(lines) != 3:
             return None
-        return cls(Path(lines[0]).resolve(), Path(lines[1]).resolve())
+        object_format = "sha256" if lines[2] == "sha256" else "sha1"  # git before 2.29 echoes the option back
+        return cls(Path(lines[0]).resolve(), Path(lines[1]).resolve(), object_format)
 
     @property
     def shallow(self) -> bool:

@@ -30,7 +30,7 @@ from pathlib import Path
 import attrs
 
 from zen_git._cache import ImportRef, Location, ModuleFacts, SourceCache
-from zen_git._git import GitRepo, Status
+from zen_git._git import GitRepo, Status, blob_id
 from zen_git._memory import differing_constant
 from zen_git._origins import pinned_origin
 from zen_git._repo import RepoState, state_of
@@ -49,7 +49,7 @@ __all__ = [
     "repo_state",
 ]
 
-_SHA_LENGTH = 40
+_SHA_LENGTHS = (40, 64)  # SHA-1 and SHA-256 repositories
 
 
 @attrs.frozen(kw_only=True)
@@ -106,7 +106,7 @@ class SourceRef:
         ):
             raise SourceResolutionError(f"{source!r} is not a source string (expected module.Name[@sha]).")
         module, _, name = dotted.rpartition(".")
-        sha = pin_part if len(pin_part) == _SHA_LENGTH and all(c in "0123456789abcdef" for c in pin_part) else None
+        sha = pin_part if len(pin_part) in _SHA_LENGTHS and all(c in "0123456789abcdef" for c in pin_part) else None
         return cls(module=module, name=name, sha=sha, version=pin_part or None if sha is None else None)
 
 
@@ -607,7 +607,8 @@ class Pinner:
         if head is None:
             return _Outcome(None, None, UnpinnedReason.NO_COMMITS, f"the repository {repo.root} has no commits yet")
         entry = self.cache.tree_entries(repo, head, [relative])[relative]
-        if entry is not None and entry.is_file and entry.object_id == facts.blob_id:
+        now = facts.blob_id if repo.object_format == "sha1" else self._blob_in(repo, location.path)
+        if entry is not None and entry.is_file and entry.object_id == now:
             return _Outcome(head, None)
         staged = repo.index_entries([relative]).get(relative)
         if entry is None:
@@ -621,7 +622,7 @@ class Pinner:
                     None, None, UnpinnedReason.IGNORED, f"{relative} is ignored by git ({rule}), so no commit has it"
                 )
             return _Outcome(None, None, UnpinnedReason.UNTRACKED, f"{relative} is not tracked by git")
-        if staged is not None and staged.object_id == facts.blob_id:
+        if staged is not None and staged.object_id == now:
             return _Outcome(None, None, UnpinnedReason.STAGED, f"{relative} has changes staged but not committed")
         hidden = repo.hidden_change(relative, entry.object_id)
         if hidden is not None:  # the bytes differ although `git status` lists nothing
@@ -632,6 +633,14 @@ class Pinner:
                 f"{relative} is not byte for byte the committed file, though git status shows it unchanged: {hidden}",
             )
         return _Outcome(None, None, UnpinnedReason.MODIFIED, f"{relative} has changes that are not committed")
+
+    @staticmethod
+    def _blob_in(repo: GitRepo, path: str) -> str:
+        """The file's blob id in a repository whose object format is not the cached (SHA-1) one."""
+        try:
+            return blob_id(Path(path).read_bytes(), repo.object_format)
+        except OSError:
+            return ""
 
 
 def _imported_names(ref: ImportRef, package: str) -> list[str]:
