@@ -197,3 +197,26 @@ def test_a_deleted_lineage_file_is_not_silently_recreated(workdir: Path) -> None
     started = _zen(workdir, "doctor", "--new-store")
     assert started.returncode == 0 and "zen gc --forget" in started.stdout
     assert json.loads(_zen(workdir, "runs", "list", "--json").stdout) == []
+
+
+def test_gc_deletes_nothing_while_a_page_of_the_lineage_file_is_damaged(workdir: Path) -> None:
+    """A page of the artifacts table damaged where no command has looked yet: the first command to run is `zen gc
+    --delete`, which checks the file before trusting its references - exit 4 naming it, every artifact kept (an
+    old orphan too), and the file marked so later commands stop as well."""
+    assert _zen(workdir, "run", "flows:instance", "-q").returncode == 0
+    db = _checkpointed(workdir)
+    root = workdir / ".zen" / "artifacts"
+    orphan = root / "blake3-0123"
+    orphan.mkdir()
+    (orphan / "data").write_bytes(b"unreferenced")
+    os.utime(orphan, (0, 0))
+    stored = sorted(p.name for p in root.iterdir())
+    page = _root_page(db, "artifacts")
+    with db.open("r+b") as handle:
+        handle.seek((page - 1) * _page_size(db))
+        handle.write(b"\x0d\xff" + os.urandom(64))
+    collected = _zen(workdir, "gc", "--delete")
+    assert collected.returncode == EXIT_DAMAGED, collected.stdout + collected.stderr
+    assert str(db) in collected.stderr and "zen doctor" in collected.stderr and "Traceback" not in collected.stderr
+    assert sorted(p.name for p in root.iterdir()) == stored
+    assert _zen(workdir, "runs", "list").returncode == EXIT_DAMAGED

@@ -79,10 +79,13 @@ def mark_damaged(path: Path, detail: str) -> None:
 
 
 def quick_check(conn: sqlite3.Connection) -> str | None:
-    """None when ``PRAGMA quick_check`` finds the file sound, else its first complaint."""
+    """None when ``PRAGMA quick_check`` finds the file sound, else its first complaint. An error that does not
+    mean damage (the file locked, the disk gone) is raised as it is: it says nothing about the file's pages."""
     try:
         rows = conn.execute("PRAGMA quick_check").fetchall()
     except sqlite3.DatabaseError as exc:
+        if damage_of(exc) is None:
+            raise
         return str(exc)
     first = str(rows[0][0]) if rows else "no answer"
     return None if first == "ok" else first

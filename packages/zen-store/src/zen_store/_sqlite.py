@@ -665,7 +665,11 @@ class SQLiteLineageStore:
 
     def backup(self) -> None:
         """Check the file (``PRAGMA quick_check``) and, when it is sound, replace its backup with a copy of it."""
-        problem = quick_check(self._conn)
+        try:
+            problem = quick_check(self._conn)
+        except sqlite3.Error as exc:  # not damage (locked, the disk gone): no backup this time, the previous stays
+            warnings.warn(f"zen: could not check the lineage store {self.path} to back it up: {exc}", stacklevel=2)
+            return
         if problem is not None:
             mark_damaged(self.path, problem)
             raise LineageStoreDamagedError(str(self.path), problem)
@@ -1014,8 +1018,19 @@ class SQLiteLineageStore:
         return [artifact_of(r) for r in self._rows(sql, [name, limit])]
 
     def artifact_uris(self) -> set[str]:
-        """Every URI the lineage store references."""
-        return {str(r[0]) for r in self._rows("SELECT uri FROM artifacts")}
+        """Every URI the lineage store references - what gc must keep, so read only from a file SQLite finds sound:
+        ``PRAGMA quick_check`` first (a damaged page nobody read yet would hide references; about 0.3 s at 100k
+        artifacts, once per gc), then the table itself rather than its index (an index can lack rows its table
+        has). Raises LineageStoreDamagedError (and marks the file) when the file is damaged."""
+        try:
+            with self._lock:
+                problem = quick_check(self._conn)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        if problem is not None:
+            mark_damaged(self.path, problem)
+            raise LineageStoreDamagedError(str(self.path), problem)
+        return {str(r[0]) for r in self._rows("SELECT uri FROM artifacts NOT INDEXED")}
 
     def lineage(self, artifact_id: str, *, downstream: bool = False) -> LineageGraph:
         """Every artifact and step run upstream (or downstream) of an artifact, through read/write events."""
