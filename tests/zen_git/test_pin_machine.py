@@ -1,9 +1,9 @@
 """A pin is a promise, checked by a state machine over a real git repository.
 
 Random sequences of add / commit / modify / stage / ignore (and re-include with a negated rule) / untrack /
-rename / move into a nested package / symlink / detached HEAD / shallow clone / submodule, plus what `git status`
-does not show (assume-unchanged and skip-worktree flags, CRLF files git normalises) and helpers imported inside
-a function; after each step every step module on disk is imported afresh and pinned. Each decision is checked
+rename / move into a nested package / symlink (a module, or a folder giving modules a second name) / detached
+HEAD / shallow clone / submodule, plus what `git status` does not show (assume-unchanged and skip-worktree
+flags, CRLF files git normalises) and helpers imported inside a function; after each step every step module on disk is imported afresh and pinned. Each decision is checked
 against git's own porcelain-free answers (``git hash-object --no-filters`` of the file against ``git rev-parse
 HEAD:path``, ``git ls-files -s``, ``git check-ignore``): a pin only when the
 bytes that ran are HEAD's, otherwise the right reason. Every pin is then loaded from a fresh process through
@@ -284,6 +284,13 @@ class PinMachine(RuleBasedStateMachine):
         path.unlink()
         path.symlink_to(target.name)
 
+    @rule()
+    def link_folder(self) -> None:
+        """Add ``alias``, a symbolic link to the nested package ``sub``, so its modules have a second name."""
+        alias = self.root / self.pkg / "alias"
+        if (self.root / self.pkg / "sub").is_dir() and not alias.is_symlink():
+            alias.symlink_to("sub")
+
     @precondition(lambda self: self._has_commits())
     @rule()
     def detach(self) -> None:
@@ -330,11 +337,14 @@ class PinMachine(RuleBasedStateMachine):
         self._purge()
         pinner = zen_git.Pinner(self.root, cache=self.cache)
         modules: list[tuple[str, Path, Path]] = []  # (module name, file, repository root)
+        aliased = (self.root / self.pkg / "alias").is_symlink()
         for name in NAMES:
             path = self._file(name)
             if path is not None:
                 dotted = f"{self.pkg}.sub.{name}" if path.parent.name == "sub" else f"{self.pkg}.{name}"
                 modules.append((dotted, path, self.root))
+                if aliased and path.parent.name == "sub":  # the same file, imported through the linked folder
+                    modules.append((f"{self.pkg}.alias.{name}", path, self.root))
         lib_root = self.root / "vendor" / "libs"
         if self.lib is not None and (lib_root / self.lib / "libmod.py").exists():
             modules.append((f"{self.lib}.libmod", lib_root / self.lib / "libmod.py", lib_root))
@@ -343,6 +353,8 @@ class PinMachine(RuleBasedStateMachine):
             decision = pinner.decide(func)
             relative = path.relative_to(repo_root).as_posix()
             reason = expected(repo_root, relative)
+            if reason is None and ".alias." in dotted:
+                reason = UnpinnedReason.SYMLINK  # a commit stores the link: no name leads to the file there
             if reason is None:
                 for dependency in self._dependencies(path, repo_root):
                     if expected(repo_root, dependency) is not None:
