@@ -161,3 +161,27 @@ def test_a_run_is_dirty_only_when_tracked_files_have_uncommitted_changes(workdir
         .splitlines()[0]
         .endswith("(dirty: tracked files had uncommitted changes)")
     )
+
+
+def test_every_id_runs_show_and_lineage_print_names_one_thing(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two outputs of one step are recorded in the same millisecond, and an id's first 12 digits are that
+    millisecond: the ids `zen runs show` and `zen lineage` print are whole, so each one pasted back into `zen
+    artifacts show` or `zen runs show` names exactly one record (a 12-digit prefix named several)."""
+    from tests.zen_run.pipelines import handles, numbers, split, total
+
+    run = handles(source=numbers(), splitter=split(), summer=total()).run()
+    capsys.readouterr()
+    shown = _zen(capsys, "runs", "show", run.id)[1]
+    low, high = run.steps["splitter"].outputs["low"].id, run.steps["splitter"].outputs["high"].id
+    assert f"({low})" in shown and f"({high})" in shown
+    lineage = _zen(capsys, "lineage", run.steps["summer"].outputs["result"].id)[1]
+    printed = {word.strip(",;()").split("=")[-1] for word in (shown + lineage).split()}
+    ids = {word for word in printed if len(word) >= 12 and all(c in "0123456789abcdef" for c in word)}
+    assert {low, high, run.id} <= ids
+    for printed_id in ids:
+        kind = "runs" if printed_id == run.id else "artifacts"
+        code, _, err = _zen(capsys, kind, "show", printed_id)
+        step_run = code == EXIT_NOT_FOUND and "no artifact" in err  # a step run's id: no command shows one alone
+        assert code == 0 or step_run, f"zen {kind} show {printed_id}: {err}"

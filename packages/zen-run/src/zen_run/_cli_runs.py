@@ -122,7 +122,7 @@ def _show_run(run: Run, out: Printer) -> None:
     out.line(f"run {run.id}  pipeline {run.pipeline_name}  {run.status}{dirty}")
     rows = []
     for name, step in steps.items():
-        outputs = ", ".join(f"{k}={a.record.label} ({a.id[:12]})" for k, a in step.outputs.items())
+        outputs = ", ".join(f"{k}={a.record.label} ({a.id})" for k, a in step.outputs.items())
         rows.append([name, step.status, step.source, outputs])
     out.table(["step", "status", "source", "outputs"], rows)
     for step in failed.values():

@@ -85,14 +85,13 @@ def describe_deletion(deleted: Sequence[RunDeletion]) -> str:
 
 
 def describe_lineage(graph: LineageGraph) -> list[str]:
-    """Lines listing a lineage graph's step runs and the artifacts they read and wrote."""
+    """Lines listing a lineage graph's step runs and the artifacts they read and wrote, by whole ids: a shorter
+    prefix would be the millisecond the id was made, shared by everything a step recorded at once."""
     lines = [f"lineage of artifact {graph.root}:"]
     for step_id, step in sorted(graph.step_runs.items(), key=lambda kv: kv[1].started_at):
-        reads = ", ".join(f"{n}={a.artifact_id[:12]}" for n, a in step.inputs.items()) or "-"
-        writes = ", ".join(f"{n}={a.artifact_id[:12]}" for n, a in step.outputs.items()) or "-"
-        lines.append(
-            f"  step run {step_id[:12]} ({step.step_name} of run {step.run_id[:12]}): reads {reads}; writes {writes}"
-        )
+        reads = ", ".join(f"{n}={a.artifact_id}" for n, a in step.inputs.items()) or "-"
+        writes = ", ".join(f"{n}={a.artifact_id}" for n, a in step.outputs.items()) or "-"
+        lines.append(f"  step run {step_id} ({step.step_name} of run {step.run_id}): reads {reads}; writes {writes}")
     return lines
 
 
