@@ -624,7 +624,8 @@ class Pinner:
             return _Outcome(None, None, UnpinnedReason.UNTRACKED, f"{relative} is not tracked by git")
         if staged is not None and staged.object_id == now:
             return _Outcome(None, None, UnpinnedReason.STAGED, f"{relative} has changes staged but not committed")
-        hidden = repo.hidden_change(relative, entry.object_id)
+        listed = relative in self.status(repo).changed  # else git calls it clean: say why it is not
+        hidden = None if listed else repo.hidden_change(relative, entry.object_id)
         if hidden is not None:  # the bytes differ although `git status` lists nothing
             return _Outcome(
                 None,
