@@ -165,6 +165,19 @@ def test_a_user_who_may_not_create_tables_is_told_which_grant_it_needs(
     message = str(caught.value)
     assert f"refused user {user!r}: permission denied for schema public" in message
     assert f"GRANT CREATE, USAGE ON SCHEMA public TO {user}" in message and "\n" not in message
+    _until_no_session_of(postgres_server, user)  # the refused open closed its connection
+
+
+def _until_no_session_of(server: PostgresServer, user: str) -> None:
+    """Wait (up to 10 s) until ``user`` has no session on the server (a closed connection's backend exits soon)."""
+    deadline = time.monotonic() + 10
+    with psycopg.connect(server.url(), password=PASSWORD, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s", (user,)).fetchone()
+            if row is not None and row[0] == 0:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"user {user} still has a session on the server")
 
 
 def _until_refused(url: str, words: str) -> None:

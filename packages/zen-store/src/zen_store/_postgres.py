@@ -300,7 +300,11 @@ class PostgresLineageStore:
         self._gave_up = False
         """Whether the last wait for a lost server ran out (later calls then try once; see ``_connection``)."""
         self._conn = self._connect()
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:  # refused (a newer schema, tables zen did not make, no privilege): no open connection
+            self.close()
+            raise
 
     @property
     def store_id(self) -> str:
