@@ -45,3 +45,30 @@ def test_an_altered_uri_is_refused_and_nothing_is_created(
     assert "refusing to read it" in err and err.count("\n") == 1
     assert not (tmp_path / "elsewhere").exists()
     assert not (store.parent / "escape").exists() and not (store.parent / "not-a-store").exists()
+
+
+def test_gc_follows_no_symbolic_link_in_the_store_folder(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Links planted in the artifact store's folder and in its staging folder, old enough to sweep, pointing at
+    files outside: `zen gc --delete` completes (it once stopped on the first link, so gc was blocked for good),
+    removes the staging link itself and leaves the others, and nothing outside the store is touched."""
+    import os
+    import time
+
+    p.add_pipeline(first=p.returns_one(), second=p.adds()).run(progress=False)
+    store = Path(RunContext.open().stores.artifacts.location)
+    outside = tmp_path / "precious"
+    (outside / "inner").mkdir(parents=True)
+    (outside / "inner" / "data").write_text("keep me")
+    planted = [store / "blake3-0123", store / "stray", store / ".staging" / "99999999-gone"]
+    for link, target in zip(planted, [outside, outside / "inner", outside], strict=True):
+        link.symlink_to(target)
+        old = time.time() - 3 * 3600
+        os.utime(link, (old, old), follow_symlinks=False)
+    assert main(["gc", "--delete", "--older-than", "0"]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "blake3-0123" not in out and "stray" not in out
+    assert (outside / "inner" / "data").read_text() == "keep me"
+    assert planted[0].is_symlink() and planted[1].is_symlink() and not planted[2].is_symlink()
+    assert Client().runs()[0].steps["second"].outputs["output"].read() == 2

@@ -385,9 +385,10 @@ class ArtifactStore:
         shutil.rmtree(self.path_of(uri))
 
     def names(self) -> Iterator[str]:
-        """Names of every committed artifact directory."""
+        """Names of every committed artifact directory. A symbolic link in the store's folder is none (zen never
+        makes one): gc neither lists nor follows it."""
         for entry in sorted(self.root.iterdir()):
-            if entry.is_dir() and entry.name not in (_STAGING, META):
+            if not entry.is_symlink() and entry.is_dir() and entry.name not in (_STAGING, META):
                 yield entry.name
 
     def committed(self) -> dict[str, CommittedArtifact]:

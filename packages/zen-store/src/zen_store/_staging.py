@@ -81,7 +81,7 @@ class Staging:
             elif host == _HOST:
                 if not alive(int(pid_text)):
                     found.append(entry)
-            elif now - entry.stat().st_mtime > older_than_s:
+            elif now - entry.lstat().st_mtime > older_than_s:
                 found.append(entry)
         return found
 
@@ -89,5 +89,8 @@ class Staging:
         """Delete stale staging directories; returns what was removed."""
         removed = self.stale(older_than_s=older_than_s)
         for path in removed:
-            shutil.rmtree(path, ignore_errors=True)
+            if path.is_symlink() or not path.is_dir():  # never followed: only the link itself goes
+                path.unlink(missing_ok=True)
+            else:
+                shutil.rmtree(path, ignore_errors=True)
         return removed
