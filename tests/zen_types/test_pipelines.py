@@ -65,6 +65,7 @@ from zen_types import (
     pipeline,
     type_name,
 )
+from zen_types import _plugins as plugins_module
 from zen_types import _run as run_module
 from zen_types.errors import (
     BindingError,
@@ -618,7 +619,8 @@ def test_configs_default_from_their_class_unless_a_field_is_required() -> None:
 def test_run_without_a_runner_installed_says_to_install_zen_run(monkeypatch: pytest.MonkeyPatch) -> None:
     """zen-types finds the runner through the ``zen.runner`` entry points; with none, a clear error."""
     monkeypatch.setattr(run_module, "_RUNNER", [])
-    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [])  # read when the first run starts
+    monkeypatch.setattr(plugins_module, "_SCANNED", {})  # the installed plug-ins are scanned again, and none found
+    monkeypatch.setattr(importlib.metadata, "entry_points", importlib.metadata.EntryPoints)  # none
     with pytest.raises(RunnerNotFoundError, match=r"No zen runner is installed.*Install zen-run"):
         add_pipeline(first=returns_one(), second=adds()).run()
 

@@ -37,7 +37,7 @@ from zen_materialize.errors import (
     MaterializerDefinitionError,
     MaterializerNotFoundError,
 )
-from zen_types import type_name
+from zen_types import installed_entry_points, type_name
 
 __all__ = ["ENTRY_POINT_GROUP", "MaterializerRegistry", "class_name", "default_registry"]
 
@@ -223,9 +223,7 @@ class MaterializerRegistry:
         registry. A plugin that fails to import, or registers an invalid class, is a definition error naming
         the entry point and its distribution.
         """
-        import importlib.metadata  # slow to import: only when plugins are looked for
-
-        for point in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
+        for point in sorted(installed_entry_points(ENTRY_POINT_GROUP), key=lambda p: p.name):
             dist = point.dist.name if point.dist is not None else "an unknown distribution"
             where = f"entry point {point.name} = {point.value} (from {dist}, group {ENTRY_POINT_GROUP})"
             try:

@@ -12,16 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from zen_materialize import (
-    Location,
-    Materializer,
-    MaterializerError,
-    MaterializerRegistry,
-    read_artifact,
-    write_artifact,
-)
-from zen_run._registry import explicit_writer
 from zen_run._store_finder import StoreFinder
 from zen_store import (
     VALUE_TYPE_KEY,
@@ -36,6 +28,9 @@ from zen_store import (
     new_id,
 )
 from zen_types import JSONValue
+
+if TYPE_CHECKING:
+    from zen_materialize import Materializer, MaterializerRegistry
 
 __all__ = ["STORAGE_FAULTS", "ArtifactIO", "describe_storage_fault"]
 
@@ -96,6 +91,8 @@ class ArtifactIO:
     ) -> ArtifactRecord:
         """Write a returned value with its materializer and commit it atomically (``on_staged`` hears where it is
         being written: a progress display measures it)."""
+        from zen_materialize import write_artifact  # the materializers load with the first value written or read
+
         staged = self.store.stage()
         try:
             if on_staged is not None:
@@ -173,6 +170,9 @@ class ArtifactIO:
         self, registry: MaterializerRegistry, artifact: ArtifactRecord, as_type: object, reader: type | None
     ) -> object:
         """Verify the artifact's content hash and read it with the reader its format and ``as_type`` call for."""
+        from zen_materialize import Location, MaterializerError, read_artifact
+        from zen_run._registry import explicit_writer
+
         path = self._stores.holding(artifact.uri).verify(artifact.uri, artifact.content_hash)
         if reader is not None:
             chosen: Materializer[object] = (

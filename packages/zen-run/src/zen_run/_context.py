@@ -8,18 +8,20 @@ process cache, so consecutive runs in a process do not reopen (and re-check) the
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from types import TracebackType
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
-from zen_materialize import MaterializerRegistry
 from zen_run._pinning import Pinner
 from zen_run._project import Project
-from zen_run._registry import default_registry
 from zen_run._stack import Stack, StackRegistry
 from zen_run._stores import Stores
+
+if TYPE_CHECKING:
+    from zen_materialize import MaterializerRegistry
 
 __all__ = ["RunContext"]
 
@@ -31,8 +33,8 @@ class RunContext:
     project: Project
     stack: Stack
     stores: Stores
-    registry: MaterializerRegistry
     pinner: Pinner
+    """Made with the context; zen-git is imported only when it first pins code."""
 
     _shared: ClassVar[dict[tuple[Path, str, str, str], RunContext]] = {}
     """Contexts opened by :meth:`shared`, by project root, stack and store locations; cleared by :meth:`forget`."""
@@ -54,9 +56,16 @@ class RunContext:
                 options=chosen.storage_options(),
                 known_options={s.artifact_location(project): s.storage_options() for s in stacks.list()},
             ),
-            registry=default_registry(),
             pinner=Pinner(project.root),
         )
+
+    @functools.cached_property
+    def registry(self) -> MaterializerRegistry:
+        """The materializer registry (zen's built-ins, installed plug-ins), built when a value is first written or
+        read: a process that only queries records (a ``Client``, ``zen runs list``) imports no materializer."""
+        from zen_run._registry import default_registry
+
+        return default_registry()
 
     @classmethod
     def shared(cls, *, project: Project | None = None, stack: str | None = None) -> RunContext:

@@ -79,9 +79,9 @@ class OrchestratorRegistry:
         if self._entry_points_loaded:
             return
         self._entry_points_loaded = True
-        from importlib.metadata import entry_points  # slow to import: only when a stack names an orchestrator
+        from zen_types import installed_entry_points  # scanned once per process, for every zen group
 
-        for point in entry_points(group=ENTRY_POINT_GROUP):
+        for point in installed_entry_points(ENTRY_POINT_GROUP):
             if point.name not in self._factories and _NAME.fullmatch(point.name):
                 self._factories[point.name] = point.value
 

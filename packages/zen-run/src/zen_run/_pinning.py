@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import zen_git
 from zen_store import RepoRecord
+
+if TYPE_CHECKING:
+    import zen_git
 
 __all__ = ["Pinner", "resolve_source"]
 
@@ -25,10 +28,22 @@ class Pinner:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.cache = zen_git.SourceCache()
+        self._cache: zen_git.SourceCache | None = None
+
+    @property
+    def cache(self) -> zen_git.SourceCache:
+        """The project's source cache, made (and zen-git imported) when code is first pinned: a process that only
+        reads what was recorded (a ``Client``, ``zen runs list``) never imports git machinery."""
+        if self._cache is None:
+            import zen_git
+
+            self._cache = zen_git.SourceCache()
+        return self._cache
 
     def for_run(self) -> zen_git.Pinner:
         """One run's pinning state: the repository's status read once, each module decided once."""
+        import zen_git
+
         return zen_git.Pinner(self.root, cache=self.cache)
 
     def pin_many(self, objects: Mapping[str, object]) -> tuple[dict[str, str], RepoRecord]:
@@ -40,10 +55,14 @@ class Pinner:
 
     def fingerprint(self, func: object) -> tuple[str, dict[str, str]]:
         """Digest of the step's normalised code and the in-repository code it calls, with per-part digests."""
+        import zen_git
+
         found = zen_git.code_fingerprint(func, root=self.root)
         return found.digest, dict(found.parts)
 
 
 def resolve_source(source: str, *, root: Path | None = None) -> object:
     """The object a recorded source string names (from git history when pinned; ``root``: the project)."""
+    import zen_git
+
     return zen_git.resolve(source, root=root)

@@ -9,20 +9,23 @@ credentials never go into the configuration, only the environment (or ``~/.pgpas
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
-import cattrs
 
 from zen_run._orchestrators import orchestrators
 from zen_run._project import Project
 from zen_run.errors import StackError
 from zen_store import StorageOption, is_postgres_url
+
+if TYPE_CHECKING:
+    import cattrs
 
 __all__ = ["DEFAULT_STACK", "Stack", "StackRegistry"]
 
@@ -116,7 +119,12 @@ class _ProjectConfig:
     stacks: dict[str, Stack] = attrs.field(factory=dict)
 
 
-_CONVERTER: Final = cattrs.Converter(forbid_extra_keys=True)
+@functools.cache
+def _converter() -> cattrs.Converter:
+    """The converter of the configuration file, made when a project has one (cattrs is slow to import)."""
+    import cattrs
+
+    return cattrs.Converter(forbid_extra_keys=True)
 
 
 class StackRegistry:
@@ -129,8 +137,10 @@ class StackRegistry:
         path = self.project.config_path
         if not path.exists():
             return _ProjectConfig()
+        import cattrs
+
         try:
-            return _CONVERTER.structure(json.loads(path.read_text()), _ProjectConfig)
+            return _converter().structure(json.loads(path.read_text()), _ProjectConfig)
         except (ValueError, TypeError, cattrs.BaseValidationError) as exc:
             raise StackError(
                 f"{path} is not a valid zen project configuration ({exc}). Fix or delete it "
@@ -140,7 +150,7 @@ class StackRegistry:
     def _save(self, config: _ProjectConfig) -> None:
         self.project.ensure()
         path = self.project.config_path
-        data = json.dumps(_CONVERTER.unstructure(config), indent=2, sort_keys=True)
+        data = json.dumps(_converter().unstructure(config), indent=2, sort_keys=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".json")
         with os.fdopen(fd, "w") as handle:
             handle.write(data + "\n")

@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final, TypeVar, cast
 
 from zen_store._compare import compare_runs
+from zen_store._location import is_postgres_url
 from zen_store._naming import default_artifact_name, no_such_name, require_reused, several_artifacts, split_label
 from zen_store._postgres_login import connect_failure, describe_location, privilege_failure
 from zen_store._process import alive
@@ -92,7 +93,6 @@ MAX_ATTEMPTS: Final = 30
 RECONNECT_WITHIN_S: Final = 30.0
 _LOCK_KEY: Final = 0x7A656E_6C696E  # "zen" "lin": the advisory lock key migrations take
 _HOST: Final = socket.gethostname()
-_SCHEMES: Final = ("postgresql://", "postgres://")
 
 T = TypeVar("T")
 
@@ -191,11 +191,6 @@ _UPSERT_LOGS: Final = (
     "INSERT INTO step_logs (step_run_id, text, cut) VALUES (%s, %s, %s) "
     "ON CONFLICT (step_run_id) DO UPDATE SET text = excluded.text, cut = excluded.cut"
 )
-
-
-def is_postgres_url(location: str) -> bool:
-    """True when ``location`` names a PostgreSQL database (``postgresql://`` or ``postgres://``)."""
-    return location.startswith(_SCHEMES)
 
 
 def _tsquery(terms: list[SearchTerm]) -> str:

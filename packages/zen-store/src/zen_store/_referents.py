@@ -15,17 +15,20 @@ lease began is swept.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
 import uuid
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
-import cattrs
 
 from zen_store._process import alive
 from zen_store._storage import ArtifactStorage
+
+if TYPE_CHECKING:
+    import cattrs
 
 __all__ = ["LEASE_STALE_S", "Lease", "LeaseState", "Referent", "WriterLease", "forget_referent", "referents"]
 
@@ -33,7 +36,15 @@ LEASE_STALE_S: Final = 300.0
 """How long a lease of a writer on another host lives without a heartbeat (same host: while its process lives)."""
 
 _HOST: Final = socket.gethostname()
-_CONVERTER: Final = cattrs.Converter(forbid_extra_keys=False)
+
+
+@functools.cache
+def _converter() -> cattrs.Converter:
+    """Made when a referent or lease is first written or read (cattrs is slow to import; opening stores to query
+    them needs neither)."""
+    import cattrs
+
+    return cattrs.Converter(forbid_extra_keys=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -65,18 +76,20 @@ class LeaseState:
 
 
 def _dump(value: object) -> bytes:
-    return json.dumps(_CONVERTER.unstructure(value), sort_keys=True).encode()
+    return json.dumps(_converter().unstructure(value), sort_keys=True).encode()
 
 
 def referents(artifacts: ArtifactStorage) -> list[Referent]:
     """Every lineage store registered as writing to ``artifacts``."""
+    import cattrs
+
     found: list[Referent] = []
     for key in sorted(artifacts.list_meta("referents")):
         raw = artifacts.read_meta(key)
         if raw is None:
             continue
         try:
-            found.append(_CONVERTER.structure(json.loads(raw), Referent))
+            found.append(_converter().structure(json.loads(raw), Referent))
         except (ValueError, cattrs.BaseValidationError):
             # Unreadable: keep it as an unknown referent, so gc refuses rather than ignoring a store.
             found.append(Referent(store_id=key.removeprefix("referents/").removesuffix(".json"), location="?"))
@@ -102,6 +115,8 @@ def forget_referent(artifacts: ArtifactStorage, store_id: str) -> bool:
 
 def leases(artifacts: ArtifactStorage, *, now: float) -> list[LeaseState]:
     """Every lease on ``artifacts``, with its start and liveness judged at ``now`` (storage clock)."""
+    import cattrs
+
     found = artifacts.list_meta("leases")
     states: list[LeaseState] = []
     for key, started in found.items():
@@ -110,7 +125,7 @@ def leases(artifacts: ArtifactStorage, *, now: float) -> list[LeaseState]:
         raw = artifacts.read_meta(key)
         beat = found.get(key.removesuffix(".json") + ".beat", started)
         try:
-            lease = _CONVERTER.structure(json.loads(raw or b""), Lease)
+            lease = _converter().structure(json.loads(raw or b""), Lease)
         except (ValueError, cattrs.BaseValidationError):
             lease = Lease(lease_id=key, run_id="?", store_id="?", pid=-1, host="?")
         same_host = lease.host == _HOST and lease.pid > 0  # pids mean something only on their own host

@@ -45,6 +45,7 @@ from zen_store._artifacts import (
     meta_key,
 )
 from zen_store._deleting import abandoned
+from zen_store._location import StorageOption
 from zen_store._staging import Staging, StagingArea
 from zen_store.errors import ArtifactIntegrityError, ArtifactNotFoundError, StoreError, UnsafePathError
 
@@ -60,9 +61,6 @@ _NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _MANIFEST_FORMAT: Final = 1
 _BUCKETED: Final = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss"})
 """Object stores whose first path component is a bucket (or container) that must exist already."""
-
-StorageOption: TypeAlias = str | bool | int | float
-"""A value of an fsspec storage option (``endpoint_url``, ``anon``, ``profile``, ...)."""
 
 _Info: TypeAlias = Mapping[str, object]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from zen_store._artifacts import ArtifactStore, CommittedArtifact, StoredArtifact
-from zen_store._remote import RemoteArtifactStore, StorageOption, default_cache
+from zen_store._location import StorageOption
 from zen_store._staging import StagingArea
 from zen_store.errors import StoreError
 
@@ -114,4 +114,6 @@ def open_artifact_store(
                 f"apply to URLs such as s3://bucket/prefix only."
             )
         return ArtifactStore(Path(location))
+    from zen_store._remote import RemoteArtifactStore, default_cache  # only for URLs: local stores do without
+
     return RemoteArtifactStore(location, cache=default_cache(zen_dir, location), options=options)

@@ -14,6 +14,7 @@ from zen_types._config import BaseStepConfig, structure_config, unstructure_conf
 from zen_types._handles import Handle, Input, Output, OutputHandles
 from zen_types._json import JSONValue
 from zen_types._pipeline import Pipeline, PipelineInstance, Slot, SlotInterface, TracedStep, pipeline
+from zen_types._plugins import installed_entry_points
 from zen_types._run import ArtifactView, RunView, StepRunView
 from zen_types._shapes import step
 from zen_types._signature import (
@@ -66,6 +67,7 @@ __all__ = [
     "YamlScalar",
     "ZenError",
     "analyze_step",
+    "installed_entry_points",
     "is_assignable",
     "load_yaml",
     "pipeline",
