@@ -30,6 +30,7 @@ from tools.bench import (
     bench_chain,
     bench_cli,
     bench_dask,
+    bench_first_run,
     bench_materialize,
     bench_mypy_plugin,
     bench_pinning,
@@ -48,6 +49,7 @@ BENCHMARKS: Final[dict[str, ModuleType]] = {
         bench_chain,
         bench_cached,
         bench_cli,
+        bench_first_run,
         bench_runner,
         bench_pinning,
         bench_materialize,
@@ -62,6 +64,7 @@ BENCHMARKS: Final[dict[str, ModuleType]] = {
 QUICK: Final[Mapping[str, Mapping[str, int]]] = {
     "bench_cached": {"repeats": 1},
     "bench_chain": {"repeats": 1},
+    "bench_first_run": {"repeats": 1},
     "bench_runner": {"repeats": 1},
     "bench_materialize": {"repeats": 1},
     "bench_mypy_plugin": {"repeats": 1, "steps": 50},
