@@ -30,6 +30,7 @@ FLOWS = textwrap.dedent(
     class SizeConfig(BaseStepConfig):
         size: int = 10
         link: bool = False
+        fifo: bool = False
 
     @step
     def start() -> int:
@@ -44,6 +45,8 @@ FLOWS = textwrap.dedent(
         (Path(out.uri) / "data.txt").write_text("42")
         if config.link:
             os.symlink("/etc/hostname", Path(out.uri) / "escape")
+        if config.fifo:
+            os.mkfifo(Path(out.uri) / "pipe")
 
     @pipeline
     def big_pipeline(first: Slot[[], int], second: Slot[[int], str]) -> None:
@@ -236,6 +239,20 @@ def test_a_symbolic_link_in_an_output_folder_fails_the_step_and_commits_nothing(
     finally:
         sys.path.remove(str(project))
         sys.modules.pop("write_fault_flows", None)
+
+
+def test_a_named_pipe_in_an_output_folder_fails_the_step_instead_of_hanging(project: Path) -> None:
+    """A step leaves a FIFO in its Output[T] folder (opening one to sync it blocks forever): exit 1 within the
+    subprocess's time limit, the cause recorded on the failed step, nothing committed, no staging left."""
+    (project / "flows.py").write_text(FLOWS)
+    done = _zen(project, "run", "flows:hand", "-q", "--set", "second.fifo=true")
+    assert done.returncode == 1, done.stderr
+    assert "not a named pipe, socket or device" in done.stderr and "Traceback" not in done.stderr
+    run = json.loads(_zen(project, "runs", "list", "--json").stdout)[0]
+    step = json.loads(_zen(project, "runs", "show", run["run_id"], "--json").stdout)["steps"]["second"]
+    assert step["status"] == "failed" and "named pipe" in step["error"] and step["outputs"] == {}
+    assert list((project / ".zen" / "artifacts" / ".staging").iterdir()) == []
+    assert _zen(project, "run", "flows:hand", "-q", "--no-cache").returncode == 0
 
 
 def _link(link: bool) -> dict[str, object]:

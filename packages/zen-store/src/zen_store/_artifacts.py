@@ -28,6 +28,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import time
 import uuid
 from collections.abc import Iterator
@@ -140,8 +141,13 @@ def content_hash(directory: Path, *, like: str | None = None) -> tuple[str, int]
     for path in files_under(directory):
         if path.is_symlink():
             raise UnsafePathError(f"{path}: artifacts may not contain symbolic links.")
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block whoever opens it to sync or read the artifact
+            raise UnsafePathError(
+                f"{path}: artifacts may hold only regular files and folders, not a named pipe, socket or device."
+            )
         relative = path.relative_to(directory).as_posix()
-        size = path.stat().st_size
+        size = info.st_size
         total += size
         digest.update(f"{relative}\0{size}\0".encode())
         digest.update(_file_digest(path, algorithm))
