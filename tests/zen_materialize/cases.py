@@ -143,6 +143,60 @@ class Wrapper(np.ndarray[tuple[int, ...], np.dtype[np.float64]]):
     """An ndarray subclass zen cannot rebuild."""
 
 
+class Size(enum.IntEnum):
+    """An IntEnum (its members are ints)."""
+
+    SMALL = 1
+
+
+class Access(enum.IntFlag):
+    """An IntFlag."""
+
+    READ = 1
+    WRITE = 2
+
+
+class Corner(enum.Enum):
+    """Members whose values are tuples."""
+
+    TOP_LEFT = (0, 0)
+
+
+class Palette:
+    """Holds an enum class: its qualified name has a dot."""
+
+    class Tone(enum.Enum):
+        """A nested enum."""
+
+        DARK = "dark"
+
+
+class Span(NamedTuple):
+    """A named tuple with a default."""
+
+    start: int
+    stop: int = 10
+
+
+Point3 = collections.namedtuple("Point3", ["x", "y", "z"], defaults=[0])
+
+
+@attrs.frozen
+class Account:
+    """Keyword-only and private (aliased) fields."""
+
+    owner: str = attrs.field(kw_only=True)
+    _balance: decimal.Decimal = decimal.Decimal(0)
+
+
+@dataclasses.dataclass
+class Scaled:
+    """A dataclass with slots (no __dict__)."""
+
+    __slots__ = ("value",)
+    value: float
+
+
 def _bump(n: int) -> int:
     return n + 1
 
@@ -403,7 +457,149 @@ CASES: Final = [
         dict[int, object],
         "value[1]",
     ),
+    # More members of the families above.
+    Case("subclass kept", "IntEnum member", lambda: Size.SMALL, Size),
+    Case("subclass kept", "IntFlag combination", lambda: Access.READ | Access.WRITE, Access),
+    Case("subclass kept", "enum with tuple values", lambda: Corner.TOP_LEFT, Corner),
+    Case("subclass kept", "enum nested in a class", lambda: Palette.Tone.DARK, Palette.Tone),
+    Case("subclass kept", "enum members in a set", lambda: {Mode.FAST, Mode.SLOW, "fast"}, set[str]),
+    Case("subclass kept", "NamedTuple with a default", lambda: Span(3), tuple[int, int]),
+    Case("subclass kept", "collections.namedtuple", lambda: Point3(1, 2), tuple[int, int, int]),
+    Case(
+        "subclass kept",
+        "Counter with int keys and negative counts",
+        lambda: collections.Counter({2: -1, 1: 0}),
+        dict[int, int],
+    ),
+    Case("subclass kept", "numpy.float32 -nan", lambda: np.float32(-math.nan), np.float32),
+    Case("subclass kept", "numpy.datetime64 NaT", lambda: np.datetime64("NaT", "s"), np.datetime64),
+    Case("subclass kept", "numpy.timedelta64[us]", lambda: np.timedelta64(5, "us"), np.timedelta64),
+    Case("subclass refused", "list subclass", lambda: type("Tags", (list,), {})(["a"]), list[str], "subclass of list"),
+    Case("subclass refused", "pandas.Timedelta", lambda: pd.Timedelta(1), dt.timedelta, "subclass of timedelta"),
+    Case(
+        "records", "kw_only and private fields", lambda: Account(owner="ann", balance=decimal.Decimal("2.50")), Account
+    ),
+    Case("records", "dataclass with slots", lambda: Scaled(0.5), Scaled),
+    Case("records", "Decimal with a huge exponent", lambda: decimal.Decimal("-1E+999999"), decimal.Decimal),
+    Case("records", "signalling Decimal NaN with payload", lambda: decimal.Decimal("-sNaN123"), decimal.Decimal),
+    Case("plain", "set of tuples", lambda: {(1, "a"), (2, "b")}, set[tuple[int, str]]),
+    Case("plain", "set of frozensets", lambda: {frozenset({1}), frozenset({2, 3})}, set[frozenset[int]]),
+    Case("plain", "text with a lone surrogate and NUL", lambda: "a\udc80\x00b", str),
+    Case("plain", "dict whose keys look like tags", lambda: {"$set": [1], "$tuple": 2}, dict[str, object]),
+    Case("plain", "dict with tuple keys", lambda: {(1, 2): "a"}, dict[tuple[int, int], str]),
+    Case("plain", "bytearray", lambda: bytearray(b"\x00\xff"), bytearray),
+    Case("plain", "bool declared int", lambda: True, int),
     # pandas: what pyarrow rewrites is kept or refused.
+    Case(
+        "pandas",
+        "Decimal cells",
+        lambda: _frame_with(d=[decimal.Decimal("1.25"), decimal.Decimal("-2.50")]),
+        pd.DataFrame,
+    ),
+    Case("pandas", "date cells", lambda: _frame_with(d=[dt.date(2024, 1, 1), dt.date(1, 1, 1)]), pd.DataFrame),
+    Case("pandas", "UUID cells", lambda: _frame_with(u=[uuid.UUID(int=1), uuid.UUID(int=2)]), pd.DataFrame),
+    Case(
+        "pandas",
+        "string CategoricalIndex",
+        lambda: pd.DataFrame({"a": [1, 2]}, index=pd.CategoricalIndex(["x", "y"])),
+        pd.DataFrame,
+    ),
+    Case(
+        "pandas",
+        "datetime categorical",
+        lambda: _frame_with(c=pd.Categorical(pd.to_datetime(["2024-01-01", "2024-01-02"]))),
+        pd.DataFrame,
+    ),
+    Case(
+        "pandas",
+        "string categorical with a missing value",
+        lambda: _frame_with(c=pd.Categorical(["a", None])),
+        pd.DataFrame,
+    ),
+    Case(
+        "pandas",
+        "datetime64[s] index",
+        lambda: pd.DataFrame({"a": [1]}, index=pd.DatetimeIndex(np.array(["2024-01-01"], dtype="datetime64[s]"))),
+        pd.DataFrame,
+    ),
+    Case(
+        "pandas",
+        "datetime64[ms] with NaT",
+        lambda: _frame_with(t=np.array(["2024-01-01", "NaT"], dtype="datetime64[ms]")),
+        pd.DataFrame,
+    ),
+    Case(
+        "pandas",
+        "business-day freq",
+        lambda: pd.DataFrame({"a": [1, 2]}, index=pd.date_range("2024-01-01", periods=2, freq="B")),
+        pd.DataFrame,
+    ),
+    Case(
+        "pandas",
+        "freq of a zoned index",
+        lambda: pd.DataFrame({"a": [1, 2]}, index=pd.date_range("2024", periods=2, freq="D", tz="Europe/Paris")),
+        pd.DataFrame,
+    ),
+    Case(
+        "pandas",
+        "PeriodIndex",
+        lambda: pd.DataFrame({"a": [1, 2]}, index=pd.period_range("2024-01", periods=2, freq="M")),
+        pd.DataFrame,
+    ),
+    Case(
+        "pandas",
+        "IntervalIndex",
+        lambda: pd.DataFrame({"a": [1, 2]}, index=pd.interval_range(0, 2, closed="both")),
+        pd.DataFrame,
+    ),
+    Case(
+        "pandas",
+        "Float64 and UInt64 with NA",
+        lambda: _frame_with(f=pd.array([0.5, None], dtype="Float64"), u=pd.array([2**64 - 1, None], dtype="UInt64")),
+        pd.DataFrame,
+    ),
+    Case(
+        "pandas",
+        "pyarrow-backed dtypes",
+        lambda: _frame_with(
+            s=pd.array(["a", None], dtype="string[pyarrow]"), i=pd.array([1, None], dtype="int64[pyarrow]")
+        ),
+        pd.DataFrame,
+    ),
+    Case("pandas", "float column labels", lambda: pd.DataFrame({1.5: [1], 2.5: [2]}), pd.DataFrame),
+    Case("pandas", "non-unique index", lambda: pd.DataFrame({"a": [1, 2]}, index=[0, 0]), pd.DataFrame),
+    Case("pandas", "empty frame", pd.DataFrame, pd.DataFrame),
+    Case(
+        "pandas", "sparse column", lambda: _frame_with(s=pd.arrays.SparseArray([0, 1, 0])), pd.DataFrame, "column 's'"
+    ),
+    Case(
+        "pandas",
+        "datetime objects in an object column",
+        lambda: _frame_with(d=pd.Series([dt.datetime(2024, 1, 1)], dtype=object)),
+        pd.DataFrame,
+        "column 'd'",
+    ),
+    Case(
+        "pandas",
+        "frozensets as row labels",
+        lambda: pd.Series([1, 2], index=pd.Index([frozenset({1}), frozenset({2})])),
+        pd.Series,
+        "the index",
+    ),
+    Case(
+        "pandas",
+        "int beyond int64 as a row label",
+        lambda: pd.DataFrame({"a": [1]}, index=pd.Index([2**70], dtype=object)),
+        pd.DataFrame,
+        "the index",
+    ),
+    Case(
+        "pandas",
+        "duplicate labels disallowed",
+        lambda: pd.DataFrame({"a": [1]}).set_flags(allows_duplicate_labels=False),
+        pd.DataFrame,
+        "flags",
+    ),
     Case("pandas", "rows without columns", lambda: pd.DataFrame(index=pd.RangeIndex(2, 5)), pd.DataFrame),
     Case("pandas", "RangeIndex columns", lambda: pd.DataFrame(np.zeros((2, 3))), pd.DataFrame),
     Case(
