@@ -349,7 +349,7 @@ class Pinner:
             listed = "; ".join(f"{item.ref.dotted}: {item.detail}" for item in other)
             warnings.warn(
                 f"not pinned to a commit ({listed}). Runs using this code record unpinned names and may not be "
-                f"reproducible; commit the code to pin it.",
+                f"reproducible; do what each reason says (usually: commit the code) to pin it.",
                 UnpinnedCodeWarning,
                 stacklevel=_user_stacklevel(),
             )
