@@ -102,6 +102,8 @@ class RunDriver:
                 self._running[slot] = Running(components, key, clock)
                 inputs = {k: self._recorder.outputs[k] for k in keys}
                 tasks.append(StepTask(run_id=self.run_id, slot=slot, compiled=self.compiled, inputs=inputs))
+        if tasks:
+            self.context.stores.steps_starting()  # leased before any of them can commit, wherever it runs
         ids = self._recorder.start(started)
         for task, step_run_id in zip(tasks, ids, strict=True):
             self._running[task.slot].step_run_id = step_run_id

@@ -4,9 +4,9 @@ Each store keeps its own invariants (zen-store); this module keeps the ones that
 
 - a lineage file is never created where one that recorded artifacts in this artifact store was lost (it would
   hide that store's runs, and gc would take their artifacts);
-- while a run executes, its process holds a writer's lease on the artifact store, taken before the first commit
-  and renewed with the run's heartbeat, so ``zen gc`` keeps every artifact committed until its lineage is
-  recorded;
+- while a run executes, its process holds a writer's lease on the artifact store, taken before its first step
+  starts (or its first commit) and renewed with the run's heartbeat, so ``zen gc`` keeps every artifact committed
+  until its lineage is recorded, wherever the step ran;
 - a cache hit counts only when the recorded artifacts are intact in this artifact store.
 
 Queries and run bookkeeping go straight to :attr:`Stores.lineage`, typed by the ``LineageStore`` protocol, so
@@ -107,9 +107,9 @@ class Stores:
 
     @contextmanager
     def heartbeat(self, run_id: str) -> Iterator[None]:
-        """Hold a writer's lease on the artifact store while the run executes, from before its first commit (so
-        ``zen gc`` keeps what it commits until its lineage is recorded), and keep the run's heartbeat and the lease
-        fresh (every 30 s, from the process's heartbeat thread).
+        """Hold a writer's lease on the artifact store while the run executes, from before its first step starts
+        (:meth:`steps_starting`; so ``zen gc`` keeps what it commits until its lineage is recorded), and keep the
+        run's heartbeat and the lease fresh (every 30 s, from the process's heartbeat thread).
 
         A beat that cannot be recorded (a full disk, a read-only folder, a server gone) does not stop the run:
         the run's own writes stop it if they fail too, each with its own error. It is one warning - at the first
@@ -119,7 +119,7 @@ class Stores:
         """
         ending = threading.Event()
         failing = False
-        self._unleased = run_id  # the lease is taken before the run's first commit (a cached run takes none)
+        self._unleased = run_id  # leased once a step starts (steps_starting): a fully cached run takes none
 
         def beat() -> None:
             nonlocal failing
@@ -149,6 +149,13 @@ class Stores:
                 with contextlib.suppress(OSError):  # left behind, it is dropped by gc once this process is gone
                     self._lease.release()
                 self._lease = None
+
+    def steps_starting(self) -> None:
+        """Steps of the run in progress are about to execute, here or in other processes (which commit without a
+        lease of their own): take the run's writer's lease now. Not writable now: a commit here tries again, and
+        its step says why."""
+        with contextlib.suppress(OSError):
+            self._take_lease()
 
     def _take_lease(self) -> None:
         """Take the writer's lease for the run in progress if it is not held yet (raises OSError if the store
