@@ -19,7 +19,7 @@ from typing import cast
 import pytest
 from distributed import LocalCluster
 
-from tests.common.dask_cluster import local_cluster
+from tests.common.dask_cluster import local_cluster, with_all_workers
 from tests.zen_run import dask_pipelines as dp
 from tests.zen_run import pipelines as p
 from zen_run import Client, OutputTypeError, PipelineInstance, Run, RunConfigError, RunContext, StepFailedError
@@ -210,8 +210,11 @@ def fragile_cluster(s3_endpoint: str) -> Iterator[LocalCluster]:
 
 @pytest.fixture
 def fragile_stack(project: Path, fragile_cluster: LocalCluster) -> str:
+    """A stack on the fragile cluster once the workers an earlier test killed are back. A cluster left without
+    workers fails the run after 120 s naming the cause, well before pytest's timeout would cut it short."""
+    address = str(with_all_workers(fragile_cluster).scheduler_address)
     StackRegistry(Project(project)).register(
-        Stack(name="fragile", orchestrator="dask", options={"address": str(fragile_cluster.scheduler_address)})
+        Stack(name="fragile", orchestrator="dask", options={"address": address, "no_workers_timeout": "120"})
     )
     return "fragile"
 

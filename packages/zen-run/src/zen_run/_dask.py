@@ -24,6 +24,7 @@ from typing import cast
 
 import attrs
 import cloudpickle  # type: ignore[import-untyped]  # no stubs; a dependency of distributed
+import dask
 from distributed import Client as DaskClient
 from distributed import Future, LocalCluster, WorkerPlugin, as_completed, get_worker
 
@@ -47,6 +48,10 @@ _PLUGIN = "zen-worker"
 _CHECK_WORKERS = 1.0
 _POLL = 0.05
 NO_WORKERS_TIMEOUT = 300.0
+RESTART_WAIT_S = 3600.0
+"""How long a LocalCluster started for a run waits for a worker that died to be replaced by its nanny. Dask's
+default (15 s) closes the nanny for good when the new process is slower to start - as it is on a busy machine -
+so each worker lost (to an out-of-memory kill, say) could shrink the cluster until no worker is left."""
 """Seconds a run waits, with steps pending, for a cluster that has no worker (stack option ``no_workers_timeout``)."""
 
 
@@ -151,6 +156,7 @@ def _dask_client(options: Mapping[str, str]) -> Iterator[DaskClient]:
     workers = int(options.get("n_workers", "2"))
     # The dashboard on a free port: a fixed one (8787) collides with any other cluster on the machine.
     with (
+        dask.config.set({"distributed.deploy.lost-worker-timeout": f"{RESTART_WAIT_S:g}s"}),
         LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
