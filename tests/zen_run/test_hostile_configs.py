@@ -83,6 +83,27 @@ def test_hostile_run_configs_fail_with_one_sentence(
     assert expected in err and "Traceback" not in err and err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [("latin-1.yaml", "not UTF-8 text (byte 0xe9 at offset 34)"), ("/dev/zero", "characters a config may have")],
+    ids=["not-utf-8", "endless-file"],
+)
+def test_a_run_config_file_that_is_not_text_or_never_ends_is_one_sentence(
+    project: Path, config: str, expected: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A config saved as Latin-1, or a path that never ends (read only up to the size limit, not into memory
+    exhaustion): exit 2, one sentence, no traceback."""
+    if config == "/dev/zero" and not Path(config).exists():
+        pytest.skip("no /dev/zero on this system")
+    (project / "latin-1.yaml").write_bytes(b"steps:\n  second:\n    config:\n  caf\xe9: 1\n")
+    monkeypatch.chdir(project)
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[2]))
+    code = main(["run", "tests.zen_run.test_hostile_configs:instance", "--config", config])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE, err
+    assert expected in err and "Traceback" not in err and err.count("\n") == 1
+
+
 @given(depth=st.integers(min_value=1, max_value=3 * MAX_YAML_DEPTH))
 def test_nesting_is_accepted_up_to_the_limit_and_refused_beyond(depth: int) -> None:
     """Any nesting depth either loads or fails with RunConfigError; never RecursionError."""

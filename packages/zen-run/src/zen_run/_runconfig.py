@@ -22,7 +22,7 @@ from pathlib import Path
 import attrs
 
 from zen_run.errors import RunConfigError
-from zen_types import JSONValue, PipelineInstance, YamlScalar, load_yaml, structure_config
+from zen_types import JSONValue, PipelineInstance, YamlScalar, load_yaml, read_yaml_text, structure_config
 from zen_types.errors import ConfigError
 
 __all__ = ["RunConfig", "StepRunConfig", "parse_set_option"]
@@ -57,9 +57,11 @@ class RunConfig:
     def from_file(cls, path: Path) -> RunConfig:
         """Read and parse a YAML run configuration file."""
         try:
-            text = path.read_text()
+            text = read_yaml_text(path)
         except OSError as exc:
             raise RunConfigError(f"cannot read run config {path}: {exc.strerror}") from exc
+        except ConfigError as exc:
+            raise RunConfigError(str(exc)) from exc
         return cls.from_yaml(text, source=str(path))
 
     def merged(self, other: RunConfig) -> RunConfig:

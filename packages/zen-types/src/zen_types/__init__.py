@@ -30,7 +30,7 @@ from zen_types._signature import (
 from zen_types._spec import EdgeSpec, IOSpec, PipelineSpec, StepSpec, topological_order
 from zen_types._step import Step, StepInstance
 from zen_types._typing import AnyFunction, Permissive
-from zen_types._yaml import YamlScalar, load_yaml
+from zen_types._yaml import YamlScalar, load_yaml, read_yaml_text
 from zen_types.errors import ZenError
 
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "is_assignable",
     "load_yaml",
     "pipeline",
+    "read_yaml_text",
     "step",
     "structure_config",
     "topological_order",

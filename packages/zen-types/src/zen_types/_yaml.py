@@ -16,9 +16,11 @@ from zen_types._json import JSONValue
 from zen_types.errors import ConfigError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import yaml  # imported where a document is read: most processes never read YAML, and PyYAML is slow to import
 
-__all__ = ["MAX_YAML_BYTES", "MAX_YAML_DEPTH", "MAX_YAML_NODES", "YamlScalar", "load_yaml"]
+__all__ = ["MAX_YAML_BYTES", "MAX_YAML_DEPTH", "MAX_YAML_NODES", "YamlScalar", "load_yaml", "read_yaml_text"]
 
 MAX_YAML_NODES: Final = 100_000
 """Most nodes a document may expand to through aliases before it is refused."""
@@ -127,3 +129,22 @@ def load_yaml(text: str, *, source: str = "<yaml>") -> YamlValue:
     if node is None:
         return {}
     return _construct(node, _Counter(source))
+
+
+def read_yaml_text(path: Path) -> str:
+    """The text of a YAML file, read no further than the largest document zen accepts (a path such as
+    ``/dev/zero`` ends in the size error, not in memory exhaustion), decoded as UTF-8 with a sentence naming the
+    first byte that is not. Raises OSError when the file cannot be read."""
+    with path.open("rb") as handle:
+        data = handle.read(4 * MAX_YAML_BYTES + 1)  # UTF-8 spends at most 4 bytes on a character
+    if len(data) > 4 * MAX_YAML_BYTES:
+        raise ConfigError(
+            f"{path}: the YAML document has more than the {MAX_YAML_BYTES} characters a config may have; keep data "
+            f"in artifacts, not in configs."
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file as UTF-8."
+        ) from exc
