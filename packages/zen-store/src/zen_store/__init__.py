@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from zen_store._lineage import open_lineage_store
     from zen_store._location import StorageOption, is_postgres_url
     from zen_store._naming import default_artifact_name
-    from zen_store._postgres import POSTGRES_SCHEMA_VERSION, PostgresLineageStore
+    from zen_store._postgres import POSTGRES_CONNECTION_DEFAULTS, POSTGRES_SCHEMA_VERSION, PostgresLineageStore
     from zen_store._postgres_login import SavedPassword, remember_password
     from zen_store._protocol import LineageStore
     from zen_store._records import (
@@ -90,6 +90,7 @@ _LAZY: dict[str, str] = {
     "LineageStoreDamagedError": "zen_store.errors",
     "MANIFEST": "zen_store._remote",
     "NewRun": "zen_store._records",
+    "POSTGRES_CONNECTION_DEFAULTS": "zen_store._postgres",
     "POSTGRES_SCHEMA_VERSION": "zen_store._postgres",
     "PostgresLineageStore": "zen_store._postgres",
     "RecordNotFoundError": "zen_store.errors",
@@ -158,6 +159,7 @@ __all__ = [
     "LineageStoreDamagedError",
     "MANIFEST",
     "NewRun",
+    "POSTGRES_CONNECTION_DEFAULTS",
     "POSTGRES_SCHEMA_VERSION",
     "PostgresLineageStore",
     "RecordNotFoundError",

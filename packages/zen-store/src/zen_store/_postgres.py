@@ -15,6 +15,10 @@ free of it. It keeps the SQLite store's behaviour, record for record, with these
 - Credentials come from libpq: the URL's password, ``PGPASSWORD`` or the password file (``~/.pgpass``); messages
   show the location without the password, and a failed login says why and what to fix (``_postgres_login``).
 - One connection per store, used by one thread at a time (a lock), as the run's heartbeat thread shares it.
+  It has TCP keepalives and a TCP user timeout (``POSTGRES_CONNECTION_DEFAULTS``), so a network partition that drops
+  packets fails a query within about a minute instead of blocking it forever; a URL's own values win.
+- Heartbeats are written, and silence judged, by the server's clock (``clock_timestamp()``), never a client's:
+  clients on hosts whose clocks disagree neither mark each other's live runs crashed nor miss a silent one.
 
 Ids, pipeline and step names are ``COLLATE "C"`` so that ordering and id-prefix ranges are by code point, as
 in SQLite, whatever the database's locale. Timestamps are seconds since the epoch (``double precision``), JSON
@@ -85,7 +89,15 @@ from zen_types import JSONValue
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["MIGRATIONS", "POSTGRES_SCHEMA_VERSION", "SEARCHED_V2", "PostgresLineageStore", "is_postgres_url"]
+__all__ = [
+    "MIGRATIONS",
+    "POSTGRES_CONNECTION_DEFAULTS",
+    "POSTGRES_SCHEMA_VERSION",
+    "SEARCHED_V2",
+    "PostgresLineageStore",
+    "conninfo",
+    "is_postgres_url",
+]
 
 POSTGRES_SCHEMA_VERSION: Final = 6
 MAX_ATTEMPTS: Final = 30
@@ -93,6 +105,22 @@ MAX_ATTEMPTS: Final = 30
 RECONNECT_WITHIN_S: Final = 30.0
 _LOCK_KEY: Final = 0x7A656E_6C696E  # "zen" "lin": the advisory lock key migrations take
 _HOST: Final = socket.gethostname()
+POSTGRES_CONNECTION_DEFAULTS: Final[Mapping[str, str]] = {
+    "application_name": "zen",
+    "connect_timeout": "10",
+    "keepalives": "1",
+    "keepalives_count": "3",
+    "keepalives_idle": "30",
+    "keepalives_interval": "10",
+    "tcp_user_timeout": "60000",
+}
+"""libpq parameters a connection gets unless the URL (or, for the two libpq reads from the environment,
+``PGAPPNAME``/``PGCONNECT_TIMEOUT``) sets them: an idle connection whose server stopped answering is found dead
+after 30 + 3 x 10 s of unanswered keepalive probes, and one whose sent data goes unacknowledged for 60 s is closed
+(``tcp_user_timeout``, in milliseconds), so a partition ends a query with an error instead of blocking it."""
+_FROM_ENVIRONMENT: Final = {"application_name": "PGAPPNAME", "connect_timeout": "PGCONNECT_TIMEOUT"}
+_SERVER_NOW: Final = "EXTRACT(EPOCH FROM clock_timestamp())::double precision"
+"""The server's clock in seconds since the epoch: what heartbeats are written and judged by."""
 
 T = TypeVar("T")
 
@@ -191,6 +219,20 @@ _UPSERT_LOGS: Final = (
     "INSERT INTO step_logs (step_run_id, text, cut) VALUES (%s, %s, %s) "
     "ON CONFLICT (step_run_id) DO UPDATE SET text = excluded.text, cut = excluded.cut"
 )
+
+
+def conninfo(url: str) -> str:
+    """The libpq connection string a store opens ``url`` with: the URL, plus each of ``POSTGRES_CONNECTION_DEFAULTS`` it
+    does not set itself (nor, for those libpq reads from the environment, the environment does)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    given = conninfo_to_dict(url)
+    added = {
+        key: value
+        for key, value in POSTGRES_CONNECTION_DEFAULTS.items()
+        if key not in given and not os.environ.get(_FROM_ENVIRONMENT.get(key, ""))
+    }
+    return make_conninfo(url, **added)
 
 
 def _tsquery(terms: list[SearchTerm]) -> str:
@@ -341,7 +383,7 @@ class PostgresLineageStore:
 
     def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
         try:
-            return self._psycopg.connect(self.url, autocommit=True, connect_timeout=10, application_name="zen")
+            return self._psycopg.connect(conninfo(self.url), autocommit=True)
         except self._psycopg.Error as exc:
             raise StoreError(connect_failure(self.url, str(exc))) from exc
 
@@ -513,13 +555,12 @@ class PostgresLineageStore:
             to_json(list(run.tags)),
             os.getpid(),
             _HOST,
-            now,
             run.search_text(),
         )
         self._transaction(
             lambda conn: conn.execute(
                 f"INSERT INTO runs ({RUN_COLUMNS}, owner_pid, owner_host, heartbeat_at, search_text) "
-                "VALUES (%s, %s, %s, 'running', %s, NULL, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                f"VALUES (%s, %s, %s, 'running', %s, NULL, %s, %s, %s, %s, %s, %s, %s, %s, %s, {_SERVER_NOW}, %s)",
                 values,
             )
         )
@@ -533,7 +574,7 @@ class PostgresLineageStore:
         """
         try:
             self._retrying(
-                lambda conn: conn.execute("UPDATE runs SET heartbeat_at = %s WHERE run_id = %s", (time.time(), run_id)),
+                lambda conn: conn.execute(f"UPDATE runs SET heartbeat_at = {_SERVER_NOW} WHERE run_id = %s", (run_id,)),
                 begin="BEGIN ISOLATION LEVEL SERIALIZABLE",
                 patient=False,
             )
@@ -663,31 +704,46 @@ class PostgresLineageStore:
         return self._transaction(delete)
 
     def reap_crashed(self) -> int:
-        """Mark runs whose owning process is gone (same host) or silent for too long as crashed."""
-        rows = self._read("SELECT run_id, owner_pid, owner_host, heartbeat_at FROM runs WHERE status = 'running'")
-        dead: list[str] = []
-        now = time.time()
-        for run_id, pid, host, beat in rows:
-            if (host == _HOST and isinstance(pid, int) and pid != os.getpid() and not alive(pid)) or (
-                beat is not None and now - float(cast("float", beat)) > HEARTBEAT_STALE_S and pid != os.getpid()
-            ):
-                dead.append(str(run_id))
-        if dead:
+        """Mark runs whose owning process is gone (same host) or silent for too long as crashed.
 
-            def reap(conn: psycopg.Connection[tuple[object, ...]]) -> None:
-                conn.execute(
-                    "UPDATE runs SET status = 'crashed', ended_at = heartbeat_at "
-                    "WHERE run_id = ANY(%s) AND status = 'running'",
-                    (dead,),
-                )
-                conn.execute(
-                    "UPDATE step_runs SET status = 'crashed', error = 'the process running this step died' "
-                    "WHERE run_id = ANY(%s) AND status = 'running'",
-                    (dead,),
-                )
+        Silence is measured on the server's clock, which also wrote the heartbeats: clients' clocks play no part.
+        """
+        rows = self._read(
+            f"SELECT run_id, owner_pid, owner_host, {_SERVER_NOW} - heartbeat_at FROM runs WHERE status = 'running'"
+        )
+        gone: list[str] = []
+        silent: list[str] = []
+        for run_id, pid, host, silence in rows:
+            if host == _HOST and pid == os.getpid():
+                continue  # this process's own run (a pid means something only on its own host)
+            if host == _HOST and isinstance(pid, int) and not alive(pid):
+                gone.append(str(run_id))
+            elif silence is not None and float(cast("float", silence)) > HEARTBEAT_STALE_S:
+                silent.append(str(run_id))
+        if not gone and not silent:
+            return 0
 
-            self._transaction(reap)
-        return len(dead)
+        def reap(conn: psycopg.Connection[tuple[object, ...]]) -> int:
+            # A silent run that beat since it was read is alive after all: its silence is judged again here. It
+            # ended at its last beat (the server's clock), never before it started (its owner's clock).
+            reaped = [
+                str(r[0])
+                for r in _rows(
+                    conn,
+                    "UPDATE runs SET status = 'crashed', ended_at = GREATEST(heartbeat_at, started_at) "
+                    "WHERE status = 'running' AND "
+                    f"(run_id = ANY(%s) OR (run_id = ANY(%s) AND {_SERVER_NOW} - heartbeat_at > %s)) RETURNING run_id",
+                    (gone, silent, HEARTBEAT_STALE_S),
+                )
+            ]
+            conn.execute(
+                "UPDATE step_runs SET status = 'crashed', error = 'the process running this step died' "
+                "WHERE run_id = ANY(%s) AND status = 'running'",
+                (reaped,),
+            )
+            return len(reaped)
+
+        return self._transaction(reap)
 
     # -- reading ------------------------------------------------------------------------------------------------
 
