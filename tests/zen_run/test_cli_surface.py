@@ -174,21 +174,26 @@ def test_exit_codes_are_the_documented_ones(workdir: Path) -> None:
         assert f"\n| {code} |" in text
 
 
-def _wait_for_a_running_step(workdir: Path) -> None:
+def _wait_for_the_sleeping_step(workdir: Path, proc: subprocess.Popen[str]) -> None:
+    """Return once the run's second step (the one that sleeps) is recorded as running: a signal sent now reaches
+    the step's call, not the first step or the bookkeeping between them. Fails saying what was seen when the
+    process ends first or after 120 s (starting a process on a loaded machine takes tens of seconds)."""
     from zen_store import SQLiteLineageStore
 
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    seen: list[tuple[str, str]] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.2)
         if (workdir / ".zen" / "lineage.db").exists():
             db = SQLiteLineageStore.open(workdir / ".zen" / "lineage.db")
             try:
                 runs = db.runs()
-                if runs and any(s.status == "running" for s in db.step_runs(runs[0].run_id)):
-                    return
+                seen = [(s.step_name, s.status) for s in db.step_runs(runs[0].run_id)] if runs else []
             finally:
                 db.close()
-    raise AssertionError("the step never showed as running")
+            if ("second", "running") in seen:
+                return
+    raise AssertionError(f"the sleeping step never showed as running (exit code {proc.poll()}, steps {seen})")
 
 
 def test_interrupted_run_exits_130_and_is_recorded_as_stopped(workdir: Path) -> None:
@@ -197,11 +202,18 @@ def test_interrupted_run_exits_130_and_is_recorded_as_stopped(workdir: Path) -> 
         [*ZEN, "run", "flows:sleepy", "-q"], cwd=workdir, env=env, stderr=subprocess.PIPE, text=True
     )
     try:
-        _wait_for_a_running_step(workdir)
+        _wait_for_the_sleeping_step(workdir, proc)
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        try:
+            _, err = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+            pytest.fail(f"zen run was still running 120 s after SIGINT; it printed:\n{err}")
     finally:
-        proc.kill()
+        proc.kill()  # nothing once it has exited
+        if proc.stderr is not None and not proc.stderr.closed:
+            proc.communicate()  # reaps it and closes its pipe, however the test ended
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     assert json.loads(zen(workdir, "runs", "list", "--json"))[0]["status"] == "stopped"
