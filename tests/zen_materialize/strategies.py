@@ -44,3 +44,14 @@ plain_values = st.recursive(
     ),
     max_leaves=12,
 )
+
+ordered_values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=4).map(tuple),
+        st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    ),
+    max_leaves=12,
+)
+"""Plain values without sets: pickle writes a set in its iteration order, which a copy of the set may not share."""
