@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
+import dask
 import pytest
 from distributed import LocalCluster
 
@@ -346,3 +347,37 @@ def test_a_bad_no_workers_timeout_is_refused_in_one_sentence(project: Path, valu
     )
     with pytest.raises(RunConfigError, match=rf"no_workers_timeout='{value}' is not a positive number of seconds"):
         dp.fan_out_instance().run(stack="odd", enable_cache=False)
+
+
+SLOW_RESTART = """
+import time
+from pathlib import Path
+
+
+def dask_setup(worker):
+    if Path({marker!r}).exists():  # a replacement for the worker the step killed: slower than Dask's 15 s
+        time.sleep(20)
+"""
+
+
+def test_a_run_s_own_cluster_keeps_a_worker_whose_restart_is_slow(project: Path, tmp_path: Path) -> None:
+    """On the one-worker LocalCluster a run starts itself, the step kills its worker and the replacement takes 20 s
+    to start (as on a busy machine): the cluster waits for it and the retry completes the run - Dask's default
+    closes such a worker for good after 15 s, leaving the run without one."""
+    marker = tmp_path / "marker"
+    preload = tmp_path / "slow_restart.py"
+    preload.write_text(SLOW_RESTART.format(marker=str(marker)))
+    added = ROOT not in sys.path
+    if added:
+        sys.path.insert(0, ROOT)  # for the worker to import the test steps (see tests/common/dask_cluster.py)
+    StackRegistry(Project(project)).register(
+        Stack(name="own", orchestrator="dask", options={"n_workers": "1", "no_workers_timeout": "60"})
+    )
+    try:
+        with dask.config.set({"distributed.worker.preload": [str(preload)]}):
+            run = dp.fragile_instance(marker, always=False).run(stack="own", enable_cache=False)
+    finally:
+        if added:
+            sys.path.remove(ROOT)
+    assert marker.exists(), "the first attempt did not run; the test would prove nothing"
+    assert Client().get_run(run.id).steps["risky"].outputs["output"].read() == 6
