@@ -46,7 +46,7 @@ from zen_run import Client, PipelineInstance, RunContext, RunOptions, execute, p
 from zen_run._project import Project
 
 LENGTHS = (10, 50, 200)
-REPEATS = 5
+REPEATS = 15
 IMPORT_BUDGET = Budget(limit=0.25)
 SAME_VALUES = "50-step chain, no cache, the values of the run before (stored once, not written again)"
 MISSING_HAMILTON = "Hamilton not installed (python3 -m uv sync --frozen --group bench): no Hamilton rows"
