@@ -11,6 +11,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tests.common.git import git as _git
+
 STEPS = """
 from zen_run import BaseStepConfig, Slot, pipeline, step
 from {pkg}.helpers import bonus
@@ -32,12 +34,6 @@ def add_pipeline(first: Slot[[], int], second: Slot[[int], int]) -> None:
 
 instance = add_pipeline(first=returns_one(), second=adds(AddConfig(add_amount=3)))
 """
-
-
-def _git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=root, check=True, capture_output=True
-    )
 
 
 def _zen(root: Path, *args: str) -> str:

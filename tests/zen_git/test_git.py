@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import os
-import subprocess
 import sys
 import textwrap
 import time
@@ -17,18 +16,9 @@ from pathlib import Path
 import pytest
 
 import zen_git
+from tests.common.git import git
 from zen_git import Pinner, UnpinnedCodeWarning, UnpinnedReason, UpwardRelativeImportError
 from zen_materialize import JsonMaterializer
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
 
 
 class Repo:

@@ -22,19 +22,10 @@ from pathlib import Path
 import pytest
 
 import zen_git
+from tests.common.git import git
 from zen_git import Pinned, Pinner, SourceCache, Unpinned, UnpinnedReason
 
 F1 = "def f() -> int:\n    return 1\n"
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
 
 
 class Project:

@@ -4,7 +4,8 @@ counts them), never untracked files lying in the tree, which are listed apart.""
 from __future__ import annotations
 
 import zen_git
-from tests.zen_git.test_git import Repo, git
+from tests.common.git import git
+from tests.zen_git.test_git import Repo
 from tests.zen_git.test_git import repo as repo  # noqa: PLC0414 - the same real repository fixture
 
 

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.common.git import git as _git
+
 CELLS = """
 import json
 import warnings
@@ -50,12 +52,6 @@ print(json.dumps({
     "value": artifact.read()[:3],
 }))
 """
-
-
-def _git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=root, check=True, capture_output=True
-    )
 
 
 def _env() -> dict[str, str]:
