@@ -1,5 +1,6 @@
 """Run configs from YAML a hostile (or careless) user wrote: deep nesting, huge documents and numbers end in one
-clear sentence and exit 2, never a RecursionError; list and dict config fields can be set from a run config."""
+clear sentence and exit 2, never a RecursionError; list and dict config fields can be set from a run config, and
+from `--set`, which reads its values as a run config does."""
 
 from __future__ import annotations
 
@@ -145,3 +146,62 @@ def test_a_surrogate_from_the_command_line_is_one_sentence(
     assert "the tag 'caf\\udce9' holds an unpaired surrogate" in err and "Traceback" not in err
     assert err.count("\n") == 1
     assert main(["runs", "list", "--tag", "caf\udce9"]) == 0
+
+
+_FIELD_TEXTS = {
+    "sizes": st.lists(st.integers(-(10**6), 10**6), max_size=4).map(lambda xs: "[" + ", ".join(map(str, xs)) + "]"),
+    "weights": st.dictionaries(st.sampled_from("abc"), st.integers(0, 99), max_size=3).map(
+        lambda d: "{" + ", ".join(f"{k}: {v}.5" for k, v in d.items()) + "}"
+    ),
+    "label": st.sampled_from(["3.10", "NO", "'quoted: text'", "on", "plain words"]),
+    "count": st.integers(-(10**9), 10**9).map(str),
+}
+
+
+@given(texts=st.fixed_dictionaries({}, optional=_FIELD_TEXTS))
+def test_set_options_read_values_as_a_run_config_file_does(texts: dict[str, str]) -> None:
+    """`--set second.FIELD=TEXT` gives the step the config that `FIELD: TEXT` in a run config gives it: lists,
+    dicts, quoted text and YAML-1.1 look-alikes (`NO`, `3.10`) are read by the one YAML reader."""
+    from zen_run._runconfig import parse_set_option
+
+    from_set = parse_set_option([f"second.{field}={text}" for field, text in texts.items()], instance)
+    lines = "".join(f"\n      {field}: {text}" for field, text in texts.items()) or " {}"
+    from_file = RunConfig.from_yaml(f"steps:\n  second:\n    config:{lines}\n")
+    assert from_set.apply(instance).config_of("second") == from_file.apply(instance).config_of("second")
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        ("second.count=abc", "--set second.count=abc: expected int, got 'abc' (a --set value is read as YAML"),
+        ("second.sizes=[1, x]", "--set second.sizes=[1, x]: second.sizes[1]: expected int, got 'x' (a --set"),
+        ("second.sizes=[1,", "--set second.sizes=[1,: not valid YAML at line 1, column 4: expected the node"),
+        ("second.label=a: b", "--set second.label=a: b: expected str, got {'a': 'b'} (a --set value is read as"),
+        ("second.nope=1", "--set second.nope=1: second: unknown key(s) nope (known: sizes, weights, label, count)."),
+        ("third.count=1", "--set third.count=1: third: pipeline 'weights_pipeline' has no slot 'third' (slots:"),
+    ],
+    ids=["not-an-int", "not-an-int-in-a-list", "not-yaml", "a-mapping-for-text", "unknown-field", "unknown-slot"],
+)
+def test_a_set_value_that_does_not_fit_its_field_is_one_sentence_naming_the_option(
+    project: Path, option: str, expected: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through `zen run --set`: exit 2, one line naming the option as typed, the problem and how values are read;
+    no run is recorded."""
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[2]))
+    code = main(["run", "tests.zen_run.test_hostile_configs:instance", "--set", option])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE, err
+    assert err.startswith(f"zen: {expected}") and "Traceback" not in err and err.count("\n") == 1
+    assert Client().runs() == []
+
+
+def test_a_list_field_set_from_the_command_line_reaches_the_step(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`zen run --set second.sizes=[2,3] --set 'second.weights={a: 0.5}'` runs with those values (5.5)."""
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[2]))
+    options = ["--set", "second.sizes=[2,3]", "--set", "second.weights={a: 0.5}", "-q"]
+    assert main(["run", "tests.zen_run.test_hostile_configs:instance", *options]) == 0, capsys.readouterr().err
+    run = Client().last_run("weights_pipeline")
+    assert run.steps["second"].outputs["output"].read() == 5.5
+    assert run.steps["second"].config == {"sizes": [2, 3], "weights": {"a": 0.5}, "label": "plain", "count": 0}

@@ -162,7 +162,14 @@ _FAILED_TAIL: Final = 20
     metavar="FILE",
     help="A YAML run config (run_name, enable_cache, steps.SLOT.config...).",
 )
-@click.option("--set", "settings", multiple=True, metavar="SLOT.FIELD=VALUE", help="Set a config field (repeatable).")
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="SLOT.FIELD=VALUE",
+    help="Set a step's config field (repeatable); VALUE is read as YAML, as in --config: 3, true, [1, 2], {a: 1}, "
+    "'quoted text'.",
+)
 @click.option("--run-name", metavar="NAME", help="Name the run (shown by `zen runs list`, found by --name).")
 @click.option("--no-cache", is_flag=True, help="Run every step; reuse nothing from earlier runs.")
 @click.option(
@@ -195,7 +202,7 @@ def run(
     if config is not None:
         run_config = run_config.merged(RunConfig.from_file(config))
     if settings:
-        run_config = run_config.merged(parse_set_option(list(settings)))
+        run_config = run_config.merged(parse_set_option(list(settings), instance))
     opts = RunOptions(
         run_name=run_name,
         enable_cache=False if no_cache else None,

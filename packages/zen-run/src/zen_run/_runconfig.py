@@ -11,7 +11,8 @@ steps:
 ```
 
 Parsing is strict (see zen_types' YAML reader): unknown keys, duplicate keys and wrongly typed values fail
-with the key path, e.g. ``steps.second.config.add_amount: expected int, got 'x'``.
+with the key path, e.g. ``steps.second.config.add_amount: expected int, got 'x'``. A ``--set`` value is read by
+the same reader (``--set second.sizes=[1, 2]`` is ``sizes: [1, 2]``), so the two cannot disagree.
 """
 
 from __future__ import annotations
@@ -96,14 +97,31 @@ class RunConfig:
             raise RunConfigError(str(exc)) from exc
 
 
-def parse_set_option(options: Sequence[str]) -> RunConfig:
-    """Turn CLI ``--set slot.field=value`` options into a RunConfig (values typed by the config class later)."""
+_SET_VALUE_HINT = "a --set value is read as YAML, as in a run config: 3, 0.5, true, [1, 2], {a: 1}, or 'quoted text'"
+
+
+def parse_set_option(options: Sequence[str], instance: PipelineInstance) -> RunConfig:
+    """Turn CLI ``--set slot.field=value`` options into a RunConfig, each value read by the YAML reader run
+    configs use (so ``[1, 2]`` fills a list field as it would in a file), and check each against the config
+    class of ``instance``'s step, so a value that does not fit is refused naming the option it came from."""
     steps: dict[str, dict[str, JSONValue]] = {}
     for option in options:
-        key, sep, value = option.partition("=")
+        key, sep, text = option.partition("=")
         slot, dot, field = key.partition(".")
         if not sep or not dot or not slot or not field:
             raise RunConfigError(f"--set {option!r}: expected SLOT.FIELD=VALUE, e.g. --set second.add_amount=3.")
+        value = _set_value(option, text)
+        nested_value: JSONValue = value
+        for part in reversed(field.split(".")[1:]):
+            nested_value = {part: nested_value}
+        single = RunConfig(steps={slot: StepRunConfig(config={field.split(".")[0]: nested_value})})
+        try:
+            single.apply(instance)
+        except RunConfigError as exc:
+            detail = str(exc).replace(f"steps.{slot}.config", slot).replace(f"steps.{slot}", slot).rstrip(".")
+            detail = detail.removeprefix(f"{key}: ")
+            hint = f" ({_SET_VALUE_HINT})" if "expected" in detail else ""
+            raise RunConfigError(f"--set {option}: {detail}{hint}.") from exc
         target = steps.setdefault(slot, {})
         parts = field.split(".")
         for part in parts[:-1]:
@@ -111,5 +129,16 @@ def parse_set_option(options: Sequence[str]) -> RunConfig:
             if not isinstance(nested, dict):
                 raise RunConfigError(f"--set {option!r}: {part} is set twice, as a value and as a group.")
             target = nested
-        target[parts[-1]] = YamlScalar(value, plain=True)
+        target[parts[-1]] = value
     return RunConfig(steps={slot: StepRunConfig(config=cfg) for slot, cfg in steps.items()})
+
+
+def _set_value(option: str, text: str) -> JSONValue:
+    """The value of one ``--set`` option as the run-config YAML reader reads it; an empty value is YAML's empty
+    scalar (null), as ``field:`` with nothing after it is in a file."""
+    if not text.strip():
+        return YamlScalar(text, plain=True)
+    try:
+        return load_yaml(text, source=f"--set {option}")
+    except ConfigError as exc:
+        raise RunConfigError(f"{exc} ({_SET_VALUE_HINT}).") from exc

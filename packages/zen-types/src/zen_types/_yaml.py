@@ -125,10 +125,22 @@ def load_yaml(text: str, *, source: str = "<yaml>") -> YamlValue:
         _check_depth(text, source)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: not valid YAML: {exc}") from exc
+        raise ConfigError(f"{source}: not valid YAML{_yaml_problem(exc)}") from exc
     if node is None:
         return {}
     return _construct(node, _Counter(source))
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """Where and what PyYAML found wrong, on one line (its own text spans several, with a caret under a copy of the
+    line): ``at line 1, column 4: expected the node content, but found '<stream end>'``."""
+    import yaml
+
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem is not None:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        return f"{where}: {exc.problem}"
+    return f": {exc}"
 
 
 def read_yaml_text(path: Path) -> str:
