@@ -681,3 +681,33 @@ def test_a_version_5_postgres_schema_lists_its_newest_artifacts_from_an_index(po
         conn.execute("SET enable_seqscan = off")  # three rows: without this the planner reads the table anyway
         plan = " ".join(str(row[0]) for row in conn.execute(f"EXPLAIN {_NEWEST_ARTIFACTS}").fetchall())
     assert "Scan Backward using artifacts_created" in plan and "Sort" not in plan
+
+
+def _schema(path: Path) -> set[tuple[str, str, str, str | None]]:
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+        rows += [("fts config", str(k), str(v), None) for k, v in conn.execute("SELECT k, v FROM runs_fts_config")]
+        rows.append(("user_version", "", "", str(conn.execute("PRAGMA user_version").fetchone()[0])))
+    finally:
+        conn.close()
+    return {(str(t), str(n), str(tbl), None if sql is None else str(sql)) for t, n, tbl, sql in rows}
+
+
+def test_a_new_file_gets_the_schema_the_migrations_build_without_importing_sqlite_utils(tmp_path: Path) -> None:
+    """A new lineage file is created with plain SQL, in a process that never imports sqlite-utils (it costs a new
+    project's first run about 150 ms of CPU); its schema is the one the sqlite-utils migrations build, to the
+    letter, from a file of an older version that holds nothing (every table, index, trigger and FTS setting)."""
+    created = tmp_path / "created.db"
+    script = (
+        "import sys\nfrom zen_store import SQLiteLineageStore\n"
+        f"SQLiteLineageStore.open({str(created)!r}).close()\n"
+        "assert 'sqlite_utils' not in sys.modules, 'sqlite_utils was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+    migrated = tmp_path / "migrated.db"
+    conn = sqlite3.connect(migrated)
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    SQLiteLineageStore.open(migrated).close()
+    assert _schema(created) == _schema(migrated)
