@@ -3,6 +3,7 @@ budget the figure must stay within."""
 
 from __future__ import annotations
 
+import enum
 import statistics
 import time
 import typing
@@ -12,7 +13,17 @@ import attrs
 
 from zen_types import AnyFunction
 
-__all__ = ["BenchRow", "Budget", "generated_function", "median_s", "print_rows", "rows_to_markdown"]
+__all__ = ["BenchRow", "Budget", "Verdict", "generated_function", "median_s", "print_rows", "rows_to_markdown"]
+
+
+class Verdict(enum.Enum):
+    """What a row's figure says of its budget."""
+
+    MET = "yes"
+    NOT_MET = "**no**"
+    UNDECIDED = "undecided"
+    """The figure's interval reaches both sides of the limit, or a figure that can only be positive was estimated
+    below zero: the measurement cannot tell, and says so rather than pass or fail."""
 
 
 @attrs.frozen(kw_only=True)
@@ -24,13 +35,27 @@ class Budget:
     on_ratio: bool = False
     inclusive: bool = False
 
-    def met(self, row: BenchRow) -> bool:
-        """Whether ``row`` stays within the limit. Not met: a ratio budget on a row without a baseline, and a
-        negative figure (a fixed cost fitted through times too noisy to split proves nothing)."""
-        figure = row.ratio if self.on_ratio else row.value
-        if figure is None or figure < 0:
-            return False
+    def _within(self, figure: float) -> bool:
         return figure <= self.limit if self.inclusive else figure < self.limit
+
+    def met(self, row: BenchRow) -> Verdict:
+        """Whether ``row`` stays within the limit. A row with an interval is judged on the whole interval: met
+        when all of it is within the limit, not met when none of it is, undecided otherwise. A ratio budget on a
+        row without a baseline is not met; a negative figure without an interval is undecided (a cost estimated
+        below zero proves nothing either way)."""
+        if self.on_ratio:
+            ratio = row.ratio
+            if ratio is None:
+                return Verdict.NOT_MET
+            return Verdict.MET if self._within(ratio) else Verdict.NOT_MET
+        if row.interval is not None:
+            low, high = row.interval
+            if self._within(high):
+                return Verdict.MET
+            return Verdict.UNDECIDED if self._within(low) else Verdict.NOT_MET
+        if row.value < 0:
+            return Verdict.UNDECIDED
+        return Verdict.MET if self._within(row.value) else Verdict.NOT_MET
 
     def text(self, unit: str) -> str:
         """``<= 0.8x``, ``< 10 ms``: the goal as the table shows it."""
@@ -54,6 +79,9 @@ class BenchRow:
     """The goal in words; a row with a ``budget`` and no words shows the budget's."""
     budget: Budget | None = None
     """The limit the figure is checked against (``met``), for the budgets a change must keep."""
+    interval: tuple[float, float] | None = None
+    """``(low, high)``: the 95% interval of an estimated figure (a fixed cost fitted over run lengths), in the
+    figure's unit; shown beside it, and what its budget is judged on."""
 
     @property
     def ratio(self) -> float | None:
@@ -66,7 +94,7 @@ class BenchRow:
         return self.goal or (self.budget.text(self.unit) if self.budget is not None else "")
 
     @property
-    def met(self) -> bool | None:
+    def met(self) -> Verdict | None:
         """Whether the figure is within its budget; None for a row without one."""
         return None if self.budget is None else self.budget.met(self)
 
@@ -82,6 +110,13 @@ class BenchRow:
         """A figure without a baseline."""
         return cls(name=name, value=value, unit=unit, goal=goal, budget=budget)
 
+    @classmethod
+    def estimated(
+        cls, name: str, value: float, interval: tuple[float, float], unit: str, *, budget: Budget | None = None
+    ) -> BenchRow:
+        """An estimated figure with its 95% interval ``(low, high)``."""
+        return cls(name=name, value=value, unit=unit, interval=interval, budget=budget)
+
 
 def _fmt(value: float | None, unit: str) -> str:
     if value is None:
@@ -91,13 +126,20 @@ def _fmt(value: float | None, unit: str) -> str:
     return f"{value:.3g} {unit}"
 
 
+def _figure(row: BenchRow) -> str:
+    if row.interval is None:
+        return _fmt(row.value, row.unit)
+    low, high = row.interval
+    return f"{_fmt(row.value, row.unit)} (95%: {_fmt(low, row.unit)} to {_fmt(high, row.unit)})"
+
+
 def rows_to_markdown(rows: list[BenchRow]) -> str:
     """A Markdown table of the rows; a row with a budget says whether it is met."""
     lines = ["| benchmark | zen | baseline (same run) | ratio | goal | met |", "| --- | --- | --- | --- | --- | --- |"]
     for row in rows:
         ratio = "-" if row.ratio is None else f"{row.ratio:.2f}x"
-        met = "" if row.met is None else ("yes" if row.met else "**no**")
-        figures = f"{_fmt(row.value, row.unit)} | {_fmt(row.baseline, row.unit)} | {ratio}"
+        met = "" if row.met is None else row.met.value
+        figures = f"{_figure(row)} | {_fmt(row.baseline, row.unit)} | {ratio}"
         lines.append(f"| {row.name} | {figures} | {row.goal_text} | {met} |")
     return "\n".join(lines)
 

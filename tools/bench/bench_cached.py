@@ -4,8 +4,10 @@ A chain of 10, 50 and 200 trivial int steps is run once, then re-run with every 
 each step's cache key (code, config, input content hashes, materializers), looks it up, checks the reused
 artifact is still intact (without hashing it again when its files are unchanged), and records the hit in the
 run's lineage. The floor does the least that keeps those promises: per step a sha256 key over the previous value's
-hash, one indexed SQLite look-up, a stat of the stored file and one row inserted; one commit per run. A
-least-squares line over the three lengths splits each side's time into a fixed cost per run and a cost per step.
+hash, one indexed SQLite look-up, a stat of the stored file and one row inserted; one commit per run. Every side
+and length is re-run in turn, interleaved; a weighted line over the three lengths' medians splits each side's
+time into a fixed cost per re-run and a cost per step, and 1-step re-runs measure the fixed cost directly (see
+``_fit``), each with its 95% interval.
 
 ``python -m tools.bench.bench_cached`` prints the rows; ``--profile`` prints where a cached 50-step re-run spends
 its time instead (cProfile, cumulative, the 30 most expensive calls).
@@ -28,11 +30,12 @@ from pathlib import Path
 
 from tools.bench._chain import chain_pipeline, timed_run
 from tools.bench._common import BenchRow, Budget, print_rows
+from tools.bench._fit import fit_line, fixed_by_difference
 from zen_run import PipelineInstance, RunContext
 from zen_run._project import Project
 
 LENGTHS = (10, 50, 200)
-REPEATS = 7
+REPEATS = 15
 
 
 class _Floor:
@@ -74,56 +77,65 @@ def _key(index: int, digest: str) -> str:
     return hashlib.sha256(f"plus_one:{index > 0}:{digest}".encode()).hexdigest()
 
 
-def _fit(times: dict[int, float]) -> tuple[float, float]:
-    """(fixed seconds per run, seconds per step): the least-squares line through (length, time)."""
-    xs = list(times)
-    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(times.values())
-    slope = sum((x - mean_x) * (times[x] - mean_y) for x in xs) / sum((x - mean_x) ** 2 for x in xs)
-    return mean_y - slope * mean_x, slope
-
-
 def _context(folder: Path) -> RunContext:
     os.environ["ZEN_ROOT"] = str(folder / "project")
     return RunContext.open(project=Project(folder / "project"))
 
 
+def _split_rows(name: str, samples: dict[int, list[float]]) -> list[BenchRow]:
+    """``name``'s fixed cost per cached re-run and cost per cached step, fitted over the chains (see ``_fit``), and
+    the fixed cost measured directly from 1-step re-runs; each with its 95% interval."""
+    fitted = {length: samples[length] for length in LENGTHS}
+    line = fit_line(fitted)
+    direct = fixed_by_difference({**fitted, 1: samples[1]}, short=1)
+    over = f"weighted fit over {'/'.join(map(str, LENGTHS))} steps, medians of {len(samples[1])} runs"
+    return [
+        BenchRow.estimated(
+            f"{name}: fixed cost per cached re-run ({over})", line.fixed.value, (line.fixed.low, line.fixed.high), "s"
+        ),
+        BenchRow.estimated(
+            f"{name}: fixed cost per cached re-run, direct (a 1-step re-run minus one cached step's cost)",
+            direct.value,
+            (direct.low, direct.high),
+            "s",
+        ),
+        BenchRow.estimated(
+            f"{name}: cost per cached step ({over})", line.per_step.value, (line.per_step.low, line.per_step.high), "s"
+        ),
+    ]
+
+
 def run(*, repeats: int = REPEATS) -> list[BenchRow]:
     """Every figure of this module, as rows."""
     rows: list[BenchRow] = []
-    medians: dict[str, dict[int, float]] = {"zen": {}, "floor": {}}
+    samples: dict[str, dict[int, list[float]]] = {"zen": {}, "floor": {}}
     with tempfile.TemporaryDirectory(prefix="zen-bench-cached-") as tmp:
         folder = Path(tmp)
         context = _context(folder)
-        for length in LENGTHS:
-            instance = chain_pipeline(length)
-            sides: dict[str, Callable[[], float]] = {
-                "zen": functools.partial(timed_run, instance, context, cache=True),
-                "floor": _Floor(folder / "floor", length).rerun,
-            }
-            for action in sides.values():
-                action()  # the zen side's first run computes every step; then both are warm
-                action()
-            samples: dict[str, list[float]] = {name: [] for name in sides}
-            names = list(sides)
-            for index in range(repeats):  # interleaved, alternating which goes first
-                for name in names if index % 2 == 0 else names[::-1]:
-                    samples[name].append(sides[name]())
-            for name, values in samples.items():
-                medians[name][length] = statistics.median(values)
-            rows.append(
-                BenchRow.compare(
-                    f"{length}-step chain, fully cached re-run: zen vs the floor (key, look-up, stat, row per step)",
-                    medians["zen"][length],
-                    medians["floor"][length],
-                    "s",
-                    budget=Budget(limit=0.010) if length == 50 else None,
-                )
-            )
+        sides: dict[tuple[str, int], Callable[[], float]] = {}
+        for length in (1, *LENGTHS):  # the 1-step re-runs measure the fixed cost directly
+            sides["zen", length] = functools.partial(timed_run, chain_pipeline(length), context, cache=True)
+            sides["floor", length] = _Floor(folder / "floor", length).rerun
+        for action in sides.values():
+            action()  # the zen side's first run computes every step; then both are warm
+            action()
+        keys = list(sides)
+        for index in range(repeats):  # every side and length interleaved, in a rotating order
+            for key in keys[index % len(keys) :] + keys[: index % len(keys)]:
+                samples[key[0]].setdefault(key[1], []).append(sides[key]())
         RunContext.forget()
-    for name, times in medians.items():
-        fixed, per_step = _fit(times)
-        rows.append(BenchRow.single(f"{name}: fixed cost per cached re-run (fit over 10/50/200 steps)", fixed, "s"))
-        rows.append(BenchRow.single(f"{name}: cost per cached step (fit over 10/50/200 steps)", per_step, "s"))
+    for length in LENGTHS:
+        rows.append(
+            BenchRow.compare(
+                f"{length}-step chain, fully cached re-run: zen vs the floor (key, look-up, stat, row per step)",
+                statistics.median(samples["zen"][length]),
+                statistics.median(samples["floor"][length]),
+                "s",
+                budget=Budget(limit=0.010) if length == 50 else None,
+            )
+        )
+    for name, by_length in samples.items():
+        rows.extend(_split_rows(name, by_length))
     return rows
 
 

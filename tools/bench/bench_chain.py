@@ -5,8 +5,10 @@ re-run, peak memory, a large array step, and ``import zen_run``.
 - **Chains** of 10, 50 and 200 trivial int steps, artifacts and lineage persisted, new values each run (see
   ``_chain.py``; a row shows a run storing the values of the run before): zen with caching off; Hamilton
   1.90 with its result cache (``recompute=True``: every node computed and its result stored, each run); the floor
-  (``_chain.floor``) pickles each value to a file, fsyncs it and commits one SQLite row per step. A least-squares
-  line over the three lengths splits each one's time into a fixed cost per run and a cost per step.
+  (``_chain.floor``) pickles each value to a file, fsyncs it and commits one SQLite row per step. Every side and
+  length runs in turn, interleaved in a rotating order; a weighted line over the three lengths' medians splits
+  each side's time into a fixed cost per run and a cost per step, and 1-step runs measure the fixed cost directly
+  (a 1-step run minus one step's cost), each with its 95% interval (see ``_fit``).
 - **Array**: a 160 MB float64 array created (and changed between attempts) before timing; zen runs a one-step
   pipeline that returns it (written, hashed, made durable) and reads it back through the client (verified); the
   floor does ``np.save`` to a file, fsyncs it and ``np.load``s it.
@@ -33,25 +35,29 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from types import ModuleType
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from tools.bench._chain import PER_STEP, PER_STEP_GOAL, chain_pipeline, floor, timed_run
 from tools.bench._common import BenchRow, Budget, print_rows
+from tools.bench._fit import fit_line, fixed_by_difference
 from zen_run import Client, PipelineInstance, RunContext, RunOptions, execute, pipeline, step
 from zen_run._project import Project
 
 LENGTHS = (10, 50, 200)
 REPEATS = 15
 IMPORT_BUDGET = Budget(limit=0.25)
+FIXED_BUDGET = Budget(limit=0.003)
 SAME_VALUES = "50-step chain, no cache, the values of the run before (stored once, not written again)"
 MISSING_HAMILTON = "Hamilton not installed (python3 -m uv sync --frozen --group bench): no Hamilton rows"
 ROOT = Path(__file__).resolve().parents[2]
 _ARRAY: list[NDArray[np.float64]] = []
+_K = TypeVar("_K", bound=Hashable)
 
 
 @step
@@ -106,17 +112,17 @@ def _floor(length: int, folder: Path) -> float:
     return floor(list(range(start, start + length)), folder)
 
 
-def _interleaved(sides: dict[str, Callable[[], float]], repeats: int) -> dict[str, float]:
-    """The median seconds of each side, each warmed once, then run ``repeats`` times interleaved in a rotating
-    order (so each sees the same machine state)."""
-    samples: dict[str, list[float]] = {name: [] for name in sides}
+def _interleaved(sides: Mapping[_K, Callable[[], float]], repeats: int) -> dict[_K, list[float]]:
+    """The seconds of each side's runs, each warmed once, then run ``repeats`` times interleaved in a rotating
+    order (so each sees the same machine state, whatever drifts during the benchmark)."""
+    samples: dict[_K, list[float]] = {name: [] for name in sides}
     for action in sides.values():
         action()  # warm imports, code fingerprints, files
     names = list(sides)
     for index in range(repeats):
         for name in names[index % len(names) :] + names[: index % len(names)]:
             samples[name].append(sides[name]())
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return samples
 
 
 def _same_values_rows(context: RunContext, folder: Path, repeats: int) -> list[BenchRow]:
@@ -128,19 +134,37 @@ def _same_values_rows(context: RunContext, folder: Path, repeats: int) -> list[B
     hamilton = _hamilton_runner(50, folder, fresh=False)
     if hamilton is not None:
         sides["hamilton"] = hamilton
-    medians = _interleaved(sides, repeats)
+    medians = {name: statistics.median(times) for name, times in _interleaved(sides, repeats).items()}
     if hamilton is None:
         return [BenchRow.single(SAME_VALUES, medians["zen"], "s")]
     return [BenchRow.compare(f"{SAME_VALUES}: zen vs Hamilton", medians["zen"], medians["hamilton"], "s")]
 
 
-def _fit(times: dict[int, float]) -> tuple[float, float]:
-    """(fixed seconds per run, seconds per step): the least-squares line through (length, time)."""
-    xs = list(times)
-    ys = [times[x] for x in xs]
-    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum((x - mean_x) ** 2 for x in xs)
-    return mean_y - slope * mean_x, slope
+def _split_rows(name: str, samples: dict[int, list[float]], budget: Budget | None) -> list[BenchRow]:
+    """``name``'s fixed cost per run and cost per step, fitted over the chains (see ``_fit``), and the fixed cost
+    measured directly from the 1-step runs; each with its 95% interval."""
+    fitted = {length: samples[length] for length in LENGTHS}
+    line = fit_line(fitted)
+    direct = fixed_by_difference({**fitted, 1: samples[1]}, short=1)
+    over = f"weighted fit over {'/'.join(map(str, LENGTHS))} steps, medians of {len(samples[1])} runs"
+    return [
+        BenchRow.estimated(
+            f"{name}: fixed cost per run ({over})",
+            line.fixed.value,
+            (line.fixed.low, line.fixed.high),
+            "s",
+            budget=budget,
+        ),
+        BenchRow.estimated(
+            f"{name}: fixed cost per run, direct (a 1-step run minus one step's cost)",
+            direct.value,
+            (direct.low, direct.high),
+            "s",
+        ),
+        BenchRow.estimated(
+            f"{name}: cost per step ({over})", line.per_step.value, (line.per_step.low, line.per_step.high), "s"
+        ),
+    ]
 
 
 _RSS_CHILD = textwrap.dedent(
@@ -236,18 +260,17 @@ def run(*, repeats: int = REPEATS) -> list[BenchRow]:
         folder = Path(tmp)
         os.environ["ZEN_ROOT"] = str(folder / "project")
         context = RunContext.open(project=Project(folder / "project"))
-        medians: dict[str, dict[int, float]] = {"zen": {}, "hamilton": {}, "floor": {}}
-        for length in LENGTHS:
-            instance = chain_pipeline(length)
+        sides: dict[tuple[str, int], Callable[[], float]] = {}
+        for length in (1, *LENGTHS):  # the 1-step runs measure the fixed cost directly
+            sides["zen", length] = functools.partial(timed_run, chain_pipeline(length), context, cache=False)
+            sides["floor", length] = functools.partial(_floor, length, folder)
             hamilton = _hamilton_runner(length, folder)
-            sides: dict[str, Callable[[], float]] = {
-                "zen": functools.partial(timed_run, instance, context, cache=False),
-                "floor": functools.partial(_floor, length, folder),
-            }
             if hamilton is not None:
-                sides["hamilton"] = hamilton
-            for name, median in _interleaved(sides, repeats).items():
-                medians[name][length] = median
+                sides["hamilton", length] = hamilton
+        samples: dict[str, dict[int, list[float]]] = {"zen": {}, "hamilton": {}, "floor": {}}
+        for (name, length), runs in _interleaved(sides, repeats).items():
+            samples[name][length] = runs
+        medians = {name: {length: statistics.median(t) for length, t in by.items()} for name, by in samples.items()}
         for length in LENGTHS:
             zen_s = medians["zen"][length]
             if medians["hamilton"]:
@@ -270,16 +293,11 @@ def run(*, repeats: int = REPEATS) -> list[BenchRow]:
                     budget=PER_STEP if length == 50 else None,
                 )
             )
-        for name, times in medians.items():
-            if not times:
+        for name, by_length in samples.items():
+            if not by_length:
                 rows.append(BenchRow.single(MISSING_HAMILTON, 0, "s"))
                 continue
-            fixed, per_step = _fit(times)
-            budget = Budget(limit=0.003) if name == "zen" else None
-            rows.append(
-                BenchRow.single(f"{name}: fixed cost per run (fit over 10/50/200 steps)", fixed, "s", budget=budget)
-            )
-            rows.append(BenchRow.single(f"{name}: cost per step (fit over 10/50/200 steps)", per_step, "s"))
+            rows.extend(_split_rows(name, by_length, FIXED_BUDGET if name == "zen" else None))
         rows.extend(_same_values_rows(context, folder, repeats))
         chain = chain_pipeline(50)
         timed_run(chain, context, cache=True)

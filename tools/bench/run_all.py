@@ -40,7 +40,7 @@ from tools.bench import (
     bench_torch,
     bench_ui,
 )
-from tools.bench._common import BenchRow, rows_to_markdown
+from tools.bench._common import BenchRow, Verdict, rows_to_markdown
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 BENCHMARKS: Final[dict[str, ModuleType]] = {
@@ -95,8 +95,10 @@ def _budgets(rows: list[BenchRow]) -> str:
     checked = [row for row in rows if row.budget is not None]
     if not checked:
         return ""
-    met = sum(1 for row in checked if row.met)
-    return f"## Budgets: {met} of {len(checked)} met\n\n{rows_to_markdown(checked)}\n\n## Every figure\n\n"
+    met = sum(1 for row in checked if row.met is Verdict.MET)
+    undecided = sum(1 for row in checked if row.met is Verdict.UNDECIDED)
+    unsure = f" ({undecided} undecided: an interval reaching both sides of its goal)" if undecided else ""
+    return f"## Budgets: {met} of {len(checked)} met{unsure}\n\n{rows_to_markdown(checked)}\n\n## Every figure\n\n"
 
 
 def main(argv: list[str] | None = None) -> int:
