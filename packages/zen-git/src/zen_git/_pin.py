@@ -194,19 +194,55 @@ def _distributions() -> Mapping[str, list[str]]:
     return packages_distributions()
 
 
+_StatKey = tuple[int, int, int]
+_VERSIONS: dict[str, tuple[Path, _StatKey, str]] = {}
+"""Installed versions by distribution name, each with the ``METADATA`` file it was read from and that file's
+identity (inode, size, modification time) then. Reading a version parses the file (about 0.4 ms here), which
+every run's pinning of zen's own materializers would pay; a ``stat`` tells a reinstall instead (pip replaces the
+``.dist-info`` folder, so the file is gone or is another one), and the version is read again. Never cleared: an
+entry is only trusted while its file is unchanged."""
+
+
+def _stat_key(path: Path) -> _StatKey | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
+
+
+def _version(distribution: str) -> str:
+    """The installed version of ``distribution`` (raises ``PackageNotFoundError``), read again only when its
+    ``METADATA`` file changed since it was last read (see :data:`_VERSIONS`)."""
+    from importlib.metadata import distribution as find  # slow to import: only when pinning
+
+    known = _VERSIONS.get(distribution)
+    if known is not None and _stat_key(known[0]) == known[1]:
+        return known[2]
+    found = find(distribution)
+    version = found.version
+    folder = getattr(found, "_path", None)  # a dist-info folder on disk (PathDistribution); else not remembered
+    if isinstance(folder, Path):
+        metadata = folder / "METADATA"
+        key = _stat_key(metadata)
+        if key is not None:
+            _VERSIONS[distribution] = (metadata, key, version)
+    return version
+
+
 def installed_version(module: str) -> str | None:
     """``zen_<version>`` for zen's packages, ``<distribution>==<version>`` for other installed code, or None."""
-    from importlib.metadata import PackageNotFoundError, version  # slow to import: only when pinning
+    from importlib.metadata import PackageNotFoundError  # slow to import: only when pinning
 
     top = module.split(".", maxsplit=1)[0]
     if top.startswith("zen_"):
         try:
-            return f"zen_{version(top.replace('_', '-'))}"
+            return f"zen_{_version(top.replace('_', '-'))}"
         except PackageNotFoundError:
             return None
     for dist in _distributions().get(top, []):
         try:
-            return f"{dist}=={version(dist)}"
+            return f"{dist}=={_version(dist)}"
         except PackageNotFoundError:
             continue
     return None
