@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Final, cast
 from zen_store._compare import compare_runs
 from zen_store._integrity import (
     BACKUP_EVERY,
+    BACKUP_SHARE,
     backup_path,
     damage_marker,
     damage_of,
@@ -499,6 +500,8 @@ class SQLiteLineageStore:
         self.read_only: str | None = None
         """Why the store is open read-only (a full disk, no write permission), or None when it is writable."""
         self._store_id: str | None = None
+        self._backup_after = 0.0
+        """``time.monotonic()`` before which no automatic backup is taken (see BACKUP_SHARE)."""
         self._lock = threading.RLock()
         """One user of the connection at a time: a transaction (or a query) of the run's heartbeat thread never
         interleaves with one of the thread recording steps (SQLite would refuse the second BEGIN, or commit
@@ -766,14 +769,18 @@ class SQLiteLineageStore:
         self._backup_now_and_then()
 
     def _backup_now_and_then(self) -> None:
-        """After the first run and every BACKUP_EVERY runs: check the file and back it up (see _integrity)."""
+        """After the first run and every BACKUP_EVERY runs, unless this process's last backup was too recent for
+        its cost (BACKUP_SHARE): check the file and back it up (see _integrity)."""
         if self.read_only is not None:
             return
         newest = self._rows("SELECT max(rowid) FROM runs")[0][0]
         count = int(cast("int", newest or 0))
-        if backup_path(self.path).exists() and count % BACKUP_EVERY != 0:
+        if backup_path(self.path).exists() and (count % BACKUP_EVERY != 0 or time.monotonic() < self._backup_after):
             return
+        started = time.monotonic()
         self.backup()
+        ended = time.monotonic()
+        self._backup_after = ended + (ended - started) / BACKUP_SHARE
 
     def backup(self) -> None:
         """Check the file (``PRAGMA quick_check``) and, when it is sound, replace its backup with a copy of it."""
