@@ -5,10 +5,12 @@ re-run, peak memory, a large array step, and ``import zen_run``.
 - **Chains** of 10, 50 and 200 trivial int steps, artifacts and lineage persisted, new values each run (see
   ``_chain.py``; a row shows a run storing the values of the run before): zen with caching off; Hamilton
   1.90 with its result cache (``recompute=True``: every node computed and its result stored, each run); the floor
-  (``_chain.floor``) pickles each value to a file, fsyncs it and commits one SQLite row per step. Every side and
-  length runs in turn, interleaved in a rotating order; a weighted line over the three lengths' medians splits
-  each side's time into a fixed cost per run and a cost per step, and 1-step runs measure the fixed cost directly
-  (a 1-step run minus one step's cost), each with its 95% interval (see ``_fit``).
+  (``_chain.floor``) pickles each value to a file, fsyncs it and commits one SQLite row per step; a second floor
+  (``_chain.floor_in_row``, informational) is as durable as zen keeps small values: the file is not fsynced and
+  the pickled bytes go into the committed row. Every side and length runs in turn, interleaved in a rotating
+  order; a weighted line over the three lengths' medians splits each side's time into a fixed cost per run and a
+  cost per step, and 1-step runs measure the fixed cost directly (a 1-step run minus one step's cost), each with
+  its 95% interval (see ``_fit``).
 - **Array**: a 160 MB float64 array created (and changed between attempts) before timing; zen runs a one-step
   pipeline that returns it (written, hashed, made durable) and reads it back through the client (verified); the
   floor does ``np.save`` to a file, fsyncs it and ``np.load``s it.
@@ -43,7 +45,7 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from tools.bench._chain import PER_STEP, PER_STEP_GOAL, chain_pipeline, floor, timed_run
+from tools.bench._chain import PER_STEP, PER_STEP_GOAL, chain_pipeline, floor, floor_in_row, timed_run
 from tools.bench._common import BenchRow, Budget, print_rows
 from tools.bench._fit import fit_line, fixed_by_difference
 from zen_run import Client, PipelineInstance, RunContext, RunOptions, execute, pipeline, step
@@ -53,6 +55,7 @@ LENGTHS = (10, 50, 200)
 REPEATS = 15
 IMPORT_BUDGET = Budget(limit=0.25)
 FIXED_BUDGET = Budget(limit=0.003)
+IN_ROW = "zen vs a floor as durable as zen's small values (pickle file, no fsync; its bytes in the SQLite row)"
 SAME_VALUES = "50-step chain, no cache, the values of the run before (stored once, not written again)"
 MISSING_HAMILTON = "Hamilton not installed (python3 -m uv sync --frozen --group bench): no Hamilton rows"
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,10 +109,11 @@ def _hamilton_runner(length: int, folder: Path, *, fresh: bool = True) -> Callab
     return run
 
 
-def _floor(length: int, folder: Path) -> float:
-    """The floor for a chain of ``length`` steps (see ``_chain.floor``), new values each run."""
+def _floor(length: int, folder: Path, *, in_row: bool = False) -> float:
+    """The floor for a chain of ``length`` steps (see ``_chain.floor``, or ``floor_in_row``), new values each
+    run."""
     start = time.time_ns()
-    return floor(list(range(start, start + length)), folder)
+    return (floor_in_row if in_row else floor)(list(range(start, start + length)), folder)
 
 
 def _interleaved(sides: Mapping[_K, Callable[[], float]], repeats: int) -> dict[_K, list[float]]:
@@ -264,10 +268,11 @@ def run(*, repeats: int = REPEATS) -> list[BenchRow]:
         for length in (1, *LENGTHS):  # the 1-step runs measure the fixed cost directly
             sides["zen", length] = functools.partial(timed_run, chain_pipeline(length), context, cache=False)
             sides["floor", length] = functools.partial(_floor, length, folder)
+            sides["floor in row", length] = functools.partial(_floor, length, folder, in_row=True)
             hamilton = _hamilton_runner(length, folder)
             if hamilton is not None:
                 sides["hamilton", length] = hamilton
-        samples: dict[str, dict[int, list[float]]] = {"zen": {}, "hamilton": {}, "floor": {}}
+        samples: dict[str, dict[int, list[float]]] = {"zen": {}, "hamilton": {}, "floor": {}, "floor in row": {}}
         for (name, length), runs in _interleaved(sides, repeats).items():
             samples[name][length] = runs
         medians = {name: {length: statistics.median(t) for length, t in by.items()} for name, by in samples.items()}
@@ -291,6 +296,11 @@ def run(*, repeats: int = REPEATS) -> list[BenchRow]:
                     "s",
                     PER_STEP_GOAL,
                     budget=PER_STEP if length == 50 else None,
+                )
+            )
+            rows.append(
+                BenchRow.compare(
+                    f"{length}-step chain, no cache: {IN_ROW}", zen_s, medians["floor in row"][length], "s"
                 )
             )
         for name, by_length in samples.items():

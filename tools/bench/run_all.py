@@ -83,9 +83,11 @@ def _header(seconds: float, load_before: str, load_after: str) -> str:
     return (
         f"# zen benchmark results\n\nMeasured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
         f"Python {platform.python_version()}, in {seconds:.0f} s by `python -m tools.bench.run_all`. Ratios are "
-        f"zen / baseline measured in the same run (the floor for steps: pickle each value to a file, fsync it with "
-        f"its folder and commit one SQLite row per step, as durable as zen makes a step; for the array step: "
-        f"np.save + fsync + np.load; for a materializer alone: np.save + np.load). Load average (1/5/15 min) on "
+        f"zen / baseline measured in the same run (the floor for steps, DESIGN.md's: pickle each value to a file, "
+        f"fsync it with its folder and commit one SQLite row per step; rows marked so use a floor as durable as zen "
+        f"keeps small values: the file not fsynced, its bytes in the committed row; for the array step: np.save + "
+        f"fsync + np.load; for a materializer alone: np.save + np.load). A figure fitted from runs of several "
+        f"lengths shows its 95% interval, and its budget is judged on the interval. Load average (1/5/15 min) on "
         f"{os.cpu_count()} cores: {load_before} when it began, {load_after} when it ended; on a loaded machine "
         f"absolute times stretch, ratios measured in the same run much less.\n\n"
     )
