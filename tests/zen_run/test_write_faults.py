@@ -31,6 +31,7 @@ FLOWS = textwrap.dedent(
         size: int = 10
         link: bool = False
         fifo: bool = False
+        fill: bool = False
 
     @step
     def start() -> int:
@@ -47,6 +48,15 @@ FLOWS = textwrap.dedent(
             os.symlink("/etc/hostname", Path(out.uri) / "escape")
         if config.fifo:
             os.mkfifo(Path(out.uri) / "pipe")
+        if config.fill:  # the disk fills up after the output is saved, before it is recorded
+            fd = os.open(Path(os.environ["ZEN_ROOT"]) / "filler", os.O_WRONLY | os.O_CREAT)
+            for chunk in (65536, 1):
+                try:
+                    while True:
+                        os.write(fd, b"\\0" * chunk)
+                except OSError:
+                    pass
+            os.close(fd)
 
     @pipeline
     def big_pipeline(first: Slot[[], int], second: Slot[[int], str]) -> None:
@@ -153,6 +163,31 @@ def test_a_full_disk_fails_the_step_with_the_cause_and_the_next_run_works(tmpfs:
     assert listed.stdout.count("\n") == 2
     filler.unlink()
     again = _zen(tmpfs, "run", "flows:big", "-q", "--set", "second.size=1000")
+    assert again.returncode == 0, again.stderr
+
+
+def test_a_disk_that_fills_before_a_step_is_recorded_ends_the_run_in_one_sentence_and_it_shows_failed(
+    tmpfs: Path,
+) -> None:
+    """The disk fills up after a step saved its output and before the lineage file records it (so not even the
+    run's end can be recorded): exit 2 with one sentence naming the full disk, the run and `zen resume`; once there
+    is space again the run and that step show failed with "disk full", not crashed; what was recorded is kept."""
+    (tmpfs / "flows.py").write_text(FLOWS)
+    done = _zen(tmpfs, "run", "flows:hand", "-q", "--set", "second.fill=true")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    last = done.stderr.splitlines()[-1]
+    assert last.startswith("zen: the disk holding the lineage store") and " is full, so run " in last, last
+    assert last.endswith(" for its remaining steps.") and "zen resume " in last, last
+    (tmpfs / "filler").unlink()
+    run = json.loads(_zen(tmpfs, "runs", "list", "--json").stdout)[0]
+    steps = json.loads(_zen(tmpfs, "runs", "show", run["run_id"], "--json").stdout)["steps"]
+    assert (run["status"], steps["first"]["status"], steps["second"]["status"]) == ("failed", "completed", "failed")
+    assert steps["second"]["error"].startswith("disk full: ")
+    first = steps["first"]["outputs"]["output"]["artifact_id"]
+    assert _zen(tmpfs, "artifacts", "read", first).stdout.strip() == "1"
+    assert not list((tmpfs / ".zen").glob("*disk-full*"))
+    again = _zen(tmpfs, "run", "flows:hand", "-q")
     assert again.returncode == 0, again.stderr
 
 

@@ -217,7 +217,22 @@ proves the two identical). A new project creates it with these statements, so it
 sqlite-utils (about 150 ms of CPU, mostly click and its plugin machinery), which only older files need."""
 
 
-_CANNOT_WRITE: Final = frozenset({8, 10, 13, 14})  # SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN
+_SQLITE_FULL: Final = 13
+_CANNOT_WRITE: Final = frozenset({8, 10, _SQLITE_FULL, 14})  # SQLITE_READONLY, SQLITE_IOERR, _FULL, SQLITE_CANTOPEN
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """True for SQLITE_FULL: the disk holding the file (or its WAL) has no space left."""
+    cause = exc.__cause__ if isinstance(exc, StoreError) else exc
+    code = getattr(cause, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == _SQLITE_FULL
+
+
+_DISK_FULL_STEP: Final = (
+    "disk full: the disk holding the lineage store filled up before this step was recorded, so the run stopped "
+    "(outputs it saved were not recorded); free disk space, then `zen resume` the run"
+)
+"""The error of a step that was running when its run stopped on a full disk."""
 
 
 def _cannot_write(exc: sqlite3.Error) -> bool:
@@ -585,6 +600,11 @@ class SQLiteLineageStore:
                 f"the lineage store {self.path} can only be read right now ({self.read_only}); nothing was "
                 f"recorded. Free disk space or fix the folder's permissions, then run again."
             )
+        if _disk_full(exc):
+            return StoreError(
+                f"the disk holding the lineage store {self.path} is full; nothing more was recorded, and nothing "
+                f"recorded before is lost. Free disk space, then try again."
+            )
         if _cannot_write(exc):
             return StoreError(
                 f"cannot write to the lineage store {self.path} ({exc}); nothing more was recorded. Free disk space "
@@ -756,17 +776,33 @@ class SQLiteLineageStore:
     def finish_run(self, run_id: str, *, status: RunStatus) -> None:
         """Set a run's final status; steps still marked running (cancelled with it) become ``stopped``."""
         now = time.time()
-        with self.transaction() as conn:
-            conn.execute(
-                "UPDATE runs SET status = ?, ended_at = ?, owner_pid = NULL WHERE run_id = ?",
-                (RunStatus(status).value, now, run_id),
-            )
-            conn.execute(
-                "UPDATE step_runs SET status = 'stopped', ended_at = ?, error = ? "
-                "WHERE run_id = ? AND status = 'running'",
-                (now, f"the run ended ({RunStatus(status).value}) before this step finished", run_id),
-            )
+        try:
+            with self.transaction() as conn:
+                conn.execute(
+                    "UPDATE runs SET status = ?, ended_at = ?, owner_pid = NULL WHERE run_id = ?",
+                    (RunStatus(status).value, now, run_id),
+                )
+                conn.execute(
+                    "UPDATE step_runs SET status = 'stopped', ended_at = ?, error = ? "
+                    "WHERE run_id = ? AND status = 'running'",
+                    (now, f"the run ended ({RunStatus(status).value}) before this step finished", run_id),
+                )
+        except StoreError as exc:
+            if not _disk_full(exc):
+                raise
+            with contextlib.suppress(OSError):  # an empty file takes no disk block, only a name
+                self._full_marker(run_id).touch()
+            raise StoreError(
+                f"the disk holding the lineage store {self.path} is full, so run {run_id} stopped: what it recorded "
+                f"is kept, and outputs saved since are not recorded (the run will show as failed, disk full). Free "
+                f"disk space, then run `zen resume {run_id}` for its remaining steps."
+            ) from exc
         self._backup_now_and_then()
+
+    def _full_marker(self, run_id: str) -> Path:
+        """An empty file beside the lineage file saying that ``run_id`` stopped because the disk was full (the
+        lineage file could not record it): the process that reaps the run records why."""
+        return self.path.with_name(f"{self.path.name}.disk-full-{run_id}")
 
     def _backup_now_and_then(self) -> None:
         """After the first run and every BACKUP_EVERY runs, unless this process's last backup was too recent for
@@ -906,17 +942,23 @@ class SQLiteLineageStore:
             ):
                 dead.append(str(run_id))
         if dead:
+            full = [r for r in dead if self._full_marker(r).exists()]
             with self.transaction() as conn:
                 conn.executemany(
-                    "UPDATE runs SET status = 'crashed', ended_at = heartbeat_at "
-                    "WHERE run_id = ? AND status = 'running'",
-                    [(r,) for r in dead],
+                    "UPDATE runs SET status = ?, ended_at = heartbeat_at WHERE run_id = ? AND status = 'running'",
+                    [("failed" if r in full else "crashed", r) for r in dead],
                 )
                 conn.executemany(
-                    "UPDATE step_runs SET status = 'crashed', error = 'the process running this step died' "
-                    "WHERE run_id = ? AND status = 'running'",
-                    [(r,) for r in dead],
+                    "UPDATE step_runs SET status = ?, error = ? WHERE run_id = ? AND status = 'running'",
+                    [
+                        ("failed", _DISK_FULL_STEP, r)
+                        if r in full
+                        else ("crashed", "the process running this step died", r)
+                        for r in dead
+                    ],
                 )
+            for run_id in full:
+                self._full_marker(run_id).unlink(missing_ok=True)
         return len(dead)
 
     # -- reading ------------------------------------------------------------------------------------------------
