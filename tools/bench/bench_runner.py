@@ -6,9 +6,10 @@ joined by one, artifacts and lineage persisted, caching off. Every value differs
 run before's (artifacts are addressed by content: a value stored before is not written again). The floor (see
 ``_chain.floor``) stores 22 values as DESIGN.md's budget defines it (pickle file fsynced, one committed SQLite
 row each); an informational row uses ``_chain.floor_in_row``, as durable as zen keeps small values. A 22-step
-chain (the same number of steps, one input each) is timed beside the fan-out so the fan-out's own cost shows
-apart from the run's fixed cost, which 22 steps share where the 50-step chain spreads it over 50. Every side runs
-in turn, interleaved in a rotating order. Run: ``python -m tools.bench.bench_runner``.
+chain (the same number of steps, one input each) is timed beside the fan-out so the fan-out's own cost shows;
+and 1-step runs of zen and of the floor give the cost per step beyond a run's fixed cost, which 22 steps share
+where the 50-step chain spreads it over 50 (the budget row keeps it, as DESIGN.md's budget is per step of a whole
+run). Every side runs in turn, interleaved in a rotating order. Run: ``python -m tools.bench.bench_runner``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from zen_run._project import Project
 from zen_types import AnyFunction
 
 WIDTH = 20
+BEYOND_ONE = {"fan-out": "one step", "floor": "floor, one step"}
+"""Each side, and the 1-step run whose time (the run's fixed cost and one step) is taken off it."""
 
 
 @step
@@ -75,11 +78,13 @@ def run(*, repeats: int = 15) -> list[BenchRow]:
         root = Path(tmp)
         os.environ["ZEN_ROOT"] = str(root / "project")
         context = RunContext.open(project=Project(root / "project"))
-        fan, chain = fanout_pipeline(WIDTH), chain_pipeline(steps)
+        fan, chain, one = fanout_pipeline(WIDTH), chain_pipeline(steps), chain_pipeline(1)
         sides: dict[str, Callable[[], float]] = {
             "fan-out": lambda: timed_run(fan, context, cache=False),
             "chain": lambda: timed_run(chain, context, cache=False),
+            "one step": lambda: timed_run(one, context, cache=False),
             "floor": lambda: floor(_values(steps), root),
+            "floor, one step": lambda: floor(_values(1), root),
             "floor in row": lambda: floor_in_row(_values(steps), root),
         }
         for action in sides.values():
@@ -89,7 +94,9 @@ def run(*, repeats: int = 15) -> list[BenchRow]:
             for name in names[index % len(names) :] + names[: index % len(names)]:
                 samples.setdefault(name, []).append(sides[name]())
         RunContext.forget()
-    per_step = {name: statistics.median(times) / steps for name, times in samples.items()}
+    medians = {name: statistics.median(times) for name, times in samples.items()}
+    per_step = {name: median / steps for name, median in medians.items()}
+    beyond = {side: (medians[side] - medians[one]) / (steps - 1) for side, one in BEYOND_ONE.items()}
     fan_out = f"{WIDTH}-way fan-out + join, per step"
     return [
         BenchRow.compare(
@@ -100,6 +107,12 @@ def run(*, repeats: int = 15) -> list[BenchRow]:
             f"SQLite row)",
             per_step["fan-out"],
             per_step["floor in row"],
+            "s",
+        ),
+        BenchRow.compare(
+            f"{fan_out} beyond a 1-step run (the run's fixed cost left out on both sides): zen vs the floor",
+            beyond["fan-out"],
+            beyond["floor"],
             "s",
         ),
         BenchRow.compare(
