@@ -3,6 +3,7 @@ synthetic timings whose true line is known."""
 
 from __future__ import annotations
 
+import math
 import random
 import statistics
 
@@ -11,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tools.bench._common import BenchRow, Budget, Verdict, rows_to_markdown
-from tools.bench._fit import fit_line, fixed_by_difference
+from tools.bench._fit import MIN_RUNS, fit_line, fixed_by_difference
 
 LENGTHS = (10, 50, 200)
 
@@ -31,7 +32,7 @@ def _timings(fixed: float, per_step: float, *, noise: float, seed: int, runs: in
     per_step=st.floats(min_value=1e-5, max_value=0.01),
 )
 def test_noiseless_runs_give_back_the_line_exactly(fixed: float, per_step: float) -> None:
-    timings = {length: [fixed + per_step * length] * 3 for length in LENGTHS}
+    timings = {length: [fixed + per_step * length] * MIN_RUNS for length in LENGTHS}
     line = fit_line(timings)
     assert line.fixed.value == pytest.approx(fixed, abs=1e-12)
     assert line.per_step.value == pytest.approx(per_step, rel=1e-9)
@@ -91,3 +92,13 @@ def test_a_negative_figure_without_an_interval_is_undecided_and_shown_as_such() 
 def test_an_estimated_figure_is_printed_beside_its_interval() -> None:
     row = BenchRow.estimated("fixed cost", 0.001, (0.0005, 0.0015), "s")
     assert "1.000 ms (95%: 0.500 ms to 1.500 ms)" in rows_to_markdown([row])
+
+
+def test_too_few_runs_give_an_unbounded_interval_and_no_verdict() -> None:
+    line = fit_line({length: [0.001 + 0.001 * length] * (MIN_RUNS - 1) for length in LENGTHS})
+    assert (line.fixed.low, line.fixed.high) == (-math.inf, math.inf)
+    row = BenchRow.estimated(
+        "fixed cost", line.fixed.value, (line.fixed.low, line.fixed.high), "s", budget=Budget(limit=0.003)
+    )
+    assert row.met is Verdict.UNDECIDED
+    assert "(no interval: too few runs)" in rows_to_markdown([row])

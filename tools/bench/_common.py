@@ -4,6 +4,7 @@ budget the figure must stay within."""
 from __future__ import annotations
 
 import enum
+import math
 import statistics
 import time
 import typing
@@ -130,6 +131,8 @@ def _figure(row: BenchRow) -> str:
     if row.interval is None:
         return _fmt(row.value, row.unit)
     low, high = row.interval
+    if math.isinf(low) or math.isinf(high):
+        return f"{_fmt(row.value, row.unit)} (no interval: too few runs)"
     return f"{_fmt(row.value, row.unit)} (95%: {_fmt(low, row.unit)} to {_fmt(high, row.unit)})"
 
 

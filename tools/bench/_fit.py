@@ -21,6 +21,7 @@ own interval. When the two disagree, the cost per step is not constant over the 
 
 from __future__ import annotations
 
+import math
 import random
 import statistics
 from collections.abc import Callable, Mapping, Sequence
@@ -28,10 +29,13 @@ from typing import Final
 
 import attrs
 
-__all__ = ["Estimate", "LineFit", "fit_line", "fixed_by_difference"]
+__all__ = ["MIN_RUNS", "Estimate", "LineFit", "fit_line", "fixed_by_difference"]
 
 RESAMPLES: Final = 2000
 LEVEL: Final = 0.95
+MIN_RUNS: Final = 5
+"""Fewer timed runs of a length than this give no interval (it is unbounded): resampling two or three runs
+would print a confident interval that means nothing."""
 _SEED: Final = 20261205  # a fixed seed: the same timings always give the same interval
 
 Samples = Mapping[int, Sequence[float]]
@@ -39,7 +43,8 @@ Samples = Mapping[int, Sequence[float]]
 
 @attrs.frozen(kw_only=True)
 class Estimate:
-    """A figure and its 95% interval (``low <= high``; the figure need not lie in the middle)."""
+    """A figure and its 95% interval (``low <= high``; the figure need not lie in the middle; infinite bounds
+    when too few runs were timed to tell)."""
 
     value: float
     low: float
@@ -91,7 +96,10 @@ def _median_weights(samples: Samples, rng: random.Random) -> dict[int, float]:
 
 
 def _bootstrap(samples: Samples, statistic: Callable[[Samples], tuple[float, ...]]) -> tuple[Estimate, ...]:
-    """Each figure ``statistic`` gives for the samples, and the middle ``LEVEL`` of it over resampled samples."""
+    """Each figure ``statistic`` gives for the samples, and the middle ``LEVEL`` of it over resampled samples
+    (unbounded with fewer than ``MIN_RUNS`` runs of some length)."""
+    if any(len(times) < MIN_RUNS for times in samples.values()):
+        return tuple(Estimate(value=value, low=-math.inf, high=math.inf) for value in statistic(samples))
     rng = random.Random(_SEED)
     replicates = [statistic(_resampled(samples, rng)) for _ in range(RESAMPLES)]
     tail = (1 - LEVEL) / 2
