@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tools.bench._common import BenchRow, Budget, Verdict, rows_to_markdown
-from tools.bench._fit import MIN_RUNS, fit_line, fixed_by_difference
+from tools.bench._fit import MIN_RUNS, fit_line, fixed_by_difference, steepening
 
 LENGTHS = (10, 50, 200)
 
@@ -101,4 +101,17 @@ def test_too_few_runs_give_an_unbounded_interval_and_no_verdict() -> None:
         "fixed cost", line.fixed.value, (line.fixed.low, line.fixed.high), "s", budget=Budget(limit=0.003)
     )
     assert row.met is Verdict.UNDECIDED
-    assert "(no interval: too few runs)" in rows_to_markdown([row])
+    assert "(95%: unbounded)" in rows_to_markdown([row])
+
+
+def test_steepening_is_one_for_a_line_and_above_one_when_long_runs_cost_more_per_step() -> None:
+    line = _timings(0.001, 0.0012, noise=1e-7, seed=0)
+    del line[1]
+    assert 1.0 in steepening(line)
+    bent = {length: [t + 1e-8 * length**2 for t in runs] for length, runs in line.items()}  # +0.4 ms at 200
+    assert steepening(bent).low > 1.0
+
+
+def test_steepening_needs_three_lengths() -> None:
+    with pytest.raises(ValueError, match="at least three different lengths"):
+        steepening({10: [0.01], 50: [0.05]})

@@ -131,8 +131,8 @@ def _figure(row: BenchRow) -> str:
     if row.interval is None:
         return _fmt(row.value, row.unit)
     low, high = row.interval
-    if math.isinf(low) or math.isinf(high):
-        return f"{_fmt(row.value, row.unit)} (no interval: too few runs)"
+    if math.isinf(low) and math.isinf(high):
+        return f"{_fmt(row.value, row.unit)} (95%: unbounded)"
     return f"{_fmt(row.value, row.unit)} (95%: {_fmt(low, row.unit)} to {_fmt(high, row.unit)})"
 
 

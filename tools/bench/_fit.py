@@ -16,7 +16,9 @@ budget is judged on the interval, not on the point (``_common.Budget``): an inte
 below it, and that says only that the fixed cost is too small to tell from zero, never that a budget failed.
 
 A direct cross-check needs no line: the median of a 1-step run minus one step's cost (the fitted slope), with its
-own interval. When the two disagree, the cost per step is not constant over the lengths.
+own interval. When the two disagree, the cost per step is not constant over the lengths; ``steepening`` measures
+that: the cost per step between the two longest lengths over the one between the two shortest (1 for a line),
+with its interval. On a disk whose fsyncs slow down over a long burst of them, it is above 1 for every side.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Final
 
 import attrs
 
-__all__ = ["MIN_RUNS", "Estimate", "LineFit", "fit_line", "fixed_by_difference"]
+__all__ = ["MIN_RUNS", "Estimate", "LineFit", "fit_line", "fixed_by_difference", "steepening"]
 
 RESAMPLES: Final = 2000
 LEVEL: Final = 0.95
@@ -141,3 +143,20 @@ def fixed_by_difference(samples: Samples, *, short: int) -> Estimate:
         return (medians[short] - short * slope,)
 
     return _bootstrap(samples, difference)[0]
+
+
+def steepening(samples: Samples) -> Estimate:
+    """The cost per step between the two longest lengths of ``samples`` over the cost per step between the two
+    shortest (medians; 1 when a run's time is a line in its length), with its 95% bootstrap interval."""
+    lengths = sorted(samples)
+    if len(lengths) < 3 or any(not samples[length] for length in lengths):
+        raise ValueError("a change of slope needs timed runs of at least three different lengths")
+    (a, b), (c, d) = lengths[:2], lengths[-2:]
+
+    def ratio(drawn: Samples) -> tuple[float]:
+        medians = _medians(drawn)
+        short = (medians[b] - medians[a]) / (b - a)
+        long = (medians[d] - medians[c]) / (d - c)
+        return (long / short if short > 0 else math.inf,)
+
+    return _bootstrap(samples, ratio)[0]

@@ -47,7 +47,7 @@ from numpy.typing import NDArray
 
 from tools.bench._chain import PER_STEP, PER_STEP_GOAL, chain_pipeline, floor, floor_in_row, timed_run
 from tools.bench._common import BenchRow, Budget, print_rows
-from tools.bench._fit import fit_line, fixed_by_difference
+from tools.bench._fit import fit_line, fixed_by_difference, steepening
 from zen_run import Client, PipelineInstance, RunContext, RunOptions, execute, pipeline, step
 from zen_run._project import Project
 
@@ -144,6 +144,18 @@ def _same_values_rows(context: RunContext, folder: Path, repeats: int) -> list[B
     return [BenchRow.compare(f"{SAME_VALUES}: zen vs Hamilton", medians["zen"], medians["hamilton"], "s")]
 
 
+def _steepening_row(name: str, fitted: dict[int, list[float]]) -> BenchRow:
+    """How much more a step costs in the longest runs than in the shortest (see ``_fit.steepening``)."""
+    found = steepening(fitted)
+    a, b, c, d = (*LENGTHS[:2], *LENGTHS[-2:])
+    return BenchRow.estimated(
+        f"{name}: cost per step from {c} to {d} steps over that from {a} to {b} (1 for a straight line)",
+        found.value,
+        (found.low, found.high),
+        "x",
+    )
+
+
 def _split_rows(name: str, samples: dict[int, list[float]], budget: Budget | None) -> list[BenchRow]:
     """``name``'s fixed cost per run and cost per step, fitted over the chains (see ``_fit``), and the fixed cost
     measured directly from the 1-step runs; each with its 95% interval."""
@@ -168,6 +180,7 @@ def _split_rows(name: str, samples: dict[int, list[float]], budget: Budget | Non
         BenchRow.estimated(
             f"{name}: cost per step ({over})", line.per_step.value, (line.per_step.low, line.per_step.high), "s"
         ),
+        _steepening_row(name, fitted),
     ]
 
 
