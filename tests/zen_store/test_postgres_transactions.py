@@ -4,6 +4,8 @@ first N updates the way a concurrent writer's conflict does (a sequence counts t
 
 from __future__ import annotations
 
+import gc
+import warnings
 from collections.abc import Callable, Iterator
 
 import psycopg
@@ -66,3 +68,21 @@ def test_a_write_that_keeps_losing_conflicts_gives_up_after_the_bound_with_nothi
         store.finish_run(run_id, status=RunStatus.COMPLETED)
     assert seen() == 4
     assert store.get_run(run_id).status == "running"
+
+
+def test_stores_dropped_in_reference_cycles_close_their_connections_without_a_warning(postgres_url: str) -> None:
+    """A store kept only by a reference cycle (a store in the traceback of an exception that was kept) is collected
+    by the garbage collector, which finalizes the objects of a cycle in any order: its connection is closed with
+    it, and psycopg never warns that a connection was deleted while open (pytest makes that warning an error)."""
+    for _ in range(20):
+        store = PostgresLineageStore.open(postgres_url)
+        try:
+            store.get_run("no-such-run")
+        except LookupError as exc:
+            exc.store = store  # type: ignore[attr-defined]  # the cycle: store -> ... -> exc -> store
+            store.kept = exc  # type: ignore[attr-defined]  # as above
+        del store
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

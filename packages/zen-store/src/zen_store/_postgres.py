@@ -33,6 +33,7 @@ import random
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Final, TypeVar, cast
@@ -241,6 +242,12 @@ def _tsquery(terms: list[SearchTerm]) -> str:
     return " & ".join(f"'{term.word}'" + (":*" if term.prefix else "") for term in terms)
 
 
+def _close_every(connections: list[psycopg.Connection[tuple[object, ...]]]) -> None:
+    """Close each connection of ``connections`` and forget them (a store's, when it is closed or dropped)."""
+    while connections:
+        connections.pop().close()
+
+
 def _one_line(exc: BaseException) -> str:
     """A server's or libpq's message on one line (they hold newlines and tabs)."""
     return " ".join(str(exc).split())
@@ -334,6 +341,12 @@ class PostgresLineageStore:
         self._lock = threading.RLock()
         self._store_id: str | None = None
         self._conn: psycopg.Connection[tuple[object, ...]] | None = None
+        self._opened: list[psycopg.Connection[tuple[object, ...]]] = []
+        """Every connection this store opened and has not closed. A finalizer (not ``__del__``) closes them when
+        the store is dropped: it holds this list, so the connections are never garbage beside the store, where a
+        collection of a reference cycle (a store in a kept exception's traceback) could finalize a connection
+        before the store closed it, and psycopg would warn that it was deleted while open."""
+        weakref.finalize(self, _close_every, self._opened)
         self._gave_up = False
         """Whether the last wait for a lost server ran out (later calls then try once; see ``_connection``)."""
         self._conn = self._connect()
@@ -370,22 +383,18 @@ class PostgresLineageStore:
     def close(self) -> None:
         """Close the connection."""
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-
-    def __del__(self) -> None:
-        # The store owns its connection: one dropped unclosed closes it (as SQLite's does), without a warning.
-        conn = getattr(self, "_conn", None)
-        if conn is not None and not conn.closed:
-            conn.close()
+            _close_every(self._opened)
 
     # -- connection and transactions --------------------------------------------------------------------------
 
     def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
         try:
-            return self._psycopg.connect(conninfo(self.url), autocommit=True)
+            conn = self._psycopg.connect(conninfo(self.url), autocommit=True)
         except self._psycopg.Error as exc:
             raise StoreError(connect_failure(self.url, str(exc))) from exc
+        _close_every(self._opened)  # a connection replaced is a lost one: closing it only frees its memory
+        self._opened.append(conn)
+        return conn
 
     def _connection(self, *, patient: bool = True) -> psycopg.Connection[tuple[object, ...]]:
         """The open connection, re-opened when it was lost: retrying for ``reconnect_within_s`` when ``patient``,
