@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -263,6 +264,87 @@ def test_an_artifact_folder_swapped_for_a_link_out_of_the_store_is_refused_after
     for key in (stored.uri, stored.name):
         with pytest.raises(UnsafePathError, match="symbolic link"):
             store.verify(key, stored.content_hash)
+
+
+def _settled_artifact(store: ArtifactStore, files: dict[str, bytes]) -> tuple[str, str, Path]:
+    """A committed flat artifact whose files and folder were last changed long ago, verified and remembered
+    (its URI, content hash and folder)."""
+    staging = store.stage()
+    for name, data in files.items():
+        (Path(staging.uri) / name).write_bytes(data)
+    stored = store.commit(staging)
+    folder = store.path_of(stored.uri)
+    settled = time.time_ns() - 10_000_000_000
+    for name in files:
+        os.utime(folder / name, ns=(settled, settled))
+    os.utime(folder, ns=(settled, settled))
+    time.sleep(0.15)  # the folder's change time (set by the commit's rename and the utime) settles
+    store.verify(stored.uri, stored.content_hash)
+    store.verify(stored.uri, stored.content_hash)
+    return stored.uri, stored.content_hash, folder
+
+
+def _put_back(path: Path, stamp: os.stat_result) -> None:
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+
+
+def test_a_remembered_folder_with_a_file_added_and_its_times_put_back_is_hashed_again(tmp_path: Path) -> None:
+    """A verification remembered with its folder's identity is not trusted once an entry was added, even with
+    the folder's modification time put back (its change time moved): the next verification lists and hashes."""
+    store = ArtifactStore(tmp_path)
+    uri, digest, folder = _settled_artifact(store, {"d": b"a" * 100})
+    stamp = folder.stat()
+    (folder / "extra").write_bytes(b"")
+    os.utime(folder / "extra", ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    _put_back(folder, stamp)
+    with pytest.raises(ArtifactIntegrityError):
+        store.verify(uri, digest)
+
+
+def test_a_remembered_folder_whose_file_changed_size_is_hashed_again(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path)
+    uri, digest, folder = _settled_artifact(store, {"d": b"a" * 100, "e": b"e"})
+    stamp = (folder / "e").stat()
+    with (folder / "e").open("ab") as handle:  # in place: the folder's entries and times stay as they were
+        handle.write(b"!")
+    _put_back(folder / "e", stamp)
+    with pytest.raises(ArtifactIntegrityError):
+        store.verify(uri, digest)
+
+
+def test_a_remembered_folder_replaced_by_another_with_the_same_names_and_times_is_hashed_again(
+    tmp_path: Path,
+) -> None:
+    """Another folder renamed into the artifact's place (other bytes, same file names, sizes and times) has
+    another inode: the next verification hashes it."""
+    store = ArtifactStore(tmp_path / "store")
+    uri, digest, folder = _settled_artifact(store, {"d": b"a" * 100})
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "d").write_bytes(b"b" * 100)
+    stamp = (folder / "d").stat()
+    _put_back(other / "d", stamp)
+    shutil.rmtree(folder)
+    other.rename(folder)
+    with pytest.raises(ArtifactIntegrityError):
+        store.verify(uri, digest)
+
+
+def test_a_remembered_folder_swapped_for_a_link_out_of_the_store_is_refused(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path / "store")
+    uri, digest, folder = _settled_artifact(store, {"d": b"a" * 100})
+    folder.rename(tmp_path / "copy")
+    folder.symlink_to(tmp_path / "copy")
+    with pytest.raises(UnsafePathError, match="symbolic link"):
+        store.verify(uri, digest)
+
+
+def test_a_remembered_folder_that_is_gone_is_missing(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path)
+    uri, digest, folder = _settled_artifact(store, {"d": b"a" * 100})
+    shutil.rmtree(folder)
+    with pytest.raises(ArtifactNotFoundError):
+        store.verify(uri, digest)
 
 
 def test_a_freshly_written_artifact_is_never_trusted_without_hashing(tmp_path: Path) -> None:

@@ -126,6 +126,15 @@ def _settled(signature: _Signature, now_ns: int) -> bool:
     return all(mtime < now_ns - _SETTLED_NS for _, _, mtime, _ in signature)
 
 
+_FolderId = tuple[int, int, int]
+
+
+def _folder_id(folder: os.stat_result) -> _FolderId:
+    """What adding, removing, renaming or swapping an entry of a folder changes: its inode, modification and
+    change times (``utime`` can put the modification time back, never the change time)."""
+    return folder.st_ino, folder.st_mtime_ns, folder.st_ctime_ns
+
+
 HASH_ALGORITHM: Final = "blake3"
 """How new artifacts are hashed. blake3 is a cryptographic hash (what a record of content must be) that runs
 2-3x faster than sha256 on one core here and uses more cores for large files; artifacts recorded with
@@ -207,6 +216,10 @@ class ArtifactStore:
         self._staging = Staging(self.root / _STAGING)
         self._verified: dict[str, tuple[str, _Signature]] = {}
         """Artifacts verified by this store object: path -> (content hash, the files' identity then)."""
+        self._unchanged: dict[str, tuple[str, _FolderId, _Signature]] = {}
+        """Verified artifacts of one folder without subfolders, with that folder's identity once it had settled:
+        path -> (content hash, folder identity, the files' identity). While the folder keeps its identity, its
+        entries are the same names, so a ``stat`` of each known file replaces listing the folder."""
         self._unsynced: list[Path] = []
         """Artifacts committed or reused since the last :meth:`sync`."""
         self._synced: set[Path] = set()
@@ -358,19 +371,28 @@ class ArtifactStore:
         modification time and inode it had then (``full=True`` always hashes). A verification is remembered only
         when every file was last modified well before it (racy-git's rule): a change within the file system's
         timestamp granularity of the last write would otherwise go unseen. What this cannot see is a change that
-        restores the modification time (or a bit rotting on disk): ``full=True`` is for those.
+        restores the modification time (or a bit rotting on disk): ``full=True`` is for those. An artifact of one
+        folder without subfolders is not even listed again while that folder keeps its inode, modification and
+        change times (a ``stat`` of it and of each file it held; a cached step checks its outputs this way).
         """
+        if not full:
+            unchanged = self._still_verified(uri, expected_hash)
+            if unchanged is not None:
+                return unchanged
         path = self._inside(uri)
         key = str(path)
         try:
+            folder = os.lstat(key)
             before = _signature(path)  # also what tells a missing artifact
         except (FileNotFoundError, NotADirectoryError):
             raise self._missing(uri) from None
         if not full and self._verified.get(key) == (expected_hash, before):
+            self._remember_folder(key, expected_hash, folder, before)
             return path
         actual, _ = content_hash(path, like=expected_hash)
         if actual == expected_hash and _signature(path) == before and _settled(before, time.time_ns()):
             self._verified[key] = (actual, before)
+            self._remember_folder(key, actual, folder, before)
         if actual != expected_hash:
             raise ArtifactIntegrityError(
                 f"artifact {uri} was modified or corrupted after it was written: content hash {actual[:19]}… "
@@ -378,6 +400,43 @@ class ArtifactStore:
                 f"entry is no longer used)."
             )
         return path
+
+    def _still_verified(self, uri: str, expected_hash: str) -> Path | None:
+        """The artifact's directory when it is one this store verified (see ``_unchanged``) and a ``stat`` of the
+        folder and of each of its files finds them as they were; None sends the caller the whole way (listing,
+        and hashing if anything differs)."""
+        plain = uri.removeprefix(self._prefix)
+        if not _PLAIN_NAME.fullmatch(plain):
+            return None
+        key = self._prefix + plain
+        known = self._unchanged.get(key)
+        if known is None or known[0] != expected_hash:
+            return None
+        try:
+            folder = os.lstat(key)  # a symbolic link in the folder's place is not a folder (the whole way refuses it)
+            if not stat.S_ISDIR(folder.st_mode) or _folder_id(folder) != known[1]:
+                return None
+            for name, size, mtime, inode in known[2]:
+                found = os.lstat(f"{key}{os.sep}{name}")
+                if (found.st_size, found.st_mtime_ns, found.st_ino) != (size, mtime, inode):
+                    return None
+        except OSError:
+            return None
+        return self.root / plain
+
+    def _remember_folder(self, key: str, content_hash: str, folder: os.stat_result, files: _Signature) -> None:
+        """After a verification: remember a folder without subfolders for :meth:`_still_verified` when it is still
+        the folder ``folder`` was read from and it settled before the verification began (an entry changed within
+        the file system's timestamp tick of the last change would not change its times)."""
+        if any("/" in name for name, _, _, _ in files):
+            return
+        try:
+            now = os.lstat(key)
+        except OSError:
+            return
+        settled = time.time_ns() - _SETTLED_NS
+        if _folder_id(now) == _folder_id(folder) and max(folder.st_mtime_ns, folder.st_ctime_ns) < settled:
+            self._unchanged[key] = (content_hash, _folder_id(folder), files)
 
     def exists(self, uri: str) -> bool:
         """True when the artifact directory is present."""
