@@ -18,7 +18,9 @@ below it, and that says only that the fixed cost is too small to tell from zero,
 A direct cross-check needs no line: the median of a 1-step run minus one step's cost (the fitted slope), with its
 own interval. When the two disagree, the cost per step is not constant over the lengths; ``steepening`` measures
 that: the cost per step between the two longest lengths over the one between the two shortest (1 for a line),
-with its interval. On a disk whose fsyncs slow down over a long burst of them, it is above 1 for every side.
+with its interval. It is above 1 when a cost comes every so many steps rather than every step (SQLite's WAL
+checkpoint every ~1000 pages, an occasional lineage backup): the median short run holds none of them, the median
+long run one or more; or when a disk's fsyncs slow down over a long burst of them.
 """
 
 from __future__ import annotations
