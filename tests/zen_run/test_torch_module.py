@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from tests.zen_run.torch_models import (
     same_checkpoint,
     same_module,
 )
+from zen_git import UnpinnedCodeWarning
 from zen_materialize import CorruptArtifactError, Location, UnstorableValueError
 from zen_materialize.testing import check_roundtrip
 from zen_run._registry import default_registry
@@ -193,6 +195,35 @@ def test_a_pinned_class_is_loaded_from_its_commit_after_the_code_changed(tmp_pat
         [sys.executable, "-c", _READER, str(artifact), str(repo.root)], check=True, capture_output=True, text=True
     )
     assert float(done.stdout.strip()) == pytest.approx(expected)
+
+
+def test_a_class_changed_after_an_earlier_write_in_the_same_process_is_pinned_as_it_is_now(tmp_path: Path) -> None:
+    """Pins are decided from facts kept for the process (by file state): a write after the class's file changed
+    records the change (unpinned while uncommitted, the new commit once committed), never the first write's pin."""
+    repo = Repo(tmp_path / "repo")
+    repo.write("__init__.py", "")
+    repo.write("net.py", _MODEL_V1.format(op=""))
+    first = repo.commit()
+    sys.path.insert(0, str(repo.root))
+
+    def written(name: str) -> str:
+        classes = vars(repo.module("net"))
+        artifact = tmp_path / name
+        artifact.mkdir()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnpinnedCodeWarning)
+            TorchModuleMaterializer().write(classes["Net"](classes["Params"]()), Location(str(artifact)))
+        source: str = json.loads((artifact / "module.json").read_text())["class"]
+        return source
+
+    try:
+        assert written("first") == f"{repo.pkg}.net.Net@{first}"
+        repo.write("net.py", _MODEL_V1.format(op="* 2.0"))
+        assert written("changed") == f"{repo.pkg}.net.Net"
+        second = repo.commit()
+        assert written("committed") == f"{repo.pkg}.net.Net@{second}"
+    finally:
+        sys.path.remove(str(repo.root))
 
 
 _SAME_BYTES = """
