@@ -9,13 +9,17 @@ row each); an informational row uses ``_chain.floor_in_row``, as durable as zen 
 chain (the same number of steps, one input each) is timed beside the fan-out so the fan-out's own cost shows;
 and 1-step runs of zen and of the floor give the cost per step beyond a run's fixed cost, which 22 steps share
 where the 50-step chain spreads it over 50 (the budget row keeps it, as DESIGN.md's budget is per step of a whole
-run). Every side runs in turn, interleaved in a rotating order. Run: ``python -m tools.bench.bench_runner``.
+run). Every side runs in turn, interleaved in a rotating order. Run: ``python -m tools.bench.bench_runner``
+(``--profile``: where the fan-out's runs and the chain's spend their time, one after the other).
 """
 
 from __future__ import annotations
 
+import cProfile
 import os
+import pstats
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -124,5 +128,28 @@ def run(*, repeats: int = 15) -> list[BenchRow]:
     ]
 
 
+def profile(*, runs: int = 20) -> None:
+    """Print where the fan-out's runs spend their time, and then a 22-step chain's (cumulative, the 30 most
+    expensive calls each): what the fan-out costs beyond a chain of as many steps is their difference."""
+    steps = WIDTH + 2
+    with tempfile.TemporaryDirectory(prefix="zen-bench-") as tmp:
+        os.environ["ZEN_ROOT"] = str(Path(tmp) / "project")
+        context = RunContext.open(project=Project(Path(tmp) / "project"))
+        for label, instance in (("fan-out", fanout_pipeline(WIDTH)), (f"{steps}-step chain", chain_pipeline(steps))):
+            for _ in range(3):
+                timed_run(instance, context, cache=False)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(runs):
+                timed_run(instance, context, cache=False)
+            profiler.disable()
+            print(f"== {label}, {runs} runs")
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        RunContext.forget()
+
+
 if __name__ == "__main__":
-    print_rows(run())
+    if "--profile" in sys.argv[1:]:
+        profile()
+    else:
+        print_rows(run())
