@@ -252,3 +252,53 @@ def test_zen_doctor_counts_the_runs_of_its_backup_in_words(workdir: Path) -> Non
     """The backup made after the first run holds "1 run", not "1 runs"."""
     zen(workdir, "run", "flows:instance", "-q")
     assert f"backup: {workdir / '.zen' / 'lineage.db.backup'} (1 run)\n" in zen(workdir, "doctor")
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "expected"),
+    [
+        (
+            "x = (\n",
+            "broken:instance",
+            [
+                "zen: 'broken:instance': importing 'broken' raised SyntaxError: '(' was never closed",
+                '  File "broken.py", line 1',
+            ],
+        ),
+        (
+            "import os\nimport no_such_package_here\n",
+            "broken.py:instance",
+            [
+                "raised ModuleNotFoundError: No module named 'no_such_package_here'",
+                '  File "broken.py", line 2, in <module>',
+            ],
+        ),
+        (
+            "def f():\n    raise ValueError('boom at import')\n\nf()\n",
+            "broken:instance",
+            ["raised ValueError: boom at import; the traceback below", '  File "broken.py", line 2, in f'],
+        ),
+    ],
+    ids=["syntax-error", "missing-package", "raises"],
+)
+def test_a_pipeline_module_that_fails_to_import_is_one_sentence_and_the_users_traceback(
+    workdir: Path, source: str, target: str, expected: list[str]
+) -> None:
+    """`zen run` of a module with a syntax error, an import of a package that is not installed, or an exception at
+    module level: exit 2, one sentence naming the module and the error, then the traceback from the user's code
+    on (project-relative, none of zen's or importlib's frames)."""
+    (workdir / "broken.py").write_text(source)
+    out = zen(workdir, "run", target, expect=2)
+    lines = out.splitlines()
+    assert lines[0].startswith(f"zen: {target!r}: ") and expected[0] in lines[0], out
+    assert expected[1] in lines and "zen_run" not in out and "importlib" not in out, out
+    assert lines[-1].startswith(("SyntaxError", "ModuleNotFoundError", "ValueError")), out
+
+
+def test_a_mistyped_object_name_suggests_the_close_one_and_lists_the_pipeline_instances(workdir: Path) -> None:
+    """`zen run flows:instanc`: exit 2, the close name suggested and the module's pipeline instances listed."""
+    out = zen(workdir, "run", "flows:instanc", expect=2)
+    assert out == (
+        "zen: 'flows:instanc': module 'flows' has no attribute 'instanc'; did you mean 'instance'? (pipeline "
+        "instances there: failing, instance, sleepy, wrong_type).\n"
+    )

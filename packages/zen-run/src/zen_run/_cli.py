@@ -281,9 +281,18 @@ def _os_error(exc: OSError) -> str:
 
 
 def _report(exc: BaseException) -> int:
-    from zen_run.errors import StepFailedError
+    from zen_run.errors import ModuleImportError, StepFailedError
 
     say(exc)
+    if isinstance(exc, ModuleImportError) and exc.__cause__ is not None:
+        from zen_run._escape import escape_controls_in_lines
+        from zen_run._project import find_project_root
+        from zen_run._tracebacks import import_traceback, project_relative
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            root = find_project_root()
+        sys.stderr.write(escape_controls_in_lines(project_relative(import_traceback(exc.__cause__), root)))
     if isinstance(exc, StepFailedError) and exc.__cause__ is not None and not exc.storage_fault:
         from zen_run._escape import escape_controls_in_lines
         from zen_run._project import find_project_root

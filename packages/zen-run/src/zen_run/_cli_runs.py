@@ -12,6 +12,7 @@ import importlib
 import importlib.util
 import keyword
 import sys
+import types
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -21,6 +22,7 @@ from zen_run._cli_shared import printer, read_client, usage_error, write_client
 from zen_run._completion import complete_pipeline_names, complete_run_ids, complete_step_names, complete_tags
 from zen_run._output import Printer, say
 from zen_run.cli import WholeNumber, ZenCommand, ZenGroup, argument, common_options, current_options
+from zen_run.errors import CommandLineError, ModuleImportError
 
 if TYPE_CHECKING:
     from zen_run._client import Run
@@ -41,6 +43,41 @@ def load_object(target: str) -> object:
     module_name, sep, attr = target.partition(":")
     if not sep or not attr:
         raise usage_error(f"{target!r}: expected MODULE:OBJECT or FILE.py:OBJECT, e.g. examples/quickstart.py:instance")
+    try:
+        module = _import_target(target, module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not f"{module_name}.".startswith(f"{exc.name}."):
+            raise ModuleImportError(target=target, module_name=module_name, cause=exc) from exc  # its own import
+        raise usage_error(f"{target!r}: cannot import module {module_name!r} ({exc}).") from exc
+    except CommandLineError:
+        raise
+    except Exception as exc:  # whatever the user's module raised: named, with its traceback
+        raise ModuleImportError(target=target, module_name=module_name, cause=exc) from exc
+    obj: object = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise usage_error(f"{target!r}: module {module_name!r} has no attribute {attr!r}{_near(obj, part)}.")
+        obj = getattr(obj, part)
+    return obj
+
+
+def _near(namespace: object, name: str) -> str:
+    """``; did you mean 'instance'?`` for a name close to one ``namespace`` has, listing its pipeline instances."""
+    import difflib
+
+    from zen_types import PipelineInstance
+
+    names = [n for n in dir(namespace) if not n.startswith("_")]
+    close = difflib.get_close_matches(name, names, n=1)
+    instances = sorted(n for n in names if isinstance(getattr(namespace, n, None), PipelineInstance))
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    if instances:
+        hint += f" (pipeline instances there: {', '.join(instances)})"
+    return hint
+
+
+def _import_target(target: str, module_name: str) -> types.ModuleType:
+    """The module of a ``MODULE:OBJECT`` or ``FILE.py:OBJECT`` argument, imported."""
     if module_name.endswith(".py"):
         file = Path(module_name).resolve()
         if not file.exists():
@@ -55,17 +92,8 @@ def load_object(target: str) -> object:
             module = importlib.util.module_from_spec(spec)
             sys.modules[file.stem] = module
             spec.loader.exec_module(module)
-    else:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            raise usage_error(f"{target!r}: cannot import module {module_name!r} ({exc}).") from exc
-    obj: object = module
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise usage_error(f"{target!r}: module {module_name!r} has no attribute {attr!r}.")
-        obj = getattr(obj, part)
-    return obj
+        return module
+    return importlib.import_module(module_name)
 
 
 def _module_name_of(file: Path) -> str | None:

@@ -14,6 +14,7 @@ root (installed packages, the standard library) keep their absolute paths.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import traceback
@@ -21,7 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Final
 
-__all__ = ["project_relative", "user_traceback"]
+__all__ = ["import_traceback", "project_relative", "user_traceback"]
 
 _FRAME: Final = re.compile(r'^(\s*File ")([^"\n]+)(", line \d+)', re.MULTILINE)
 
@@ -46,6 +47,21 @@ def user_traceback(exc: BaseException) -> str:
     """``exc`` formatted like ``traceback.format_exception``, without zen's leading frames."""
     shown = traceback.TracebackException(type(exc), exc, _from_user_frame(exc.__traceback__))
     return "".join(shown.format())
+
+
+def import_traceback(exc: BaseException) -> str:
+    """``exc``, raised while a user's module was imported, from its first frame in the user's code (not zen's,
+    nor the import machinery's); a syntax error, which has no such frame, as its file, line and caret alone."""
+    first = exc.__traceback__
+    while first is not None and (_in_zen(first) or first.tb_frame.f_code.co_filename.startswith(_IMPORTING)):
+        first = first.tb_next
+    if first is None:
+        return "".join(traceback.format_exception_only(type(exc), exc))
+    return "".join(traceback.TracebackException(type(exc), exc, first).format())
+
+
+_IMPORTING: Final = ("<frozen importlib.", importlib.__file__.rsplit(os.sep, 1)[0] + os.sep)
+"""Where the frames of Python's import machinery come from (``importlib.import_module`` and what it calls)."""
 
 
 def project_relative(text: str, root: Path) -> str:

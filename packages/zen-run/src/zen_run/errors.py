@@ -10,6 +10,7 @@
     ├── RunConfigError (ValueError)     a run configuration or run option is invalid
     ├── RunNotResumableError (ValueError)
     ├── CommandLineError (ValueError)   an argument of the zen command names nothing usable
+    ├── ModuleImportError (ImportError)  the module a MODULE:OBJECT argument names raised while it was imported
     ├── NoProjectError (FileNotFoundError)  a command that only reads a project found none (it creates none)
     └── ProjectRootError (FileNotFoundError)  a project cannot be made where asked (no such parent folder)
 
@@ -81,6 +82,7 @@ __all__ = [
     "MaterializerError",
     "MaterializerNotFoundError",
     "MissedHeartbeatWarning",
+    "ModuleImportError",
     "NoProjectError",
     "OutputTypeError",
     "ProjectRootError",
@@ -261,6 +263,22 @@ class RunNotResumableError(ZenError, ValueError):
 class CommandLineError(ZenError, ValueError):
     """An argument of the ``zen`` command names nothing usable (a target that is not a pipeline instance, a
     KEY=VALUE without ``=``); the message quotes the argument and says what was expected."""
+
+
+class ModuleImportError(ZenError, ImportError):
+    """The module a ``MODULE:OBJECT`` argument names raised while it was imported (a syntax error, a missing
+    package it imports, an exception at module level); the user's exception is the ``__cause__``, and ``zen``
+    prints its traceback from the user's code on."""
+
+    def __init__(self, *, target: str, module_name: str, cause: BaseException) -> None:
+        self.target = target
+        self.module_name = module_name
+        detail = " ".join(str(cause).split())
+        super().__init__(
+            f"{target!r}: importing {module_name!r} raised {type(cause).__name__}"
+            + (f": {detail}" if detail else "")
+            + "; the traceback below shows where. Fix that code, then run the command again."
+        )
 
 
 class NoProjectError(ZenError, FileNotFoundError):
