@@ -128,6 +128,8 @@ class _Encoder:
     def __init__(self, root: object) -> None:
         self.root_type = _class_label(type(root))
         self.depth = 0
+        self.plain = True
+        """Whether every class met so far is one of :data:`_PLAIN` (decoding rebuilds the value exactly)."""
 
     def refuse(self, where: str, problem: str, fix: str) -> UnstorableValueError:
         return UnstorableValueError(value_type=self.root_type, where=where, problem=problem, fix=fix)
@@ -176,6 +178,8 @@ class _Encoder:
 
     def encode_one(self, value: object, where: str) -> JSONValue:
         cls = type(value)
+        if cls not in _PLAIN:
+            self.plain = False
         handler = _EXACT.get(cls)
         if handler is not None:
             return handler(self, value, where)
@@ -350,6 +354,10 @@ _EXACT: Final[dict[type, _Handler]] = {
     decimal.Decimal: lambda enc, v, w: {"$decimal": str(v)},
     uuid.UUID: lambda enc, v, w: {"$uuid": str(v)},
 }
+_PLAIN: Final = frozenset({type(None), bool, int, float, complex, str, bytes, bytearray, list, tuple, dict})
+"""Builtin classes that no user code can subclass into a value of the same exact class, whose decoding calls no
+constructor that could change what it is given: a value made of these alone always rebuilds as it was (the
+fidelity properties pin it), so :func:`encode_checked` need not rebuild it to find out."""
 
 
 def encode(value: object) -> JSONValue:
@@ -364,9 +372,12 @@ def _text(data: JSONValue) -> str:
 def encode_checked(value: object) -> JSONValue:
     """:func:`encode`, then rebuilt and encoded again: a value whose classes do not rebuild it as it was (an attrs
     converter or a ``__post_init__`` that changes what it is given, a constructor that raises) is refused here,
-    when it is written, naming the spot."""
+    when it is written, naming the spot. A value of plain builtins alone (numbers, strings, bytes, lists, tuples,
+    dicts) cannot be one, and is not rebuilt: for a small value the rebuild costs twice the encoding."""
     encoder = _Encoder(value)
     data = encoder.encode(value, "value")
+    if encoder.plain:
+        return data
     try:
         again = _Encoder(value).encode(decode(data), "value")
     except Exception as exc:  # user constructors (records, enums, named tuples) raise anything
@@ -581,7 +592,7 @@ def _read_envelope(artifact: ArtifactLocation, fmt: str, versions: tuple[int, ..
 
 def _write_envelope(artifact: ArtifactLocation, fmt: str, version: int, body: dict[str, JSONValue]) -> None:
     text = json.dumps({"format": fmt, "version": version, **body}, separators=(",", ":"), allow_nan=False)
-    (Path(artifact.uri) / _FILE).write_text(text, encoding="utf-8")
+    Path(artifact.uri, _FILE).write_text(text, encoding="utf-8")
 
 
 class JsonMaterializer(Materializer[object]):
