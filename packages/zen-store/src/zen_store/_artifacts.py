@@ -90,12 +90,36 @@ def content_name(digest: str) -> str:
 def files_under(root: Path) -> list[Path]:
     """Every file below ``root`` (symbolic links not followed), in a stable sorted order: what a content hash
     and a size are taken over."""
-    out: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
-        base = Path(dirpath)
-        out.extend(base / name for name in sorted(filenames))
-    return out
+    return [Path(entry.path) for _, entry in _files(os.fspath(root))]
+
+
+def _files(root: str) -> list[tuple[str, os.DirEntry[str]]]:
+    """(relative name, entry) of every file below ``root``: a folder's files in name order, then each of its
+    folders in name order. A symbolic link to a file is listed (as itself); a link to a folder is neither entered
+    nor listed, and an unreadable or vanished folder lists nothing (as ``os.walk`` treats both)."""
+    found: list[tuple[str, os.DirEntry[str]]] = []
+    _collect(root, "", found)
+    return found
+
+
+def _collect(folder: str, prefix: str, found: list[tuple[str, os.DirEntry[str]]]) -> None:
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:
+        return
+    folders: list[os.DirEntry[str]] = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()  # follows a link, as os.walk sorts entries
+        except OSError:
+            is_dir = False
+        if not is_dir:
+            found.append((prefix + entry.name, entry))
+        elif not entry.is_symlink():
+            folders.append(entry)
+    for entry in folders:
+        _collect(entry.path, f"{prefix}{entry.name}/", found)
 
 
 _Signature = tuple[tuple[str, int, int, int], ...]
@@ -147,34 +171,46 @@ def content_hash(directory: Path, *, like: str | None = None) -> tuple[str, int]
     algorithm = like.partition(":")[0] if like is not None and like.startswith("sha256:") else HASH_ALGORITHM
     digest = hashlib.sha256() if algorithm == "sha256" else blake3.blake3()
     total = 0
-    for path in files_under(directory):
-        if path.is_symlink():
-            raise UnsafePathError(f"{path}: artifacts may not contain symbolic links.")
-        info = path.stat()
+    for relative, entry in _files(os.fspath(directory)):
+        if entry.is_symlink():
+            raise UnsafePathError(f"{entry.path}: artifacts may not contain symbolic links.")
+        info = entry.stat(follow_symlinks=False)
         if not stat.S_ISREG(info.st_mode):  # a FIFO would block whoever opens it to sync or read the artifact
             raise UnsafePathError(
-                f"{path}: artifacts may hold only regular files and folders, not a named pipe, socket or device."
+                f"{entry.path}: artifacts may hold only regular files and folders, not a named pipe, socket or device."
             )
-        relative = path.relative_to(directory).as_posix()
         size = info.st_size
         total += size
         digest.update(f"{relative}\0{size}\0".encode())
-        digest.update(_file_digest(path, algorithm))
+        digest.update(_file_digest(entry.path, size, algorithm))
     return f"{algorithm}:{digest.hexdigest()}", total
 
 
-def _file_digest(path: Path, algorithm: str) -> bytes:
+_MAPPED_FROM: Final = 1 << 20
+"""Files this large are hashed through a memory map, on several threads; smaller ones are read whole (mapping a
+small file costs more than reading it)."""
+
+
+def _file_digest(path: str, size: int, algorithm: str) -> bytes:
     if algorithm == "sha256":
-        with path.open("rb") as handle:
+        with Path(path).open("rb") as handle:
             return hashlib.file_digest(handle, "sha256").digest()
-    hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
-    if path.stat().st_size:  # an empty file cannot be mapped
+    if size < _MAPPED_FROM:  # an empty file cannot be mapped either
+        hasher = blake3.blake3()
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         try:
-            hasher.update_mmap(path)
-        except OSError as exc:  # blake3's Rust error names no file and no errno ("... (os error 13)")
-            found = re.search(r"os error (\d+)", str(exc))
-            code = exc.errno or (int(found.group(1)) if found else None)
-            raise type(exc)(code, os.strerror(code) if code else str(exc), str(path)) from exc
+            while chunk := os.read(fd, _MAPPED_FROM):
+                hasher.update(chunk)
+        finally:
+            os.close(fd)
+        return hasher.digest()
+    hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
+    try:
+        hasher.update_mmap(path)
+    except OSError as exc:  # blake3's Rust error names no file and no errno ("... (os error 13)")
+        found = re.search(r"os error (\d+)", str(exc))
+        code = exc.errno or (int(found.group(1)) if found else None)
+        raise type(exc)(code, os.strerror(code) if code else str(exc), path) from exc
     return hasher.digest()
 
 
