@@ -44,7 +44,7 @@ class Pinner:
         """One run's pinning state: the repository's status read once, each module decided once."""
         import zen_git
 
-        return zen_git.Pinner(self.root, cache=self.cache)
+        return zen_git.Pinner(self.root, cache=self.cache, untracked=False)  # a run records no untracked files
 
     def pin_many(self, objects: Mapping[str, object]) -> tuple[dict[str, str], RepoRecord]:
         """Source strings for the run's objects and the repository state, from one ``git status``."""
