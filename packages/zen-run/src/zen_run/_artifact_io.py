@@ -4,7 +4,8 @@ An :class:`ArtifactIO` needs no lineage store, so it serves wherever a step exec
 worker on a cluster that never sees lineage. Outputs are written by a materializer into a staging area and
 committed atomically; their records carry the materializer's identity, format and the content hash. Reads verify
 the hash first and pick the reader for the stored format and the requested type (views). A URI taken from a
-record is checked before any file system call (``_store_finder.py``).
+record is checked before any file system call, and found where it is now when the project folder moved
+(``_store_finder.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zen_run._store_finder import StoreFinder
+from zen_run._store_finder import Located, StoreFinder
 from zen_store import (
     VALUE_TYPE_KEY,
     ArtifactIntegrityError,
@@ -160,11 +161,27 @@ class ArtifactIO:
     def verify(self, artifact: ArtifactRecord, *, full: bool = False) -> Path:
         """The artifact's local directory after checking its content hash (``full``: hash it even when its files
         are known unchanged since they were last verified); raises ArtifactIntegrityError/ArtifactNotFoundError."""
-        return self._stores.holding(artifact.uri).verify(artifact.uri, artifact.content_hash, full=full)
+        found = self.locate(artifact)
+        return found.store.verify(found.uri, artifact.content_hash, full=full)
 
     def local_path(self, artifact: ArtifactRecord) -> str:
         """Where the artifact's files are on this machine."""
-        return str(self._stores.holding(artifact.uri).path_of(artifact.uri))
+        found = self.locate(artifact)
+        return str(found.store.path_of(found.uri))
+
+    def locate(self, artifact: ArtifactRecord) -> Located:
+        """The store holding the artifact and its URI there: the recorded one, or where it is now when the
+        project folder (or the store) moved since it was recorded. Raises UnsafePathError for a URI outside
+        every store of the project."""
+        return self._stores.locate(artifact.uri)
+
+    def current_uri(self, artifact: ArtifactRecord) -> str:
+        """Where the artifact's files are now (what users are shown): its URI as found by :meth:`locate`, or the
+        recorded one when that finds none."""
+        try:
+            return self.locate(artifact).uri
+        except (UnsafePathError, ArtifactNotFoundError):
+            return artifact.uri
 
     def read_value(
         self, registry: MaterializerRegistry, artifact: ArtifactRecord, as_type: object, reader: type | None
@@ -173,7 +190,7 @@ class ArtifactIO:
         from zen_materialize import Location, MaterializerError, read_artifact
         from zen_run._registry import explicit_writer
 
-        path = self._stores.holding(artifact.uri).verify(artifact.uri, artifact.content_hash)
+        path = self.verify(artifact)
         if reader is not None:
             chosen: Materializer[object] = (
                 explicit_writer(registry, reader, as_type) if as_type is not None else reader()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
+import attrs
 import click
 
 from zen_run._cli_shared import printer, read_client
@@ -60,11 +61,12 @@ def show(artifact_id: str) -> None:
     from zen_run import _render
 
     artifact = read_client().artifact(artifact_id)
+    record = attrs.evolve(artifact.record, uri=artifact.uri)  # where its files are now, if the project moved
     out = printer()
     if out.json:
-        out.emit_json(artifact.record)
+        out.emit_json(record)
         return
-    for key, value in _render.describe_artifact(artifact.record):
+    for key, value in _render.describe_artifact(record):
         out.line(f"{key:<14} {value}")
 
 

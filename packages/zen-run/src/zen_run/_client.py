@@ -63,8 +63,8 @@ class Artifact:
 
     @property
     def uri(self) -> str:
-        """Where the artifact's files are."""
-        return self.record.uri
+        """Where the artifact's files are (now: in a project folder that was moved, not where they were written)."""
+        return self.context.stores.io.current_uri(self.record)
 
     @property
     def content_hash(self) -> str:

@@ -16,6 +16,7 @@ any back-end serves; steps write and read artifacts through :attr:`Stores.io`.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import warnings
 from collections.abc import Iterator, Mapping
@@ -38,10 +39,12 @@ from zen_store import (
     StoreError,
     UnsafePathError,
     WriterLease,
+    former_locations,
     is_postgres_url,
     open_artifact_store,
     open_lineage_store,
     referents,
+    remember_location,
 )
 
 __all__ = ["Stores"]
@@ -94,12 +97,10 @@ class Stores:
         artifact_store = open_artifact_store(artifacts, zen_dir=zen_dir, options=options)
         if not is_postgres_url(lineage):
             _refuse_lost_lineage(Path(lineage), artifact_store)
-        return cls(
-            artifact_store,
-            open_lineage_store(lineage),
-            zen_dir=zen_dir,
-            known_options=known_options,
-        )
+        lineage_store = open_lineage_store(lineage)
+        if "://" not in artifact_store.location:
+            _remember_location(artifact_store, lineage_store)
+        return cls(artifact_store, lineage_store, zen_dir=zen_dir, known_options=known_options)
 
     def close(self) -> None:
         """Close the lineage connection."""
@@ -169,9 +170,13 @@ class Stores:
         )
 
     def artifact_intact(self, artifact: ArtifactRecord) -> bool:
-        """True when the artifact's files are present and match their content hash."""
+        """True when the artifact's files are present in this artifact store (where it is now, when it moved
+        since the artifact was recorded) and match their content hash."""
         try:
-            self.artifacts.verify(artifact.uri, artifact.content_hash)
+            found = self.io.locate(artifact)
+            if found.store is not self.artifacts:
+                return False  # another stack's store: its steps' workers may not reach it
+            found.store.verify(found.uri, artifact.content_hash)
         except (ArtifactNotFoundError, ArtifactIntegrityError, UnsafePathError):  # not (intact) in *this* store
             return False
         return True
@@ -207,3 +212,21 @@ def _refuse_lost_lineage(path: Path, artifacts: ArtifactStorage) -> None:
             str(path),
             f"{state}, but lineage store {lost[0].store_id} there recorded artifacts in {artifacts.location}",
         )
+
+
+def _remember_location(artifacts: ArtifactStorage, lineage: LineageStore) -> None:
+    """Record where the local artifact store is now among the folders it has been in, so the URIs recorded here
+    stay readable after the project folder moves (see :mod:`zen_store._moves`); one read once recorded.
+
+    A store written before stores kept that list may have moved already: the record this lineage store left in it
+    (its referent, written by its first run there) says where the lineage file was then, and the artifact store
+    sat in the same place relative to it, so that folder is recorded too. Nothing when the store is read-only.
+    """
+    if not remember_location(artifacts) or former_locations(artifacts) != {artifacts.location}:
+        return  # recorded before, or cannot be written, or the store has kept its list for a while
+    if is_postgres_url(lineage.location):
+        return  # a server's URL: the same wherever the hosts mount the artifact store
+    relative = os.path.relpath(artifacts.location, Path(lineage.location).parent)
+    for referent in referents(artifacts):
+        if referent.store_id == lineage.store_id and referent.location not in (lineage.location, "?"):
+            remember_location(artifacts, os.path.normpath(Path(referent.location).parent / relative))

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from zen_store._integrity import BACKUP_EVERY, Health, RestoreReport, check_file, restore
     from zen_store._lineage import open_lineage_store
     from zen_store._location import StorageOption, is_postgres_url
+    from zen_store._moves import former_locations, remember_location
     from zen_store._naming import default_artifact_name
     from zen_store._postgres import POSTGRES_CONNECTION_DEFAULTS, POSTGRES_SCHEMA_VERSION, PostgresLineageStore
     from zen_store._postgres_login import SavedPassword, remember_password
@@ -126,11 +127,13 @@ _LAZY: dict[str, str] = {
     "content_hash": "zen_store._artifacts",
     "default_artifact_name": "zen_store._naming",
     "forget_referent": "zen_store._referents",
+    "former_locations": "zen_store._moves",
     "is_postgres_url": "zen_store._location",
     "new_id": "zen_store._sqlite",
     "open_artifact_store": "zen_store._storage",
     "open_lineage_store": "zen_store._lineage",
     "referents": "zen_store._referents",
+    "remember_location": "zen_store._moves",
     "remember_password": "zen_store._postgres_login",
     "restore": "zen_store._integrity",
 }
@@ -195,11 +198,13 @@ __all__ = [
     "content_hash",
     "default_artifact_name",
     "forget_referent",
+    "former_locations",
     "is_postgres_url",
     "new_id",
     "open_artifact_store",
     "open_lineage_store",
     "referents",
+    "remember_location",
     "remember_password",
     "restore",
 ]
