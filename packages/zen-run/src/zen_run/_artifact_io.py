@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zen_run._store_finder import Located, StoreFinder
+from zen_run._store_finder import StoreFinder
 from zen_store import (
     VALUE_TYPE_KEY,
     ArtifactIntegrityError,
@@ -66,7 +66,8 @@ class ArtifactIO:
         before_commit: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
-        self._stores = StoreFinder(store, zen_dir=zen_dir, known_options=known_options)
+        self.finder = StoreFinder(store, zen_dir=zen_dir, known_options=known_options)
+        """Which store holds a recorded URI, and where it is now if the project folder moved."""
         self._before_commit = before_commit
 
     # -- writing -----------------------------------------------------------------------------------------------
@@ -161,27 +162,13 @@ class ArtifactIO:
     def verify(self, artifact: ArtifactRecord, *, full: bool = False) -> Path:
         """The artifact's local directory after checking its content hash (``full``: hash it even when its files
         are known unchanged since they were last verified); raises ArtifactIntegrityError/ArtifactNotFoundError."""
-        found = self.locate(artifact)
+        found = self.finder.locate(artifact.uri)
         return found.store.verify(found.uri, artifact.content_hash, full=full)
 
     def local_path(self, artifact: ArtifactRecord) -> str:
         """Where the artifact's files are on this machine."""
-        found = self.locate(artifact)
+        found = self.finder.locate(artifact.uri)
         return str(found.store.path_of(found.uri))
-
-    def locate(self, artifact: ArtifactRecord) -> Located:
-        """The store holding the artifact and its URI there: the recorded one, or where it is now when the
-        project folder (or the store) moved since it was recorded. Raises UnsafePathError for a URI outside
-        every store of the project."""
-        return self._stores.locate(artifact.uri)
-
-    def current_uri(self, artifact: ArtifactRecord) -> str:
-        """Where the artifact's files are now (what users are shown): its URI as found by :meth:`locate`, or the
-        recorded one when that finds none."""
-        try:
-            return self.locate(artifact).uri
-        except (UnsafePathError, ArtifactNotFoundError):
-            return artifact.uri
 
     def read_value(
         self, registry: MaterializerRegistry, artifact: ArtifactRecord, as_type: object, reader: type | None

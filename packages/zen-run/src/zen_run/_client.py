@@ -64,7 +64,7 @@ class Artifact:
     @property
     def uri(self) -> str:
         """Where the artifact's files are (now: in a project folder that was moved, not where they were written)."""
-        return self.context.stores.io.current_uri(self.record)
+        return self.context.stores.io.finder.current_uri(self.record.uri)
 
     @property
     def content_hash(self) -> str:

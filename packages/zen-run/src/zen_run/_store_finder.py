@@ -93,6 +93,14 @@ class StoreFinder:
             )
         return Located(moved, f"{moved.location.rstrip('/')}/{name}")
 
+    def current_uri(self, uri: str) -> str:
+        """Where a recorded URI's files are now (what users are shown): as :meth:`locate` finds it, or as
+        recorded when it finds none."""
+        try:
+            return self.locate(uri).uri
+        except (UnsafePathError, ArtifactNotFoundError):
+            return uri
+
     def _other(self, location: str) -> ArtifactStorage:
         """Another of the project's stores (named by a stack), opened for reading where it exists."""
         store = self._others.get(location)

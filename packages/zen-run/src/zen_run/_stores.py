@@ -173,7 +173,7 @@ class Stores:
         """True when the artifact's files are present in this artifact store (where it is now, when it moved
         since the artifact was recorded) and match their content hash."""
         try:
-            found = self.io.locate(artifact)
+            found = self.io.finder.locate(artifact.uri)
             if found.store is not self.artifacts:
                 return False  # another stack's store: its steps' workers may not reach it
             found.store.verify(found.uri, artifact.content_hash)
