@@ -7,11 +7,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.zen_run import pipelines as p
 from zen_run import Client, RunContext
 from zen_run._cli import EXIT_USAGE, main
-from zen_store import UnsafePathError
+from zen_run._store_finder import StoreFinder
+from zen_store import ArtifactNotFoundError, ArtifactStore, UnsafePathError, remember_location
 
 
 def _tamper(project: Path, artifact_id: str, uri: str) -> None:
@@ -72,3 +75,32 @@ def test_gc_follows_no_symbolic_link_in_the_store_folder(
     assert (outside / "inner" / "data").read_text() == "keep me"
     assert planted[0].is_symlink() and planted[1].is_symlink() and not planted[2].is_symlink()
     assert Client().runs()[0].steps["second"].outputs["output"].read() == 2
+
+
+_NAMES = st.text(st.characters(codec="utf-8", exclude_characters="\0"), min_size=1, max_size=40)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=_NAMES, folder=st.sampled_from(["former", "never"]))
+def test_a_recorded_uri_is_re_anchored_only_from_a_former_folder_and_only_into_the_store(
+    tmp_path: Path, name: str, folder: str
+) -> None:
+    """Whatever name a record ends in: under a folder the store was opened from before, the URI is found in the
+    store where it is now and nowhere else (or refused); under a folder it never was in, it is refused."""
+    store = ArtifactStore(tmp_path / "now" / "artifacts")
+    remember_location(store, str(tmp_path / "then" / "artifacts"))
+    parent = tmp_path / ("then" if folder == "former" else "elsewhere") / "artifacts"
+    finder = StoreFinder(store, zen_dir=tmp_path, known_options={})
+    plain = name.rstrip("/")
+    anchored = folder == "former" and plain not in ("", "..") and "/" not in plain
+    try:
+        found = finder.locate(f"{parent}/{name}")
+    except UnsafePathError:
+        assert not anchored
+        return
+    assert anchored and found.store is store and found.uri == f"{store.root}/{plain}"
+    try:
+        path = store.path_of(found.uri)
+    except (UnsafePathError, ArtifactNotFoundError):
+        return
+    assert store.root in path.resolve().parents

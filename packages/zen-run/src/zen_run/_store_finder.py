@@ -46,6 +46,16 @@ class Located:
     uri: str
 
 
+def _split(uri: str) -> tuple[str | None, str]:
+    """A recorded URI's folder (None for a bare name) and the artifact's name, after refusing ``..`` and NUL."""
+    if "\0" in uri or ".." in uri.split("://", 1)[-1].split("/"):
+        raise UnsafePathError(f"artifact URI {uri!r} contains '..'; refusing to read it (was lineage altered?).")
+    if "/" not in uri:
+        return None, uri
+    location, name = uri.rstrip("/").rsplit("/", 1)
+    return location, name
+
+
 class StoreFinder:
     """The artifact store holding a URI: ``own``, or another store of the project, opened once when first needed.
 
@@ -71,13 +81,8 @@ class StoreFinder:
     def locate(self, uri: str) -> Located:
         """The store holding ``uri`` and its URI there; raises UnsafePathError for a URI outside every store of
         the project (where it is now and where it was) and ArtifactNotFoundError when its store is gone."""
-        path = uri.split("://", 1)[-1]
-        if "\0" in uri or ".." in path.split("/"):
-            raise UnsafePathError(f"artifact URI {uri!r} contains '..'; refusing to read it (was lineage altered?).")
-        if "/" not in uri:
-            return Located(self.own, uri)
-        location, name = uri.rstrip("/").rsplit("/", 1)
-        if location == self.own.location.rstrip("/"):
+        location, name = _split(uri)
+        if location is None or location == self.own.location.rstrip("/"):
             return Located(self.own, uri)
         store = self._others.get(location)
         if store is not None:
@@ -92,6 +97,17 @@ class StoreFinder:
                 f"stack register`), or check the lineage store for altered records."
             )
         return Located(moved, f"{moved.location.rstrip('/')}/{name}")
+
+    def own_uri(self, uri: str) -> str | None:
+        """``uri`` in ``own`` (as recorded, or re-anchored when ``own`` moved since), or None when it is not one
+        of ``own``'s: no other store is opened to tell. Raises UnsafePathError for a URI with ``..``."""
+        location, name = _split(uri)
+        own = self.own.location.rstrip("/")
+        if location is None or location == own:
+            return uri
+        if "://" not in uri and location not in self._known_options and self._moved_from(location) is self.own:
+            return f"{own}/{name}"
+        return None
 
     def current_uri(self, uri: str) -> str:
         """Where a recorded URI's files are now (what users are shown): as :meth:`locate` finds it, or as

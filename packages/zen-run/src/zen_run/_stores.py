@@ -173,10 +173,10 @@ class Stores:
         """True when the artifact's files are present in this artifact store (where it is now, when it moved
         since the artifact was recorded) and match their content hash."""
         try:
-            found = self.io.finder.locate(artifact.uri)
-            if found.store is not self.artifacts:
-                return False  # another stack's store: its steps' workers may not reach it
-            found.store.verify(found.uri, artifact.content_hash)
+            uri = self.io.finder.own_uri(artifact.uri)
+            if uri is None:
+                return False  # another stack's store: this stack's steps (its workers) may not reach it
+            self.artifacts.verify(uri, artifact.content_hash)
         except (ArtifactNotFoundError, ArtifactIntegrityError, UnsafePathError):  # not (intact) in *this* store
             return False
         return True
