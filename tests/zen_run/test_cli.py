@@ -238,7 +238,7 @@ def test_a_zen_warning_is_one_line_and_a_step_traceback_starts_in_the_step(workd
     code); a failed step's traceback, printed and stored, starts in the step's own code, not zen's call of it, and
     names the project's files relative to its root."""
     out = zen(workdir, "run", "flows:failing", expect=1)
-    assert "zen: warning: not pinned to a commit (flows.returns_one: there is no git repository" in out
+    assert "zen: warning: not pinned to a commit (flows.returns_one, flows.boom: there is no git repository" in out
     assert "UnpinnedCodeWarning" not in out and "return callback" not in out
     printed = out[out.index("Traceback (most recent call last):") :].splitlines()
     assert printed[1].startswith('  File "flows.py", line ') and printed[1].endswith(", in boom")  # the root's

@@ -384,7 +384,10 @@ class Pinner:
                 stacklevel=_user_stacklevel(),
             )
         if other:
-            listed = "; ".join(f"{item.ref.dotted}: {item.detail}" for item in other)
+            by_detail: dict[str, list[str]] = {}  # objects sharing a reason (a whole module, no repository) once
+            for item in other:
+                by_detail.setdefault(item.detail, []).append(item.ref.dotted)
+            listed = "; ".join(f"{', '.join(names)}: {detail}" for detail, names in by_detail.items())
             warnings.warn(
                 f"not pinned to a commit ({listed}). Runs using this code record unpinned names and may not be "
                 f"reproducible; do what each reason says (usually: commit the code) to pin it.",
