@@ -8,9 +8,10 @@ re-run, peak memory, a large array step, and ``import zen_run``.
   (``_chain.floor``) pickles each value to a file, fsyncs it and commits one SQLite row per step; a second floor
   (``_chain.floor_in_row``, informational) is as durable as zen keeps small values: the file is not fsynced and
   the pickled bytes go into the committed row. Every side and length runs in turn, interleaved in a rotating
-  order; a weighted line over the three lengths' medians splits each side's time into a fixed cost per run and a
-  cost per step, and 1-step runs measure the fixed cost directly (a 1-step run minus one step's cost), each with
-  its 95% interval (see ``_fit``).
+  order, for 15 rounds, and more (up to 40) until zen's fixed cost is known within 1 ms; a weighted line over
+  the three lengths' medians splits each side's time into a fixed cost per run and a cost per step, and 1-step
+  runs measure the fixed cost directly (a 1-step run minus one step's cost), each with its 95% interval (see
+  ``_fit``).
 - **Array**: a 160 MB float64 array created (and changed between attempts) before timing; zen runs a one-step
   pipeline that returns it (written, hashed, made durable) and reads it back through the client (verified); the
   floor does ``np.save`` to a file, fsyncs it and ``np.load``s it.
@@ -53,6 +54,10 @@ from zen_run._project import Project
 
 LENGTHS = (10, 50, 200)
 REPEATS = 15
+MOST_REPEATS = 40
+FIXED_PRECISION = 0.001
+"""Seconds: the chains run past ``REPEATS`` rounds (up to ``MOST_REPEATS``) until the 95% interval of zen's fixed
+cost per run is no wider than this, a third of its 3 ms budget."""
 IMPORT_BUDGET = Budget(limit=0.25)
 FIXED_BUDGET = Budget(limit=0.003)
 IN_ROW = "zen vs a floor as durable as zen's small values (pickle file, no fsync; its bytes in the SQLite row)"
@@ -116,17 +121,32 @@ def _floor(length: int, folder: Path, *, in_row: bool = False) -> float:
     return (floor_in_row if in_row else floor)(list(range(start, start + length)), folder)
 
 
-def _interleaved(sides: Mapping[_K, Callable[[], float]], repeats: int) -> dict[_K, list[float]]:
-    """The seconds of each side's runs, each warmed once, then run ``repeats`` times interleaved in a rotating
-    order (so each sees the same machine state, whatever drifts during the benchmark)."""
+def _interleaved(
+    sides: Mapping[_K, Callable[[], float]],
+    repeats: int,
+    *,
+    enough: Callable[[Mapping[_K, list[float]]], bool] | None = None,
+    most: int = 0,
+) -> dict[_K, list[float]]:
+    """The seconds of each side's runs, each warmed once, then run in rounds interleaved in a rotating order (so
+    each sees the same machine state, whatever drifts during the benchmark): ``repeats`` rounds, then more while
+    ``enough`` says the runs so far do not measure what they must, up to ``most`` rounds."""
     samples: dict[_K, list[float]] = {name: [] for name in sides}
     for action in sides.values():
         action()  # warm imports, code fingerprints, files
     names = list(sides)
-    for index in range(repeats):
+    index = 0
+    while index < repeats or (enough is not None and index < most and not enough(samples)):
         for name in names[index % len(names) :] + names[: index % len(names)]:
             samples[name].append(sides[name]())
+        index += 1
     return samples
+
+
+def _fixed_cost_known(samples: Mapping[tuple[str, int], list[float]]) -> bool:
+    """Whether zen's fixed cost per run is known to ``FIXED_PRECISION`` (its 95% interval no wider)."""
+    fixed = fit_line({length: samples["zen", length] for length in LENGTHS}).fixed
+    return fixed.high - fixed.low <= FIXED_PRECISION
 
 
 def _same_values_rows(context: RunContext, folder: Path, repeats: int) -> list[BenchRow]:
@@ -269,7 +289,7 @@ def _array_rows(context: RunContext, folder: Path) -> list[BenchRow]:
     ]
 
 
-def run(*, repeats: int = REPEATS) -> list[BenchRow]:
+def run(*, repeats: int = REPEATS, most_repeats: int = MOST_REPEATS) -> list[BenchRow]:
     """Every figure of this module, as rows."""
     load = os.getloadavg()[0]
     rows: list[BenchRow] = []
@@ -286,7 +306,8 @@ def run(*, repeats: int = REPEATS) -> list[BenchRow]:
             if hamilton is not None:
                 sides["hamilton", length] = hamilton
         samples: dict[str, dict[int, list[float]]] = {"zen": {}, "hamilton": {}, "floor": {}, "floor in row": {}}
-        for (name, length), runs in _interleaved(sides, repeats).items():
+        timed = _interleaved(sides, repeats, enough=_fixed_cost_known, most=most_repeats)
+        for (name, length), runs in timed.items():
             samples[name][length] = runs
         medians = {name: {length: statistics.median(t) for length, t in by.items()} for name, by in samples.items()}
         for length in LENGTHS:
