@@ -260,3 +260,23 @@ def test_help_imports_none_of_zens_heavy_parts(args: list[str]) -> None:
     heavy = {"numpy", "pandas", "torch", "polars", "yaml", "sqlite3", "attrs", "cattrs", "starlette"}
     heavy |= {"zen_types", "zen_store", "zen_materialize", "zen_git", "zen_run._client", "zen_run._runner"}
     assert not heavy & loaded, sorted(heavy & loaded)
+
+
+def test_a_command_of_a_zen_package_not_installed_names_the_package_to_install(tmp_path: Path) -> None:
+    """`zen ui` where zen-ui is not installed (its entry point hidden from this process): exit 2, one line saying
+    which package to install and how, instead of click's "No such command"."""
+    script = (
+        "import importlib.metadata, sys\n"
+        "found = importlib.metadata.entry_points\n"
+        "importlib.metadata.entry_points = lambda **kw: [e for e in found(**kw) if e.name != 'ui']\n"
+        "from zen_run._cli import main\n"
+        "sys.exit(main(['ui']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 2, done.stderr
+    last = done.stderr.splitlines()[-1]
+    assert last == (
+        "zen: `zen ui` comes with zen-ui, which is not installed in this environment. Install it from zen's "
+        'repository, as the other zen packages were: `pip install "$ZEN"/packages/zen-ui` (or its wheel).'
+    )
+    assert "No such command" not in done.stderr

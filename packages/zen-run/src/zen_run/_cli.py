@@ -82,6 +82,8 @@ COMMANDS: Final[tuple[click.Command, ...]] = (
 )
 """zen's own commands, in the order ``zen --help`` lists them."""
 
+_ADDED_BY: Final = {"ui": "zen-ui"}
+"""Commands zen's own optional packages add, by the distribution that adds them (named when it is missing)."""
 _DISTRIBUTIONS: Final = ("zen-run", "zen-types", "zen-materialize", "zen-store", "zen-git", "zen-ui")
 
 
@@ -110,6 +112,20 @@ class _Zen(ZenGroup):
             say(f"command {cmd_name!r} from {entry.value} is a {type(loaded).__name__}, not a click command; skipped.")
             return None
         return loaded
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """click's resolution, but a command another zen package adds names that package when it is missing."""
+        name = args[0] if args else ""
+        package = _ADDED_BY.get(name)
+        if package is not None and self.get_command(ctx, name) is None:
+            ctx.fail(
+                f"`zen {name}` comes with {package}, which is not installed in this environment. Install it from "
+                f'zen\'s repository, as the other zen packages were: `pip install "$ZEN"/packages/{package}` (or its '
+                f"wheel)."
+            )
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List the commands with their short help; a plugged-in command shows its package's summary, so listing

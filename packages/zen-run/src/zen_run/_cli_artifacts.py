@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Final
 
-import attrs
 import click
 
 from zen_run._cli_shared import printer, read_client
@@ -58,6 +57,8 @@ def list_artifacts(name: str | None, limit: int) -> None:
 @argument("artifact_id", metavar="ARTIFACT", help=_ARTIFACT_HELP, shell_complete=complete_artifacts)
 @common_options
 def show(artifact_id: str) -> None:
+    import attrs  # here, not at the top: `zen --help` imports no attrs (tests/zen_run/test_cli_surface.py)
+
     from zen_run import _render
 
     artifact = read_client().artifact(artifact_id)

@@ -22,7 +22,6 @@ from zen_run._cli_shared import printer, read_client, usage_error, write_client
 from zen_run._completion import complete_pipeline_names, complete_run_ids, complete_step_names, complete_tags
 from zen_run._output import Printer, say
 from zen_run.cli import WholeNumber, ZenCommand, ZenGroup, argument, common_options, current_options
-from zen_run.errors import CommandLineError, ModuleImportError
 
 if TYPE_CHECKING:
     from zen_run._client import Run
@@ -40,6 +39,8 @@ _RUN_HELP: Final = "A run id, or a unique prefix of one (see `zen runs list`)."
 
 def load_object(target: str) -> object:
     """Load ``module:attr`` or ``path/to/file.py:attr`` (``ZenCommand`` made the project root and cwd importable)."""
+    from zen_run.errors import CommandLineError, ModuleImportError
+
     module_name, sep, attr = target.partition(":")
     if not sep or not attr:
         raise usage_error(f"{target!r}: expected MODULE:OBJECT or FILE.py:OBJECT, e.g. examples/quickstart.py:instance")
