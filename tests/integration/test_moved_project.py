@@ -184,3 +184,21 @@ def test_records_naming_a_folder_no_store_of_the_project_was_in_are_refused_afte
     shutil.copy(other / ".zen" / "lineage.db", stranger / ".zen" / "lineage.db")
     refused = _zen(stranger, "artifacts", "read", "p.b.output", code=2)
     assert "refusing to read it" in refused.stderr
+
+
+def test_gc_in_a_moved_project_reads_every_lineage_store_sharing_its_artifact_store(tmp_path: Path) -> None:
+    """Two stacks write to one artifact store with a lineage file each: after the move, `zen gc --delete` from
+    either finds the other's file where it is now (by its id, among the project's stacks) instead of refusing
+    because the recorded path is gone, and deletes nothing either of them references."""
+    root = _project(tmp_path / "two")
+    _zen(root, "stack", "register", "side", "--lineage-store", ".zen/side.db")
+    (root / "q.py").write_text(PIPELINE.format(add=5))
+    git(root, "add", "q.py")
+    git(root, "commit", "-qm", "another")
+    _zen(root, "run", "q.py:inst", "--stack", "side", "-q")
+    moved = root.rename(tmp_path / "moved")
+    for stack in ("default", "side"):
+        done = _zen(moved, "gc", "--delete", "--stack", stack)
+        assert "0 unreferenced" in done.stdout, done.stdout
+    assert _read(moved) == "2"
+    assert _zen(moved, "artifacts", "read", "p.b.output", "--stack", "side").stdout.strip() == "6"

@@ -408,3 +408,35 @@ def test_gc_beside_a_postgres_lineage_store_keeps_its_artifacts_and_refuses_when
         garbage_collect(solo, delete=True)
     monkeypatch.setenv("PGPASSFILE", passfile)
     assert Client(stack="team").get_run(run.id).steps["second"].outputs["output"].read() == 2
+
+
+def test_hosts_reaching_the_shared_artifact_folder_at_different_paths_read_and_reuse_each_others_artifacts(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One PostgreSQL lineage store, one artifact folder that each host mounts at its own path (moved between the
+    hosts' turns here, as a mount point would differ): each host reads the artifacts the other recorded under its
+    path, and its cache hits count."""
+    mounts = {"alice": tmp_path / "mnt-a" / "artifacts", "bob": tmp_path / "mnt-b" / "artifacts"}
+    for host, mount in mounts.items():
+        mount.parent.mkdir()
+        monkeypatch.setenv("ZEN_ROOT", str(tmp_path / host))
+        RunContext.forget()
+        _register("team", "--artifact-store", str(mount), "--lineage-store", postgres_url)
+        assert main(["stack", "set", "team"]) == 0
+
+    def on(host: str) -> None:
+        here = next(mount for mount in mounts.values() if mount.exists())
+        here.rename(mounts[host])
+        monkeypatch.setenv("ZEN_ROOT", str(tmp_path / host))
+        RunContext.forget()
+
+    mounts["alice"].mkdir()
+    on("alice")
+    first = p.add_pipeline(first=p.returns_one(), second=p.adds()).run(progress=False)
+    on("bob")
+    assert Client().get_run(first.id).steps["second"].outputs["output"].read() == 2
+    again = p.add_pipeline(first=p.returns_one(), second=p.adds()).run(progress=False)
+    assert {step.status for step in again.steps.values()} == {"cached"}
+    bobs = p.add_pipeline(first=p.returns_one(), second=p.adds(p.AddConfig(add_amount=7))).run(progress=False)
+    on("alice")
+    assert Client().get_run(bobs.id).steps["second"].outputs["output"].read() == 8

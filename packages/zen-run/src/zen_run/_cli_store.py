@@ -84,16 +84,19 @@ def clear(pipeline: str | None) -> None:
 def gc(delete: bool, older_than: float, forget: str | None) -> None:
     from zen_run import _render
     from zen_run._gc import forget_referent, garbage_collect
+    from zen_run._stack import StackRegistry
 
     if not older_than >= 0:  # also refuses nan
         raise usage_error(f"--older-than {older_than:g}: give a number of minutes, 0 or more.")
-    stores = (write_client() if delete or forget else read_client()).context.stores
+    context = (write_client() if delete or forget else read_client()).context
+    stores = context.stores
     out = printer()
     if forget:
         if not forget_referent(stores, forget):
             raise usage_error(f"--forget {forget}: no lineage store with that id writes to this artifact store.")
         out.line(f"forgot lineage store {forget}; its references no longer protect artifacts")
-    report = garbage_collect(stores, delete=delete, older_than_s=older_than * 60)
+    lineage_files = [stack.lineage_location(context.project) for stack in StackRegistry(context.project).list()]
+    report = garbage_collect(stores, delete=delete, older_than_s=older_than * 60, lineage_files=lineage_files)
     if out.json:
         out.emit_json(report)
         return
