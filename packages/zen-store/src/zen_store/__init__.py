@@ -15,7 +15,14 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from zen_store._artifacts import STALE_AFTER_S, ArtifactStore, CommittedArtifact, StoredArtifact, content_hash
+    from zen_store._artifacts import (
+        SMALL_ARTIFACT_LIMIT,
+        STALE_AFTER_S,
+        ArtifactStore,
+        CommittedArtifact,
+        StoredArtifact,
+        content_hash,
+    )
     from zen_store._gc import GC_MARGIN_S, References, collect_garbage
     from zen_store._integrity import BACKUP_EVERY, Health, RestoreReport, check_file, restore
     from zen_store._lineage import open_lineage_store
@@ -106,6 +113,7 @@ _LAZY: dict[str, str] = {
     "RunStatus": "zen_store._records",
     "SCHEMA_VERSION": "zen_store._sqlite",
     "SQLiteLineageStore": "zen_store._sqlite",
+    "SMALL_ARTIFACT_LIMIT": "zen_store._artifacts",
     "STALE_AFTER_S": "zen_store._artifacts",
     "SavedPassword": "zen_store._postgres_login",
     "SchemaVersionError": "zen_store.errors",
@@ -176,6 +184,7 @@ __all__ = [
     "RunRecord",
     "RunStatus",
     "SCHEMA_VERSION",
+    "SMALL_ARTIFACT_LIMIT",
     "SQLiteLineageStore",
     "STALE_AFTER_S",
     "SavedPassword",

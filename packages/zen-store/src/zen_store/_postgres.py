@@ -64,6 +64,7 @@ from zen_store._rows import (
     RUN_COLUMNS,
     STEP_COLUMNS,
     Row,
+    artifact_file_values,
     artifact_of,
     artifact_values,
     finished_step_values,
@@ -100,7 +101,7 @@ __all__ = [
     "is_postgres_url",
 ]
 
-POSTGRES_SCHEMA_VERSION: Final = 6
+POSTGRES_SCHEMA_VERSION: Final = 7
 MAX_ATTEMPTS: Final = 30
 """Attempts of one write transaction that keeps losing serialization conflicts before giving up."""
 RECONNECT_WITHIN_S: Final = 30.0
@@ -134,6 +135,12 @@ SEARCHED_V2: Final = (
 )
 """What schema 2 indexed (PostgreSQL's parser split "0.01" and kept "À" unlike SQLite did); replaced in 5."""
 _NEXT_SEQ: Final = "SELECT COALESCE(MAX(seq), -1) + 1 FROM step_runs WHERE run_id = %s"
+
+_LINEAGE_COPY: Final = (
+    "SELECT path, data FROM artifact_files WHERE artifact_id = (SELECT a.artifact_id FROM artifacts a WHERE a.uri = %s "
+    "AND a.content_hash = %s AND EXISTS (SELECT 1 FROM artifact_files f WHERE f.artifact_id = a.artifact_id) LIMIT 1)"
+)
+"""The files of one record's lineage copy among those of the stored copy ``(uri, content_hash)`` (by the uri index)."""
 
 
 def _split_search_words(conn: psycopg.Connection[tuple[object, ...]]) -> None:
@@ -214,8 +221,13 @@ MIGRATIONS: Final[dict[int, list[str | Callable[[psycopg.Connection[tuple[object
     6: [  # the newest artifacts listed from an index, not by sorting the whole table
         "CREATE INDEX IF NOT EXISTS artifacts_created ON artifacts (created_at, artifact_id)",
     ],
+    7: [  # the lineage copies of small artifacts, one row per file (see zen_store._artifacts)
+        f"""CREATE TABLE IF NOT EXISTS artifact_files (
+            artifact_id {_C} NOT NULL REFERENCES artifacts(artifact_id) ON DELETE CASCADE, path TEXT NOT NULL,
+            data BYTEA NOT NULL, PRIMARY KEY (artifact_id, path))""",
+    ],
 }
-_TABLES: Final = ("runs", "step_runs", "artifacts", "events", "step_logs", "artifact_names")
+_TABLES: Final = ("runs", "step_runs", "artifacts", "events", "step_logs", "artifact_names", "artifact_files")
 _UPSERT_LOGS: Final = (
     "INSERT INTO step_logs (step_run_id, text, cut) VALUES (%s, %s, %s) "
     "ON CONFLICT (step_run_id) DO UPDATE SET text = excluded.text, cut = excluded.cut"
@@ -261,6 +273,7 @@ def _recording(step: FinishedStep) -> tuple[str, Callable[[psycopg.Connection[tu
     completing = step.step_run_id
     chosen = completing or new_id()
     artifacts = [artifact_values(art, chosen) for art in step.new_outputs.values()]
+    files = artifact_file_values(step)
     events = step_events(step, chosen)
     logs = step.logs.bounded() if step.logs else None
 
@@ -295,6 +308,8 @@ def _recording(step: FinishedStep) -> tuple[str, Callable[[psycopg.Connection[tu
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     named,
                 )
+            if files:  # small artifacts: their bytes, durable with this transaction (see zen_store._artifacts)
+                cur.executemany("INSERT INTO artifact_files (artifact_id, path, data) VALUES (%s, %s, %s)", files)
             if events:
                 cur.executemany(
                     "INSERT INTO events (step_run_id, artifact_id, direction, name) VALUES (%s, %s, %s, %s)",
@@ -912,6 +927,12 @@ class PostgresLineageStore:
     def artifact_uris(self) -> set[str]:
         """Every URI the lineage store references."""
         return {str(r[0]) for r in self._read("SELECT uri FROM artifacts")}
+
+    def lineage_copy(self, artifact: ArtifactRecord) -> dict[str, bytes] | None:
+        """The bytes of a small artifact kept with its record, by relative path (see ``ArtifactRecord.files``), from
+        any record of the same stored copy (URI and content hash); None when the store keeps none."""
+        rows = self._read(_LINEAGE_COPY, [artifact.uri, artifact.content_hash])
+        return {str(path): bytes(cast("bytes", data)) for path, data in rows} or None
 
     def lineage(self, artifact_id: str, *, downstream: bool = False) -> LineageGraph:
         """Every artifact and step run upstream (or downstream) of an artifact, through read/write events."""

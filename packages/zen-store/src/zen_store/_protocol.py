@@ -133,6 +133,11 @@ class LineageStore(Protocol):
 
     # -- queries -----------------------------------------------------------------------------------------------
 
+    def lineage_copy(self, artifact: ArtifactRecord) -> dict[str, bytes] | None:
+        """The bytes of a small artifact kept with its record, by relative path (see ``ArtifactRecord.files``), from
+        any record of the same stored copy (URI and content hash); None when the store keeps none."""
+        ...
+
     def runs(
         self,
         *,

@@ -88,6 +88,11 @@ class ArtifactRecord:
     version: int | None = None
     """Its version among the artifacts of that name: 1, 2, ... in the order they were recorded; given by the
     lineage store when it records the artifact (None before)."""
+    files: Mapping[str, bytes] | None = attrs.field(default=None, eq=False, repr=False)
+    """A small artifact's bytes by relative path, as its writer committed them (``StoredArtifact.files``): the
+    lineage store records them with the artifact, in the same transaction, and keeps them as the artifact's
+    lineage copy, which makes it durable without an fsync and restores it if its files are lost. None on records
+    read back from a lineage store (:meth:`LineageStore.artifact_files` gives the copy) and for larger artifacts."""
 
     @property
     def label(self) -> str:

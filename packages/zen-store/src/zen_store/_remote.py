@@ -215,9 +215,12 @@ class RemoteArtifactStore:
         """Throw away a staging directory (a failed step's partial output)."""
         self._staging.discard(staging)
 
-    def commit(self, staging: StagingArea, *, name: str | None = None) -> StoredArtifact:
+    def commit(self, staging: StagingArea, *, name: str | None = None, small_limit: int = 0) -> StoredArtifact:
         """Upload a filled staging directory under its content address (or ``name``) and commit it by writing its
-        manifest last, write-once; identical bytes committed already are shared instead of uploaded again."""
+        manifest last, write-once; identical bytes committed already are shared instead of uploaded again.
+
+        ``small_limit`` is not used: a put is durable once acknowledged, so no artifact needs its bytes kept in the
+        lineage store (they would only be a second copy)."""
         if staging.committed:
             raise StoreError(f"staging area {staging.path} was already committed.")
         for reserved in (MANIFEST, REUSED):
@@ -294,6 +297,29 @@ class RemoteArtifactStore:
 
     def sync(self) -> None:
         """Nothing to do: an object store acknowledges a put once it is durable."""
+
+    def restore(self, uri: str, expected_hash: str, files: Mapping[str, bytes]) -> Path:
+        """Upload an artifact again from a lineage copy (``files``, checked against ``expected_hash`` first) in
+        place of what is left of it; returns its local copy. This store records no lineage copies itself (see
+        :meth:`commit`); a copy another store's writer recorded under this URI is put back all the same."""
+        name = self._name(uri)
+        with self._staging.new() as area:
+            for relative, data in files.items():
+                target = area.path.joinpath(*_safe_relative(relative).parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            actual, size = content_hash(area.path, like=expected_hash)
+            if actual != expected_hash:
+                raise ArtifactIntegrityError(
+                    f"artifact {self.url}/{name} is damaged and the lineage store's copy of it is damaged too: its "
+                    f"content hash {actual[:19]}… differs from the recorded {expected_hash[:19]}…. Re-run the step "
+                    f"that produced it (its cache entry is no longer used)."
+                )
+            with contextlib.suppress(FileNotFoundError):
+                self.fs.rm(self._key(name, MANIFEST))  # the damaged copy stops existing first, as in delete
+            self._remove_prefix(name)
+            self._upload(area, name, actual, size)
+        return self.cache / actual.partition(":")[2]
 
     def _committed(self, name: str) -> bool:
         try:

@@ -19,6 +19,7 @@ __all__ = [
     "RUN_COLUMNS",
     "STEP_COLUMNS",
     "Row",
+    "artifact_file_values",
     "artifact_of",
     "artifact_values",
     "finished_step_values",
@@ -147,6 +148,16 @@ def artifact_values(art: ArtifactRecord, step_run_id: str) -> Row:
         art.created_at.timestamp(),
         step_run_id,
     )
+
+
+def artifact_file_values(step: FinishedStep) -> list[Row]:
+    """The lineage copies of a finished step's new small artifacts: (artifact id, relative path, bytes) per file."""
+    return [
+        (art.artifact_id, relative, data)
+        for art in step.new_outputs.values()
+        if art.files
+        for relative, data in art.files.items()
+    ]
 
 
 def step_events(step: FinishedStep, step_run_id: str) -> list[Row]:

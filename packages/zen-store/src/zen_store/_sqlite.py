@@ -4,7 +4,9 @@ Connections are configured by zen: autocommit mode with explicit ``BEGIN IMMEDIA
 concurrent writers queue on the busy timeout instead of failing with "database is locked" at commit), WAL
 journaling with ``synchronous=NORMAL`` on local disks, and a 30 s busy timeout. The schema is versioned with
 ``PRAGMA user_version``; opening migrates under the write lock after a backup, and refuses a database written
-by a newer zen. A completed step is recorded with its artifacts and events in one transaction.
+by a newer zen. A completed step is recorded with its artifacts, the bytes of its small artifacts (their lineage
+copies, which make them durable; see ``zen_store._artifacts``) and events in one transaction, together with the
+start of the steps it makes ready: one write transaction per step, and no statement in it counts rows.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from zen_store._rows import (
     RUN_COLUMNS,
     STEP_COLUMNS,
     Row,
+    artifact_file_values,
     artifact_of,
     artifact_values,
     finished_step_values,
@@ -85,7 +88,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_VERSION", "SQLiteLineageStore", "new_id"]
 
-SCHEMA_VERSION: Final = 6
+SCHEMA_VERSION: Final = 7
 BUSY_TIMEOUT_MS: Final = 30_000
 HEARTBEAT_STALE_S: Final = 300.0
 """Seconds without a heartbeat after which another process takes a running run for crashed."""
@@ -95,7 +98,16 @@ _JOINED_ARTIFACT_COLUMNS: Final = ", ".join(f"a.{c.strip()}" for c in ARTIFACT_C
 """:data:`ARTIFACT_COLUMNS` of the table aliased ``a`` in a join."""
 _NEXT_SEQ: Final = "SELECT COALESCE(MAX(seq), -1) + 1 FROM step_runs WHERE run_id = ?"
 """A step run's position in its run: one index probe on (run_id, seq), not a count of the run's rows."""
-_TABLES: Final = frozenset({"runs", "step_runs", "artifacts", "events", "step_logs", "artifact_names"})
+_TABLES: Final = frozenset(
+    {"runs", "step_runs", "artifacts", "events", "step_logs", "artifact_names", "artifact_files"}
+)
+
+
+_LINEAGE_COPY: Final = (
+    "SELECT path, data FROM artifact_files WHERE artifact_id = (SELECT a.artifact_id FROM artifacts a WHERE a.uri = ? "
+    "AND a.content_hash = ? AND EXISTS (SELECT 1 FROM artifact_files f WHERE f.artifact_id = a.artifact_id) LIMIT 1)"
+)
+"""The files of one record's lineage copy among those of the stored copy ``(uri, content_hash)`` (by the uri index)."""
 
 
 def new_id() -> str:
@@ -383,6 +395,15 @@ def _add_artifact_order(db: sqlite_utils.Database) -> None:
     db.table("artifacts").create_index(["created_at", "artifact_id"], if_not_exists=True)
 
 
+def _add_artifact_files(conn: sqlite3.Connection) -> None:
+    """Schema 6 -> 7 (and a new file, after its schema 6): the lineage copies of small artifacts, one row per file,
+    recorded with the artifact (see ``zen_store._artifacts``); a copy goes with its artifact's record."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS artifact_files (artifact_id TEXT NOT NULL REFERENCES artifacts (artifact_id) "
+        "ON DELETE CASCADE, path TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (artifact_id, path))"
+    )
+
+
 _UPSERT_LOGS: Final = (
     "INSERT INTO step_logs (step_run_id, text, cut) VALUES (?, ?, ?) "
     "ON CONFLICT (step_run_id) DO UPDATE SET text = excluded.text, cut = excluded.cut"
@@ -416,21 +437,23 @@ def _add_names(db: sqlite_utils.Database) -> None:
     )
 
 
+_NEXT_NAME: Final = (
+    "INSERT INTO artifact_names (name, latest) "
+    "VALUES (COALESCE(?, COALESCE((SELECT pipeline_name FROM runs WHERE run_id = ?), '') || '.' || ?), 1) "
+    "ON CONFLICT (name) DO UPDATE SET latest = latest + 1 RETURNING name, latest"
+)
+"""An output's name (its own, else ``<pipeline>.<slot>.<output>`` with the pipeline looked up in the same
+statement) and next version."""
+
+
 def _names(conn: sqlite3.Connection, step: FinishedStep) -> dict[str, tuple[str, int]]:
     """Name and next version of each new output of ``step``, by output name (inside the recording transaction,
     which holds the write lock: versions are given out one writer at a time, and never twice)."""
-    if not step.new_outputs:
-        return {}
-    pipeline = conn.execute("SELECT pipeline_name FROM runs WHERE run_id = ?", (step.run_id,)).fetchone()
     found: dict[str, tuple[str, int]] = {}
     for output, art in step.new_outputs.items():
-        name = art.name or default_artifact_name(str(pipeline[0]) if pipeline else "", step.step_name, output)
-        row = conn.execute(
-            "INSERT INTO artifact_names (name, latest) VALUES (?, 1) "
-            "ON CONFLICT (name) DO UPDATE SET latest = latest + 1 RETURNING latest",
-            (name,),
-        ).fetchone()
-        found[output] = (name, int(row[0]))
+        slot_output = default_artifact_name("", step.step_name, output).removeprefix(".")
+        row = conn.execute(_NEXT_NAME, (art.name, step.run_id, slot_output)).fetchone()
+        found[output] = (str(row[0]), int(row[1]))
     return found
 
 
@@ -478,6 +501,9 @@ def _record(conn: sqlite3.Connection, step: FinishedStep, recorded: set[str] | N
             f"INSERT INTO artifacts ({ARTIFACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(*artifact_values(art, step_run_id), *names[output]) for output, art in step.new_outputs.items()],
         )
+        files = artifact_file_values(step)
+        if files:  # small artifacts: their bytes, durable with this transaction (see zen_store._artifacts)
+            conn.executemany("INSERT INTO artifact_files (artifact_id, path, data) VALUES (?, ?, ?)", files)
     conn.executemany(
         "INSERT INTO events (step_run_id, artifact_id, direction, name) VALUES (?, ?, ?, ?)",
         step_events(step, step_run_id),
@@ -719,6 +745,7 @@ class SQLiteLineageStore:
                 _add_names(db)
                 _add_word_search(db)
                 _add_artifact_order(db)
+            _add_artifact_files(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _backup(self, version: int) -> None:
@@ -920,6 +947,7 @@ class SQLiteLineageStore:
                 ).fetchone()
                 is not None
             )
+            conn.executemany("DELETE FROM artifact_files WHERE artifact_id = ?", [(aid,) for aid in doomed])
             conn.executemany("DELETE FROM artifacts WHERE artifact_id = ?", [(aid,) for aid in doomed])
         return RunDeletion(
             run_id=run.run_id,
@@ -1192,6 +1220,12 @@ class SQLiteLineageStore:
             mark_damaged(self.path, problem)
             raise LineageStoreDamagedError(str(self.path), problem)
         return {str(r[0]) for r in self._rows("SELECT uri FROM artifacts NOT INDEXED")}
+
+    def lineage_copy(self, artifact: ArtifactRecord) -> dict[str, bytes] | None:
+        """The bytes of a small artifact kept with its record, by relative path (see ``ArtifactRecord.files``), from
+        any record of the same stored copy (URI and content hash); None when the store keeps none."""
+        rows = self._rows(_LINEAGE_COPY, [artifact.uri, artifact.content_hash])
+        return {str(path): bytes(cast("bytes", data)) for path, data in rows} or None
 
     def lineage(self, artifact_id: str, *, downstream: bool = False) -> LineageGraph:
         """Every artifact and step run upstream (or downstream) of an artifact, through read/write events."""

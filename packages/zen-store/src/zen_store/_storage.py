@@ -34,9 +34,19 @@ class ArtifactStorage(Protocol):
         """Throw away a staging directory that will not be committed."""
         ...
 
-    def commit(self, staging: StagingArea, *, name: str | None = None) -> StoredArtifact:
+    def commit(self, staging: StagingArea, *, name: str | None = None, small_limit: int = ...) -> StoredArtifact:
         """Make a filled staging directory a committed artifact, atomically, under its content address (or
-        ``name``, write-once); identical bytes stored already are reused instead of stored again."""
+        ``name``, write-once); identical bytes stored already are reused instead of stored again.
+
+        A store whose barrier would have to sync an artifact of at most ``small_limit`` bytes may instead return
+        its bytes (:attr:`StoredArtifact.files`) and leave it out of the barrier; the caller then records them in
+        the lineage transaction that records the artifact, and :meth:`restore` puts them back if they are lost."""
+        ...
+
+    def restore(self, uri: str, expected_hash: str, files: Mapping[str, bytes]) -> Path:
+        """Put back a lost or damaged artifact from its lineage copy (its bytes by relative path), checked against
+        ``expected_hash`` (ArtifactIntegrityError when they differ), atomically; returns a local directory
+        holding it."""
         ...
 
     def sync(self) -> None:
