@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import pytest
 
+from tests.common.copies import forget_lineage_copies
 from tests.zen_run import pipelines as p
 from zen_run import Client, Project, RunContext, RunOptions, Stack, StackRegistry, StepStatus, execute
 from zen_run.orchestration import RunDriver, orchestrators
@@ -81,10 +82,12 @@ def test_a_fully_cached_run_reuses_every_step_and_says_so_once_recorded(project:
 
 
 def test_a_hit_whose_artifact_was_deleted_is_computed_and_so_are_the_steps_after_it(project: Path) -> None:
-    """The middle step's artifact directory removed: it is computed again (the others stay hits)."""
+    """The middle step's artifact directory removed, with no lineage copy to put it back from: it is computed
+    again (the others stay hits)."""
     instance = p.three(first=p.returns_one(), second=p.middle(), third=p.adds())
     first = instance.run(progress=False)
     shutil.rmtree(first.steps["second"].outputs["output"].uri)
+    forget_lineage_copies(project / ".zen" / "lineage.db")
     again = instance.run(progress=False)
     assert [s.status for s in again.steps.values()] == [StepStatus.CACHED, StepStatus.COMPLETED, StepStatus.CACHED]
     assert p.CALLS == {"returns_one": 1, "middle": 2, "adds": 1}
@@ -93,7 +96,8 @@ def test_a_hit_whose_artifact_was_deleted_is_computed_and_so_are_the_steps_after
 
 def test_a_hit_whose_artifact_was_rewritten_with_the_same_size_and_time_is_refused(project: Path) -> None:
     """A verified artifact replaced by another file of the same size with its modification time restored (a new
-    inode): the store hashes it again, sees the change, and the step is computed."""
+    inode), with no lineage copy to put it back from: the store hashes it again, sees the change, and the step is
+    computed."""
     instance = p.single(only=p.returns_one())
     first = instance.run(progress=False)
     path = Path(first.steps["only"].outputs["output"].uri) / "value.json"
@@ -104,6 +108,7 @@ def test_a_hit_whose_artifact_was_rewritten_with_the_same_size_and_time_is_refus
     replacement.write_bytes(path.read_bytes().replace(b"1", b"2"))
     replacement.replace(path)
     os.utime(path, ns=(aged, aged))
+    forget_lineage_copies(project / ".zen" / "lineage.db")
     again = instance.run(progress=False)
     assert again.steps["only"].status == StepStatus.COMPLETED
     assert again.steps["only"].outputs["output"].read() == 1

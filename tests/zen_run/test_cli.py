@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -142,7 +143,8 @@ def test_no_cache_dag_stacks_cache_clear_and_gc(workdir: Path) -> None:
 
 def test_verify_checks_each_stored_copy_and_fails_on_a_damaged_one(workdir: Path) -> None:
     """Two runs of the same steps share their stored copies (identical bytes are stored once); `zen verify` checks
-    each copy once, and with a byte changed on disk exits 1 naming the copy and every record sharing it."""
+    each copy once. With a byte changed on disk it puts the small copy back from the lineage store's copy of its
+    bytes and says so; when that copy is damaged too, it exits 1 naming the copy and every record sharing it."""
     zen(workdir, "run", "flows:instance", "--no-cache", "-q")
     zen(workdir, "run", "flows:instance", "--no-cache", "-q")
     report = json.loads(zen(workdir, "verify", "--json"))
@@ -152,7 +154,16 @@ def test_verify_checks_each_stored_copy_and_fails_on_a_damaged_one(workdir: Path
     assert len(copies) == 2 and all(p.name.startswith("blake3-") for p in copies)
     data = next(p for p in copies[0].rglob("*") if p.is_file())
     stamp = data.stat().st_mtime_ns
-    data.write_bytes(bytes([data.read_bytes()[0] ^ 1]) + data.read_bytes()[1:])
+    original = data.read_bytes()
+    data.write_bytes(bytes([original[0] ^ 1]) + original[1:])
+    os.utime(data, ns=(stamp, stamp))
+    out = zen(workdir, "verify", "--full")
+    assert f"RESTORED {copies[0]}" in out and "all intact" in out and data.read_bytes() == original
+    conn = sqlite3.connect(workdir / ".zen" / "lineage.db")
+    conn.execute("UPDATE artifact_files SET data = CAST('0' AS BLOB)")
+    conn.commit()
+    conn.close()
+    data.write_bytes(bytes([original[0] ^ 1]) + original[1:])
     os.utime(data, ns=(stamp, stamp))
     out = zen(workdir, "verify", "--full", expect=1)
     assert f"DAMAGED {copies[0]}" in out and "1 damaged" in out and "every byte hashed" in out

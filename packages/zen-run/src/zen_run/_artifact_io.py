@@ -2,9 +2,13 @@
 
 An :class:`ArtifactIO` needs no lineage store, so it serves wherever a step executes: the driver's process, or a
 worker on a cluster that never sees lineage. Outputs are written by a materializer into a staging area and
-committed atomically; their records carry the materializer's identity, format and the content hash. Reads verify
-the hash first and pick the reader for the stored format and the requested type (views). A URI taken from a
-record is checked before any file system call, and found where it is now when the project folder moved
+committed atomically; their records carry the materializer's identity, format and the content hash, and a small
+artifact's record carries its bytes (``ArtifactRecord.files``, at most ``SMALL_ARTIFACT_LIMIT``), which the driver
+records as its lineage copy instead of the barrier fsyncing its files. Reads verify the hash first and pick the
+reader for the stored format and the requested type (views); an artifact whose files a power loss took back (missing,
+empty, truncated) is put back from its lineage copy (the record's own bytes, or ``lineage_copy``), checked against
+its content hash, instead of failing. A URI taken from a record is checked before any file system call, and found
+where it is now when the project folder moved
 (``_store_finder.py``).
 """
 
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from zen_run._store_finder import StoreFinder
 from zen_store import (
+    SMALL_ARTIFACT_LIMIT,
     VALUE_TYPE_KEY,
     ArtifactIntegrityError,
     ArtifactNotFoundError,
@@ -24,6 +29,7 @@ from zen_store import (
     ArtifactStorage,
     StagingArea,
     StorageOption,
+    StoredArtifact,
     StoreError,
     UnsafePathError,
     new_id,
@@ -54,8 +60,8 @@ class ArtifactIO:
     ``zen_dir`` and ``known_options`` (the storage options of the project's other artifact stores, by location)
     let it read artifacts that runs on the project's other stacks wrote; without them it reads only its own
     store. ``before_commit`` is called before each commit (the driver takes its writer's lease there, so
-    ``zen gc`` keeps what is committed until its lineage is recorded).
-    """
+    ``zen gc`` keeps what is committed until its lineage is recorded). ``lineage_copy`` finds the bytes the lineage
+    store keeps of a small artifact (a worker that sees no lineage store has only the records' own)."""
 
     def __init__(
         self,
@@ -64,11 +70,13 @@ class ArtifactIO:
         zen_dir: Path | None = None,
         known_options: Mapping[str, Mapping[str, StorageOption]] | None = None,
         before_commit: Callable[[], None] | None = None,
+        lineage_copy: Callable[[ArtifactRecord], Mapping[str, bytes] | None] | None = None,
     ) -> None:
         self.store = store
         self.finder = StoreFinder(store, zen_dir=zen_dir, known_options=known_options)
         """Which store holds a recorded URI, and where it is now if the project folder moved."""
         self._before_commit = before_commit
+        self._lineage_copy = lineage_copy
 
     # -- writing -----------------------------------------------------------------------------------------------
 
@@ -136,37 +144,38 @@ class ArtifactIO:
             metadata = {**metadata, VALUE_TYPE_KEY: value_type}
         if self._before_commit is not None:
             self._before_commit()
-        stored = self.store.commit(staged)
-        ref = type(materializer).ref() if materializer is not None else None
-        return ArtifactRecord(
-            artifact_id=new_id(),
-            uri=stored.uri,
-            type_name=type_name,
-            materializer=ref.name if ref else None,
-            format=ref.format if ref else "directory",
-            format_version=ref.format_version if ref else 1,
-            kind=type(materializer).KIND.value if materializer is not None else "data",
-            content_hash=stored.content_hash,
-            size=stored.size,
-            metadata=dict(metadata),
-            created_at=datetime.now(UTC),
-        )
+        stored = self.store.commit(staged, small_limit=SMALL_ARTIFACT_LIMIT)
+        return _described(stored, materializer, type_name=type_name, metadata=metadata)
 
     def sync(self) -> None:
-        """The durability barrier: what was committed since the last call survives a power loss once this returns
-        (called once per step, before its outputs are recorded)."""
+        """The durability barrier, once per step before its outputs are recorded: what was committed since the last
+        call survives a power loss once this returns (a small artifact: once the record carrying its bytes does)."""
         self.store.sync()
 
     # -- reading -----------------------------------------------------------------------------------------------
 
     def verify(self, artifact: ArtifactRecord, *, full: bool = False) -> Path:
-        """The artifact's local directory after checking its content hash (``full``: hash it even when its files
-        are known unchanged since they were last verified); raises ArtifactIntegrityError/ArtifactNotFoundError."""
+        """The artifact's local directory after checking its content hash (``full``: even if known unchanged), put
+        back from its lineage copy if lost or damaged; raises ArtifactIntegrityError/ArtifactNotFoundError."""
+        return self.check(artifact, full=full)[0]
+
+    def check(self, artifact: ArtifactRecord, *, full: bool = False) -> tuple[Path, str | None]:
+        """:meth:`verify`, also saying what was wrong with an artifact it put back from its lineage copy."""
         found = self.finder.locate(artifact.uri)
-        return found.store.verify(found.uri, artifact.content_hash, full=full)
+        try:
+            return found.store.verify(found.uri, artifact.content_hash, full=full), None
+        except (ArtifactNotFoundError, ArtifactIntegrityError) as exc:
+            files = artifact.files or (self._lineage_copy(artifact) if self._lineage_copy is not None else None)
+            if not files:
+                raise
+            problem = str(exc)
+        return found.store.restore(found.uri, artifact.content_hash, files), problem
 
     def local_path(self, artifact: ArtifactRecord) -> str:
-        """Where the artifact's files are on this machine."""
+        """Where the artifact's files are on this machine. A small artifact is verified first (it costs next to
+        nothing, and its folder may be one a power loss emptied: it is put back from its lineage copy)."""
+        if artifact.size <= SMALL_ARTIFACT_LIMIT:
+            return str(self.verify(artifact))
         found = self.finder.locate(artifact.uri)
         return str(found.store.path_of(found.uri))
 
@@ -197,3 +206,28 @@ class ArtifactIO:
             )
         label = f"{artifact.artifact_id} ({artifact.type_name})"
         return read_artifact(chosen, Location(str(path)), artifact=label, wanted=artifact.type_name)
+
+
+def _described(
+    stored: StoredArtifact,
+    materializer: Materializer[object] | None,
+    *,
+    type_name: str,
+    metadata: Mapping[str, JSONValue],
+) -> ArtifactRecord:
+    """The record of a committed output (carrying a small artifact's bytes, for the driver to record)."""
+    ref = type(materializer).ref() if materializer is not None else None
+    return ArtifactRecord(
+        artifact_id=new_id(),
+        uri=stored.uri,
+        type_name=type_name,
+        materializer=ref.name if ref else None,
+        format=ref.format if ref else "directory",
+        format_version=ref.format_version if ref else 1,
+        kind=type(materializer).KIND.value if materializer is not None else "data",
+        content_hash=stored.content_hash,
+        size=stored.size,
+        metadata=dict(metadata),
+        created_at=datetime.now(UTC),
+        files=stored.files,
+    )

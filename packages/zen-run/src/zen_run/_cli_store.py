@@ -189,6 +189,11 @@ def verify(full: bool) -> None:
     if out.json:
         out.emit_json(report)
     else:
+        for restored in report.restored:
+            out.line(
+                f"RESTORED {restored.uri} (artifacts {', '.join(restored.artifact_ids)}) from the lineage store's "
+                f"copy of its bytes: {restored.problem}"
+            )
         for damaged in report.damaged:
             out.line(f"DAMAGED {damaged.uri} (artifacts {', '.join(damaged.artifact_ids)}): {damaged.problem}")
         how = "every byte hashed" if full else "unchanged files trusted; --full hashes every byte"

@@ -67,8 +67,15 @@ class Stores:
     ) -> None:
         self.artifacts = artifacts
         self.lineage = lineage
-        self.io = ArtifactIO(artifacts, zen_dir=zen_dir, known_options=known_options, before_commit=self._take_lease)
-        """The artifact store as steps use it; each commit first takes the run's writer's lease."""
+        self.io = ArtifactIO(
+            artifacts,
+            zen_dir=zen_dir,
+            known_options=known_options,
+            before_commit=self._take_lease,
+            lineage_copy=lineage.lineage_copy,
+        )
+        """The artifact store as steps use it; each commit first takes the run's writer's lease, and a small
+        artifact lost from the store is put back from the lineage store's copy."""
         self._unleased: str | None = None
         """The run in progress, while it executes."""
         self._lease: WriterLease | None = None
@@ -171,14 +178,24 @@ class Stores:
 
     def artifact_intact(self, artifact: ArtifactRecord) -> bool:
         """True when the artifact's files are present in this artifact store (where it is now, when it moved
-        since the artifact was recorded) and match their content hash."""
+        since the artifact was recorded) and match their content hash, or were lost and are put back from the
+        lineage store's copy of them (a small artifact after a power loss)."""
         try:
             uri = self.io.finder.own_uri(artifact.uri)
             if uri is None:
                 return False  # another stack's store: this stack's steps (its workers) may not reach it
+        except UnsafePathError:
+            return False
+        try:
             self.artifacts.verify(uri, artifact.content_hash)
         except (ArtifactNotFoundError, ArtifactIntegrityError, UnsafePathError):  # not (intact) in *this* store
-            return False
+            try:
+                files = self.lineage.lineage_copy(artifact)
+                if not files:
+                    return False
+                self.artifacts.restore(uri, artifact.content_hash, files)
+            except (ArtifactNotFoundError, ArtifactIntegrityError, UnsafePathError):
+                return False
         return True
 
 

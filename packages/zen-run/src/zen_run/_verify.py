@@ -3,7 +3,9 @@
 Every artifact record names a stored copy (its URI) and the content hash it must have; identical bytes are
 stored once, so several records may name one copy, which is checked once. A quick check trusts a copy whose
 files are unchanged since this process verified them; ``full`` hashes every byte again (a bit that rotted on
-disk, or a change that put its modification time back).
+disk, or a change that put its modification time back). A small artifact whose copy is lost or damaged (a power
+loss takes back files that were never fsynced) is put back from the lineage store's copy of its bytes, checked
+against the same hash, and reported as restored.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ class VerifyReport:
     bytes: int
     full: bool
     damaged: tuple[DamagedArtifact, ...]
+    restored: tuple[DamagedArtifact, ...] = ()
+    """Copies that were lost or damaged and are put back from the lineage store's copy (``problem``: what was
+    wrong); they are intact now."""
 
     @property
     def ok(self) -> bool:
@@ -53,9 +58,13 @@ def verify_artifacts(stores: Stores, *, full: bool = False) -> VerifyReport:
     for record in records:
         copies.setdefault((record.uri, record.content_hash), []).append(record)
     damaged: list[DamagedArtifact] = []
+    restored: list[DamagedArtifact] = []
     for (uri, _), sharing in sorted(copies.items()):
         try:
-            stores.io.verify(sharing[0], full=full)
+            _, problem = stores.io.check(sharing[0], full=full)
+            if problem is not None:
+                ids = tuple(sorted(r.artifact_id for r in sharing))
+                restored.append(DamagedArtifact(uri=uri, artifact_ids=ids, problem=problem))
         except (ArtifactNotFoundError, ArtifactIntegrityError, UnsafePathError, StoreError, OSError) as exc:
             # missing, altered, outside every store, or in a store that cannot be opened or read here
             ids = tuple(sorted(r.artifact_id for r in sharing))
@@ -66,4 +75,5 @@ def verify_artifacts(stores: Stores, *, full: bool = False) -> VerifyReport:
         bytes=sum(sharing[0].size for sharing in copies.values()),
         full=full,
         damaged=tuple(damaged),
+        restored=tuple(restored),
     )
