@@ -155,8 +155,7 @@ class ArtifactIO:
     # -- reading -----------------------------------------------------------------------------------------------
 
     def verify(self, artifact: ArtifactRecord, *, full: bool = False) -> Path:
-        """The artifact's local directory after checking its content hash (``full``: even if known unchanged), put
-        back from its lineage copy if lost or damaged; raises ArtifactIntegrityError/ArtifactNotFoundError."""
+        """The artifact's folder, hash checked (``full``: always hashed), restored from its lineage copy if lost."""
         return self.check(artifact, full=full)[0]
 
     def check(self, artifact: ArtifactRecord, *, full: bool = False) -> tuple[Path, str | None]:
@@ -172,8 +171,7 @@ class ArtifactIO:
         return found.store.restore(found.uri, artifact.content_hash, files), problem
 
     def local_path(self, artifact: ArtifactRecord) -> str:
-        """Where the artifact's files are on this machine. A small artifact is verified first (it costs next to
-        nothing, and its folder may be one a power loss emptied: it is put back from its lineage copy)."""
+        """Where the artifact's files are on this machine (a small one verified first: cheap, and restored if lost)."""
         if artifact.size <= SMALL_ARTIFACT_LIMIT:
             return str(self.verify(artifact))
         found = self.finder.locate(artifact.uri)
