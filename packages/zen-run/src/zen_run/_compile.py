@@ -14,8 +14,9 @@ from collections.abc import Mapping
 import attrs
 
 from zen_materialize import Materializer, MaterializerError, MaterializerRegistry
+from zen_run._cache import config_digest
 from zen_run._pinning import Pinner
-from zen_run._registry import explicit_writer, materializer_name
+from zen_run._registry import explicit_writer, materializer_name, materializer_version
 from zen_run.errors import CompileError
 from zen_store import RepoRecord
 from zen_types import BaseStepConfig, JSONValue, OutputParam, PipelineInstance, PipelineSpec, StepInstance, type_name
@@ -42,6 +43,12 @@ class CompiledStep:
     code_digest: str
     code_parts: Mapping[str, str]
     cache_enabled: bool
+    type_names: Mapping[str, str]
+    """Output name -> its declared type as records spell it (``type_name``), worked out once, not per run."""
+    config_digest: str
+    """The config's canonical JSON: its cache key component."""
+    materializer_versions: Mapping[str, str]
+    """Output name -> its writer's name and format version: their cache key components."""
 
     @property
     def outputs(self) -> tuple[OutputParam, ...]:
@@ -136,7 +143,8 @@ def compile_pipeline(
             config = instance.config_of(slot)
         except ConfigError as exc:
             raise CompileError(str(exc)) from exc
-        writers = {out.name: _writer(registry, slot, bound, out) for out in bound.step.signature.outputs}
+        outputs = bound.step.signature.outputs
+        writers = {out.name: _writer(registry, slot, bound, out) for out in outputs}
         input_names = {i.name for i in bound.step.signature.inputs}
         readers = {name: cls for name, cls in bound.materializers.items() if name in input_names}
         views = dict(instance.steps[slot].views)
@@ -157,6 +165,9 @@ def compile_pipeline(
             code_digest="",
             code_parts={},
             cache_enabled=all(flag is not False for flag in cache_flags),
+            type_names={out.name: type_name(out.type) for out in outputs},
+            config_digest=config_digest(config.to_dict() if config is not None else None),
+            materializer_versions={name: materializer_version(m) for name, m in writers.items()},
         )
     _check_views(registry, steps, spec)
     _check_names(steps)
@@ -164,10 +175,19 @@ def compile_pipeline(
     finished: dict[str, CompiledStep] = {}
     for slot, compiled in steps.items():
         digest, parts = pinner.fingerprint(compiled.instance.step.func)
-        finished[slot] = attrs.evolve(
-            compiled,
+        finished[slot] = CompiledStep(  # not attrs.evolve, which costs several times as much for each step of each run
+            slot=slot,
+            instance=compiled.instance,
+            config=compiled.config,
+            writers=compiled.writers,
+            readers=compiled.readers,
+            views=compiled.views,
             source=sources[compiled.instance.step.source_name],
             code_digest=digest,
             code_parts=parts,
+            cache_enabled=compiled.cache_enabled,
+            type_names=compiled.type_names,
+            config_digest=compiled.config_digest,
+            materializer_versions=compiled.materializer_versions,
         )
     return CompiledPipeline(instance=instance, spec=spec, steps=finished, sources=sources, repo=repo)

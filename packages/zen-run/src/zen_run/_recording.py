@@ -20,9 +20,8 @@ from collections.abc import Mapping
 
 import attrs
 
-from zen_run._cache import CacheComponents, config_digest
+from zen_run._cache import CacheComponents
 from zen_run._compile import CompiledPipeline, CompiledStep
-from zen_run._registry import materializer_version
 from zen_run._steps import Completed, OutputKey
 from zen_run._stores import Stores
 from zen_store import ArtifactNotFoundError, ArtifactRecord, CachedStep, FinishedStep, StartedStep, StepLogs, StepStatus
@@ -194,9 +193,9 @@ def _components(step: CompiledStep, inputs: Mapping[str, ArtifactRecord]) -> Cac
     return CacheComponents(
         code=step.code_digest,
         code_parts=dict(step.code_parts),
-        config=config_digest(step.config_json()),
+        config=step.config_digest,
         inputs={name: artifact.content_hash for name, artifact in inputs.items()},
-        materializers={name: materializer_version(m) for name, m in step.writers.items()},
+        materializers=dict(step.materializer_versions),
     )
 
 
@@ -225,4 +224,7 @@ def _named(step: CompiledStep, outputs: Mapping[str, ArtifactRecord]) -> dict[st
     """The step's new artifacts, each with the name its annotation gives (``ArtifactName``); the lineage store
     names the others ``<pipeline>.<slot>.<output>`` and gives every one its next version."""
     names = {o.name: o.artifact_name for o in step.outputs}
-    return {out: attrs.evolve(art, name=names.get(out) or art.name) for out, art in outputs.items()}
+    return {
+        out: art if names.get(out) in (None, art.name) else attrs.evolve(art, name=names[out])
+        for out, art in outputs.items()
+    }

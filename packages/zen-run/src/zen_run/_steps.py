@@ -26,7 +26,7 @@ from zen_run._returns import check_output, concrete_type, returned_values
 from zen_run._tracebacks import user_traceback
 from zen_run.errors import OutputTypeError
 from zen_store import ArtifactRecord, StagingArea, StepLogs
-from zen_types import Input, InputKind, Output, OutputKind, type_name
+from zen_types import Input, InputKind, Output, OutputKind
 from zen_types.errors import WiringError
 
 __all__ = ["Completed", "Failed", "FailureKind", "StepExecutor", "StepOutcome", "StepTask"]
@@ -132,7 +132,8 @@ class StepExecutor:
         capture = LogCapture(live=None if live is None else (lambda logs: live(task, logs)))
         with capturing(capture):
             outcome = self._execute(task, capture)
-        return attrs.evolve(outcome, logs=capture.logs())
+        logs = capture.logs()
+        return attrs.evolve(outcome, logs=logs) if logs.text or logs.cut else outcome  # most steps print nothing
 
     def _execute(self, task: StepTask, capture: LogCapture) -> StepOutcome:
         call = _Call(self, task)
@@ -275,7 +276,7 @@ class _Call:
                 written[out.name] = io.write_value(
                     writer,
                     value,
-                    type_name=type_name(out.type),
+                    type_name=self.step.type_names[out.name],
                     value_type=concrete_type(out.type, value),
                     step_name=self.step.slot,
                     output_name=out.name,
@@ -287,7 +288,7 @@ class _Call:
                 written[out.name] = io.commit_staged(
                     self.staged[out.name],
                     writer if handle.written else None,
-                    type_name=type_name(out.type),
+                    type_name=self.step.type_names[out.name],
                     metadata=handle.metadata,
                     value=self.written.get(out.name),
                     value_type=concrete_type(out.type, self.written[out.name]) if out.name in self.written else None,
