@@ -148,6 +148,9 @@ class _Router:
         self.lock = threading.RLock()
         self.entries: list[_Entry] = []
         self.tees: list[_Tee] = []
+        self._made: dict[int, _Tee] = {}
+        """The last tee made for stdout (1) and stderr (2), reused while it wraps the stream to wrap and is open:
+        making a tee costs more than the rest of a step's capture."""
         self.handler = _RecordHandler(self)
         self.echo: Echo = _plain_echo
 
@@ -182,11 +185,17 @@ class _Router:
                 self._uninstall()
 
     def _install(self) -> None:
-        out, err = _Tee(sys.stdout, self), _Tee(sys.stderr, self)
+        out, err = self._tee(sys.stdout, 1), self._tee(sys.stderr, 2)
         self.tees = [out, err]
         sys.stdout = out
         sys.stderr = err
         logging.getLogger().addHandler(self.handler)
+
+    def _tee(self, target: TextIO, slot: int) -> _Tee:
+        made = self._made.get(slot)
+        if made is None or made.target is not target or made.closed:
+            made = self._made[slot] = _Tee(target, self)
+        return made
 
     def _uninstall(self) -> None:
         logging.getLogger().removeHandler(self.handler)
