@@ -9,11 +9,12 @@ holds zen alone).
   hand", made durable by hand - each value pickled to a file, the file and its folder fsynced, and one row
   committed to SQLite per step in WAL mode with ``synchronous=NORMAL`` (as zen's lineage store). The budget
   rows keep this floor whatever zen's own durability becomes.
-- ``floor_in_row``: a floor as durable as zen keeps a small value (see ``zen_store._artifacts``: an artifact of a
-  few KiB is not fsynced; its bytes go into the lineage database in the step's own transaction, and its files
-  are written without a sync): each value pickled to a file with no fsync, and the same bytes in the one row
-  committed per step. Shown beside the budget rows, never instead of them, so a reader sees how much of zen's
-  time the budget's floor spends on fsyncs zen no longer does.
+- ``floor_in_row``: a floor as durable as zen keeps a small value (see ``zen_store._artifacts``: an artifact of at
+  most ``zen_store.SMALL_ARTIFACT_LIMIT`` bytes is not fsynced; its bytes go into the lineage database in the
+  step's own transaction, and its files are written without a sync): each value pickled to a file with no fsync,
+  and the same bytes in the one row committed per step. Shown beside the budget rows, never instead of them: with
+  no fsync left in a trivial step, zen can beat DESIGN.md's floor, and only this one shows what zen's own work
+  costs.
 """
 
 from __future__ import annotations
