@@ -153,6 +153,32 @@ def test_a_step_module_git_ignores_is_recorded_unpinned(tmp_path: Path) -> None:
     assert run["steps"]["second"]["source"] == f"{pkg}.scratch.steps.adds"
 
 
+def test_rerun_of_a_run_with_unpinned_code_warns_that_it_loads_that_code_as_it_is_now(tmp_path: Path) -> None:
+    """A run made with uncommitted edits recorded its code unpinned; `zen rerun` of it runs the code as it is now
+    and says so in one warning naming that code, instead of passing for a re-run from pinned sources."""
+    pkg = "dirty_pkg"
+    _project(tmp_path, pkg)
+    with (tmp_path / pkg / "steps.py").open("a") as steps:
+        steps.write("# an edit not committed\n")
+    run = json.loads(_zen(tmp_path, "run", f"{pkg}.steps:instance", "--json", "-q"))["run"]
+    env = {k: v for k, v in os.environ.items() if k not in ("ZEN_ROOT", "PYTHONPATH")}
+    done = subprocess.run(
+        [sys.executable, "-m", "zen_run", "rerun", run["run_id"], "-q"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"zen: warning: run {run['run_id']} recorded code that was not pinned to a commit ({pkg}.steps.AddConfig, "
+        f"{pkg}.steps.adds, {pkg}.steps.returns_one), so this re-run loads it as it is now, which may not be the "
+        f"code that run ran." in done.stderr.splitlines()
+    ), done.stderr
+
+
 TUTORIAL = Path(__file__).resolve().parents[2] / "examples" / "sklearn_pipeline.py"
 
 

@@ -11,6 +11,7 @@ with an unchanged cache key. Both import the project's modules by name, so they 
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -94,6 +95,23 @@ def _refuse_main_code(run: Run, step_sources: Mapping[str, str], verb: str) -> N
         )
 
 
+def _warn_unpinned(run: Run) -> None:
+    """Say when a run to re-run recorded code not pinned to a commit: that code is loaded as it is now, which
+    need not be what the run ran (a pinned source has ``@<sha>``, or ``@zen_<version>`` for zen's own)."""
+    sources: Mapping[str, str] = run.record.sources
+    classes = [sources.get(s.config_class, s.config_class) for s in run.spec.steps if s.config_class is not None]
+    unpinned = sorted({source for source in [*_step_sources(run).values(), *classes] if "@" not in source})
+    if unpinned:
+        from zen_git import UnpinnedCodeWarning
+
+        warnings.warn(
+            f"run {run.id} recorded code that was not pinned to a commit ({', '.join(unpinned)}), so this re-run "
+            f"loads it as it is now, which may not be the code that run ran.",
+            UnpinnedCodeWarning,
+            stacklevel=3,
+        )
+
+
 def instance_from_run(run: Run, *, pinned: bool, root: Path | None = None) -> PipelineInstance:
     """Rebuild a run's pipeline instance: its step code (pinned from history, or as it is now) and configs;
     ``root`` is the project folder, where pinned code whose module left the working tree is looked for.
@@ -134,6 +152,7 @@ def rerun(
     old = Client(context=context).get_run(run_id)
     context.project.make_importable()
     instance = instance_from_run(old, pinned=True, root=context.project.root)
+    _warn_unpinned(old)
     return execute(instance, context, RunOptions(progress=progress, enable_cache=None if enable_cache else False))
 
 
