@@ -171,6 +171,17 @@ class MaterializerRegistry:
         self._loaded: set[str] = set()
         self._lazy_types: dict[str, str] = {}
         self._lazy_formats: dict[str, list[str]] = {}
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        """A number every registration changes: a caller that keeps what it looked up (a compiled pipeline, kept for
+        the next run of the same pipeline instance) knows it is still what a look-up would give."""
+        return self._generation
+
+    def _changed(self) -> None:
+        self._writer_cache.clear()
+        self._generation += 1
 
     # -- registration ----------------------------------------------------------------------------------------
 
@@ -190,7 +201,7 @@ class MaterializerRegistry:
                     written.append(stored)
         if stored not in readers:
             readers.append(stored)
-        self._writer_cache.clear()
+        self._changed()
         return cls
 
     def register_record_writer(self, cls: type[Materializer[T]]) -> None:
@@ -200,7 +211,7 @@ class MaterializerRegistry:
         readers = self._readers.setdefault(stored.FORMAT, [])
         if stored not in readers:
             readers.append(stored)
-        self._writer_cache.clear()
+        self._changed()
 
     def register_lazy(self, module: str, *, types: Iterable[str] = (), formats: Iterable[str] = ()) -> None:
         """Import ``module`` and register what it declares (see :meth:`load_module`) only when it is needed:
@@ -214,7 +225,7 @@ class MaterializerRegistry:
             modules = self._lazy_formats.setdefault(fmt, [])
             if module not in modules:
                 modules.append(module)
-        self._writer_cache.clear()
+        self._changed()
 
     def load_entry_points(self) -> None:
         """Register the materializers installed distributions declare in the ``zen.materializers`` group.

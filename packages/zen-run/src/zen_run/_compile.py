@@ -22,7 +22,7 @@ from zen_store import RepoRecord
 from zen_types import BaseStepConfig, JSONValue, OutputParam, PipelineInstance, PipelineSpec, StepInstance, type_name
 from zen_types.errors import ConfigError
 
-__all__ = ["CompiledPipeline", "CompiledStep", "compile_pipeline"]
+__all__ = ["CompiledPipeline", "CompiledStep", "compile_pipeline", "recompile"]
 
 
 @attrs.frozen(kw_only=True)
@@ -123,6 +123,35 @@ def _check_names(steps: Mapping[str, CompiledStep]) -> None:
             seen[out.artifact_name] = here
 
 
+def _pinned_objects(
+    bound: StepInstance[object], config: BaseStepConfig | None, writers: Mapping[str, Materializer[object]]
+) -> dict[str, object]:
+    """What a run pins for one step: its function, its config class and its materializers, by qualified name."""
+    objects: dict[str, object] = {bound.step.source_name: bound.step.func}
+    if config is not None:
+        objects[f"{type(config).__module__}.{type(config).__qualname__}"] = type(config)
+    for writer in writers.values():
+        objects[materializer_name(writer)] = type(writer)
+    return objects
+
+
+def recompile(previous: CompiledPipeline, *, pinner: Pinner) -> CompiledPipeline | None:
+    """``previous`` for another run when pinning its code now gives the same sources and code digests (the
+    repository state is read again; unpinned code is warned about again), else None. The caller vouches that the
+    instance, its configs and the registry's choices are those ``previous`` was compiled from."""
+    objects: dict[str, object] = {}
+    for step in previous.steps.values():
+        objects.update(_pinned_objects(step.instance, step.config, step.writers))
+    sources, repo = pinner.pin_many(objects)
+    if sources != previous.sources:
+        return None
+    for step in previous.steps.values():
+        digest, parts = pinner.fingerprint(step.instance.step.func)
+        if digest != step.code_digest or parts != step.code_parts:
+            return None
+    return previous if repo == previous.repo else attrs.evolve(previous, repo=repo)
+
+
 def compile_pipeline(
     instance: PipelineInstance,
     *,
@@ -148,11 +177,7 @@ def compile_pipeline(
         input_names = {i.name for i in bound.step.signature.inputs}
         readers = {name: cls for name, cls in bound.materializers.items() if name in input_names}
         views = dict(instance.steps[slot].views)
-        objects[bound.step.source_name] = bound.step.func
-        if config is not None:
-            objects[f"{type(config).__module__}.{type(config).__qualname__}"] = type(config)
-        for writer in writers.values():
-            objects[materializer_name(writer)] = type(writer)
+        objects.update(_pinned_objects(bound, config, writers))
         cache_flags = [enable_cache, instance.pipeline.enable_cache, step_cache.get(slot), bound.enable_cache]
         steps[slot] = CompiledStep(
             slot=slot,

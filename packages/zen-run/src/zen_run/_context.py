@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
+from zen_run._compilations import Compilations
 from zen_run._pinning import Pinner
 from zen_run._project import Project
 from zen_run._stack import Stack, StackRegistry
@@ -35,6 +36,8 @@ class RunContext:
     stores: Stores
     pinner: Pinner
     """Made with the context; zen-git is imported only when it first pins code."""
+    compilations: Compilations = attrs.field(factory=Compilations)
+    """Each pipeline instance's last compilation, for its next run here."""
 
     _shared: ClassVar[dict[tuple[Path, str, str, str], RunContext]] = {}
     """Contexts opened by :meth:`shared`, by project root, stack and store locations; cleared by :meth:`forget`."""

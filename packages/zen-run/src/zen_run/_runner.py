@@ -17,7 +17,7 @@ from pathlib import Path
 import attrs
 
 from zen_run._client import Client, Run
-from zen_run._compile import CompiledPipeline, compile_pipeline
+from zen_run._compile import CompiledPipeline
 from zen_run._context import RunContext
 from zen_run._driver import RunDriver
 from zen_run._orchestrator import Orchestrator
@@ -86,7 +86,7 @@ def execute(instance: PipelineInstance, context: RunContext, opts: RunOptions) -
     """Compile and run ``instance`` on ``context``; returns the finished run (raises on a failed step)."""
     run_config = _effective_config(opts)
     instance = run_config.apply(instance)
-    compiled = compile_pipeline(
+    compiled = context.compilations.compile(
         instance,
         registry=context.registry,
         pinner=context.pinner,
