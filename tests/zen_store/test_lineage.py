@@ -711,3 +711,25 @@ def test_a_new_file_gets_the_schema_the_migrations_build_without_importing_sqlit
     conn.close()
     SQLiteLineageStore.open(migrated).close()
     assert _schema(created) == _schema(migrated)
+
+
+def test_a_schema_6_file_migrates_to_the_new_files_schema_without_importing_sqlite_utils(tmp_path: Path) -> None:
+    """A file of schema 6 (made here from a new file, without what came after 6) gets only the later migrations,
+    in plain SQL: opening it imports no sqlite-utils and does not rebuild its search index, and its schema is then
+    a new file's."""
+    new = tmp_path / "new.db"
+    SQLiteLineageStore.open(new).close()
+    old = tmp_path / "old.db"
+    SQLiteLineageStore.open(old).close()
+    conn = sqlite3.connect(old)
+    conn.execute("DROP TABLE artifact_files")  # schema 7's
+    conn.execute("PRAGMA user_version = 6")
+    conn.commit()
+    conn.close()
+    script = (
+        "import sys\nfrom zen_store import SQLiteLineageStore\n"
+        f"SQLiteLineageStore.open({str(old)!r}).close()\n"
+        "assert 'sqlite_utils' not in sys.modules, 'sqlite_utils was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+    assert _schema(old) == _schema(new)

@@ -737,7 +737,7 @@ class SQLiteLineageStore:
             if version == 0 and not tables & _TABLES:
                 for statement in _SCHEMA_6:
                     conn.execute(statement)
-            else:
+            elif version < 6:  # an older file: the sqlite-utils migrations up to schema 6, which _SCHEMA_6 is
                 db = self.db
                 _create_tables(db)
                 _add_search(db)
