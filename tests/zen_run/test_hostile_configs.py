@@ -205,3 +205,33 @@ def test_a_list_field_set_from_the_command_line_reaches_the_step(
     run = Client().last_run("weights_pipeline")
     assert run.steps["second"].outputs["output"].read() == 5.5
     assert run.steps["second"].config == {"sizes": [2, 3], "weights": {"a": 0.5}, "label": "plain", "count": 0}
+
+
+class NeedsConfig(BaseStepConfig):
+    scale: int
+    offset: float
+
+
+@step
+def scaled(some: int, config: NeedsConfig) -> float:
+    return some * config.scale + config.offset
+
+
+unconfigured = weights_pipeline(first=source(), second=scaled())
+
+
+def test_required_fields_can_come_from_several_set_options_and_a_bad_one_is_named_alone(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A config with two required fields and none bound: `--set second.scale=2 --set second.offset=0.5` runs (each
+    option is checked alone, and alone it lacks the other field); a bad value is refused naming its option and
+    only its problem, not the field another option gives."""
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[2]))
+    target = "tests.zen_run.test_hostile_configs:unconfigured"
+    assert main(["run", target, "--set", "second.scale=2", "--set", "second.offset=0.5", "-q"]) == 0
+    assert Client().last_run("weights_pipeline").steps["second"].outputs["output"].read() == 2.5
+    capsys.readouterr()
+    assert main(["run", target, "--set", "second.scale=x", "--set", "second.offset=0.5"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("zen: --set second.scale=x: expected int, got 'x' (a --set value"), err
+    assert "offset" not in err

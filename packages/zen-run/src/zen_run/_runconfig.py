@@ -118,10 +118,14 @@ def parse_set_option(options: Sequence[str], instance: PipelineInstance) -> RunC
         try:
             single.apply(instance)
         except RunConfigError as exc:
-            detail = str(exc).replace(f"steps.{slot}.config", slot).replace(f"steps.{slot}", slot).rstrip(".")
-            detail = detail.removeprefix(f"{key}: ")
-            hint = f" ({_SET_VALUE_HINT})" if "expected" in detail else ""
-            raise RunConfigError(f"--set {option}: {detail}{hint}.") from exc
+            # Fields this option does not set may be missing from it alone (no bound config, a required field that
+            # another option or the run config gives): the run says so if they are still missing then.
+            problems = [p for p in str(exc).split("; ") if not p.endswith(": required but missing")]
+            if problems:
+                detail = "; ".join(problems).replace(f"steps.{slot}.config", slot).replace(f"steps.{slot}", slot)
+                detail = detail.rstrip(".").removeprefix(f"{key}: ")
+                hint = f" ({_SET_VALUE_HINT})" if "expected" in detail else ""
+                raise RunConfigError(f"--set {option}: {detail}{hint}.") from exc
         target = steps.setdefault(slot, {})
         parts = field.split(".")
         for part in parts[:-1]:
