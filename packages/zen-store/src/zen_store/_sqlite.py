@@ -18,7 +18,6 @@ import socket
 import sqlite3
 import threading
 import time
-import uuid
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -112,7 +111,7 @@ _LINEAGE_COPY: Final = (
 
 def new_id() -> str:
     """A time-sortable unique id: 12 hex digits of milliseconds, then 12 random hex digits."""
-    return f"{int(time.time() * 1000):012x}{uuid.uuid4().hex[:12]}"
+    return f"{int(time.time() * 1000):012x}{os.urandom(6).hex()}"  # uuid4's first 12 digits, at half the cost
 
 
 def _fts_query(terms: list[SearchTerm]) -> str:
