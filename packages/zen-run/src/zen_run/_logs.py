@@ -149,8 +149,8 @@ class _Router:
         self.entries: list[_Entry] = []
         self.tees: list[_Tee] = []
         self._made: dict[int, _Tee] = {}
-        """The last tee made for stdout (1) and stderr (2), reused while it wraps the stream to wrap and is open:
-        making a tee costs more than the rest of a step's capture."""
+        """The last tee made for stdout (1) and stderr (2), reused while it wraps the stream to wrap (until a step
+        closes it): making a tee costs more than the rest of a step's capture."""
         self.handler = _RecordHandler(self)
         self.echo: Echo = _plain_echo
 
@@ -193,9 +193,13 @@ class _Router:
 
     def _tee(self, target: TextIO, slot: int) -> _Tee:
         made = self._made.get(slot)
-        if made is None or made.target is not target or made.closed:
+        if made is None or made.target is not target:
             made = self._made[slot] = _Tee(target, self)
         return made
+
+    def forget(self, tee: _Tee) -> None:
+        """Make no more use of ``tee`` (a step closed it)."""
+        self._made = {slot: made for slot, made in self._made.items() if made is not tee}
 
     def _uninstall(self) -> None:
         logging.getLogger().removeHandler(self.handler)
@@ -225,6 +229,10 @@ class _Tee(io.TextIOBase):
 
     def flush(self) -> None:
         self.target.flush()
+
+    def close(self) -> None:
+        self.router.forget(self)
+        super().close()
 
     def isatty(self) -> bool:
         return self.target.isatty()
