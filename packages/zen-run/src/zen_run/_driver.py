@@ -91,8 +91,7 @@ class RunDriver:
                     continue
                 del self._pending[slot]
                 clock = time.perf_counter()
-                components = self._recorder.components(step)
-                key = components.key()
+                components, key = self._recorder.components(step)
                 if self._recorder.reuse(step, components, key):
                     said.append((slot, StepState.CACHED, time.perf_counter() - clock))
                     progressed = True

@@ -71,10 +71,12 @@ class StepRecorder:
         self.hits_at_once = True
         return True
 
-    def components(self, step: CompiledStep) -> CacheComponents:
-        """What the step's cache key is made of, now that its inputs' content hashes are known."""
+    def components(self, step: CompiledStep) -> tuple[CacheComponents, str]:
+        """What the step's cache key is made of, now that its inputs' content hashes are known, and the key (not
+        worked out, "", when nothing can use it: the step's cache is off and the resumed run has no hit for it)."""
         edges = self._compiled.spec.inputs_of(step.slot)
-        return _components(step, {name: self.outputs[(e.source_step, e.source_output)] for name, e in edges.items()})
+        made = _components(step, {name: self.outputs[(e.source_step, e.source_output)] for name, e in edges.items()})
+        return made, made.key() if step.cache_enabled or step.slot in self._resume_hits else ""
 
     def start(self, steps: list[CompiledStep]) -> list[str]:
         """Record these steps as running, with the steps finished since the last write; returns their ids."""
