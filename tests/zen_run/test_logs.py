@@ -140,6 +140,21 @@ def test_concurrent_captures_keep_their_own_output_and_ambiguous_threads_go_to_n
     assert "stray" not in a_lines and "stray" not in b_lines
 
 
+def test_consecutive_captures_keep_their_own_output_and_a_stream_a_step_closed_is_replaced() -> None:
+    """The tees installed for one step serve the next one too: each capture still holds only its own lines, and a
+    step that closed sys.stdout leaves the next step an open stream that is captured."""
+    first, second, third = LogCapture(), LogCapture(), LogCapture()
+    with capturing(first):
+        print("one")
+    with capturing(second):
+        print("two")
+        sys.stdout.close()
+    with capturing(third):
+        assert not sys.stdout.closed
+        print("three")
+    assert [c.logs().text for c in (first, second, third)] == ["one\n", "two\n", "three\n"]
+
+
 @given(
     chunks=st.lists(st.text(max_size=40), max_size=40),
     limit=st.integers(min_value=1, max_value=100),
