@@ -89,6 +89,20 @@ def _both(instance: PipelineInstance, stack: str) -> tuple[Run, Run]:
     return Client().get_run(reference.id), Client().get_run(on_dask.id)
 
 
+def test_small_outputs_written_by_workers_are_recorded_with_their_bytes_by_the_driver(dask_stack: str) -> None:
+    """Workers write outputs and the driver records them: a small output's bytes travel with its record and are
+    recorded as its lineage copy, so a file lost from the shared store reads back and is still a cache hit."""
+    run = dp.fan_out_instance().run(stack=dask_stack)
+    gathered = Client().get_run(run.id).steps["gather"].outputs["output"]
+    lineage = RunContext.open().stores.lineage
+    assert lineage.lineage_copy(lineage.artifact(gathered.id)) is not None
+    shutil.rmtree(gathered.uri)
+    assert Client().get_run(run.id).steps["gather"].outputs["output"].read() == 60.0
+    shutil.rmtree(gathered.uri)
+    again = dp.fan_out_instance().run(stack=dask_stack)
+    assert again.steps["gather"].status == "cached" and again.steps["gather"].outputs["output"].read() == 60.0
+
+
 def test_fan_out_matches_the_reference_runner(dask_stack: str) -> None:
     """Outputs (content hashes) and lineage (steps, statuses, input edges) equal the reference runner's."""
     reference, on_dask = _both(dp.fan_out_instance(), dask_stack)

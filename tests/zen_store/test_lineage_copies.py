@@ -36,11 +36,13 @@ from zen_store import (
     FinishedStep,
     LineageStore,
     NewRun,
+    RemoteArtifactStore,
     RunStatus,
     SQLiteLineageStore,
     StepStatus,
     UnsafePathError,
     content_hash,
+    open_artifact_store,
     open_lineage_store,
 )
 
@@ -327,3 +329,24 @@ def test_a_version_6_postgres_schema_is_migrated_to_keep_copies(postgres_url: st
     db.close()
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         assert conn.execute("SELECT version FROM zen_schema").fetchall() == [(POSTGRES_SCHEMA_VERSION,)]
+
+
+def test_an_s3_store_keeps_no_copies_but_puts_one_back_by_uploading_it(
+    tmp_path: Path, s3_url: str, s3_endpoint: str
+) -> None:
+    """A put is durable once acknowledged: an S3 commit returns no bytes to record. A copy recorded elsewhere under
+    its URI is uploaded again in place of what is left (here: its manifest gone), checked first."""
+    store = open_artifact_store(s3_url, zen_dir=tmp_path / ".zen", options={"endpoint_url": s3_endpoint})
+    area = store.stage()
+    (area.path / "value.json").write_bytes(b"42")
+    stored = store.commit(area, small_limit=1024)
+    assert stored.files is None
+    assert isinstance(store, RemoteArtifactStore)
+    store.fs.rm(f"{stored.uri}/_zen_manifest.json")
+    with pytest.raises(ArtifactNotFoundError):
+        store.verify(stored.uri, stored.content_hash)
+    with pytest.raises(ArtifactIntegrityError, match="damaged too"):
+        store.restore(stored.uri, stored.content_hash, {"value.json": b"43"})
+    restored = store.restore(stored.uri, stored.content_hash, {"value.json": b"42"})
+    assert (restored / "value.json").read_bytes() == b"42"
+    assert (store.verify(stored.uri, stored.content_hash, full=True) / "value.json").read_bytes() == b"42"
