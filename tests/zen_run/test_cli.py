@@ -313,3 +313,19 @@ def test_a_mistyped_object_name_suggests_the_close_one_and_lists_the_pipeline_in
         "zen: 'flows:instanc': module 'flows' has no attribute 'instanc'; did you mean 'instance'? (pipeline "
         "instances there: failing, instance, sleepy, wrong_type).\n"
     )
+
+
+def test_a_store_path_whose_folder_does_not_exist_is_refused_at_registration(workdir: Path, tmp_path: Path) -> None:
+    """`zen stack register --artifact-store /no/such/dir/store` (a mistyped path): exit 2 naming the missing
+    folder, nothing registered and no folder made; a store whose own folder is new, in an existing one, is fine."""
+    zen(workdir, "stack", "register", "fine", "--artifact-store", "new-store", "--lineage-store", "new.db")
+    missing = tmp_path / "no" / "such"
+    out = zen(workdir, "stack", "register", "typo", "--artifact-store", str(missing / "store"), expect=2)
+    assert out == (
+        f"zen: --artifact-store {missing / 'store'}: the folder it goes in, {missing}, does not exist (zen creates "
+        "a store's own folder or file, never the folders above it, which a mistyped path would conjure up). Create "
+        "it first, or fix the path; nothing was registered.\n"
+    )
+    assert "folder it goes in" in zen(workdir, "stack", "register", "typo", "--lineage-store", "nodir/l.db", expect=2)
+    assert not missing.parent.exists() and not (workdir / "nodir").exists()
+    assert "typo" not in zen(workdir, "stack", "list")

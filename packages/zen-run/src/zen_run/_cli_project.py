@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -142,7 +143,20 @@ def register(
         options=_key_values("--option", option),
         artifact_options=_key_values("--artifact-option", artifact_option),
     )
-    StackRegistry(Project.find()).register(new, replace=replace)
+    project = Project.find()
+    for option_name, given, location in (
+        ("--artifact-store", new.artifact_store, new.artifact_location(project)),
+        ("--lineage-store", new.lineage_store, new.lineage_location(project)),
+    ):
+        parent = Path(location).parent
+        local = "://" not in given and not is_postgres_url(given)
+        if local and parent != project.zen_dir and not parent.is_dir():  # .zen/ is made with the project's files
+            raise usage_error(
+                f"{option_name} {given}: the folder it goes in, {parent}, does not exist (zen creates a store's own "
+                f"folder or file, never the folders above it, which a mistyped path would conjure up). Create it "
+                f"first, or fix the path; nothing was registered."
+            )
+    StackRegistry(project).register(new, replace=replace)
     out = printer()
     if out.json:
         out.emit_json(new)
