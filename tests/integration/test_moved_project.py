@@ -202,3 +202,42 @@ def test_gc_in_a_moved_project_reads_every_lineage_store_sharing_its_artifact_st
         assert "0 unreferenced" in done.stdout, done.stdout
     assert _read(moved) == "2"
     assert _zen(moved, "artifacts", "read", "p.b.output", "--stack", "side").stdout.strip() == "6"
+
+
+def _age(store: Path) -> None:
+    """Every artifact in ``store`` an hour old: gc would sweep any that no lineage store references."""
+    for entry in store.iterdir():
+        if not entry.name.startswith("."):
+            os.utime(entry, (entry.stat().st_atime, entry.stat().st_mtime - 3600))
+
+
+def test_gc_from_either_copy_keeps_what_the_other_references_in_a_shared_artifact_store(tmp_path: Path) -> None:
+    """A project whose artifact store is outside it, copied with `cp -a`: both lineage files have one id. The copy
+    registers itself with the store when it is first opened, so `zen gc --delete` from the original - after the
+    original deleted the run both share, and after the copy wrote artifacts of its own - deletes nothing the copy
+    references (it deleted them once: gc skipped every record of its own id)."""
+    original = tmp_path / "original"
+    original.mkdir()
+    git(original, "init", "-q")
+    (original / "p.py").write_text(PIPELINE.format(add=1))
+    git(original, "add", "p.py")
+    git(original, "commit", "-qm", "pipeline")
+    shared = tmp_path / "shared-artifacts"
+    _zen(original, "stack", "register", "out", "--artifact-store", str(shared))
+    _zen(original, "stack", "set", "out")
+    run_id = json.loads(_zen(original, "run", "p.py:inst", "--json", "-q").stdout)["run"]["run_id"]
+    copy = tmp_path / "copy"
+    shutil.copytree(original, copy, symlinks=True)
+    _zen(copy, "runs", "list")
+    _zen(original, "runs", "delete", run_id, "--yes")
+    _age(shared)
+    assert "0 unreferenced" in _zen(original, "gc", "--delete").stdout
+    assert _read(copy) == "2"
+    (copy / "p.py").write_text(PIPELINE.format(add=100))
+    git(copy, "commit", "-qam", "add a hundred")
+    assert _statuses(copy) == {"a": "cached", "b": "completed"}
+    _age(shared)
+    assert "0 unreferenced" in _zen(original, "gc", "--delete").stdout
+    assert _read(copy) == "101" and _read(copy, "p.b.output:1") == "2"
+    shutil.rmtree(original)
+    assert "0 unreferenced" in _zen(copy, "gc", "--delete").stdout

@@ -41,9 +41,11 @@ from zen_store import (
     WriterLease,
     former_locations,
     is_postgres_url,
+    is_registered,
     open_artifact_store,
     open_lineage_store,
     referents,
+    register_referent,
     remember_location,
 )
 
@@ -107,6 +109,8 @@ class Stores:
         lineage_store = open_lineage_store(lineage)
         if "://" not in artifact_store.location:
             _remember_location(artifact_store, lineage_store)
+        if not is_postgres_url(lineage):
+            _register_copy(artifact_store, lineage_store)
         return cls(artifact_store, lineage_store, zen_dir=zen_dir, known_options=known_options)
 
     def close(self) -> None:
@@ -247,3 +251,16 @@ def _remember_location(artifacts: ArtifactStorage, lineage: LineageStore) -> Non
     for referent in referents(artifacts):
         if referent.store_id == lineage.store_id and referent.location not in (lineage.location, "?"):
             remember_location(artifacts, os.path.normpath(Path(referent.location).parent / relative))
+
+
+def _register_copy(artifacts: ArtifactStorage, lineage: LineageStore) -> None:
+    """Register a lineage file as writing to ``artifacts`` from where it is now when its id wrote there from another
+    place: a copy (a copied project folder; both have the same id) or the same file moved. Done when it is opened,
+    before it writes or deletes anything, so that gc run from either copy keeps what the other references. One
+    read once registered; nothing when the artifact store cannot be written."""
+    referent = Referent(store_id=lineage.store_id, location=lineage.location)
+    with contextlib.suppress(OSError):
+        if is_registered(artifacts, referent):
+            return
+        if any(other.store_id == referent.store_id for other in referents(artifacts)):
+            register_referent(artifacts, referent)

@@ -53,7 +53,15 @@ if TYPE_CHECKING:
         StepRunRecord,
         StepStatus,
     )
-    from zen_store._referents import LEASE_STALE_S, Referent, WriterLease, forget_referent, referents
+    from zen_store._referents import (
+        LEASE_STALE_S,
+        Referent,
+        WriterLease,
+        forget_referent,
+        is_registered,
+        referents,
+        register_referent,
+    )
     from zen_store._remote import MANIFEST, RemoteArtifactStore
     from zen_store._sqlite import HEARTBEAT_STALE_S, SCHEMA_VERSION, SQLiteLineageStore, new_id
     from zen_store._staging import StagingArea
@@ -137,10 +145,12 @@ _LAZY: dict[str, str] = {
     "forget_referent": "zen_store._referents",
     "former_locations": "zen_store._moves",
     "is_postgres_url": "zen_store._location",
+    "is_registered": "zen_store._referents",
     "new_id": "zen_store._sqlite",
     "open_artifact_store": "zen_store._storage",
     "open_lineage_store": "zen_store._lineage",
     "referents": "zen_store._referents",
+    "register_referent": "zen_store._referents",
     "remember_location": "zen_store._moves",
     "remember_password": "zen_store._postgres_login",
     "restore": "zen_store._integrity",
@@ -209,10 +219,12 @@ __all__ = [
     "forget_referent",
     "former_locations",
     "is_postgres_url",
+    "is_registered",
     "new_id",
     "open_artifact_store",
     "open_lineage_store",
     "referents",
+    "register_referent",
     "remember_location",
     "remember_password",
     "restore",

@@ -8,7 +8,9 @@ The steps, in this order:
    ``horizon = min(mark, oldest live lease start) - GC_MARGIN_S``.
 3. **References**: every URI that any registered lineage store references. A lineage store that cannot be
    opened, or that is not the one that registered (a lost file recreated empty has a new id), stops gc with an
-   error naming it: its references are unknown, so nothing can be proved unreferenced.
+   error naming it: its references are unknown, so nothing can be proved unreferenced. A copy of gc's own
+   lineage file registered from another place (a copied project folder) is read like any other; a place of its
+   own that holds nothing now is where the project folder was before it moved.
 4. **Sweep**: an artifact is deleted only when no reference names it *and* it was committed before the horizon.
    Identical bytes are stored once, so a writer may *reuse* an old, unreferenced artifact at any moment: it
    stamps the artifact's commit time, then looks for gc's record ``deleting/<name>``; gc writes that record, then
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Final
 
 import attrs
@@ -78,6 +81,19 @@ def _references(lineage: LineageStore, artifacts: ArtifactStorage, read_referenc
     problems: list[str] = []
     for referent in referents(artifacts):
         if referent.store_id == lineage.store_id:
+            if referent.location == lineage.location or _gone(referent.location):
+                continue  # this very store, or where it was before its folder moved
+            try:  # a copy of this lineage file (a copied project folder) that writes here too
+                copy = read_references(referent)
+            except StoreError as exc:
+                problems.append(
+                    f"lineage store {referent.store_id} at {referent.location}, a copy of this one "
+                    f"({lineage.location}), also writes to this artifact store and cannot be opened ({exc}). Run gc "
+                    f"where it can be opened, or delete that copy"
+                )
+                continue
+            if copy.store_id == lineage.store_id:  # else another store took that place: it registered itself
+                referenced |= copy.uris
             continue
         if referent.location == lineage.location:
             problems.append(
@@ -106,6 +122,11 @@ def _references(lineage: LineageStore, artifacts: ArtifactStorage, read_referenc
     if problems:
         raise GcRefusedError(artifacts.location, problems)
     return referenced
+
+
+def _gone(location: str) -> bool:
+    """True when a lineage file's recorded place holds nothing now (a server's URL is never gone)."""
+    return "://" not in location and not Path(location).exists()
 
 
 def collect_garbage(

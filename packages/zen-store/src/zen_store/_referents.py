@@ -3,8 +3,11 @@
 Both are kept *inside the artifact store* (under ``.zen-store/``), so every process that opens the store - from
 any lineage store, on any machine sharing the folder or bucket - sees the same list:
 
-- ``referents/<store id>.json``: one record per lineage store that ever wrote here (its id and where it is).
-  It is written before a run's first artifact and never removed by zen, except on request (``zen gc --forget``).
+- ``referents/<store id>.<location digest>.json``: one record per lineage store and place it wrote here from
+  (its id and where it is; stores written by earlier versions have ``referents/<store id>.json``). It is written
+  before a run's first artifact, and when a lineage file whose id wrote here from elsewhere is opened (a copied
+  project folder: the copy has the same id, and its references must protect its artifacts too); zen never
+  removes one, except on request (``zen gc --forget``).
 - ``leases/<lease id>.json``: one per run in progress, written before the run commits anything and removed after
   its lineage is recorded; its modification time (the storage clock) is when the lease began. A writer renews
   ``leases/<lease id>.beat`` with its heartbeat so other hosts can tell a live writer from a dead one.
@@ -16,6 +19,7 @@ lease began is swept.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import socket
@@ -30,7 +34,17 @@ from zen_store._storage import ArtifactStorage
 if TYPE_CHECKING:
     import cattrs
 
-__all__ = ["LEASE_STALE_S", "Lease", "LeaseState", "Referent", "WriterLease", "forget_referent", "referents"]
+__all__ = [
+    "LEASE_STALE_S",
+    "Lease",
+    "LeaseState",
+    "Referent",
+    "WriterLease",
+    "forget_referent",
+    "is_registered",
+    "referents",
+    "register_referent",
+]
 
 LEASE_STALE_S: Final = 300.0
 """How long a lease of a writer on another host lives without a heartbeat (same host: while its process lives)."""
@@ -92,25 +106,40 @@ def referents(artifacts: ArtifactStorage) -> list[Referent]:
             found.append(_converter().structure(json.loads(raw), Referent))
         except (ValueError, cattrs.BaseValidationError):
             # Unreadable: keep it as an unknown referent, so gc refuses rather than ignoring a store.
-            found.append(Referent(store_id=key.removeprefix("referents/").removesuffix(".json"), location="?"))
+            found.append(Referent(store_id=_store_id(key), location="?"))
     return found
 
 
+def _store_id(key: str) -> str:
+    """The lineage store id a registry key is for (``referents/<id>.json`` or ``referents/<id>.<digest>.json``)."""
+    return key.removeprefix("referents/").split(".", 1)[0]
+
+
+def _key(referent: Referent) -> str:
+    digest = hashlib.sha256(referent.location.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return f"referents/{referent.store_id}.{digest}.json"
+
+
+def is_registered(artifacts: ArtifactStorage, referent: Referent) -> bool:
+    """True when ``referent`` is registered from its location (one read)."""
+    return artifacts.read_meta(_key(referent)) is not None
+
+
 def register_referent(artifacts: ArtifactStorage, referent: Referent) -> None:
-    """Record that ``referent`` writes to ``artifacts`` (once; again when it moved)."""
-    key = f"referents/{referent.store_id}.json"
-    data = _dump(referent)
-    if artifacts.read_meta(key) != data:
-        artifacts.write_meta(key, data)
+    """Record that ``referent`` writes to ``artifacts`` from its location (once per location)."""
+    if not is_registered(artifacts, referent):
+        artifacts.write_meta(_key(referent), _dump(referent))
 
 
 def forget_referent(artifacts: ArtifactStorage, store_id: str) -> bool:
-    """Drop a lineage store from the registry (its references stop protecting artifacts); False if unknown."""
-    key = f"referents/{store_id}.json"
-    if artifacts.read_meta(key) is None:
-        return False
-    artifacts.delete_meta(key)
-    return True
+    """Drop a lineage store from the registry, from every place it was registered from (its references stop
+    protecting artifacts); False if unknown."""
+    keys = [
+        key for key in artifacts.list_meta("referents") if key.removeprefix("referents/").split(".", 1)[0] == store_id
+    ]
+    for key in keys:
+        artifacts.delete_meta(key)
+    return bool(keys)
 
 
 def leases(artifacts: ArtifactStorage, *, now: float) -> list[LeaseState]:
