@@ -329,3 +329,14 @@ def test_a_store_path_whose_folder_does_not_exist_is_refused_at_registration(wor
     assert "folder it goes in" in zen(workdir, "stack", "register", "typo", "--lineage-store", "nodir/l.db", expect=2)
     assert not missing.parent.exists() and not (workdir / "nodir").exists()
     assert "typo" not in zen(workdir, "stack", "list")
+
+
+def test_a_pipeline_module_bound_wrongly_is_zens_one_sentence_without_a_traceback(workdir: Path) -> None:
+    """A module whose pipeline instance is bound wrongly raises zen's own error at import: that one sentence, which
+    names the slot and the step, and no traceback (unlike an error of the user's own code at import)."""
+    (workdir / "misbound.py").write_text(
+        "from flows import add_pipeline, adds, returns_one\n\ninstance = add_pipeline(first=adds(), second=adds())\n"
+    )
+    out = zen(workdir, "run", "misbound:instance", expect=2)
+    assert out.startswith('zen: Slot "first" of pipeline "add_pipeline" expects a step of interface () -> int'), out
+    assert out.count("\n") == 1 and "Traceback" not in out

@@ -39,7 +39,8 @@ _RUN_HELP: Final = "A run id, or a unique prefix of one (see `zen runs list`)."
 
 def load_object(target: str) -> object:
     """Load ``module:attr`` or ``path/to/file.py:attr`` (``ZenCommand`` made the project root and cwd importable)."""
-    from zen_run.errors import CommandLineError, ModuleImportError
+    from zen_run.errors import ModuleImportError
+    from zen_types.errors import ZenError
 
     module_name, sep, attr = target.partition(":")
     if not sep or not attr:
@@ -50,7 +51,7 @@ def load_object(target: str) -> object:
         if exc.name is None or not f"{module_name}.".startswith(f"{exc.name}."):
             raise ModuleImportError(target=target, module_name=module_name, cause=exc) from exc  # its own import
         raise usage_error(f"{target!r}: cannot import module {module_name!r} ({exc}).") from exc
-    except CommandLineError:
+    except ZenError:  # zen's own sentence names the culprit (a step or pipeline defined wrongly, a bad path)
         raise
     except Exception as exc:  # whatever the user's module raised: named, with its traceback
         raise ModuleImportError(target=target, module_name=module_name, cause=exc) from exc
