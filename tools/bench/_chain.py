@@ -5,16 +5,18 @@ holds zen alone).
   run stores new values, as the floor and the peers do: artifacts are addressed by their content, and values
   an earlier run stored would be stored once and skip the writing measured (``fresh=False`` measures that).
 - ``timed_run``: one run of a pipeline, artifacts and lineage persisted, progress off.
-- ``floor``: the floor DESIGN.md's budget per step is set against, "writing a pickle file and one SQLite row by
+- ``Floors.floor``: the floor DESIGN.md's budget per step is set against, "writing a pickle file and one SQLite row by
   hand", made durable by hand - each value pickled to a file, the file and its folder fsynced, and one row
   committed to SQLite per step in WAL mode with ``synchronous=NORMAL`` (as zen's lineage store). The budget
   rows keep this floor whatever zen's own durability becomes.
-- ``floor_in_row``: a floor as durable as zen keeps a small value (see ``zen_store._artifacts``: an artifact of at
-  most ``zen_store.SMALL_ARTIFACT_LIMIT`` bytes is not fsynced; its bytes go into the lineage database in the
-  step's own transaction, and its files are written without a sync): each value pickled to a file with no fsync,
-  and the same bytes in the one row committed per step. Shown beside the budget rows, never instead of them: with
-  no fsync left in a trivial step, zen can beat DESIGN.md's floor, and only this one shows what zen's own work
-  costs.
+- ``Floors.floor_in_row``: a floor as durable as zen keeps a small value (see ``zen_store._artifacts``: an
+  artifact of at most ``zen_store.SMALL_ARTIFACT_LIMIT`` bytes is not fsynced; its bytes go into the lineage
+  database in the step's own transaction, and its files are written without a sync): each value pickled to a file
+  with no fsync, and the same bytes in the one row committed per step. Shown beside the budget rows, never
+  instead of them: with no fsync left in a trivial step, zen can beat DESIGN.md's floor, and only this one shows
+  what zen's own work costs.
+
+Both keep their database open across runs (see :class:`Floors`), as zen keeps its lineage store open.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Final
 from tools.bench._common import Budget, generated_function
 from zen_run import PipelineInstance, RunContext, RunOptions, execute, pipeline, step
 
-__all__ = ["PER_STEP", "PER_STEP_GOAL", "chain_pipeline", "floor", "floor_in_row", "timed_run"]
+__all__ = ["PER_STEP", "PER_STEP_GOAL", "Floors", "chain_pipeline", "timed_run"]
 
 PER_STEP: Final = Budget(limit=3, on_ratio=True, inclusive=True)
 """DESIGN.md's framework overhead per trivial step: at most 3x the floor's time (aim: 1.5x)."""
@@ -86,40 +88,56 @@ def _database(path: Path, columns: str) -> sqlite3.Connection:
     return db
 
 
-def floor(values: list[object], root: Path) -> float:
-    """Seconds to store ``values`` as steps at DESIGN.md's floor: per value a pickle file, fsynced with its folder,
-    and one committed SQLite row (WAL, ``synchronous=NORMAL``)."""
-    folder = root / "floor"
-    folder.mkdir(exist_ok=True)
-    db = _database(root / "floor.db", "step TEXT, path TEXT, created REAL")
-    started = time.perf_counter()
-    for index, value in enumerate(values):
-        path = folder / f"v{index}-{time.perf_counter_ns()}.pkl"
-        with path.open("wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            handle.flush()
-            os.fsync(handle.fileno())
-        _fsync(folder)
-        db.execute("INSERT INTO steps VALUES (?, ?, ?)", (f"s{index}", str(path), time.time()))
-        db.commit()
-    elapsed = time.perf_counter() - started
-    db.close()
-    return elapsed
+class Floors:
+    """Both floors' folders and databases under ``root``, open until :meth:`close`, as zen's run context keeps its
+    lineage store open across runs. Connecting again for each run would start a new write-ahead log each time
+    (closing the last connection checkpoints and deletes it), and the first commit to a new log syncs twice
+    (strace: two fdatasyncs): a cost per run zen does not pay, ~11 ms on a busy disk, that made the floors' fixed
+    cost 7-9 ms and flattered zen."""
 
+    def __init__(self, root: Path) -> None:
+        self._folder = root / "floor"
+        self._row_folder = root / "floor-in-row"
+        self._folder.mkdir(exist_ok=True)
+        self._row_folder.mkdir(exist_ok=True)
+        self._db = _database(root / "floor.db", "step TEXT, path TEXT, created REAL")
+        self._row_db = _database(root / "floor-in-row.db", "step TEXT, path TEXT, data BLOB, created REAL")
 
-def floor_in_row(values: list[object], root: Path) -> float:
-    """Seconds to store ``values`` as steps as durable as zen keeps small values: per value a pickle file written
-    without fsync, and its bytes in the one SQLite row committed per step (WAL, ``synchronous=NORMAL``)."""
-    folder = root / "floor-in-row"
-    folder.mkdir(exist_ok=True)
-    db = _database(root / "floor-in-row.db", "step TEXT, path TEXT, data BLOB, created REAL")
-    started = time.perf_counter()
-    for index, value in enumerate(values):
-        path = folder / f"v{index}-{time.perf_counter_ns()}.pkl"
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        path.write_bytes(data)
-        db.execute("INSERT INTO steps VALUES (?, ?, ?, ?)", (f"s{index}", str(path), data, time.time()))
-        db.commit()
-    elapsed = time.perf_counter() - started
-    db.close()
-    return elapsed
+    def floor(self, values: list[object]) -> float:
+        """Seconds to store ``values`` as steps at DESIGN.md's floor: per value a pickle file, fsynced with its
+        folder, and one committed SQLite row (WAL, ``synchronous=NORMAL``)."""
+        started = time.perf_counter()
+        for index, value in enumerate(values):
+            path = self._folder / f"v{index}-{time.perf_counter_ns()}.pkl"
+            with path.open("wb") as handle:
+                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.flush()
+                os.fsync(handle.fileno())
+            _fsync(self._folder)
+            self._db.execute("INSERT INTO steps VALUES (?, ?, ?)", (f"s{index}", str(path), time.time()))
+            self._db.commit()
+        return time.perf_counter() - started
+
+    def floor_in_row(self, values: list[object]) -> float:
+        """Seconds to store ``values`` as steps as durable as zen keeps small values: per value a pickle file
+        written without fsync, and its bytes in the one SQLite row committed per step (WAL,
+        ``synchronous=NORMAL``)."""
+        started = time.perf_counter()
+        for index, value in enumerate(values):
+            path = self._row_folder / f"v{index}-{time.perf_counter_ns()}.pkl"
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            path.write_bytes(data)
+            self._row_db.execute("INSERT INTO steps VALUES (?, ?, ?, ?)", (f"s{index}", str(path), data, time.time()))
+            self._row_db.commit()
+        return time.perf_counter() - started
+
+    def close(self) -> None:
+        """Close both databases."""
+        self._db.close()
+        self._row_db.close()
+
+    def __enter__(self) -> Floors:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

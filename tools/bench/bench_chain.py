@@ -5,8 +5,8 @@ re-run, peak memory, a large array step, and ``import zen_run``.
 - **Chains** of 10, 50 and 200 trivial int steps, artifacts and lineage persisted, new values each run (see
   ``_chain.py``; a row shows a run storing the values of the run before): zen with caching off; Hamilton
   1.90 with its result cache (``recompute=True``: every node computed and its result stored, each run); the floor
-  (``_chain.floor``) pickles each value to a file, fsyncs it and commits one SQLite row per step; a second floor
-  (``_chain.floor_in_row``, informational) is as durable as zen keeps small values: the file is not fsynced and
+  (``_chain.Floors.floor``) pickles each value to a file, fsyncs it and commits one SQLite row per step; a second floor
+  (``Floors.floor_in_row``, informational) is as durable as zen keeps small values: the file is not fsynced and
   the pickled bytes go into the committed row. Every side and length runs in turn, interleaved in a rotating
   order, for 15 rounds, and more (up to 40) until zen's fixed cost is known within 1 ms; a weighted line over
   the three lengths' medians splits each side's time into a fixed cost per run and a cost per step, and 1-step
@@ -46,7 +46,7 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from tools.bench._chain import PER_STEP, PER_STEP_GOAL, chain_pipeline, floor, floor_in_row, timed_run
+from tools.bench._chain import PER_STEP, PER_STEP_GOAL, Floors, chain_pipeline, timed_run
 from tools.bench._common import BenchRow, Budget, print_rows
 from tools.bench._fit import fit_line, fixed_by_difference, steepening
 from zen_run import Client, PipelineInstance, RunContext, RunOptions, execute, pipeline, step
@@ -114,11 +114,10 @@ def _hamilton_runner(length: int, folder: Path, *, fresh: bool = True) -> Callab
     return run
 
 
-def _floor(length: int, folder: Path, *, in_row: bool = False) -> float:
-    """The floor for a chain of ``length`` steps (see ``_chain.floor``, or ``floor_in_row``), new values each
-    run."""
+def _floor(length: int, floors: Floors, *, in_row: bool = False) -> float:
+    """The floor for a chain of ``length`` steps (see ``_chain.Floors``), new values each run."""
     start = time.time_ns()
-    return (floor_in_row if in_row else floor)(list(range(start, start + length)), folder)
+    return (floors.floor_in_row if in_row else floors.floor)(list(range(start, start + length)))
 
 
 def _interleaved(
@@ -293,15 +292,15 @@ def run(*, repeats: int = REPEATS, most_repeats: int = MOST_REPEATS) -> list[Ben
     """Every figure of this module, as rows."""
     load = os.getloadavg()[0]
     rows: list[BenchRow] = []
-    with tempfile.TemporaryDirectory(prefix="zen-bench-chain-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="zen-bench-chain-") as tmp, Floors(Path(tmp)) as floors:
         folder = Path(tmp)
         os.environ["ZEN_ROOT"] = str(folder / "project")
         context = RunContext.open(project=Project(folder / "project"))
         sides: dict[tuple[str, int], Callable[[], float]] = {}
         for length in (1, *LENGTHS):  # the 1-step runs measure the fixed cost directly
             sides["zen", length] = functools.partial(timed_run, chain_pipeline(length), context, cache=False)
-            sides["floor", length] = functools.partial(_floor, length, folder)
-            sides["floor in row", length] = functools.partial(_floor, length, folder, in_row=True)
+            sides["floor", length] = functools.partial(_floor, length, floors)
+            sides["floor in row", length] = functools.partial(_floor, length, floors, in_row=True)
             hamilton = _hamilton_runner(length, folder)
             if hamilton is not None:
                 sides["hamilton", length] = hamilton

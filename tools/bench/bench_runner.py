@@ -4,8 +4,8 @@ Chains (10, 50, 200 steps beside Hamilton), the cached re-run, the large array, 
 ``bench_chain``; this adds the other shape the peers benchmark: one step feeding 20 trivial int steps, all
 joined by one, artifacts and lineage persisted, caching off. Every value differs from the others and from the
 run before's (artifacts are addressed by content: a value stored before is not written again). The floor (see
-``_chain.floor``) stores 22 values as DESIGN.md's budget defines it (pickle file fsynced, one committed SQLite
-row each); an informational row uses ``_chain.floor_in_row``, as durable as zen keeps small values. A 22-step
+``_chain.Floors.floor``) stores 22 values as DESIGN.md's budget defines it (pickle file fsynced, one committed SQLite
+row each); an informational row uses ``Floors.floor_in_row``, as durable as zen keeps small values. A 22-step
 chain (the same number of steps, one input each) is timed beside the fan-out so the fan-out's own cost shows;
 and 1-step runs of zen and of the floor give the cost per step beyond a run's fixed cost, which 22 steps share
 where the 50-step chain spreads it over 50 (the budget row keeps it, as DESIGN.md's budget is per step of a whole
@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tools.bench._chain import PER_STEP, PER_STEP_GOAL, chain_pipeline, floor, floor_in_row, timed_run
+from tools.bench._chain import PER_STEP, PER_STEP_GOAL, Floors, chain_pipeline, timed_run
 from tools.bench._common import BenchRow, generated_function, print_rows
 from zen_run import PipelineInstance, RunContext, pipeline, step
 from zen_run._project import Project
@@ -78,7 +78,7 @@ def run(*, repeats: int = 15) -> list[BenchRow]:
     """The fan-out's cost per step, zen against the floors and against a chain of as many steps, interleaved."""
     steps = WIDTH + 2
     samples: dict[str, list[float]] = {}
-    with tempfile.TemporaryDirectory(prefix="zen-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="zen-bench-") as tmp, Floors(Path(tmp)) as floors:
         root = Path(tmp)
         os.environ["ZEN_ROOT"] = str(root / "project")
         context = RunContext.open(project=Project(root / "project"))
@@ -87,9 +87,9 @@ def run(*, repeats: int = 15) -> list[BenchRow]:
             "fan-out": lambda: timed_run(fan, context, cache=False),
             "chain": lambda: timed_run(chain, context, cache=False),
             "one step": lambda: timed_run(one, context, cache=False),
-            "floor": lambda: floor(_values(steps), root),
-            "floor, one step": lambda: floor(_values(1), root),
-            "floor in row": lambda: floor_in_row(_values(steps), root),
+            "floor": lambda: floors.floor(_values(steps)),
+            "floor, one step": lambda: floors.floor(_values(1)),
+            "floor in row": lambda: floors.floor_in_row(_values(steps)),
         }
         for action in sides.values():
             action()  # warm imports, code fingerprints, the floors' files and databases
