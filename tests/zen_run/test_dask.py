@@ -395,3 +395,20 @@ def test_a_run_s_own_cluster_keeps_a_worker_whose_restart_is_slow(project: Path,
             sys.path.remove(ROOT)
     assert marker.exists(), "the first attempt did not run; the test would prove nothing"
     assert Client().get_run(run.id).steps["risky"].outputs["output"].read() == 6
+
+
+def test_workers_read_inputs_recorded_before_the_project_folder_moved(
+    dask_stack: str, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the project folder moved, steps that run again on the workers read their cached upstream input from
+    the store where it is now (its record names the old folder), and a repeat of the first run is fully cached."""
+    first = dp.fan_out_instance().run(stack=dask_stack)
+    RunContext.forget()
+    moved = project.rename(project.with_name("moved"))
+    monkeypatch.setenv("ZEN_ROOT", str(moved))
+    slower = dp.fan_out_instance(sleep_s=0.01).run(stack=dask_stack)
+    assert slower.steps["source"].status == "cached" and slower.steps["one"].status == "completed"
+    assert slower.steps["gather"].outputs["output"].read() == 60.0
+    again = dp.fan_out_instance().run(stack=dask_stack)
+    assert {step.status for step in again.steps.values()} == {"cached"}
+    assert Client().get_run(first.id).steps["gather"].outputs["output"].read() == 60.0

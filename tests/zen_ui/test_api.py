@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -256,3 +257,25 @@ def test_a_cached_step_shows_what_the_step_run_it_reused_printed_and_links_its_r
     page = http.get(f"/runs/{recorded.broken}/steps/loader").text
     assert f'href="/runs/{recorded.analysis}?step=loader"' in page
     assert "which made the outputs reused here" in page
+
+
+def test_a_moved_project_shows_its_artifacts_where_they_are_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dashboard over a project folder that was moved after its run: the artifact's uri is in the new folder,
+    and its page shows the value read from there."""
+    from tests.zen_run import pipelines as p
+    from zen_run import RunContext
+
+    before = tmp_path / "before"
+    monkeypatch.setenv("ZEN_ROOT", str(before))
+    run = p.add_pipeline(first=p.returns_one(), second=p.adds(p.AddConfig(add_amount=3))).run(progress=False)
+    artifact_id = run.steps["second"].outputs["output"].id
+    RunContext.forget()
+    after = before.rename(tmp_path / "after")
+    monkeypatch.setenv("ZEN_ROOT", str(after))
+    with TestClient(create_app(after)) as client:
+        shown = client.get(f"/api/artifacts/{artifact_id}").json()
+        assert Path(shown["uri"]).parent == after / ".zen" / "artifacts"
+        page = client.get(f"/artifacts/{artifact_id}")
+        assert page.status_code == 200 and '<p class="scalar"><code>4</code></p>' in page.text
