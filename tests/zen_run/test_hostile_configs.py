@@ -178,9 +178,18 @@ def test_set_options_read_values_as_a_run_config_file_does(texts: dict[str, str]
         ("second.sizes=[1,", "--set second.sizes=[1,: not valid YAML at line 1, column 4: expected the node"),
         ("second.label=a: b", "--set second.label=a: b: expected str, got {'a': 'b'} (a --set value is read as"),
         ("second.nope=1", "--set second.nope=1: second: unknown key(s) nope (known: sizes, weights, label, count)."),
+        ("second.label=#tag", "--set second.label=#tag: expected str, got an empty value (YAML null); quote it"),
         ("third.count=1", "--set third.count=1: third: pipeline 'weights_pipeline' has no slot 'third' (slots:"),
     ],
-    ids=["not-an-int", "not-an-int-in-a-list", "not-yaml", "a-mapping-for-text", "unknown-field", "unknown-slot"],
+    ids=[
+        "not-an-int",
+        "not-an-int-in-a-list",
+        "not-yaml",
+        "a-mapping-for-text",
+        "unknown-field",
+        "a-comment-for-text",
+        "unknown-slot",
+    ],
 )
 def test_a_set_value_that_does_not_fit_its_field_is_one_sentence_naming_the_option(
     project: Path, option: str, expected: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch

@@ -143,6 +143,9 @@ def _set_value(option: str, text: str) -> JSONValue:
     if not text.strip():
         return YamlScalar(text, plain=True)
     try:
-        return load_yaml(text, source=f"--set {option}")
+        value = load_yaml(text, source=f"--set {option}")
     except ConfigError as exc:
         raise RunConfigError(f"{exc} ({_SET_VALUE_HINT}).") from exc
+    if value == {} and "{" not in text:  # a document of nothing but a comment (`#tag`): null, not a mapping
+        return YamlScalar("", plain=True)
+    return value
