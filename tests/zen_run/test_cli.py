@@ -340,3 +340,13 @@ def test_a_pipeline_module_bound_wrongly_is_zens_one_sentence_without_a_tracebac
     out = zen(workdir, "run", "misbound:instance", expect=2)
     assert out.startswith('zen: Slot "first" of pipeline "add_pipeline" expects a step of interface () -> int'), out
     assert out.count("\n") == 1 and "Traceback" not in out
+
+
+def test_a_module_written_as_a_path_without_py_names_both_right_spellings(workdir: Path) -> None:
+    """`zen run sub/flows:instance` (a path, without .py): exit 2, the file and the module spelling suggested."""
+    (workdir / "sub").mkdir()
+    out = zen(workdir, "run", "sub/flows:instance", expect=2)
+    assert out == (
+        "zen: 'sub/flows:instance': 'sub/flows' is neither a module name nor a .py file; name the file "
+        "(sub/flows.py:instance) or the module (sub.flows:instance).\n"
+    )

@@ -50,6 +50,12 @@ def load_object(target: str) -> object:
     except ModuleNotFoundError as exc:
         if exc.name is None or not f"{module_name}.".startswith(f"{exc.name}."):
             raise ModuleImportError(target=target, module_name=module_name, cause=exc) from exc  # its own import
+        if "/" in module_name or "\\" in module_name:  # a path without its .py: name the file or the module
+            dotted = module_name.replace("\\", "/").strip("/").replace("/", ".")
+            raise usage_error(
+                f"{target!r}: {module_name!r} is neither a module name nor a .py file; name the file "
+                f"({module_name}.py:{attr}) or the module ({dotted}:{attr})."
+            ) from exc
         raise usage_error(f"{target!r}: cannot import module {module_name!r} ({exc}).") from exc
     except ZenError:  # zen's own sentence names the culprit (a step or pipeline defined wrongly, a bad path)
         raise
