@@ -107,10 +107,10 @@ class Stores:
         if not is_postgres_url(lineage):
             _refuse_lost_lineage(Path(lineage), artifact_store)
         lineage_store = open_lineage_store(lineage)
-        if "://" not in artifact_store.location:
+        if "://" not in artifact_store.location:  # a remote store's URIs name no folder; its runs register copies
             _remember_location(artifact_store, lineage_store)
-        if not is_postgres_url(lineage):
-            _register_copy(artifact_store, lineage_store)
+            if not is_postgres_url(lineage):
+                _register_copy(artifact_store, lineage_store)
         return cls(artifact_store, lineage_store, zen_dir=zen_dir, known_options=known_options)
 
     def close(self) -> None:
@@ -257,7 +257,8 @@ def _register_copy(artifacts: ArtifactStorage, lineage: LineageStore) -> None:
     """Register a lineage file as writing to ``artifacts`` from where it is now when its id wrote there from another
     place: a copy (a copied project folder; both have the same id) or the same file moved. Done when it is opened,
     before it writes or deletes anything, so that gc run from either copy keeps what the other references. One
-    read once registered; nothing when the artifact store cannot be written."""
+    read once registered; nothing when the artifact store cannot be written. (A remote store is not read on every
+    open for this: a copy's first run registers it there, with its writer's lease.)"""
     referent = Referent(store_id=lineage.store_id, location=lineage.location)
     with contextlib.suppress(OSError):
         if is_registered(artifacts, referent):
