@@ -86,8 +86,9 @@ def _header(seconds: float, load_before: str, load_after: str) -> str:
         f"zen / baseline measured in the same run (the floor for steps, DESIGN.md's: pickle each value to a file, "
         f"fsync it with its folder and commit one SQLite row per step; rows marked so use a floor as durable as zen "
         f"keeps small values: the file not fsynced, its bytes in the committed row; for the array step: np.save + "
-        f"fsync + np.load; for a materializer alone: np.save + np.load). A figure fitted from runs of several "
-        f"lengths shows its 95% interval, and its budget is judged on the interval. Load average (1/5/15 min) on "
+        f"fsync + np.load; for a materializer alone: np.save + np.load). A run's figures are medians of runs "
+        f"interleaved with their baselines'; one fitted from runs of several lengths shows its 95% interval, and its "
+        f"budget is judged on the interval. Load average (1/5/15 min) on "
         f"{os.cpu_count()} cores: {load_before} when it began, {load_after} when it ended; on a loaded machine "
         f"absolute times stretch, ratios measured in the same run much less.\n\n"
     )
