@@ -24,8 +24,9 @@ from pathlib import Path
 
 import attrs
 
-from zen_git._git import GitRepo, TreeEntry, blob_id, find_work_tree
+from zen_git._git import GitRepo, Status, TreeEntry, blob_id, find_work_tree
 from zen_git._memory import CompiledFile, compile_file, same_code
+from zen_git._status import StatusCache
 
 __all__ = ["ImportRef", "Location", "ModuleFacts", "SourceCache", "real_file"]
 
@@ -142,6 +143,12 @@ class SourceCache:
         self._same: weakref.WeakKeyDictionary[object, tuple[str, object, bool]] = weakref.WeakKeyDictionary()
         self._placements: dict[tuple[str, str, tuple[str, ...]], str | None] = {}
         self._installed: dict[tuple[str, str], tuple[_StatKey, bool]] = {}
+        self._statuses = StatusCache()
+
+    def tracked_status(self, repo: GitRepo) -> Status:
+        """``repo``'s HEAD, branch and tracked changes (no untracked files), asked of git only when something it
+        answers from changed since it last answered (see ``_status``)."""
+        return self._statuses.status(repo)
 
     def first_notice(self, topic: str) -> bool:
         """True the first time ``topic`` is asked about: a notice given once per cache (per project and

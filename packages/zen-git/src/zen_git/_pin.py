@@ -289,7 +289,8 @@ class Pinner:
         """``repo``'s status, read once per run."""
         found = self._statuses.get(repo.root)
         if found is None:
-            found = self._statuses[repo.root] = repo.status(untracked=self._untracked)
+            found = repo.status() if self._untracked else self.cache.tracked_status(repo)
+            self._statuses[repo.root] = found
         return found
 
     def state(self) -> RepoState:
