@@ -48,7 +48,7 @@ from numpy.typing import NDArray
 
 from tools.bench._chain import PER_STEP, PER_STEP_GOAL, Floors, chain_pipeline, timed_run
 from tools.bench._common import BenchRow, Budget, print_rows
-from tools.bench._fit import fit_line, fixed_by_difference, steepening
+from tools.bench._fit import MIN_RUNS, fit_line, fixed_by_difference, steepening
 from zen_run import Client, PipelineInstance, RunContext, RunOptions, execute, pipeline, step
 from zen_run._project import Project
 
@@ -60,6 +60,7 @@ FIXED_PRECISION = 0.001
 cost per run is no wider than this, a third of its 3 ms budget."""
 IMPORT_BUDGET = Budget(limit=0.25)
 FIXED_BUDGET = Budget(limit=0.003)
+CPU_LENGTHS = (1, 10, 50)
 IN_ROW = "zen vs a floor as durable as zen's small values (pickle file, no fsync; its bytes in the SQLite row)"
 SAME_VALUES = "50-step chain, no cache, the values of the run before (stored once, not written again)"
 MISSING_HAMILTON = "Hamilton not installed (python3 -m uv sync --frozen --group bench): no Hamilton rows"
@@ -146,6 +147,27 @@ def _fixed_cost_known(samples: Mapping[tuple[str, int], list[float]]) -> bool:
     """Whether zen's fixed cost per run is known to ``FIXED_PRECISION`` (its 95% interval no wider)."""
     fixed = fit_line({length: samples["zen", length] for length in LENGTHS}).fixed
     return fixed.high - fixed.low <= FIXED_PRECISION
+
+
+def _cpu_run(instance: PipelineInstance, context: RunContext) -> float:
+    """CPU seconds this process spends on one run of ``instance``, caching off."""
+    started = time.process_time()
+    execute(instance, context, RunOptions(enable_cache=False, progress=False))
+    return time.process_time() - started
+
+
+def _cpu_fixed_row(context: RunContext, repeats: int) -> BenchRow:
+    """zen's fixed cost per run in CPU time, measured directly (1-step runs minus one step's CPU, fitted over 10-
+    and 50-step runs): what the wall-clock figure would be with no wait for the disk or for another process, so a
+    loaded machine, whose wall-clock interval cannot decide the budget, still shows where the figure lies."""
+    sides = {length: functools.partial(_cpu_run, chain_pipeline(length), context) for length in CPU_LENGTHS}
+    direct = fixed_by_difference(_interleaved(sides, repeats), short=1)
+    return BenchRow.estimated(
+        "zen: fixed cost per run in CPU time, direct (a 1-step run minus one step's CPU; informational)",
+        direct.value,
+        (direct.low, direct.high),
+        "s",
+    )
 
 
 def _same_values_rows(context: RunContext, folder: Path, repeats: int) -> list[BenchRow]:
@@ -341,6 +363,7 @@ def run(*, repeats: int = REPEATS, most_repeats: int = MOST_REPEATS) -> list[Ben
                 rows.append(BenchRow.single(MISSING_HAMILTON, 0, "s"))
                 continue
             rows.extend(_split_rows(name, by_length, FIXED_BUDGET if name == "zen" else None))
+        rows.append(_cpu_fixed_row(context, max(repeats, MIN_RUNS)))
         rows.extend(_same_values_rows(context, folder, repeats))
         chain = chain_pipeline(50)
         timed_run(chain, context, cache=True)
