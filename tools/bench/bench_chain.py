@@ -11,7 +11,8 @@ re-run, peak memory, a large array step, and ``import zen_run``.
   order, for 15 rounds, and more (up to 40) until zen's fixed cost is known within 1 ms; a weighted line over
   the three lengths' medians splits each side's time into a fixed cost per run and a cost per step, and 1-step
   runs measure the fixed cost directly (a 1-step run minus one step's cost), each with its 95% interval (see
-  ``_fit``).
+  ``_fit``); zen's direct figure is taken in CPU time too, which a loaded machine does not blur (the benchmark's
+  project is not in a git repository, so neither includes pinning's ``git status``: see ``bench_pinning``).
 - **Array**: a 160 MB float64 array created (and changed between attempts) before timing; zen runs a one-step
   pipeline that returns it (written, hashed, made durable) and reads it back through the client (verified); the
   floor does ``np.save`` to a file, fsyncs it and ``np.load``s it.
