@@ -107,3 +107,24 @@ def test_notebook_runs_give_one_notice_short_reprs_and_a_clear_rerun_refusal(tmp
     assert refused.stderr.startswith(f"zen: run {shown['run_id']} cannot be re-run: its code was defined in a notebook")
     assert "__main__.Scale, __main__.make, __main__.scale" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_a_script_run_directly_is_told_how_to_run_its_pipeline_pinned(tmp_path: Path) -> None:
+    """`python flows.py` whose steps run under `if __name__ == "__main__"`: the notice names that script and the
+    command that pins its code (`zen run flows.py:OBJECT` imports it by its module name), not a notebook."""
+    (tmp_path / "flows.py").write_text(
+        "from zen_run import Slot, pipeline, step\n\n\n@step\ndef make() -> int:\n    return 1\n\n\n"
+        "@pipeline\ndef p(only: Slot[[], int]) -> None:\n    only()\n\n\ninstance = p(only=make())\n\n"
+        "if __name__ == '__main__':\n    print(instance.run(progress=False).status.value)\n"
+    )
+    _project(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "flows.py"], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0 and done.stdout == "completed\n", done.stderr
+    assert (
+        "UnpinnedCodeWarning: code defined in the script flows.py, run directly (__main__: make) is not pinned to a "
+        "commit: its runs are recorded and cached, but `zen rerun` cannot load that code again. To pin it, run the "
+        "pipeline with `zen run flows.py:OBJECT`, which imports the file by its module name (or import the steps "
+        "from a module), and commit the code. (Said once per session.)"
+    ) in done.stderr

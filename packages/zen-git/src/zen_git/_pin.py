@@ -377,10 +377,21 @@ class Pinner:
         other = [u for u in unpinned if u.reason is not UnpinnedReason.MAIN]
         if main and self.cache.first_notice("main"):
             names = ", ".join(u.ref.name for u in main)
+            script = getattr(sys.modules.get("__main__"), "__file__", None)
+            if isinstance(script, str):  # `python flows.py`: the file is a module zen can import by its name
+                path = Path(script).resolve()
+                shown = path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
+                where = f"in the script {shown}, run directly"
+                fix = (
+                    f"run the pipeline with `zen run {shown}:OBJECT`, which imports the file by its module name (or "
+                    f"import the steps from a module), and commit the code"
+                )
+            else:
+                where = "in a notebook or in a script run directly"
+                fix = "move it to a module of the project and commit it"
             warnings.warn(
-                f"code defined in a notebook or in a script run directly (__main__: {names}) is not pinned to a "
-                f"commit: its runs are recorded and cached, but `zen rerun` cannot load that code again. To pin "
-                f"it, move it to a module of the project and commit it. (Said once per session.)",
+                f"code defined {where} (__main__: {names}) is not pinned to a commit: its runs are recorded and "
+                f"cached, but `zen rerun` cannot load that code again. To pin it, {fix}. (Said once per session.)",
                 UnpinnedCodeWarning,
                 stacklevel=_user_stacklevel(),
             )
