@@ -984,22 +984,24 @@ class PostgresLineageStore:
 # -- queries on an open transaction -------------------------------------------------------------------------------
 
 
+_NEXT_NAME: Final = (
+    "INSERT INTO artifact_names (name, latest) "
+    "VALUES (COALESCE(%s, COALESCE((SELECT pipeline_name FROM runs WHERE run_id = %s), '') || '.' || %s), 1) "
+    "ON CONFLICT (name) DO UPDATE SET latest = artifact_names.latest + 1 RETURNING name, latest"
+)
+"""An output's name (its own, else ``<pipeline>.<slot>.<output>`` with the pipeline looked up in the same
+statement: one round trip) and next version."""
+
+
 def _names(conn: psycopg.Connection[tuple[object, ...]], step: FinishedStep) -> list[tuple[str, int]]:
     """Name and next version of each new output of ``step``, in order (inside the serializable recording
     transaction: two writers taking the same name's next version conflict, and the loser is retried)."""
-    if not step.new_outputs:
-        return []
-    pipeline = conn.execute("SELECT pipeline_name FROM runs WHERE run_id = %s", (step.run_id,)).fetchone()
     found: list[tuple[str, int]] = []
     for output, art in step.new_outputs.items():
-        name = art.name or default_artifact_name(str(pipeline[0]) if pipeline else "", step.step_name, output)
-        row = conn.execute(
-            "INSERT INTO artifact_names (name, latest) VALUES (%s, 1) "
-            "ON CONFLICT (name) DO UPDATE SET latest = artifact_names.latest + 1 RETURNING latest",
-            (name,),
-        ).fetchone()
+        slot_output = default_artifact_name("", step.step_name, output).removeprefix(".")
+        row = conn.execute(_NEXT_NAME, (art.name, step.run_id, slot_output)).fetchone()
         assert row is not None  # RETURNING always gives the row it wrote
-        found.append((name, int(cast("int", row[0]))))
+        found.append((str(row[0]), int(cast("int", row[1]))))
     return found
 
 
