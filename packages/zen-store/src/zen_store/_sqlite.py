@@ -2,7 +2,8 @@
 
 Connections are configured by zen: autocommit mode with explicit ``BEGIN IMMEDIATE`` for every write (so
 concurrent writers queue on the busy timeout instead of failing with "database is locked" at commit), WAL
-journaling with ``synchronous=NORMAL`` on local disks, and a 30 s busy timeout. The schema is versioned with
+journaling with ``synchronous=NORMAL`` on local disks (its checkpoints taken on a thread of their own, see
+``_checkpoints``), and a 30 s busy timeout. The schema is versioned with
 ``PRAGMA user_version``; opening migrates under the write lock after a backup, and refuses a database written
 by a newer zen. A completed step is recorded with its artifacts, the bytes of its small artifacts (their lineage
 copies, which make them durable; see ``zen_store._artifacts``) and events in one transaction, together with the
@@ -25,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, cast
 
+from zen_store._checkpoints import Checkpointer
 from zen_store._compare import compare_runs
 from zen_store._integrity import (
     BACKUP_EVERY,
@@ -540,6 +542,8 @@ class SQLiteLineageStore:
         self.read_only: str | None = None
         """Why the store is open read-only (a full disk, no write permission), or None when it is writable."""
         self._store_id: str | None = None
+        self._checkpoints: Checkpointer | None = None
+        """Takes the write-ahead log's checkpoints off the recording thread (WAL mode only)."""
         self._backup_after = 0.0
         """``time.monotonic()`` before which no automatic backup is taken (see BACKUP_SHARE)."""
         self._lock = threading.RLock()
@@ -643,7 +647,9 @@ class SQLiteLineageStore:
         return cls(path)
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (and stop the checkpoints' thread)."""
+        if self._checkpoints is not None:
+            self._checkpoints.close()
         self._conn.close()
 
     @property
@@ -682,6 +688,8 @@ class SQLiteLineageStore:
             raise StoreError(f"cannot set WAL mode on {self.path}")
         if mode is not None and str(mode[0]).lower() == "wal":
             self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn.execute("PRAGMA wal_autocheckpoint = 0")  # taken by a thread of their own instead
+            self._checkpoints = Checkpointer(self.path)
         self._conn.execute("PRAGMA foreign_keys = ON")
 
     @contextmanager
@@ -706,6 +714,8 @@ class SQLiteLineageStore:
             except sqlite3.Error as exc:
                 self._rollback()
                 raise self._error(exc) from exc
+            if self._checkpoints is not None:
+                self._checkpoints.committed()
 
     def _rollback(self) -> None:
         if self._conn.in_transaction:
