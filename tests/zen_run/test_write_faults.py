@@ -179,6 +179,8 @@ def test_a_disk_that_fills_before_a_step_is_recorded_ends_the_run_in_one_sentenc
     last = done.stderr.splitlines()[-1]
     assert last.startswith("zen: the disk holding the lineage store") and " is full, so run " in last, last
     assert last.endswith(" for its remaining steps.") and "zen resume " in last, last
+    listed = _zen(tmpfs, "runs", "list")  # the disk still full: reading works, the run is marked later
+    assert listed.returncode == 0 and listed.stdout.count("\n") == 1, listed.stderr
     (tmpfs / "filler").unlink()
     run = json.loads(_zen(tmpfs, "runs", "list", "--json").stdout)[0]
     steps = json.loads(_zen(tmpfs, "runs", "show", run["run_id"], "--json").stdout)["steps"]

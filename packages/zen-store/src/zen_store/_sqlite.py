@@ -980,20 +980,28 @@ class SQLiteLineageStore:
                 dead.append(str(run_id))
         if dead:
             full = [r for r in dead if self._full_marker(r).exists()]
-            with self.transaction() as conn:
-                conn.executemany(
-                    "UPDATE runs SET status = ?, ended_at = heartbeat_at WHERE run_id = ? AND status = 'running'",
-                    [("failed" if r in full else "crashed", r) for r in dead],
-                )
-                conn.executemany(
-                    "UPDATE step_runs SET status = ?, error = ? WHERE run_id = ? AND status = 'running'",
-                    [
-                        ("failed", _DISK_FULL_STEP, r)
-                        if r in full
-                        else ("crashed", "the process running this step died", r)
-                        for r in dead
-                    ],
-                )
+            try:
+                with self.transaction() as conn:
+                    conn.executemany(
+                        "UPDATE runs SET status = ?, ended_at = heartbeat_at WHERE run_id = ? AND status = 'running'",
+                        [("failed" if r in full else "crashed", r) for r in dead],
+                    )
+                    conn.executemany(
+                        "UPDATE step_runs SET status = ?, error = ? WHERE run_id = ? AND status = 'running'",
+                        [
+                            ("failed", _DISK_FULL_STEP, r)
+                            if r in full
+                            else ("crashed", "the process running this step died", r)
+                            for r in dead
+                        ],
+                    )
+            except StoreError as exc:
+                cause = exc.__cause__
+                if isinstance(exc, LineageStoreDamagedError) or not (
+                    isinstance(cause, sqlite3.Error) and _cannot_write(cause)
+                ):
+                    raise
+                return 0  # a full disk, a read-only folder: reading goes on, the next process that can write marks them
             for run_id in full:
                 self._full_marker(run_id).unlink(missing_ok=True)
         return len(dead)
