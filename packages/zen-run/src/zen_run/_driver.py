@@ -120,7 +120,7 @@ class RunDriver:
             self.context.registry,
             values=self._values,
             live_logs=self._live_logs,
-            writing=self._writing,
+            writing=None if self._say.progress is None else self._writing,  # only a progress display hears it
         )
 
     def _writing(self, task: StepTask, output_name: str, staging: Path) -> None:
