@@ -592,7 +592,7 @@ def _read_envelope(artifact: ArtifactLocation, fmt: str, versions: tuple[int, ..
 
 def _write_envelope(artifact: ArtifactLocation, fmt: str, version: int, body: dict[str, JSONValue]) -> None:
     text = json.dumps({"format": fmt, "version": version, **body}, separators=(",", ":"), allow_nan=False)
-    Path(artifact.uri, _FILE).write_text(text, encoding="utf-8")
+    Path(artifact.uri, _FILE).write_bytes(text.encode("ascii"))  # json.dumps escapes all else: no text layer needed
 
 
 class JsonMaterializer(Materializer[object]):
