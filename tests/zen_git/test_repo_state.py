@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import zen_git
 from tests.common.git import git
-from tests.zen_git.test_git import Repo, _get
+from tests.zen_git.test_git import Repo
 from tests.zen_git.test_git import repo as repo  # noqa: PLC0414 - the same real repository fixture
 
 
@@ -55,5 +55,5 @@ def test_a_pinner_that_lists_no_untracked_files_records_the_same_state_and_decis
     state = pinner.state()
     assert (state.head_sha, state.dirty, state.diff_digest) == (full.head_sha, True, full.diff_digest)
     assert state.untracked == () and len(full.untracked) == 2
-    decision = pinner.decide(_get(repo.module("loose"), "f"))
+    decision = pinner.decide(vars(repo.module("loose"))["f"])
     assert isinstance(decision, zen_git.Unpinned) and decision.reason is zen_git.UnpinnedReason.UNTRACKED
