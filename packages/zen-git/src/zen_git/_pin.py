@@ -297,7 +297,7 @@ class Pinner:
         """The project repository's state (or an empty one outside a repository)."""
         if self.repo is None:
             return RepoState(root=None, head_sha=None, branch=None, dirty=False, diff_digest=None)
-        return state_of(self.repo, self.status(self.repo), self.cache)
+        return state_of(self.repo, self.status(self.repo), self._facts)
 
     # -- decisions ---------------------------------------------------------------------------------------------
 

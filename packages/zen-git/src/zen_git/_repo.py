@@ -13,10 +13,11 @@ They are listed in :attr:`RepoState.untracked`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import attrs
 
-from zen_git._cache import SourceCache
+from zen_git._cache import ModuleFacts
 from zen_git._git import GitRepo, Status
 
 __all__ = ["RepoState", "state_of"]
@@ -36,15 +37,16 @@ class RepoState:
     shallow: bool = False
 
 
-def state_of(repo: GitRepo, status: Status, cache: SourceCache) -> RepoState:
-    """The state of ``repo`` from its ``status`` (working-tree blob ids come from ``cache``)."""
+def state_of(repo: GitRepo, status: Status, facts: Callable[[str], ModuleFacts | None]) -> RepoState:
+    """The state of ``repo`` from its ``status`` (working-tree blob ids come from ``facts``: the run's look at each
+    file, so a file the run already read is not read again)."""
     dirty = bool(status.changed)
     digest: str | None = None
     if dirty:
         hasher = hashlib.sha256()
         for path, entry in sorted(status.changed.items()):
-            facts = cache.facts(str(repo.root / path))
-            now = facts.blob_id if facts is not None else "-"
+            found = facts(str(repo.root / path))
+            now = found.blob_id if found is not None else "-"
             hasher.update(f"{path}\0{entry.code}\0{entry.head_id}\0{entry.index_id}\0{now}\n".encode())
         digest = f"sha256:{hasher.hexdigest()}"
     return RepoState(

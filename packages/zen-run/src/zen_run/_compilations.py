@@ -54,13 +54,14 @@ class Compilations:
         from zen_run._compile import compile_pipeline, recompile
 
         last = self._last.get(instance)
-        if last is not None and last[0] == _shape(instance, registry, enable_cache, step_cache):
-            again = recompile(last[1], pinner=pinner)
-            if again is not None:
-                return again
-        compiled = compile_pipeline(
-            instance, registry=registry, pinner=pinner, enable_cache=enable_cache, step_cache=step_cache
-        )
+        with pinner.one_run():  # pinned twice when the code changed: the repository is still read once
+            if last is not None and last[0] == _shape(instance, registry, enable_cache, step_cache):
+                again = recompile(last[1], pinner=pinner)
+                if again is not None:
+                    return again
+            compiled = compile_pipeline(
+                instance, registry=registry, pinner=pinner, enable_cache=enable_cache, step_cache=step_cache
+            )
         # Taken after compiling: materializers a look-up loaded on demand (registering them) are part of it.
         self._last[instance] = (_shape(instance, registry, enable_cache, step_cache), compiled)
         return compiled

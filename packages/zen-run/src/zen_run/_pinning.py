@@ -7,7 +7,8 @@ once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,8 @@ class Pinner:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._cache: zen_git.SourceCache | None = None
+        self._run: zen_git.Pinner | None = None
+        """The run's pinning state inside :meth:`one_run`, shared by everything that pins for that run."""
 
     @property
     def cache(self) -> zen_git.SourceCache:
@@ -41,10 +44,25 @@ class Pinner:
         return self._cache
 
     def for_run(self) -> zen_git.Pinner:
-        """One run's pinning state: the repository's status read once, each module decided once."""
+        """One run's pinning state: the repository's status read once, each module decided once (inside
+        :meth:`one_run`, that run's)."""
+        if self._run is not None:
+            return self._run
         import zen_git
 
         return zen_git.Pinner(self.root, cache=self.cache, untracked=False)  # a run records no untracked files
+
+    @contextmanager
+    def one_run(self) -> Iterator[None]:
+        """Pin for one run: everything pinned inside the block shares one pinning state, so the run reads the
+        repository's status and each changed module file once, even when it pins twice (a reused compilation
+        whose code changed is compiled afresh)."""
+        outer = self._run
+        self._run = self.for_run()
+        try:
+            yield
+        finally:
+            self._run = outer
 
     def pin_many(self, objects: Mapping[str, object]) -> tuple[dict[str, str], RepoRecord]:
         """Source strings for the run's objects and the repository state, from one ``git status``."""
