@@ -1,4 +1,5 @@
-"""No two modules of the packages import each other, directly or around a circle, not even lazily.
+"""No two modules of the packages, the tests or the tools import each other, directly or around a circle, not
+even lazily.
 
 Every import counts, wherever it is written (a function body's too): a circle hidden in a function still ties
 the modules together. An import names module ``m`` when ``m`` is a module of the packages: ``import a.b``
@@ -17,11 +18,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).parts[3:]  # packages/zen-x/src/zen_x/...
+    relative = path.relative_to(ROOT).parts
+    parts = relative[3:] if relative[0] == "packages" else relative  # packages/zen-x/src/zen_x/...
     return ".".join([*parts[:-1], *(() if parts[-1] == "__init__.py" else (parts[-1].removesuffix(".py"),))])
 
 
 SOURCES: Final = {_module_name(path): path for path in sorted(ROOT.glob("packages/*/src/**/*.py"))}
+TEST_AND_TOOL_SOURCES: Final = {
+    _module_name(path): path for path in sorted([*ROOT.glob("tests/**/*.py"), *ROOT.glob("tools/**/*.py")])
+}
 
 
 def imports_of(name: str, tree: ast.Module, modules: set[str] | dict[str, Path]) -> set[str]:
@@ -78,6 +83,18 @@ def test_no_import_circles_among_the_packages_modules() -> None:
         for name, path in SOURCES.items()
     }
     assert graph.get("zen_run._steps"), "the graph was not built from the sources"
+    assert circles(graph) == [], "modules importing each other in a circle (split out what both need)"
+
+
+def test_no_import_circles_among_the_tests_and_tools_modules() -> None:
+    """Tests and tools too: a helper module and the one using it never import each other (a shared part moves
+    into a third module, or a command runs the other as a process)."""
+    every = {**SOURCES, **TEST_AND_TOOL_SOURCES}
+    graph = {
+        name: imports_of(name, ast.parse(path.read_text(encoding="utf-8"), filename=str(path)), every)
+        for name, path in every.items()
+    }
+    assert graph.get("tests.typing.table"), "the graph was not built from the tests"
     assert circles(graph) == [], "modules importing each other in a circle (split out what both need)"
 
 
