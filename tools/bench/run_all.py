@@ -31,6 +31,7 @@ from tools.bench import (
     bench_cli,
     bench_dask,
     bench_first_run,
+    bench_git_project,
     bench_materialize,
     bench_mypy_plugin,
     bench_pinning,
@@ -47,6 +48,7 @@ BENCHMARKS: Final[dict[str, ModuleType]] = {
     module.__name__.rsplit(".", 1)[-1]: module
     for module in (
         bench_chain,
+        bench_git_project,
         bench_cached,
         bench_cli,
         bench_first_run,
@@ -65,6 +67,7 @@ QUICK: Final[Mapping[str, Mapping[str, int]]] = {
     "bench_cached": {"repeats": 1},
     "bench_chain": {"repeats": 1, "most_repeats": 1},
     "bench_first_run": {"repeats": 1},
+    "bench_git_project": {"repeats": 1, "most_repeats": 1},
     "bench_runner": {"repeats": 1},
     "bench_materialize": {"repeats": 1},
     "bench_mypy_plugin": {"repeats": 1, "steps": 50},
