@@ -1,16 +1,18 @@
 """What a run asks of its SQLite lineage store, read from SQLite's own statement trace on zen's connection: one
 write transaction per step that runs (its record, its outputs and the start of the next step together), a fixed
-few per run, the hits of a cached run recorded together, and no count of rows anywhere on the way."""
+few per run, the hits of a cached run recorded together, and no count of rows anywhere on the way. On PostgreSQL,
+read from the transaction id each row carries."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from tests.zen_run import pipelines as p
-from zen_run import RunContext, StepStatus
+from zen_run import Project, RunContext, Stack, StackRegistry, StepStatus
 from zen_store import SQLiteLineageStore
 
 PER_RUN = 3
@@ -82,3 +84,24 @@ def test_no_statement_of_a_run_counts_rows(traced: list[str]) -> None:
     assert traced, "the trace saw nothing; the test would prove nothing"
     counting = [s for s in traced if "count(" in s.lower()]
     assert counting == []
+
+
+def test_on_postgresql_each_step_is_recorded_by_a_transaction_of_its_own(project: Path, postgres_url: str) -> None:
+    """PostgreSQL stamps each row with the transaction that wrote it last (``xmin``): a step's record, its
+    artifacts and its events carry one transaction id, and no two steps share one."""
+    StackRegistry(Project(project)).register(Stack(name="team", lineage_store=postgres_url))
+    run = p.three(first=p.returns_one(), second=p.middle(), third=p.adds()).run(
+        stack="team", progress=False, enable_cache=False
+    )
+    with psycopg.connect(postgres_url) as conn:
+        rows = conn.execute(
+            "SELECT s.xmin::text, "
+            "(SELECT array_agg(DISTINCT a.xmin::text) FROM artifacts a WHERE a.producer_step_run_id = s.step_run_id), "
+            "(SELECT array_agg(DISTINCT e.xmin::text) FROM events e WHERE e.step_run_id = s.step_run_id) "
+            "FROM step_runs s WHERE s.run_id = %s",
+            (run.id,),
+        ).fetchall()
+    assert len(rows) == 3
+    for step_transaction, artifact_transactions, event_transactions in rows:
+        assert artifact_transactions == [step_transaction] and event_transactions == [step_transaction]
+    assert len({row[0] for row in rows}) == 3
