@@ -57,3 +57,15 @@ def test_a_cache_hit_does_not_hash_an_unchanged_large_artifact_again_and_a_full_
     assert isinstance(value, str) and value.count("b") == 1  # nor when read: the rotted byte comes back
     report = Client().verify(full=True)
     assert [damage.uri for damage in report.damaged] == [str(folder)]
+
+
+def test_a_clients_second_read_of_an_unchanged_large_artifact_does_not_hash_it_again(project: Path) -> None:
+    folder = Path(one_large(only=large()).run(progress=False).steps["only"].outputs["output"].uri)
+    _age(folder)
+    with Client() as client:
+        artifact = client.last_run("one_large").steps["only"].outputs["output"]
+        assert artifact.read() == "a" * (4 * SMALL_ARTIFACT_LIMIT)  # verified (hashed) here
+        _rot_in_place(folder)
+        again = artifact.read()
+        assert isinstance(again, str) and again.count("b") == 1  # trusted: not hashed again
+        assert not client.verify(full=True).ok
