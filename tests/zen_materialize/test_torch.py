@@ -203,6 +203,15 @@ def test_a_table_streams_as_batches_without_reading_it_whole(tmp_path: Path) -> 
     assert torch.cat([b["x"] for b in batches]).tolist() == list(range(25))
 
 
+def test_a_column_selected_twice_is_refused_when_streaming_is_set_up(tmp_path: Path) -> None:
+    """Selecting a column twice is refused at once, naming it, not later as a schema mismatch while writing."""
+    DataFrameMaterializer().write(pd.DataFrame({"x": [1, 2], "y": [3, 4]}), Location(str(tmp_path)))
+    batches = default_registry().reader_for("parquet", TableBatches).read(Location(str(tmp_path)))
+    assert isinstance(batches, TableBatches)
+    with pytest.raises(ValueError, match=r"columns lists 'x' more than once; select each column once"):
+        TableBatches(batches.path, columns=["x", "y", "x"])
+
+
 def test_text_columns_are_refused_naming_the_column(tmp_path: Path) -> None:
     """A column with no tensor type is refused with its name, not turned into garbage."""
     DataFrameMaterializer().write(pd.DataFrame({"name": ["a", "b"]}), Location(str(tmp_path)))

@@ -110,10 +110,18 @@ def _concatenated(batches: TableBatches) -> dict[str, torch.Tensor]:
 
 
 def same_batches(a: object, b: object) -> bool:
-    """The same rows streamed (batch boundaries may differ)."""
+    """The same rows streamed, each column the same tensor bit for bit (batch boundaries may differ): NaN payloads
+    and -0.0 count, and a NaN matches itself (``torch.equal`` takes NaN for unequal to everything)."""
     assert isinstance(a, TableBatches) and isinstance(b, TableBatches)
     left, right = _concatenated(a), _concatenated(b)
-    return left.keys() == right.keys() and all(torch.equal(left[k], right[k]) for k in left)
+    return left.keys() == right.keys() and all(same_tensor(left[k], right[k]) for k in left)
+
+
+def nan_batches() -> TableBatches:
+    """Float columns holding NaN, -NaN, a NaN payload and -0.0, streamed in batches of two rows."""
+    bits = bytes.fromhex("0000c07f0000c0ff0100807f000000800000803f")
+    single = torch.frombuffer(bytearray(bits), dtype=torch.float32).clone()
+    return batches_from(TableDataset({"x": single, "w": single.double(), "label": torch.arange(5)}))
 
 
 @st.composite

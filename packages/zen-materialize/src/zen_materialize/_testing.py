@@ -12,7 +12,7 @@ import struct
 import tempfile
 import time
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -23,7 +23,7 @@ from zen_materialize._registry import MaterializerRegistry
 from zen_materialize.errors import CorruptArtifactError, MaterializerError
 
 try:
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, example, given, settings
     from hypothesis import strategies as st
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise MaterializerError("zen_materialize.testing needs hypothesis: pip install 'zen-materialize[testing]'") from exc
@@ -186,8 +186,10 @@ def check_roundtrip(
     *,
     equal: Callable[[T, T], bool] = same_value,
     max_examples: int | None = None,
+    examples: Sequence[T] = (),
 ) -> None:
-    """Assert, for every example ``strategy`` generates: round trip, same bytes, views and damage (see above)."""
+    """Assert, for every example ``strategy`` generates and each of ``examples`` (values always tried first, as
+    hypothesis's ``@example``): round trip, same bytes, views and damage (see above)."""
     cls = type(materializer)
     registry = MaterializerRegistry()
     registry.register(cls, writer=False)  # raises a definition error for a malformed class
@@ -202,8 +204,6 @@ def check_roundtrip(
 
     kept: list[T] = []
 
-    @options
-    @given(strategy)
     def check(value: T) -> None:
         with tempfile.TemporaryDirectory(prefix="zen-kit-") as directory:
             first, second = Path(directory, "first"), Path(directory, "second")
@@ -237,7 +237,7 @@ def check_roundtrip(
                     )
             _check_damage(materializer, first, Path(directory), equal)
 
-    check()
+    options(_with_examples(given(strategy)(check), examples))()
     if kept:  # one value again, its two writes in two seconds (and two 2 s zip-time slots): a coarse clock shows
         with tempfile.TemporaryDirectory(prefix="zen-kit-") as directory:
             first, second = Path(directory, "first"), Path(directory, "second")
@@ -249,6 +249,13 @@ def check_roundtrip(
             time.sleep(2.0 - started % 2.0 + 0.01)
             materializer.write(twin, Location(str(second)))
             _assert_same_files(name, kept[0], first, second)
+
+
+def _with_examples(test: Callable[[], None], examples: Sequence[object]) -> Callable[[], None]:
+    """``test`` (a hypothesis test) trying each of ``examples`` before what its strategy generates."""
+    for value in examples:
+        test = example(value)(test)
+    return test
 
 
 def _assert_same_files(name: str, value: object, first: Path, second: Path) -> None:

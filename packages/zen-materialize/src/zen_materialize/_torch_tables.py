@@ -116,6 +116,9 @@ class TableBatches(IterableDataset[dict[str, torch.Tensor]]):
     def __init__(self, path: Path, *, batch_size: int = 1024, columns: list[str] | None = None) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        repeated = sorted({name for name in columns if columns.count(name) > 1}) if columns else []
+        if repeated:
+            raise ValueError(f"columns lists {', '.join(map(repr, repeated))} more than once; select each column once")
         self.path = path
         self.batch_size = batch_size
         self.selected = columns

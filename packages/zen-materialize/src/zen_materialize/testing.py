@@ -15,8 +15,9 @@
   value), and every file, deleted, raises ``CorruptArtifactError``;
 - the metadata is JSON, and the class registers without a definition error.
 
-``strategy_for(tp)`` derives a strategy from a type where hypothesis can. Needs the ``testing`` extra
-(hypothesis).
+``examples=[...]`` adds values tried on every run before the generated ones (hypothesis's ``@example``): one
+that failed once stays tried. ``strategy_for(tp)`` derives a strategy from a type where hypothesis can. Needs the
+``testing`` extra (hypothesis).
 """
 
 from __future__ import annotations
