@@ -9,6 +9,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from zen_store import NewRun, SQLiteLineageStore
 from zen_store._checkpoints import CHECKPOINT_EVERY
 
@@ -57,3 +59,22 @@ def test_a_store_closed_before_any_checkpoint_was_due_started_no_thread(tmp_path
     assert _threads() == []
     db.close()
     assert _runs_in_file(path) == 1
+
+
+def test_checkpoints_never_create_a_lineage_file_that_is_gone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The thread opens the file it was given by its absolute path (and read-write only, never creating one): after
+    a change of directory it still checkpoints that file, and no empty database appears in the new directory."""
+    monkeypatch.chdir(tmp_path)
+    db = SQLiteLineageStore.open("lineage.db")
+    try:
+        (tmp_path / "elsewhere").mkdir()
+        monkeypatch.chdir(tmp_path / "elsewhere")
+        for _ in range(CHECKPOINT_EVERY):
+            db.create_run(NewRun(pipeline_name="p", spec_json="{}", stack="s"))
+        deadline = time.monotonic() + 30
+        while _runs_in_file(tmp_path / "lineage.db") < CHECKPOINT_EVERY and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _runs_in_file(tmp_path / "lineage.db") == CHECKPOINT_EVERY
+        assert list((tmp_path / "elsewhere").iterdir()) == []
+    finally:
+        db.close()

@@ -31,7 +31,9 @@ class Checkpointer:
     """Checkpoints of the lineage file at ``path``, on a thread of their own; :meth:`close` stops it."""
 
     def __init__(self, path: Path, *, every: int = CHECKPOINT_EVERY) -> None:
-        self._path = path
+        self._uri = f"{path.resolve().as_uri()}?mode=rw"
+        """The file as it is now (a later change of directory changes nothing), opened read-write: a file that
+        is gone is never created again by a checkpoint."""
         self._every = every
         self._commits = 0
         self._wake = threading.Event()
@@ -51,7 +53,10 @@ class Checkpointer:
         self._wake.set()
 
     def _run(self) -> None:
-        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        try:
+            conn = sqlite3.connect(self._uri, uri=True, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error:  # the file is gone: nothing to checkpoint, and the writer reports why
+            return
         try:
             while True:
                 self._wake.wait()
