@@ -11,10 +11,12 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
 from tests.common.git import git
+from zen_run._pinning import Pinner
 
 STEPS = """
 from zen_run import Slot, pipeline, step
@@ -91,3 +93,28 @@ def test_a_run_of_an_unchanged_project_starts_no_git_and_parses_no_module(tmp_pa
     assert not found["gitpython"]
     assert [call[0] for call in found["changed"]["spawned"]] == ["status", "ls-files"]  # once per run, as it changed
     assert [Path(name).name for name in found["changed"]["parsed"]] == ["helpers.py"]
+
+
+def test_one_runs_pinning_state_is_shared_inside_its_block_only_and_by_its_thread_only(tmp_path: Path) -> None:
+    """Inside ``one_run`` every pin of the run shares one state; another thread's run gets its own, and after the
+    block each pin starts afresh (a later run reads the repository again)."""
+    pinner = Pinner(tmp_path)
+    seen: dict[str, object] = {}
+    inside, leave = threading.Event(), threading.Event()
+
+    def other_run() -> None:
+        with pinner.one_run():
+            seen["other"] = pinner.for_run()
+            inside.set()
+            leave.wait(timeout=30)
+
+    thread = threading.Thread(target=other_run)
+    thread.start()
+    assert inside.wait(timeout=30)
+    with pinner.one_run():
+        mine = pinner.for_run()
+        assert pinner.for_run() is mine and mine is not seen["other"]
+        leave.set()
+        thread.join(timeout=30)
+        assert pinner.for_run() is mine  # the other run ending leaves this one's state alone
+    assert pinner.for_run() is not mine and pinner.for_run() is not pinner.for_run()

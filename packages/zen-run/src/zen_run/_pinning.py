@@ -7,6 +7,7 @@ once.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,8 +31,9 @@ class Pinner:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._cache: zen_git.SourceCache | None = None
-        self._run: zen_git.Pinner | None = None
-        """The run's pinning state inside :meth:`one_run`, shared by everything that pins for that run."""
+        self._runs = threading.local()
+        """``current``: the pinning state of the run this thread compiles inside :meth:`one_run` (per thread, so
+        runs compiled at once in one process never share one)."""
 
     @property
     def cache(self) -> zen_git.SourceCache:
@@ -46,8 +48,9 @@ class Pinner:
     def for_run(self) -> zen_git.Pinner:
         """One run's pinning state: the repository's status read once, each module decided once (inside
         :meth:`one_run`, that run's)."""
-        if self._run is not None:
-            return self._run
+        current: zen_git.Pinner | None = getattr(self._runs, "current", None)
+        if current is not None:
+            return current
         import zen_git
 
         return zen_git.Pinner(self.root, cache=self.cache, untracked=False)  # a run records no untracked files
@@ -57,12 +60,12 @@ class Pinner:
         """Pin for one run: everything pinned inside the block shares one pinning state, so the run reads the
         repository's status and each changed module file once, even when it pins twice (a reused compilation
         whose code changed is compiled afresh)."""
-        outer = self._run
-        self._run = self.for_run()
+        outer = getattr(self._runs, "current", None)
+        self._runs.current = self.for_run()
         try:
             yield
         finally:
-            self._run = outer
+            self._runs.current = outer
 
     def pin_many(self, objects: Mapping[str, object]) -> tuple[dict[str, str], RepoRecord]:
         """Source strings for the run's objects and the repository state, from one ``git status``."""
