@@ -7,12 +7,16 @@ those of the project modules it imports with their blobs in HEAD's tree, and rec
 Outside git, pinning finds no repository and records the steps unpinned, so that figure leaves all of it out.
 
 Both projects hold the same step module (a head returning a new number each run, then ``x + 1`` steps: the chain of
-``_chain.py``), under a name of its own, its files last changed a minute before the runs and the repository's
+``_chain.py``), under a name of its own, beside 100 other small modules (a small project: a run looks at each
+tracked file to know nothing changed), their files last changed a minute before the runs and the repository's
 files settled (the state of a repository whose files changed in the last seconds is asked of git every run, on
 purpose). Chains of 1, 10 and 50 steps run in both projects in a rotating order, caching off; the fixed cost is
 measured directly, a 1-step run minus one step's cost (the slope over 10 and 50 steps), with its 95% interval
 (``_fit.fixed_by_difference``), in wall time and in CPU time, which a loaded machine does not blur. Before timing,
 the benchmark checks that the git project's recorded sources carry the commit's sha (and the other project's none).
+
+How that look grows with the repository: reading a settled repository's state (what pinning asks for) with 10,
+100 and 1000 tracked files, against one ``git status --untracked-files=no`` in the same process.
 
 The issue's budget of 3 ms fixed cost per run is judged here, on the git project's wall-clock figure: that is the
 cost a user's run pays (the profile that set the budget counted git pinning in it), and a project outside git
@@ -27,6 +31,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,7 +44,8 @@ from types import ModuleType
 
 from tools.bench._common import BenchRow, Budget, generated_function, print_rows
 from tools.bench._fit import MIN_RUNS, Estimate, fixed_by_difference
-from zen_git import UnpinnedCodeWarning
+from zen_git import SourceCache, UnpinnedCodeWarning
+from zen_git._git import GitRepo
 from zen_run import Client, PipelineInstance, RunContext, RunOptions, execute, pipeline
 from zen_run._project import Project
 
@@ -50,6 +56,13 @@ FIXED_PRECISION = 0.001
 """Seconds: the wall-clock rounds go on past ``REPEATS`` (up to ``MOST_REPEATS``) until the 95% interval of the git
 project's fixed cost is no wider than this, a third of its 3 ms budget (as ``bench_chain`` does for its fit)."""
 FIXED_BUDGET = Budget(limit=0.003)
+PROJECT_FILES = 100
+"""Other tracked files of the git project beside its step module (a small project): a run that keeps the
+repository's state from the run before still looks at each tracked file and folder (one ``lstat`` each) to know
+nothing changed, so the fixed cost grows with the repository (see ``_state_rows``)."""
+PER_FOLDER = 20
+STATE_FILES = (10, 100, 1000)
+STATE_REPEATS = 30
 SETTLED_S = 2.1
 """Seconds to wait after committing: the repository's state is kept between runs only once every file it depends on
 last changed more than two seconds before (``zen_git._status``), as in a project not edited this very moment."""
@@ -85,12 +98,24 @@ def _git(root: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
+def _files(root: Path, count: int) -> None:
+    """``count`` small modules in folders of ``PER_FOLDER``, the rest of a project, a minute old."""
+    past = time.time() - 60
+    for index in range(count):
+        path = root / "lib" / f"part{index // PER_FOLDER}" / f"m{index}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"VALUE = {index}\n")
+        os.utime(path, (past, past))
+
+
 def _steps_module(root: Path, name: str, *, committed: bool) -> ModuleType:
-    """The step module written into ``root`` as ``name``, committed in a new repository there when ``committed``,
-    imported by name from ``root`` (on ``sys.path``, as a project's folder is)."""
+    """The step module written into ``root`` as ``name`` beside ``PROJECT_FILES`` other files, committed in a new
+    repository there when ``committed``, imported by name from ``root`` (on ``sys.path``, as a project's folder
+    is)."""
     root.mkdir()
     path = root / f"{name}.py"
     path.write_text(STEPS)
+    _files(root, PROJECT_FILES)
     past = time.time() - 60
     os.utime(path, (past, past))
     if committed:
@@ -144,6 +169,46 @@ def _interleaved(
 
 def _direct(samples: Mapping[_Side, list[float]], project: str) -> Estimate:
     return fixed_by_difference({length: samples[project, length] for length in LENGTHS}, short=1)
+
+
+def _state_rows(folder: Path, repeats: int) -> list[BenchRow]:
+    """What reading a settled repository's state costs a run (tracked changes, HEAD, branch: what pinning asks
+    for), by number of tracked files: zen's look, which asks git only when something changed, against one ``git
+    status --untracked-files=no``, in the same process, medians."""
+    caches: dict[int, tuple[SourceCache, GitRepo]] = {}
+    for count in STATE_FILES:
+        root = folder / f"state-{count}"
+        root.mkdir()
+        _files(root, count)
+        _git(root, "init", "-q")
+        _git(root, "add", "-A")
+        _git(root, "commit", "-q", "-m", "files")
+        cache = SourceCache()
+        repo = cache.repo_for(root)
+        assert repo is not None
+        caches[count] = (cache, repo)
+    time.sleep(SETTLED_S)
+    rows: list[BenchRow] = []
+    for count, (cache, repo) in caches.items():
+        cache.tracked_status(repo)  # git answers once; then the answer is kept while nothing changed
+        zen = statistics.median(_seconds(functools.partial(cache.tracked_status, repo)) for _ in range(repeats))
+        git = statistics.median(_seconds(functools.partial(repo.status, untracked=False)) for _ in range(repeats))
+        rows.append(
+            BenchRow.compare(
+                f"a run's look at the repository's state, nothing changed, {count} tracked files: zen vs one git "
+                f"status --untracked-files=no",
+                zen,
+                git,
+                "s",
+            )
+        )
+    return rows
+
+
+def _seconds(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
 
 
 def _precise(found: Estimate) -> bool:
@@ -200,6 +265,7 @@ def run(*, repeats: int = REPEATS, most_repeats: int = MOST_REPEATS) -> list[Ben
             for name, module in modules.items():
                 sys.path.remove(str(folder / name))
                 sys.modules.pop(module.__name__, None)
+        rows.extend(_state_rows(folder, max(repeats, STATE_REPEATS)))
     rows.append(BenchRow.single("load average (1 min) when the git-project benchmark began, 2 cores", load, "runnable"))
     return rows
 
