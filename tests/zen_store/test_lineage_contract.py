@@ -36,7 +36,7 @@ from zen_store import (
     open_lineage_store,
 )
 from zen_store._search import search_terms, search_words
-from zen_store._text import kept, unstorable
+from zen_store._text import check_fields, check_name, kept, unstorable
 from zen_types import JSONValue
 
 
@@ -429,6 +429,23 @@ def _step_with(db: LineageStore, run_id: str, field: str, value: str) -> str:
 def _everything(db: LineageStore) -> object:
     runs = db.runs(limit=1000)
     return runs, [db.step_runs(r.run_id) for r in runs], db.artifacts(limit=1000)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.none() | _ANY_TEXT), max_size=6))
+def test_checking_a_records_names_at_once_refuses_what_checking_each_refuses_naming_the_same_field(
+    fields: list[tuple[str, str | None]],
+) -> None:
+    """A record's names are looked at joined (the usual case: nothing to refuse); the refusal, when there is one,
+    names the first field holding an unstorable character, as checking each field in order does."""
+    first = next(((f, v) for f, v in fields if v is not None and unstorable(v) is not None), None)
+    if first is None:
+        check_fields(fields)
+        return
+    with pytest.raises(UnstorableTextError) as at_once:
+        check_fields(fields)
+    with pytest.raises(UnstorableTextError) as alone:
+        check_name(*first)
+    assert (at_once.value.field, at_once.value.value, str(at_once.value)) == (first[0], first[1], str(alone.value))
 
 
 @given(field=st.sampled_from(_RUN_FIELDS + _STEP_FIELDS), text=_ANY_TEXT, in_step=st.booleans())

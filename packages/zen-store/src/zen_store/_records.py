@@ -10,7 +10,7 @@ from typing import Final
 import attrs
 
 from zen_store._search import search_words
-from zen_store._text import check_name, check_names, kept
+from zen_store._text import check_fields, kept, unstorable
 from zen_types import JSONValue
 
 __all__ = [
@@ -221,12 +221,16 @@ class NewRun:
 
     def __attrs_post_init__(self) -> None:
         # Names no lineage store keeps are refused here, before any back-end sees them (see ``_text``).
-        check_name("pipeline name", self.pipeline_name)
-        check_name("run name", self.run_name)
-        check_name("stack name", self.stack)
-        check_name("pipeline spec", self.spec_json)
-        check_names("tag", self.tags)
-        check_names("step name", self.configs)
+        check_fields(
+            [
+                ("pipeline name", self.pipeline_name),
+                ("run name", self.run_name),
+                ("stack name", self.stack),
+                ("pipeline spec", self.spec_json),
+                *(("tag", tag) for tag in self.tags),
+                *(("step name", slot) for slot in self.configs),
+            ]
+        )
 
     def search_text(self) -> str:
         """What run search matches, as every back-end stores it: the words (``search_words``) of the pipeline
@@ -266,9 +270,7 @@ class StartedStep:
 
     def __attrs_post_init__(self) -> None:
         # Names no lineage store keeps are refused here, before any back-end sees them (see ``_text``).
-        check_name("run id", self.run_id)
-        check_name("step name", self.step_name)
-        check_name("step source", self.source)
+        check_fields([("run id", self.run_id), ("step name", self.step_name), ("step source", self.source)])
 
 
 @attrs.frozen(kw_only=True)
@@ -301,19 +303,33 @@ class FinishedStep:
 
     def __attrs_post_init__(self) -> None:
         # Names no lineage store keeps are refused here, before any back-end sees them (see ``_text``).
-        check_name("step name", self.step_name)
-        check_name("step source", self.source)
-        for field, value in (("run id", self.run_id), ("step run id", self.step_run_id)):
-            check_name(field, value)
-        check_name("cache key", self.cache_key)
-        check_name("step run id", self.cached_from)
-        check_names("input name", self.inputs)
-        check_names("artifact id", self.inputs.values())
-        check_names("output name", self.reused_outputs)
-        check_names("artifact id", self.reused_outputs.values())
-        check_names("output name", self.new_outputs)
+        # One look over all the names joined decides the usual case; the fields are named only for a refusal.
+        names = [self.step_name, self.source, self.run_id, self.step_run_id, self.cache_key, self.cached_from]
+        names += [*self.inputs, *self.inputs.values(), *self.reused_outputs, *self.reused_outputs.values()]
+        names += self.new_outputs
         for art in self.new_outputs.values():
-            for field, value in (
+            names += art.artifact_id, art.uri, art.type_name, art.materializer, art.format, art.kind, art.content_hash
+            names.append(art.name)
+        if unstorable("".join(filter(None, names))) is not None:
+            check_fields(self._named_fields())
+
+    def _named_fields(self) -> list[tuple[str, str | None]]:
+        """Every name of the record with the field it fills, in the order they are checked."""
+        fields: list[tuple[str, str | None]] = [
+            ("step name", self.step_name),
+            ("step source", self.source),
+            ("run id", self.run_id),
+            ("step run id", self.step_run_id),
+            ("cache key", self.cache_key),
+            ("step run id", self.cached_from),
+        ]
+        fields += [("input name", name) for name in self.inputs]
+        fields += [("artifact id", artifact_id) for artifact_id in self.inputs.values()]
+        fields += [("output name", name) for name in self.reused_outputs]
+        fields += [("artifact id", artifact_id) for artifact_id in self.reused_outputs.values()]
+        fields += [("output name", name) for name in self.new_outputs]
+        for art in self.new_outputs.values():
+            fields += [
                 ("artifact id", art.artifact_id),
                 ("artifact URI", art.uri),
                 ("type name", art.type_name),
@@ -322,8 +338,8 @@ class FinishedStep:
                 ("kind", art.kind),
                 ("content hash", art.content_hash),
                 ("artifact name", art.name),
-            ):
-                check_name(field, value)
+            ]
+        return fields
 
 
 @attrs.frozen(kw_only=True)

@@ -17,12 +17,12 @@ and not the other. The rule:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
 from zen_store.errors import UnstorableTextError
 
-__all__ = ["check_name", "check_names", "kept", "matchable", "unstorable"]
+__all__ = ["check_fields", "check_name", "kept", "matchable", "unstorable"]
 
 _SURROGATES: Final = range(0xD800, 0xE000)
 
@@ -44,10 +44,12 @@ def check_name(field: str, value: str | None) -> None:
             raise UnstorableTextError(field, value, bad)
 
 
-def check_names(field: str, values: Iterable[str]) -> None:
-    """:func:`check_name` for each of ``values``."""
-    for value in values:
-        check_name(field, value)
+def check_fields(fields: Sequence[tuple[str, str | None]]) -> None:
+    """:func:`check_name` for each ``(field, value)`` of a record, in order. One look over all the values joined
+    decides the usual case (nothing to refuse); the fields are looked at one by one only to name the culprit."""
+    if unstorable("".join([value for _, value in fields if value is not None])) is not None:
+        for field, value in fields:
+            check_name(field, value)
 
 
 def kept(text: str) -> str:
