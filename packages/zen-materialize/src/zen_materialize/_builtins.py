@@ -41,6 +41,7 @@ import enum
 import importlib
 import json
 import math
+import os
 import pathlib
 import pickle
 import struct
@@ -592,7 +593,8 @@ def _read_envelope(artifact: ArtifactLocation, fmt: str, versions: tuple[int, ..
 
 def _write_envelope(artifact: ArtifactLocation, fmt: str, version: int, body: dict[str, JSONValue]) -> None:
     text = json.dumps({"format": fmt, "version": version, **body}, separators=(",", ":"), allow_nan=False)
-    Path(artifact.uri, _FILE).write_bytes(text.encode("ascii"))  # json.dumps escapes all else: no text layer needed
+    with open(os.path.join(artifact.uri, _FILE), "wb") as handle:  # noqa: PTH118,PTH123 - no Path object per value
+        handle.write(text.encode("ascii"))  # json.dumps escapes all else: no text layer needed
 
 
 class JsonMaterializer(Materializer[object]):

@@ -229,7 +229,12 @@ def small_files(directory: Path, limit: int) -> dict[str, bytes] | None:
     found = _regular_files(directory)
     if sum(info.st_size for _, _, info in found) > limit:
         return None
-    return {relative: Path(path).read_bytes() for relative, path, _ in found}
+    return {relative: _read(path) for relative, path, _ in found}
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:  # noqa: PTH123 - the path is a string already: no Path object per file
+        return handle.read()
 
 
 def _files_hash(files: Mapping[str, bytes]) -> str:
@@ -421,7 +426,7 @@ class ArtifactStore:
 
     def _place(self, staging: StagingArea, target: Path, *, barrier: bool = True) -> None:
         os.utime(staging.path)  # the commit time, on the file system's clock (NFS: the server's), for gc
-        staging.path.rename(target)
+        os.rename(staging.path, target)  # noqa: PTH104 - Path.rename would build a Path of the target again
         staging.committed = True
         if barrier:
             self._unsynced.append(target)

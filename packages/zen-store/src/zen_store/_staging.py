@@ -12,7 +12,6 @@ import os
 import shutil
 import socket
 import time
-import uuid
 from pathlib import Path
 from types import TracebackType
 from typing import Final
@@ -58,7 +57,7 @@ class Staging:
 
     def new(self) -> StagingArea:
         """A fresh, empty staging directory owned by this process."""
-        path = self.directory / f"{os.getpid()}-{uuid.uuid4().hex}-{_HOST}"
+        path = self.directory / f"{os.getpid()}-{os.urandom(16).hex()}-{_HOST}"
         path.mkdir()
         return StagingArea(path)
 
