@@ -30,6 +30,9 @@ from zen_store import ArtifactNotFoundError, CachedStep, StepLogs, StepStatus
 
 __all__ = ["RunDriver"]
 
+_Said = list[tuple[str, StepState, float]]
+"""What to tell the progress display once a write succeeded: each step taken, its state and time taken."""
+
 
 class RunDriver:
     """One run's bookkeeping while an orchestrator executes its steps (see ``Orchestrator``)."""
@@ -63,22 +66,23 @@ class RunDriver:
         """The steps to execute now (at most ``limit``): pending steps whose inputs exist, in topological order,
         recorded as running. Cache hits are recorded instead, in the same write (and may make more ready); when the
         store refuses one (its run was deleted since), the driver rewinds and records each hit by itself."""
-        pending, checkpoint = dict(self._pending), self._recorder.checkpoint()
+        checkpoint, taken = self._recorder.checkpoint(), list[str]()  # O(1): no copy of the run's state per step
         try:
-            tasks, said = self._take_ready(limit)
+            tasks, said = self._take_ready(limit, taken)
         except ArtifactNotFoundError:
             if not self._recorder.rewind(checkpoint):
                 raise
-            self._pending, self._running = pending, {s: r for s, r in self._running.items() if s not in pending}
-            tasks, said = self._take_ready(limit)
+            self._pending = {s: step for s, step in self.compiled.steps.items() if s in self._pending or s in taken}
+            self._running = {s: r for s, r in self._running.items() if s not in taken}
+            tasks, said = self._take_ready(limit, [])
         for slot, state, elapsed_s in said:  # once recorded
             self._say(slot, state, elapsed_s)
         return tasks
 
-    def _take_ready(self, limit: int | None) -> tuple[list[StepTask], list[tuple[str, StepState, float]]]:
+    def _take_ready(self, limit: int | None, taken: list[str]) -> tuple[list[StepTask], _Said]:
         tasks: list[StepTask] = []
         started: list[CompiledStep] = []
-        said: list[tuple[str, StepState, float]] = []
+        said: _Said = []
         progressed = True
         while progressed and (limit is None or len(tasks) < limit):
             progressed = False
@@ -90,6 +94,7 @@ class RunDriver:
                 if not all(key in self._recorder.outputs for key in keys):
                     continue
                 del self._pending[slot]
+                taken.append(slot)
                 clock = time.perf_counter()
                 components, key = self._recorder.components(step)
                 if self._recorder.reuse(step, components, key):

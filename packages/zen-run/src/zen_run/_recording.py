@@ -59,15 +59,16 @@ class StepRecorder:
         write."""
 
     def checkpoint(self) -> Checkpoint:
-        """What :meth:`rewind` restores: the run's outputs and unrecorded steps now."""
-        return Checkpoint(outputs=dict(self.outputs), unrecorded=list(self._unrecorded))
+        """What :meth:`rewind` goes back to: how many outputs and unrecorded steps there are (both only grow)."""
+        return Checkpoint(outputs=len(self.outputs), unrecorded=len(self._unrecorded))
 
     def rewind(self, checkpoint: Checkpoint) -> bool:
         """After the store refused the write of what was taken since ``checkpoint``: when a cache hit was in it,
         forget all that and record hits one by one from now on (True); else change nothing (False)."""
         if self.hits_at_once or not any(step.reused_outputs for step in self._unrecorded):
             return False
-        self.outputs, self._unrecorded = dict(checkpoint.outputs), list(checkpoint.unrecorded)
+        self.outputs = dict(list(self.outputs.items())[: checkpoint.outputs])  # a dict keeps its insertion order
+        del self._unrecorded[checkpoint.unrecorded :]
         self.hits_at_once = True
         return True
 
@@ -218,8 +219,10 @@ def _usable_hit(stores: Stores, resumed: CachedStep | None, step: CompiledStep, 
 class Checkpoint:
     """A :class:`StepRecorder`'s state at one moment (see :meth:`StepRecorder.checkpoint`)."""
 
-    outputs: Mapping[OutputKey, ArtifactRecord]
-    unrecorded: list[FinishedStep]
+    outputs: int
+    """How many artifacts the run had."""
+    unrecorded: int
+    """How many steps were waiting for the next write."""
 
 
 def _named(step: CompiledStep, outputs: Mapping[str, ArtifactRecord]) -> dict[str, ArtifactRecord]:
