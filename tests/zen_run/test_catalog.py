@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.common.copies import forget_lineage_copies
 from tests.zen_run import catalog_pipelines as cp
 from zen_run import Client, CompileError, RunStatus, StepStatus
 from zen_run._gc import garbage_collect
@@ -131,7 +132,7 @@ def test_compare_shows_small_values_themselves(project: Path) -> None:
 
 def test_small_values_are_read_safely(project: Path) -> None:
     """Only small plain zen-json values are shown: not an enum (that would import its class), not a big list,
-    not an artifact whose bytes were altered."""
+    not an artifact whose bytes were altered (unless the lineage store's copy of them puts them back)."""
     client = Client()
     run = client.get_run(cp.training(size=2).run().id)
     small = run.steps["trainer"].outputs["output"].small_value()
@@ -142,5 +143,11 @@ def test_small_values_are_read_safely(project: Path) -> None:
     assert enum_run.steps["only"].outputs["output"].small_value() is None
     accuracy = run.steps["scorer"].outputs["accuracy"]
     assert accuracy.small_value() is not None
-    (Path(accuracy.uri) / "value.json").write_text('{"format":"zen-json","version":2,"value":0.5}')
-    assert accuracy.small_value() is None  # the content hash no longer matches
+    stored = Path(accuracy.uri) / "value.json"
+    original = stored.read_bytes()
+    stored.write_text('{"format":"zen-json","version":2,"value":0.5}')
+    restored = accuracy.small_value()  # the recorded bytes are put back from the lineage store's copy
+    assert restored is not None and restored.value == 0.91 and stored.read_bytes() == original
+    forget_lineage_copies(project / ".zen" / "lineage.db")
+    stored.write_text('{"format":"zen-json","version":2,"value":0.5}')
+    assert Client().get_run(run.id).steps["scorer"].outputs["accuracy"].small_value() is None  # hash mismatch
