@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -155,3 +156,24 @@ def test_a_repository_whose_configuration_runs_filters_is_always_asked(repo: Rep
     _settle()
     first = _read(cache, opened)
     assert _read(cache, opened) is not first
+
+
+@pytest.mark.parametrize(
+    ("variable", "config"), [("HOME", ".gitconfig"), ("XDG_CONFIG_HOME", "git/config")], ids=["home", "xdg"]
+)
+def test_a_user_configuration_that_runs_filters_is_followed_when_the_environment_names_another(
+    opened: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, config: str
+) -> None:
+    """The user's configuration files are where ``HOME`` and ``XDG_CONFIG_HOME`` say at each read, not where they
+    were when the cache first looked: one that runs filters, named after a cached answer, makes git answer again."""
+    user = tmp_path / "user"
+    (user / config).parent.mkdir(parents=True, exist_ok=True)
+    (user / config).write_text('[filter "upper"]\n\tclean = cat\n')
+    cache = SourceCache()
+    _settle()
+    first = _read(cache, opened)
+    assert _read(cache, opened) is first
+    monkeypatch.setenv(variable, str(user))
+    again = _read(cache, opened)
+    assert again is not first
+    assert _read(cache, opened) is not again

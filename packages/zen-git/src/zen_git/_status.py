@@ -19,6 +19,7 @@ includes other files or runs filters (their output depends on more than the file
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import time
@@ -63,16 +64,38 @@ def _identity(path: str) -> _Identity:
     return found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_mode
 
 
+def _identities(prefix: str, paths: tuple[str, ...]) -> tuple[_Identity, ...]:
+    """The identity of ``prefix + path`` for each of ``paths``: a settled run looks at every tracked file and
+    folder, so the loop holds little but the ``lstat`` (no call or path object per path)."""
+    lstat = os.lstat
+    found: list[_Identity] = []
+    append = found.append
+    for path in paths:
+        try:
+            st = lstat(prefix + path)
+        except OSError:
+            append(None)
+        else:
+            append((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode))
+    return tuple(found)
+
+
 @attrs.frozen
 class _Snapshot:
     head: str
     """The text of HEAD."""
     files: tuple[tuple[str, _Identity], ...]
+    """git's own files (HEAD, the index, refs, configuration and attributes files), each with its identity."""
+    tracked: tuple[str, ...]
+    """The tracked files and the folders holding them, relative to the work tree."""
+    identities: tuple[_Identity, ...]
+    """The identity of each of ``tracked``, in the same order."""
 
     def settled(self, now_ns: int) -> bool:
         """True when every file and folder last changed well before ``now_ns``."""
         limit = now_ns - _SETTLED_NS
-        return all(found is None or max(found[2], found[3]) < limit for _, found in self.files)
+        found = (*(identity for _, identity in self.files), *self.identities)
+        return all(identity is None or max(identity[2], identity[3]) < limit for identity in found)
 
 
 @attrs.frozen
@@ -122,25 +145,17 @@ class StatusCache:
             head = (git_dir / "HEAD").read_text()
         except OSError:
             return None
-        meta = [
-            git_dir / "HEAD",
-            git_dir / "index",
-            common / "packed-refs",
-            git_dir / "config.worktree",
-            common / "info" / "attributes",
-        ]
-        if head.startswith("ref: "):
-            meta.append(common / head.removeprefix("ref: ").strip())
-        configs = [common / "config", *_user_configs()]
-        if any(self._unsure(str(config)) for config in configs):
+        configs = _configs(common, os.environ.get("HOME"), os.environ.get("XDG_CONFIG_HOME"))
+        config_ids = _identities("", configs)
+        if any(self._unsure(path, found) for path, found in zip(configs, config_ids, strict=True)):
             return None
         listing = self._listing(repo)
         if listing.paths is None:
             return None
-        root = f"{repo.root}{os.sep}"
-        files = [(str(path), _identity(str(path))) for path in (*meta, *configs)]
-        files += [(path, _identity(root + path)) for path in listing.paths]  # "" is the work tree's own folder
-        return _Snapshot(head=head, files=tuple(files))
+        meta = _meta(git_dir, common, head)
+        files = (*zip(meta, _identities("", meta), strict=True), *zip(configs, config_ids, strict=True))
+        root = f"{repo.root}{os.sep}"  # "" among the paths is the work tree's own folder
+        return _Snapshot(head=head, files=files, tracked=listing.paths, identities=_identities(root, listing.paths))
 
     def _listing(self, repo: GitRepo) -> _Listing:
         """The tracked files and the folders holding them, from ``git ls-files`` once per state of the index."""
@@ -168,9 +183,9 @@ class StatusCache:
             self._listings[repo.root] = (index, listing)
         return listing
 
-    def _unsure(self, path: str) -> bool:
-        """True when the configuration file at ``path`` includes other files or sets filters."""
-        found = _identity(path)
+    def _unsure(self, path: str, found: _Identity) -> bool:
+        """True when the configuration file at ``path`` (whose identity is ``found``) includes other files or sets
+        filters."""
         known = self._configs.get(path)
         if known is not None and known[0] == found:
             return known[1]
@@ -183,8 +198,28 @@ class StatusCache:
         return unsure
 
 
-def _user_configs() -> list[Path]:
-    """The system and global configuration files git reads (and the global attributes file)."""
-    home = Path.home()
-    xdg = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "git"
-    return [Path("/etc/gitconfig"), home / ".gitconfig", xdg / "config", xdg / "attributes"]
+@functools.lru_cache(maxsize=64)
+def _meta(git_dir: Path, common: Path, head: str) -> tuple[str, ...]:
+    """The files of git's own that a status answers from besides configuration: HEAD, the index, packed refs, the
+    worktree's configuration, the attributes file, and the branch's ref when HEAD names one (the paths are worked
+    out once for each git folder and text of HEAD: a run looks at them every time)."""
+    meta = [
+        git_dir / "HEAD",
+        git_dir / "index",
+        common / "packed-refs",
+        git_dir / "config.worktree",
+        common / "info" / "attributes",
+    ]
+    if head.startswith("ref: "):
+        meta.append(common / head.removeprefix("ref: ").strip())
+    return tuple(map(str, meta))
+
+
+@functools.lru_cache(maxsize=64)
+def _configs(common: Path, home: str | None, xdg_config_home: str | None) -> tuple[str, ...]:
+    """The configuration files git reads (the repository's, the system's and the user's) and the user's attributes
+    file, for a git folder and the values of ``HOME`` and ``XDG_CONFIG_HOME`` (worked out once for each)."""
+    user = Path(home) if home else Path.home()
+    xdg = Path(xdg_config_home or user / ".config") / "git"
+    found = (common / "config", Path("/etc/gitconfig"), user / ".gitconfig", xdg / "config", xdg / "attributes")
+    return tuple(map(str, found))
