@@ -64,9 +64,13 @@ def opt_str(value: object) -> str | None:
     return None if value is None else str(value)
 
 
+_STORED_JSON: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+"""Made once: ``json.dumps`` given options makes a new encoder per call."""
+
+
 def to_json(value: object) -> str:
     """JSON as every back-end stores it: sorted keys, no spaces, non-ASCII escaped (so any text is kept)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return _STORED_JSON.encode(value)
 
 
 def load_json(text: object) -> JSONValue:
