@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.zen_run import pipelines as p
@@ -81,6 +81,8 @@ _NAMES = st.text(st.characters(codec="utf-8", exclude_characters="\0"), min_size
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(name="://", folder="former")  # a local path holding "://" is no remote URL
+@example(name="../://", folder="former")
 @given(name=_NAMES, folder=st.sampled_from(["former", "never"]))
 def test_a_recorded_uri_is_re_anchored_only_from_a_former_folder_and_only_into_the_store(
     tmp_path: Path, name: str, folder: str

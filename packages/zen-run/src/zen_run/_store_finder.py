@@ -15,6 +15,7 @@ is refused, so another project's store is never mixed in.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -46,9 +47,18 @@ class Located:
     uri: str
 
 
+_SCHEME: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+"""What starts the URI of a remote store's artifact (``s3://...``); a local path may hold ``://`` further on."""
+
+
+def _remote(uri: str) -> bool:
+    return _SCHEME.match(uri) is not None
+
+
 def _split(uri: str) -> tuple[str | None, str]:
     """A recorded URI's folder (None for a bare name) and the artifact's name, after refusing ``..`` and NUL."""
-    if "\0" in uri or ".." in uri.split("://", 1)[-1].split("/"):
+    path = uri.split("://", 1)[-1] if _remote(uri) else uri
+    if "\0" in uri or ".." in path.split("/"):
         raise UnsafePathError(f"artifact URI {uri!r} contains '..'; refusing to read it (was lineage altered?).")
     if "/" not in uri:
         return None, uri
@@ -89,7 +99,7 @@ class StoreFinder:
             return Located(store, uri)
         if self._zen_dir is not None and location in self._known_options:
             return Located(self._other(location), uri)
-        moved = self._moved_from(location) if "://" not in uri else None
+        moved = None if _remote(uri) else self._moved_from(location)
         if moved is None:
             raise UnsafePathError(
                 f"artifact URI {uri!r} is outside every artifact store of this project's stacks, and none of them "
@@ -105,7 +115,7 @@ class StoreFinder:
         own = self.own.location.rstrip("/")
         if location is None or location == own:
             return uri
-        if "://" not in uri and location not in self._known_options and self._moved_from(location) is self.own:
+        if not _remote(uri) and location not in self._known_options and self._moved_from(location) is self.own:
             return f"{own}/{name}"
         return None
 
