@@ -11,7 +11,7 @@ import pytest
 
 from tests.common.copies import forget_lineage_copies
 from tests.zen_run import catalog_pipelines as cp
-from zen_run import Client, CompileError, RunStatus, StepStatus
+from zen_run import Client, CompileError, Project, RunStatus, StepStatus
 from zen_run._gc import garbage_collect
 from zen_store import ArtifactNotFoundError, RecordNotFoundError, RunInProgressError
 
@@ -105,7 +105,7 @@ def test_a_run_in_progress_is_not_deleted(project: Path) -> None:
     """A running run (this process owns it) is refused with a sentence; a finished one then goes."""
     from zen_store import NewRun
 
-    client = Client()
+    client = Client(Project(project).ensure().root)  # `zen init`: a client never creates the project
     lineage = client.context.stores.lineage
     run_id = lineage.create_run(NewRun(pipeline_name="iris", spec_json="{}", stack="default"))
     with pytest.raises(RunInProgressError, match="is still running, so it cannot be deleted"):

@@ -201,7 +201,7 @@ def test_a_set_value_that_does_not_fit_its_field_is_one_sentence_naming_the_opti
     err = capsys.readouterr().err
     assert code == EXIT_USAGE, err
     assert err.startswith(f"zen: {expected}") and "Traceback" not in err and err.count("\n") == 1
-    assert Client().runs() == []
+    assert not (project / ".zen").exists() or Client().runs() == []
 
 
 def test_a_list_field_set_from_the_command_line_reaches_the_step(

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.zen_run import log_pipelines as lp
-from zen_run import Client, StepFailedError
+from zen_run import Client, Project, StepFailedError
 from zen_run._logs import LogCapture, capturing
 from zen_store import StepLogs
 
@@ -179,6 +179,7 @@ def test_a_running_steps_logs_are_readable_while_it_runs(project: Path, tmp_path
         f"lp.one_step(only=lp.waits(lp.WaitConfig(flag={str(flag)!r}))).run(progress=False)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    Project(project).ensure()  # `zen init`: the clients below only read, so they never create the project
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=project, env=env)
     try:
         seen = ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from tests.zen_run import pipelines as p
 from zen_materialize import PickleMaterializer, UnsafeMaterializerWarning
 from zen_run import Client, CompileError, OutputTypeError, RunContext, RunOptions, StepFailedError, execute, resume
 from zen_run._explain import explain
+from zen_run.errors import NoProjectError
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +34,24 @@ def test_seed_pipeline_runs_and_output_reads_back(project: Path) -> None:
     assert again.id == run.id
     assert again.steps["second"].outputs["output"].read() == 4
     assert again.steps["second"].config == {"add_amount": 3}
+
+
+def test_a_client_in_a_folder_with_no_project_refuses_and_creates_nothing(project: Path) -> None:
+    """Reading never creates a project (as the read-only ``zen`` commands): ``Client()`` says how to make one, and
+    the folder stays empty until a pipeline runs there, which does create the project."""
+    for root in (None, project):
+        with Client(root) as client:
+            reads: list[Callable[[], object]] = [client.runs, client.pipelines, client.artifacts]
+            reads += [lambda: client.get_run("abc"), lambda: client.last_run("add_pipeline")]
+            for read in reads:
+                with pytest.raises(NoProjectError, match=r"^there is no zen project in .*; run `zen init` to create"):
+                    read()
+    assert list(project.iterdir()) == []
+    client = Client()  # opened before the project exists: its first read comes after the run, which makes it
+    run = p.add_pipeline(first=p.returns_one(), second=p.adds()).run()
+    assert (project / ".zen").is_dir()
+    with client:
+        assert [r.id for r in client.runs()] == [run.id]
 
 
 def test_unchanged_rerun_is_cached_and_steps_do_not_execute(project: Path) -> None:

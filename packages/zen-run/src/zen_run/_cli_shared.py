@@ -56,12 +56,8 @@ def printer() -> Printer:
 def existing_project() -> Project:
     """The project the command runs in, which must exist already: reading never creates ``.zen/``."""
     from zen_run._project import Project
-    from zen_run.errors import NoProjectError
 
-    project = Project.find()
-    if not project.zen_dir.is_dir():
-        raise NoProjectError(root=project.root)
-    return project
+    return Project.find().existing()
 
 
 def read_client() -> Client:
@@ -74,8 +70,9 @@ def read_client() -> Client:
 def write_client() -> Client:
     """A client on the project's stores, creating ``.zen/`` when it is missing (commands that change things)."""
     from zen_run._client import Client
+    from zen_run._project import Project
 
-    return Client(stack=current_options().stack)
+    return Client(Project.find().ensure().root, stack=current_options().stack)
 
 
 def progress(message: str) -> None:

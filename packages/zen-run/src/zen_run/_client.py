@@ -260,27 +260,41 @@ def _run_status(status: RunStatus | str) -> RunStatus:
 
 
 def _open_context(root: Path | str | None, stack: str | None) -> RunContext:
-    """The stores of the project at ``root`` (or found from here): the rest of zen loads with the first Client."""
+    """The stores of the project at ``root`` (or found from here), which must exist: a client only reads, so it
+    never creates ``.zen/`` (running a pipeline does). The rest of zen loads with the first Client."""
     from pathlib import Path
 
     from zen_run._context import RunContext
     from zen_run._project import Project
 
-    return RunContext.open(project=Project(Path(root).resolve()) if root is not None else None, stack=stack)
+    project = Project(Path(root).resolve()) if root is not None else Project.find()
+    return RunContext.open(project=project.existing(), stack=stack)
 
 
 class Client:
     """Query the project's runs from any process: ``Client().last_run("add_pipeline")``, or, closing its
-    connections when done, ``with Client() as client: ...``."""
+    connections when done, ``with Client() as client: ...``. A client only reads: in a folder with no zen project
+    its reads raise :class:`~zen_run.errors.NoProjectError` instead of creating one (``zen init`` or a first run
+    does)."""
 
     def __init__(self, root: Path | str | None = None, *, stack: str | None = None, context: RunContext | None = None):
         self._owns_context = context is None
-        self.context = context or _open_context(root, stack)
+        self._opened = context
+        self._root = root
+        self._stack = stack
+
+    @property
+    def context(self) -> RunContext:
+        """The project's opened stores, opened at the first read, so ``Client().get_run(instance.run().id)`` runs
+        (and so creates the project) before the client looks for it."""
+        if self._opened is None:
+            self._opened = _open_context(self._root, self._stack)
+        return self._opened
 
     def close(self) -> None:
         """Close the stores this client opened (a context passed in stays open: its opener closes it)."""
-        if self._owns_context:
-            self.context.close()
+        if self._owns_context and self._opened is not None:
+            self._opened.close()
 
     def __enter__(self) -> Client:
         return self

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import attrs
 
-from zen_run.errors import ProjectRootError, SharedProjectRootWarning
+from zen_run.errors import NoProjectError, ProjectRootError, SharedProjectRootWarning
 
 __all__ = ["ZEN_DIR", "Project", "find_project_root"]
 
@@ -81,6 +81,13 @@ class Project:
         for folder in (str(Path.cwd()), str(self.root)):
             if folder not in sys.path:
                 sys.path.insert(0, folder)
+
+    def existing(self) -> Project:
+        """This project, which must exist already (:class:`~zen_run.errors.NoProjectError` otherwise): whatever
+        only reads a project (``Client``, ``zen runs list``) never creates ``.zen/``; running a pipeline does."""
+        if not self.zen_dir.is_dir():
+            raise NoProjectError(root=self.root)
+        return self
 
     def ensure(self) -> Project:
         """Create ``.zen/`` if needed (with a .gitignore so stores are never committed by accident), and the root
