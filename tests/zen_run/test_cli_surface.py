@@ -25,6 +25,7 @@ from tests.zen_run.test_cli import workdir as workdir  # noqa: PLC0414 - the sam
 from zen_run._cli import zen as zen_group
 from zen_run._cli_runs import RUN_STATUSES
 from zen_store import RunStatus
+from zen_types import install_hint
 
 
 def _commands() -> Iterator[tuple[tuple[str, ...], click.Command]]:
@@ -276,7 +277,7 @@ def test_a_command_of_a_zen_package_not_installed_names_the_package_to_install(t
     assert done.returncode == 2, done.stderr
     last = done.stderr.splitlines()[-1]
     assert last == (
-        "zen: `zen ui` comes with zen-ui, which is not installed in this environment. Install it from zen's "
-        'repository, as the other zen packages were: `pip install "$ZEN"/packages/zen-ui` (or its wheel).'
+        "zen: `zen ui` comes with zen-ui, which is not installed in this environment. Install it as the other zen "
+        f"packages were: {install_hint('zen-ui')}."
     )
     assert "No such command" not in done.stderr

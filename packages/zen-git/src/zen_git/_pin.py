@@ -35,6 +35,7 @@ from zen_git._memory import differing_constant
 from zen_git._origins import pinned_origin
 from zen_git._repo import RepoState, state_of
 from zen_git.errors import SourceResolutionError, UnpinnedCodeWarning, UpwardRelativeImportError
+from zen_types import install_hint
 
 __all__ = [
     "Pinned",
@@ -444,14 +445,14 @@ class Pinner:
             return _Outcome(None, None, UnpinnedReason.NO_FILE, "its module has no source file (made in memory)")
         if is_installed_path(file):
             installed = installed_version(module_name)
-            distribution = installed.partition("==")[0] if installed is not None else ""
+            distribution, _, version = installed.partition("==") if installed is not None else ("", "", "")
             if distribution and self.cache.differs_from_record(distribution, file):
                 return _Outcome(
                     None,
                     None,
                     UnpinnedReason.MODIFIED,
                     f"{file} is not the file {installed} installed (its RECORD hash differs: edited in place); "
-                    f"reinstall it with `pip install --force-reinstall {installed}`",
+                    f"reinstall it with {install_hint(distribution, version=version, reinstall=True)}",
                 )
             if installed is not None:
                 return _Outcome(None, installed)

@@ -42,10 +42,12 @@ class InstalledVersionError(SourceResolutionError):
         self.distribution = distribution
         self.recorded = recorded
         self.installed = installed
+        from zen_types import install_hint  # here: the module's namespace is its public API
+
         now = f"{installed} is installed" if installed is not None else "it is not installed"
         super().__init__(
             f"{source} was recorded with {distribution}=={recorded}, but {now}; the code that ran is not "
-            f"available. Install it with `pip install {distribution}=={recorded}` (or `uv add`) and try again."
+            f"available. Install it with {install_hint(distribution, version=recorded)} and try again."
         )
 
 

@@ -21,12 +21,15 @@ import attrs
 from zen_materialize._base import Location, Materializer
 from zen_materialize._registry import MaterializerRegistry
 from zen_materialize.errors import CorruptArtifactError, MaterializerError
+from zen_types import install_hint
 
 try:
     from hypothesis import HealthCheck, example, given, settings
     from hypothesis import strategies as st
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise MaterializerError("zen_materialize.testing needs hypothesis: pip install 'zen-materialize[testing]'") from exc
+    raise MaterializerError(
+        f"zen_materialize.testing needs hypothesis: {install_hint('zen-materialize', extra='testing')}."
+    ) from exc
 
 __all__ = ["check_roundtrip", "same_value", "strategy_for"]
 

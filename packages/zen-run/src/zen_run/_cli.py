@@ -120,10 +120,11 @@ class _Zen(ZenGroup):
         name = args[0] if args else ""
         package = _ADDED_BY.get(name)
         if package is not None and self.get_command(ctx, name) is None:
+            from zen_types import install_hint
+
             ctx.fail(
-                f"`zen {name}` comes with {package}, which is not installed in this environment. Install it from "
-                f'zen\'s repository, as the other zen packages were: `pip install "$ZEN"/packages/{package}` (or its '
-                f"wheel)."
+                f"`zen {name}` comes with {package}, which is not installed in this environment. Install it as the "
+                f"other zen packages were: {install_hint(package)}."
             )
         return super().resolve_command(ctx, args)
 

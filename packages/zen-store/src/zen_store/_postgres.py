@@ -86,7 +86,7 @@ from zen_store.errors import (
     SchemaVersionError,
     StoreError,
 )
-from zen_types import JSONValue
+from zen_types import JSONValue, install_hint, upgrade_hint
 
 if TYPE_CHECKING:
     import psycopg
@@ -348,7 +348,7 @@ class PostgresLineageStore:
         except ImportError as exc:
             raise StoreError(
                 "the lineage store is a PostgreSQL URL, but psycopg is not installed. Install the postgres extra: "
-                "pip install 'zen-store[postgres]'."
+                f"{install_hint('zen-store', extra='postgres')}."
             ) from exc
         self._psycopg = psycopg
         self.url = url
@@ -535,7 +535,7 @@ class PostgresLineageStore:
             if version > POSTGRES_SCHEMA_VERSION:
                 raise SchemaVersionError(
                     f"{self.location} uses lineage schema version {version}, but this zen understands up to "
-                    f"{POSTGRES_SCHEMA_VERSION}. Upgrade zen (pip install -U zen-run); nothing was changed."
+                    f"{POSTGRES_SCHEMA_VERSION}. Upgrade zen: {upgrade_hint()}; nothing was changed."
                 )
             if version == POSTGRES_SCHEMA_VERSION:
                 return

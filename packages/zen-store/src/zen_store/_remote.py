@@ -48,6 +48,7 @@ from zen_store._deleting import abandoned
 from zen_store._location import StorageOption
 from zen_store._staging import Staging, StagingArea
 from zen_store.errors import ArtifactIntegrityError, ArtifactNotFoundError, StoreError, UnsafePathError
+from zen_types import install_hint
 
 __all__ = ["MANIFEST", "RemoteArtifactStore", "StorageOption", "default_cache"]
 
@@ -90,15 +91,15 @@ def _open_filesystem(url: str, options: Mapping[str, StorageOption]) -> tuple[_F
         import fsspec.core  # optional dependency, only for remote stores
     except ImportError as exc:  # pragma: no cover - fsspec comes with the extra
         raise StoreError(
-            f"artifact store {url!r} needs fsspec: pip install 'zen-store[fsspec]' (brings fsspec and s3fs)."
+            f"artifact store {url!r} needs fsspec and s3fs: {install_hint('zen-store', extra='fsspec')}."
         ) from exc
     try:
         # Listings are not cached: other processes (Dask workers) write to the same store.
         fs, path = fsspec.core.url_to_fs(url, **{"use_listings_cache": False, **options})
     except ImportError as exc:
         raise StoreError(
-            f"artifact store {url!r}: the file system for this URL is not installed ({exc}). For S3: pip install "
-            f"'zen-store[fsspec]'."
+            f"artifact store {url!r}: the file system for this URL is not installed ({exc}). For S3: "
+            f"{install_hint('zen-store', extra='fsspec')}."
         ) from exc
     except (ValueError, TypeError) as exc:
         raise StoreError(f"artifact store {url!r} cannot be opened: {exc}") from exc

@@ -82,7 +82,7 @@ from zen_store.errors import (
     SchemaVersionError,
     StoreError,
 )
-from zen_types import JSONValue
+from zen_types import JSONValue, upgrade_hint
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -734,7 +734,7 @@ class SQLiteLineageStore:
             if version > SCHEMA_VERSION:
                 raise SchemaVersionError(
                     f"{self.path} uses lineage schema version {version}, but this zen understands up to "
-                    f"{SCHEMA_VERSION}. Upgrade zen (pip install -U zen-run); nothing was changed."
+                    f"{SCHEMA_VERSION}. Upgrade zen: {upgrade_hint()}; nothing was changed."
                 )
             if version == SCHEMA_VERSION:
                 return

@@ -12,6 +12,7 @@ from zen_types._artifact_name import ArtifactName
 from zen_types._assignability import is_assignable, type_name, value_conforms
 from zen_types._config import BaseStepConfig, structure_config, unstructure_config
 from zen_types._handles import Handle, Input, Output, OutputHandles
+from zen_types._install import ZEN_DISTRIBUTIONS, install_hint, upgrade_hint
 from zen_types._json import JSONValue
 from zen_types._pipeline import Pipeline, PipelineInstance, Slot, SlotInterface, TracedStep, pipeline
 from zen_types._plugins import installed_entry_points
@@ -65,8 +66,10 @@ __all__ = [
     "StepSpec",
     "TracedStep",
     "YamlScalar",
+    "ZEN_DISTRIBUTIONS",
     "ZenError",
     "analyze_step",
+    "install_hint",
     "installed_entry_points",
     "is_assignable",
     "load_yaml",
@@ -77,5 +80,6 @@ __all__ = [
     "topological_order",
     "type_name",
     "unstructure_config",
+    "upgrade_hint",
     "value_conforms",
 ]

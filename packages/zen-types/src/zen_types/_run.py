@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
+from zen_types._install import install_hint
 from zen_types._json import JSONValue
 from zen_types.errors import RunnerNotFoundError
 
@@ -74,7 +75,7 @@ def run_pipeline(instance: object, options: Mapping[str, object]) -> RunView:
         found = sorted(installed_entry_points("zen.runner"), key=lambda ep: ep.name != "default")
         if not found:
             raise RunnerNotFoundError(
-                "No zen runner is installed, so pipelines cannot run. Install zen-run (pip install zen-run) "
+                f"No zen runner is installed, so pipelines cannot run. Install zen-run ({install_hint('zen-run')}) "
                 "and import your names from zen_run."
             )
         runner: _Runner = found[0].load()
