@@ -272,23 +272,16 @@ def _open_context(root: Path | str | None, stack: str | None) -> RunContext:
 
 
 class Client:
-    """Query the project's runs from any process: ``Client().last_run("add_pipeline")``, or, closing its
-    connections when done, ``with Client() as client: ...``. A client only reads: in a folder with no zen project
-    its reads raise :class:`~zen_run.errors.NoProjectError` instead of creating one (``zen init`` or a first run
-    does)."""
+    """Query the project's runs from any process: ``Client().last_run("add_pipeline")``, or ``with Client() as
+    client: ...`` to close its connections. It never creates a project: with none, reads raise ``NoProjectError``."""
 
     def __init__(self, root: Path | str | None = None, *, stack: str | None = None, context: RunContext | None = None):
-        self._owns_context = context is None
-        self._opened = context
-        self._root = root
-        self._stack = stack
+        self._owns_context, self._opened, self._where = context is None, context, (root, stack)
 
     @property
     def context(self) -> RunContext:
-        """The project's opened stores, opened at the first read, so ``Client().get_run(instance.run().id)`` runs
-        (and so creates the project) before the client looks for it."""
-        if self._opened is None:
-            self._opened = _open_context(self._root, self._stack)
+        """The project's stores, opened at the first read (``Client().get_run(instance.run().id)`` runs first)."""
+        self._opened = self._opened or _open_context(*self._where)
         return self._opened
 
     def close(self) -> None:
