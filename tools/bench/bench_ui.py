@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 
 from tools.bench._common import BenchRow, median_s, print_rows
 from zen_run import Client, RunContext
+from zen_run._project import Project
 from zen_store import new_id
 from zen_types import EdgeSpec, IOSpec, PipelineSpec, StepSpec
 from zen_ui import create_app
@@ -124,7 +125,7 @@ def run() -> list[BenchRow]:
         os.environ["ZEN_ROOT"] = str(root)
         try:
             RunContext.forget()
-            client = Client(root)  # creates .zen/ and the schema
+            client = Client(Project(root).ensure().root)  # a Client only reads: the project is made first
             db = Path(client.context.stack.lineage_store)
             started = time.perf_counter()
             run_ids, last = fill(db if db.is_absolute() else root / db)
