@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from zen_store.errors import (
         ArtifactIntegrityError,
         ArtifactNotFoundError,
+        DamagedCopyError,
         GcRefusedError,
         LineageStoreDamagedError,
         RecordNotFoundError,
@@ -74,6 +75,7 @@ __all__ = [
     "CommandLineError",
     "CompileError",
     "CorruptArtifactError",
+    "DamagedCopyError",
     "GcRefusedError",
     "GitCommandError",
     "InstalledVersionError",
@@ -136,6 +138,7 @@ _BELOW: dict[str, str] = {
         (
             "ArtifactIntegrityError",
             "ArtifactNotFoundError",
+            "DamagedCopyError",
             "GcRefusedError",
             "LineageStoreDamagedError",
             "RecordNotFoundError",

@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     from zen_store.errors import (
         ArtifactIntegrityError,
         ArtifactNotFoundError,
+        DamagedCopyError,
         GcRefusedError,
         LineageStoreDamagedError,
         RecordNotFoundError,
@@ -92,6 +93,7 @@ _LAZY: dict[str, str] = {
     "CachedStep": "zen_store._records",
     "CommittedArtifact": "zen_store._artifacts",
     "Comparison": "zen_store._records",
+    "DamagedCopyError": "zen_store.errors",
     "FinishedStep": "zen_store._records",
     "GC_MARGIN_S": "zen_store._gc",
     "GcRefusedError": "zen_store.errors",
@@ -166,6 +168,7 @@ __all__ = [
     "CachedStep",
     "CommittedArtifact",
     "Comparison",
+    "DamagedCopyError",
     "FinishedStep",
     "GC_MARGIN_S",
     "GcRefusedError",

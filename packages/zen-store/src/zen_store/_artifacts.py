@@ -47,7 +47,13 @@ import blake3
 
 from zen_store._deleting import abandoned
 from zen_store._staging import Staging, StagingArea
-from zen_store.errors import ArtifactIntegrityError, ArtifactNotFoundError, StoreError, UnsafePathError
+from zen_store.errors import (
+    ArtifactIntegrityError,
+    ArtifactNotFoundError,
+    DamagedCopyError,
+    StoreError,
+    UnsafePathError,
+)
 
 __all__ = [
     "DELETING",
@@ -475,11 +481,7 @@ class ArtifactStore:
                 path.write_bytes(data)
             actual, _ = content_hash(staging.path, like=expected_hash)
             if actual != expected_hash:
-                raise ArtifactIntegrityError(
-                    f"artifact {uri} is damaged and the lineage store's copy of it is damaged too: its content hash "
-                    f"{actual[:19]}… differs from the recorded {expected_hash[:19]}…. Re-run the step that produced "
-                    f"it (its cache entry is no longer used)."
-                )
+                raise DamagedCopyError(uri, actual, expected_hash)
             for _ in range(8):  # each round moves a damaged copy aside or finds one a concurrent reader restored
                 try:
                     self._place(staging, target, barrier=False)

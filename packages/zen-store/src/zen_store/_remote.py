@@ -47,7 +47,13 @@ from zen_store._artifacts import (
 from zen_store._deleting import abandoned
 from zen_store._location import StorageOption
 from zen_store._staging import Staging, StagingArea
-from zen_store.errors import ArtifactIntegrityError, ArtifactNotFoundError, StoreError, UnsafePathError
+from zen_store.errors import (
+    ArtifactIntegrityError,
+    ArtifactNotFoundError,
+    DamagedCopyError,
+    StoreError,
+    UnsafePathError,
+)
 from zen_types import install_hint
 
 __all__ = ["MANIFEST", "RemoteArtifactStore", "StorageOption", "default_cache"]
@@ -311,11 +317,7 @@ class RemoteArtifactStore:
                 target.write_bytes(data)
             actual, size = content_hash(area.path, like=expected_hash)
             if actual != expected_hash:
-                raise ArtifactIntegrityError(
-                    f"artifact {self.url}/{name} is damaged and the lineage store's copy of it is damaged too: its "
-                    f"content hash {actual[:19]}… differs from the recorded {expected_hash[:19]}…. Re-run the step "
-                    f"that produced it (its cache entry is no longer used)."
-                )
+                raise DamagedCopyError(f"{self.url}/{name}", actual, expected_hash)
             with contextlib.suppress(FileNotFoundError):
                 self.fs.rm(self._key(name, MANIFEST))  # the damaged copy stops existing first, as in delete
             self._remove_prefix(name)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ArtifactIntegrityError",
     "ArtifactNotFoundError",
+    "DamagedCopyError",
     "GcRefusedError",
     "LineageStoreDamagedError",
     "RecordNotFoundError",
@@ -65,6 +66,21 @@ class RunInProgressError(ZenError, RuntimeError):
 
 class ArtifactIntegrityError(ZenError, ValueError):
     """An artifact's files no longer match the content hash recorded when it was written."""
+
+
+class DamagedCopyError(ArtifactIntegrityError):
+    """An artifact is damaged and so is the lineage store's copy of it (a small artifact's bytes, kept with its
+    record): neither holds the recorded bytes, so the step must run again."""
+
+    def __init__(self, uri: str, actual: str, expected: str) -> None:
+        self.uri = uri
+        self.actual = actual
+        self.expected = expected
+        super().__init__(
+            f"artifact {uri} is damaged and the lineage store's copy of it is damaged too: its content hash "
+            f"{actual[:19]}… differs from the recorded {expected[:19]}…. Re-run the step that produced it (its "
+            f"cache entry is no longer used)."
+        )
 
 
 class UnsafePathError(ZenError, ValueError):
