@@ -30,7 +30,7 @@ from pathlib import Path
 
 from tools.bench._chain import chain_pipeline, timed_run
 from tools.bench._common import BenchRow, Budget, print_rows
-from tools.bench._fit import fit_line, fixed_by_difference, steepening
+from tools.bench._fit_rows import split_rows
 from zen_run import PipelineInstance, RunContext
 from zen_run._project import Project
 
@@ -82,42 +82,6 @@ def _context(folder: Path) -> RunContext:
     return RunContext.open(project=Project(folder / "project"))
 
 
-def _steepening_row(name: str, fitted: dict[int, list[float]]) -> BenchRow:
-    """How much more a cached step costs in the longest runs than in the shortest (see ``_fit.steepening``)."""
-    found = steepening(fitted)
-    a, b, c, d = (*LENGTHS[:2], *LENGTHS[-2:])
-    return BenchRow.estimated(
-        f"{name}: cost per cached step from {c} to {d} steps over that from {a} to {b} (1 for a straight line)",
-        found.value,
-        (found.low, found.high),
-        "x",
-    )
-
-
-def _split_rows(name: str, samples: dict[int, list[float]]) -> list[BenchRow]:
-    """``name``'s fixed cost per cached re-run and cost per cached step, fitted over the chains (see ``_fit``), and
-    the fixed cost measured directly from 1-step re-runs; each with its 95% interval."""
-    fitted = {length: samples[length] for length in LENGTHS}
-    line = fit_line(fitted)
-    direct = fixed_by_difference({**fitted, 1: samples[1]}, short=1)
-    over = f"weighted fit over {'/'.join(map(str, LENGTHS))} steps, medians of {len(samples[1])} runs"
-    return [
-        BenchRow.estimated(
-            f"{name}: fixed cost per cached re-run ({over})", line.fixed.value, (line.fixed.low, line.fixed.high), "s"
-        ),
-        BenchRow.estimated(
-            f"{name}: fixed cost per cached re-run, direct (a 1-step re-run minus one cached step's cost)",
-            direct.value,
-            (direct.low, direct.high),
-            "s",
-        ),
-        BenchRow.estimated(
-            f"{name}: cost per cached step ({over})", line.per_step.value, (line.per_step.low, line.per_step.high), "s"
-        ),
-        _steepening_row(name, fitted),
-    ]
-
-
 def run(*, repeats: int = REPEATS) -> list[BenchRow]:
     """Every figure of this module, as rows."""
     rows: list[BenchRow] = []
@@ -148,7 +112,9 @@ def run(*, repeats: int = REPEATS) -> list[BenchRow]:
             )
         )
     for name, by_length in samples.items():
-        rows.extend(_split_rows(name, by_length))
+        rows.extend(
+            split_rows(name, by_length, LENGTHS, run="cached re-run", one_run="a 1-step re-run", step="cached step")
+        )
     return rows
 
 

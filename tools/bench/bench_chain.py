@@ -51,7 +51,8 @@ from numpy.typing import NDArray
 
 from tools.bench._chain import PER_STEP, PER_STEP_GOAL, Floors, chain_pipeline, timed_run
 from tools.bench._common import BenchRow, Budget, print_rows
-from tools.bench._fit import MIN_RUNS, fit_line, fixed_by_difference, steepening
+from tools.bench._fit import MIN_RUNS, fit_line, fixed_by_difference
+from tools.bench._fit_rows import split_rows
 from zen_run import Client, PipelineInstance, RunContext, RunOptions, execute, pipeline, step
 from zen_run._project import Project
 
@@ -187,45 +188,6 @@ def _same_values_rows(context: RunContext, folder: Path, repeats: int) -> list[B
     if hamilton is None:
         return [BenchRow.single(SAME_VALUES, medians["zen"], "s")]
     return [BenchRow.compare(f"{SAME_VALUES}: zen vs Hamilton", medians["zen"], medians["hamilton"], "s")]
-
-
-def _steepening_row(name: str, fitted: dict[int, list[float]]) -> BenchRow:
-    """How much more a step costs in the longest runs than in the shortest (see ``_fit.steepening``)."""
-    found = steepening(fitted)
-    a, b, c, d = (*LENGTHS[:2], *LENGTHS[-2:])
-    return BenchRow.estimated(
-        f"{name}: cost per step from {c} to {d} steps over that from {a} to {b} (1 for a straight line)",
-        found.value,
-        (found.low, found.high),
-        "x",
-    )
-
-
-def _split_rows(name: str, samples: dict[int, list[float]]) -> list[BenchRow]:
-    """``name``'s fixed cost per run and cost per step, fitted over the chains (see ``_fit``), and the fixed cost
-    measured directly from the 1-step runs; each with its 95% interval."""
-    fitted = {length: samples[length] for length in LENGTHS}
-    line = fit_line(fitted)
-    direct = fixed_by_difference({**fitted, 1: samples[1]}, short=1)
-    over = f"weighted fit over {'/'.join(map(str, LENGTHS))} steps, medians of {len(samples[1])} runs"
-    return [
-        BenchRow.estimated(
-            f"{name}: fixed cost per run ({over})",
-            line.fixed.value,
-            (line.fixed.low, line.fixed.high),
-            "s",
-        ),
-        BenchRow.estimated(
-            f"{name}: fixed cost per run, direct (a 1-step run minus one step's cost)",
-            direct.value,
-            (direct.low, direct.high),
-            "s",
-        ),
-        BenchRow.estimated(
-            f"{name}: cost per step ({over})", line.per_step.value, (line.per_step.low, line.per_step.high), "s"
-        ),
-        _steepening_row(name, fitted),
-    ]
 
 
 _RSS_CHILD = textwrap.dedent(
@@ -375,7 +337,7 @@ def run(*, repeats: int = REPEATS, most_repeats: int = MOST_REPEATS) -> list[Ben
             if not by_length:
                 rows.append(BenchRow.single(MISSING_HAMILTON, 0, "s"))
                 continue
-            rows.extend(_split_rows(name, by_length))
+            rows.extend(split_rows(name, by_length, LENGTHS))
         rows.append(_cpu_fixed_row(context, max(repeats, MIN_RUNS)))
         rows.extend(_same_values_rows(context, folder, repeats))
         chain = chain_pipeline(50)
