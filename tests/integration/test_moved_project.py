@@ -10,9 +10,9 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
+from tests.common.cli import zen
 from tests.common.git import git
 
 PIPELINE = """
@@ -35,18 +35,7 @@ inst = p(a=first(), b=second())
 
 
 def _zen(root: Path, *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("ZEN_ROOT", "PYTHONPATH")}
-    done = subprocess.run(
-        [sys.executable, "-m", "zen_run", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert done.returncode == code, done.stdout + done.stderr
-    return done
+    return zen(root, *args, code=code)
 
 
 def _project(root: Path, *, add: int = 1) -> Path:

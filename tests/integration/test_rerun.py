@@ -11,6 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tests.common.cli import zen
 from tests.common.git import git as _git
 
 STEPS = """
@@ -37,18 +38,7 @@ instance = add_pipeline(first=returns_one(), second=adds(AddConfig(add_amount=3)
 
 
 def _zen(root: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in ("ZEN_ROOT", "PYTHONPATH")}
-    done = subprocess.run(
-        [sys.executable, "-m", "zen_run", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+    return zen(root, *args).stdout
 
 
 def test_rerun_uses_pinned_code_and_helper_edits_miss_the_cache(tmp_path: Path) -> None:
@@ -161,17 +151,7 @@ def test_rerun_of_a_run_with_unpinned_code_warns_that_it_loads_that_code_as_it_i
     with (tmp_path / pkg / "steps.py").open("a") as steps:
         steps.write("# an edit not committed\n")
     run = json.loads(_zen(tmp_path, "run", f"{pkg}.steps:instance", "--json", "-q"))["run"]
-    env = {k: v for k, v in os.environ.items() if k not in ("ZEN_ROOT", "PYTHONPATH")}
-    done = subprocess.run(
-        [sys.executable, "-m", "zen_run", "rerun", run["run_id"], "-q"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = zen(tmp_path, "rerun", run["run_id"], "-q")
     assert (
         f"zen: warning: run {run['run_id']} recorded code that was not pinned to a commit ({pkg}.steps.AddConfig, "
         f"{pkg}.steps.adds, {pkg}.steps.returns_one), so this re-run loads it as it is now, which may not be the "
@@ -251,17 +231,7 @@ def test_every_command_imports_the_projects_modules_from_its_folder(tmp_path: Pa
     _git(tmp_path, "init", "-q", "-b", "main")
     _git(tmp_path, "add", "-A")
     _git(tmp_path, "commit", "-q", "-m", "v1")
-    env = {k: v for k, v in os.environ.items() if k not in ("ZEN_ROOT", "PYTHONPATH")}
-    failed = subprocess.run(
-        [sys.executable, "-m", "zen_run", "run", "flows.colours:instance", "--json", "-q"],
-        cwd=tmp_path,
-        env={**env, "ZEN_TEST_FAIL": "1"},
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert failed.returncode == 1, failed.stderr
+    zen(tmp_path, "run", "flows.colours:instance", "--json", "-q", code=1, env={"ZEN_TEST_FAIL": "1"})
     run_id = json.loads(_zen(tmp_path, "runs", "list", "--json"))[0]["run_id"]
     shown = json.loads(_zen(tmp_path / "notes", "runs", "show", run_id, "--json"))
     colour = shown["steps"]["first"]["outputs"]["output"]["artifact_id"]
@@ -357,27 +327,18 @@ def test_a_step_from_an_installed_distribution_pins_its_version_and_rerun_refuse
     _git(project, "init", "-q", "-b", "main")
     _git(project, "add", "-A")
     _git(project, "commit", "-q", "-m", "v1")
-    env = {**{k: v for k, v in os.environ.items() if k != "ZEN_ROOT"}, "PYTHONPATH": str(site)}
 
-    def zen(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "zen_run", *args],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return zen(project, *args, code=None, env={"PYTHONPATH": str(site)})
 
-    first = json.loads(zen("run", "flows:instance", "--json", "-q").stdout)
+    first = json.loads(cli("run", "flows:instance", "--json", "-q").stdout)
     assert first["steps"]["a"]["source"] == f"{lib}.lib_one@steplib-x==1.0"
     assert first["steps"]["b"]["source"] == f"flows.plus@{_head(project)}"
-    rerun = json.loads(zen("rerun", first["run"]["run_id"], "--json", "-q").stdout)
+    rerun = json.loads(cli("rerun", first["run"]["run_id"], "--json", "-q").stdout)
     assert {name: step["status"] for name, step in rerun["steps"].items()} == {"a": "cached", "b": "cached"}
 
     _install(site, lib, "2.0")
-    refused = zen("rerun", first["run"]["run_id"], "-q")
+    refused = cli("rerun", first["run"]["run_id"], "-q")
     assert refused.returncode == 2, refused.stderr
     assert "recorded with steplib-x==1.0, but 2.0 is installed" in refused.stderr
     assert "pip install steplib-x==1.0" in refused.stderr
