@@ -38,14 +38,19 @@ def _zen(root: Path, *args: str, code: int = 0) -> subprocess.CompletedProcess[s
     return zen(root, *args, code=code)
 
 
-def _project(root: Path, *, add: int = 1) -> Path:
-    """A git repository holding the two-step pipeline, committed, with a zen project and one run."""
+def _repository(root: Path, *, add: int = 1) -> Path:
+    """A new git repository holding the two-step pipeline, committed."""
     root.mkdir(parents=True)
     git(root, "init", "-q")
     (root / "p.py").write_text(PIPELINE.format(add=add))
     git(root, "add", "p.py")
     git(root, "commit", "-qm", "pipeline")
-    _zen(root, "init")
+    return root
+
+
+def _project(root: Path, *, add: int = 1) -> Path:
+    """A git repository holding the two-step pipeline, committed, with a zen project and one run."""
+    _zen(_repository(root, add=add), "init")
     assert _statuses(root) == {"a": "completed", "b": "completed"}
     return root
 
@@ -134,12 +139,7 @@ def test_a_store_an_earlier_zen_wrote_survives_a_move_made_before_or_after_upgra
 def test_an_artifact_store_outside_the_project_keeps_working_after_a_move(tmp_path: Path) -> None:
     """A stack whose artifact store is an absolute path outside the project: moving the project changes nothing
     for it (reads and cache hits)."""
-    root = tmp_path / "proj"
-    root.mkdir()
-    git(root, "init", "-q")
-    (root / "p.py").write_text(PIPELINE.format(add=1))
-    git(root, "add", "p.py")
-    git(root, "commit", "-qm", "pipeline")
+    root = _repository(tmp_path / "proj")
     outside = tmp_path / "shared-artifacts"
     _zen(root, "stack", "register", "out", "--artifact-store", str(outside))
     _zen(root, "stack", "set", "out")
@@ -205,12 +205,7 @@ def test_gc_from_either_copy_keeps_what_the_other_references_in_a_shared_artifac
     registers itself with the store when it is first opened, so `zen gc --delete` from the original - after the
     original deleted the run both share, and after the copy wrote artifacts of its own - deletes nothing the copy
     references (it deleted them once: gc skipped every record of its own id)."""
-    original = tmp_path / "original"
-    original.mkdir()
-    git(original, "init", "-q")
-    (original / "p.py").write_text(PIPELINE.format(add=1))
-    git(original, "add", "p.py")
-    git(original, "commit", "-qm", "pipeline")
+    original = _repository(tmp_path / "original")
     shared = tmp_path / "shared-artifacts"
     _zen(original, "stack", "register", "out", "--artifact-store", str(shared))
     _zen(original, "stack", "set", "out")
